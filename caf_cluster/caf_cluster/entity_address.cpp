@@ -1,0 +1,17 @@
+#include "caf_cluster/entity_address.hpp"
+
+namespace caf_cluster {
+
+std::string to_string(const entity_address& x) {
+  std::string result;
+  result.reserve(x.entity_type.size() + x.entity_id.size() + x.shard.group.size()
+                 + 14);
+  result += x.entity_type;
+  result += '/';
+  result += x.entity_id;
+  result += '@';
+  result += to_string(x.shard);
+  return result;
+}
+
+} // namespace caf_cluster

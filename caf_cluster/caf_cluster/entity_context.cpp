@@ -1,0 +1,30 @@
+#include "caf_cluster/entity_context.hpp"
+
+#include "caf_cluster/internal/sharding_state.hpp"
+#include "caf_cluster/sharding.hpp"
+
+namespace caf_cluster {
+
+entity_context::entity_context(entity_address address,
+                               std::weak_ptr<internal::sharding_state> state)
+  : address_(std::move(address)), state_(std::move(state)) {
+  // nop
+}
+
+sharding entity_context::cluster() const {
+  return sharding{state_.lock()};
+}
+
+snowflake entity_context::next_snowflake() const {
+  if (auto st = state_.lock())
+    return st->snowflakes.next();
+  return snowflake{};
+}
+
+int64_t entity_context::now_ms() const {
+  if (auto st = state_.lock())
+    return st->clock->now_ms();
+  return 0;
+}
+
+} // namespace caf_cluster

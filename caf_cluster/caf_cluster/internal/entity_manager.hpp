@@ -1,0 +1,60 @@
+// The entity manager: one actor per entity type and runner. It activates
+// entities on their first message, feeds each entity one message at a time in
+// arrival order, bounds its mailbox, and passivates it after max_idle.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "caf/actor.hpp"
+#include "caf/fwd.hpp"
+#include "caf/timespan.hpp"
+
+#include "caf_cluster/entity_context.hpp"
+#include "caf_cluster/metrics.hpp"
+
+namespace caf_cluster::internal {
+
+struct sharding_state;
+
+/// Spawns one entity actor (monitored by `manager`) for `ctx.address()`.
+using entity_factory =
+  std::function<caf::actor(caf::event_based_actor* manager, entity_context ctx)>;
+
+/// Everything an entity manager needs to know about its type.
+struct entity_manager_config {
+  /// The entity type name.
+  std::string entity_type;
+  /// Shard group of this type's entities.
+  std::string shard_group = "default";
+  /// Shards per group, for computing entity addresses.
+  int32_t shards_per_group = 300;
+  /// Resolved passivation timeout.
+  caf::timespan max_idle{0};
+  /// Resolved mailbox bound per entity.
+  int64_t mailbox_capacity = 0;
+  /// When true, entities are never passivated.
+  bool keep_alive = false;
+  /// Bound on a graceful stop of this manager's entities.
+  caf::timespan termination_timeout{0};
+  /// Creates entity actors.
+  entity_factory factory;
+  /// Live counters shared with the sharding service.
+  std::shared_ptr<entity_type_counters> counters;
+  /// The sharding service, for entity contexts (weak: no ownership cycle).
+  std::weak_ptr<sharding_state> sharding;
+};
+
+/// Spawns an entity manager.
+caf::actor spawn_entity_manager(caf::actor_system& sys,
+                                entity_manager_config cfg);
+
+/// Makes entity actors turn exceptions into an `errc::entity_failed` exit
+/// reason instead of CAF's default (which prints to stderr), so the caller
+/// gets a cluster error and the manager re-activates the entity later.
+void install_entity_exception_handler(caf::scheduled_actor* self,
+                                      const entity_address& address);
+
+} // namespace caf_cluster::internal

@@ -1,0 +1,40 @@
+#include "caf_cluster/metrics.hpp"
+
+namespace caf_cluster {
+
+int64_t metrics_snapshot::resident_entities() const noexcept {
+  int64_t result = 0;
+  for (auto& x : entity_types)
+    result += x.resident;
+  return result;
+}
+
+int64_t metrics_snapshot::messages_processed() const noexcept {
+  int64_t result = 0;
+  for (auto& x : entity_types)
+    result += x.processed;
+  return result;
+}
+
+const entity_type_metrics*
+metrics_snapshot::find(const std::string& entity_type) const {
+  for (auto& x : entity_types)
+    if (x.entity_type == entity_type)
+      return &x;
+  return nullptr;
+}
+
+entity_type_metrics snapshot(const std::string& entity_type,
+                             const entity_type_counters& counters) {
+  constexpr auto relaxed = std::memory_order_relaxed;
+  entity_type_metrics result;
+  result.entity_type = entity_type;
+  result.resident = counters.resident.load(relaxed);
+  result.processed = counters.processed.load(relaxed);
+  result.activations = counters.activations.load(relaxed);
+  result.passivations = counters.passivations.load(relaxed);
+  result.mailbox_full = counters.mailbox_full.load(relaxed);
+  return result;
+}
+
+} // namespace caf_cluster

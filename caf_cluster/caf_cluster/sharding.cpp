@@ -1,0 +1,225 @@
+#include "caf_cluster/sharding.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/scoped_actor.hpp"
+#include "caf/send.hpp"
+
+#include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/sharding_state.hpp"
+
+namespace caf_cluster {
+
+namespace internal {
+
+namespace {
+
+// Answers every message meant for an entity type without a manager: with
+// shutting_down after a shutdown, else unknown_entity_type. Routing to it
+// keeps one reply path for every outcome, so no caller ever hangs.
+caf::behavior refuser_impl(std::shared_ptr<std::atomic<bool>> shutting_down) {
+  return {
+    [=](deliver_atom, const std::string& entity_type, const std::string&,
+        const caf::message&) -> caf::error {
+      if (shutting_down->load())
+        return caf::make_error(errc::shutting_down, entity_type);
+      return caf::make_error(errc::unknown_entity_type,
+                             "entity type '" + entity_type
+                               + "' is not registered on this runner");
+    },
+  };
+}
+
+} // namespace
+
+sharding_state::sharding_state(caf::actor_system& sys, sharding_config cfg,
+                               std::shared_ptr<wall_clock> clk)
+  : system(sys),
+    config(std::move(cfg)),
+    clock(std::move(clk)),
+    snowflakes(clock, 0),
+    refuser_flag(std::make_shared<std::atomic<bool>>(false)) {
+  refuser = system.spawn(refuser_impl, refuser_flag);
+}
+
+sharding_state::~sharding_state() {
+  begin_shutdown();
+  caf::anon_send_exit(refuser, caf::exit_reason::user_shutdown);
+}
+
+caf::actor sharding_state::route(const std::string& entity_type) const {
+  if (!shutting_down.load(std::memory_order_relaxed)) {
+    std::shared_lock<std::shared_mutex> guard{registry_mutex};
+    auto i = registry.find(entity_type);
+    if (i != registry.end())
+      return i->second.manager;
+  }
+  return refuser;
+}
+
+bool sharding_state::begin_shutdown() {
+  if (shutting_down.exchange(true))
+    return false;
+  refuser_flag->store(true);
+  std::shared_lock<std::shared_mutex> guard{registry_mutex};
+  for (auto& kvp : registry)
+    caf::anon_send(kvp.second.manager, shutdown_atom::value);
+  return true;
+}
+
+} // namespace internal
+
+sharding::sharding(std::shared_ptr<internal::sharding_state> state)
+  : state_(std::move(state)) {
+  // nop
+}
+
+caf::expected<sharding> sharding::make(caf::actor_system& sys) {
+  auto cfg = read_sharding_config(sys.config());
+  if (!cfg)
+    return std::move(cfg.error());
+  return make(sys, std::move(*cfg));
+}
+
+caf::expected<sharding> sharding::make(caf::actor_system& sys,
+                                       sharding_config cfg,
+                                       std::shared_ptr<wall_clock> clock) {
+  if (auto err = cfg.validate())
+    return err;
+  if (!clock)
+    clock = make_system_wall_clock();
+  return sharding{std::make_shared<internal::sharding_state>(
+    sys, std::move(cfg), std::move(clock))};
+}
+
+caf::error sharding::register_entity_impl(const std::string& name,
+                                          const entity_options& options,
+                                          internal::entity_factory factory) {
+  auto& cfg = state_->config;
+  if (name.empty())
+    return caf::make_error(errc::invalid_argument,
+                           "entity type name must not be empty");
+  auto max_idle = options.max_idle.value_or(cfg.entity_max_idle);
+  if (max_idle.count() <= 0)
+    return caf::make_error(errc::invalid_argument,
+                           "max_idle of entity type '" + name
+                             + "' must be positive");
+  auto capacity = options.mailbox_capacity.value_or(
+    cfg.entity_mailbox_capacity);
+  if (capacity < 1)
+    return caf::make_error(errc::invalid_argument,
+                           "mailbox_capacity of entity type '" + name
+                             + "' must be at least 1, got "
+                             + std::to_string(capacity));
+  std::unique_lock<std::shared_mutex> guard{state_->registry_mutex};
+  // Checked under the lock so that no manager escapes a concurrent shutdown.
+  if (state_->shutting_down.load())
+    return caf::make_error(errc::shutting_down, name);
+  if (state_->registry.count(name) > 0)
+    return caf::make_error(errc::invalid_argument,
+                           "entity type '" + name + "' is already registered");
+  internal::entity_manager_config mcfg;
+  mcfg.entity_type = name;
+  mcfg.shard_group = cfg.shard_groups.front();
+  mcfg.shards_per_group = cfg.shards_per_group;
+  mcfg.max_idle = max_idle;
+  mcfg.mailbox_capacity = capacity;
+  mcfg.keep_alive = options.keep_alive;
+  mcfg.termination_timeout = cfg.entity_termination_timeout;
+  mcfg.factory = std::move(factory);
+  mcfg.counters = std::make_shared<entity_type_counters>();
+  mcfg.sharding = state_;
+  auto counters = mcfg.counters;
+  auto manager = internal::spawn_entity_manager(state_->system, std::move(mcfg));
+  state_->registry.emplace(name, internal::registered_entity{manager, counters});
+  return caf::none;
+}
+
+caf::expected<caf_cluster::shard_id>
+sharding::shard_id(std::string_view entity_id, std::string group) const {
+  return make_shard_id(entity_id, std::move(group),
+                       state_->config.shards_per_group);
+}
+
+bool sharding::has_shard_id(const caf_cluster::shard_id& shard) const {
+  if (is_shutdown())
+    return false;
+  auto& groups = state_->config.shard_groups;
+  return shard.index >= 1 && shard.index <= state_->config.shards_per_group
+         && std::find(groups.begin(), groups.end(), shard.group)
+              != groups.end();
+}
+
+snowflake sharding::next_snowflake() const {
+  return state_->snowflakes.next();
+}
+
+bool sharding::is_shutdown() const noexcept {
+  return state_->shutting_down.load();
+}
+
+void sharding::shutdown() {
+  state_->begin_shutdown();
+}
+
+bool sharding::await_shutdown(caf::timespan timeout) {
+  shutdown();
+  std::vector<caf::actor> managers;
+  {
+    std::shared_lock<std::shared_mutex> guard{state_->registry_mutex};
+    for (auto& kvp : state_->registry)
+      managers.push_back(kvp.second.manager);
+  }
+  caf::scoped_actor self{state_->system};
+  for (auto& m : managers)
+    self->monitor(m);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  size_t down = 0;
+  bool timed_out = false;
+  while (down < managers.size() && !timed_out) {
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (left.count() <= 0)
+      break;
+    self->receive([&](caf::down_msg&) { ++down; },
+                  caf::after(std::chrono::duration_cast<std::chrono::milliseconds>(left)) >>
+                    [&] { timed_out = true; });
+  }
+  return down == managers.size();
+}
+
+metrics_snapshot sharding::metrics() const {
+  metrics_snapshot result;
+  {
+    std::shared_lock<std::shared_mutex> guard{state_->registry_mutex};
+    for (auto& kvp : state_->registry)
+      result.entity_types.push_back(snapshot(kvp.first, *kvp.second.counters));
+  }
+  std::sort(result.entity_types.begin(), result.entity_types.end(),
+            [](auto& x, auto& y) { return x.entity_type < y.entity_type; });
+  if (!is_shutdown())
+    result.active_shards = static_cast<int64_t>(state_->config.shards_per_group)
+                           * static_cast<int64_t>(
+                             state_->config.shard_groups.size());
+  return result;
+}
+
+const sharding_config& sharding::config() const noexcept {
+  return state_->config;
+}
+
+caf::actor_system& sharding::system() const noexcept {
+  return state_->system;
+}
+
+caf::actor sharding::route(const std::string& entity_type) const {
+  return state_->route(entity_type);
+}
+
+caf::timespan sharding::send_timeout() const noexcept {
+  return state_->config.send_timeout;
+}
+
+} // namespace caf_cluster

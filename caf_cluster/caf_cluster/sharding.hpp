@@ -1,0 +1,140 @@
+// The sharding service: the entry point of caf-cluster on one runner. It
+// registers entity types, makes clients, computes shards and snowflakes, and
+// shuts the runner down gracefully. This release serves every shard from one
+// process (the single runner and the test runner of DESIGN.md §4).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "caf/detail/type_list.hpp"
+#include "caf/detail/type_traits.hpp"
+#include "caf/error.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+#include "caf/expected.hpp"
+#include "caf/fwd.hpp"
+
+#include "caf_cluster/entity.hpp"
+#include "caf_cluster/entity_client.hpp"
+#include "caf_cluster/entity_context.hpp"
+#include "caf_cluster/internal/entity_manager.hpp"
+#include "caf_cluster/metrics.hpp"
+#include "caf_cluster/shard_id.hpp"
+#include "caf_cluster/sharding_config.hpp"
+#include "caf_cluster/snowflake.hpp"
+#include "caf_cluster/wall_clock.hpp"
+
+namespace caf_cluster {
+
+/// Handle to the sharding service of one runner. Copies share the service; the
+/// service shuts down when `shutdown()` is called or the last handle goes away
+/// (destroy handles before the `caf::actor_system`).
+class sharding {
+public:
+  /// Starts a sharding service with the `cluster.*` options of `sys`'s
+  /// configuration (defaults where unset); fails with `errc::invalid_config`.
+  static caf::expected<sharding> make(caf::actor_system& sys);
+
+  /// Starts a sharding service with `cfg`; `clock` defaults to the system
+  /// wall clock. Fails with `errc::invalid_config` naming the bad option.
+  static caf::expected<sharding> make(caf::actor_system& sys,
+                                      sharding_config cfg,
+                                      std::shared_ptr<wall_clock> clock
+                                      = nullptr);
+
+  /// Registers the behaviour of entity type `def` on this runner. `fun` is
+  /// a CAF typed-actor function for `Interface`, taking the actor pointer (for
+  /// state: `Interface::stateful_pointer<State>`) and optionally an
+  /// `entity_context`. Fails with `errc::invalid_argument` for a duplicate or
+  /// empty type name and with `errc::shutting_down` after `shutdown()`.
+  template <class Interface, class F>
+  caf::error register_entity(const entity<Interface>& def, F fun) {
+    using trait = caf::detail::get_callable_trait<F>;
+    using args = typename trait::arg_types;
+    using self_ptr = typename caf::detail::tl_head<args>::type;
+    static_assert(trait::num_args == 1 || trait::num_args == 2,
+                  "an entity behaviour takes (self) or (self, entity_context)");
+    static_assert(
+      std::is_same<typename std::remove_pointer_t<self_ptr>::signatures,
+                   typename Interface::signatures>::value,
+      "the behaviour's actor type does not implement the entity's interface");
+    internal::entity_factory factory
+      = [fun](caf::event_based_actor* manager, entity_context ctx) {
+          auto init = [fun](self_ptr self, entity_context ctx) {
+            internal::install_entity_exception_handler(self, ctx.address());
+            if constexpr (trait::num_args == 2)
+              return fun(self, std::move(ctx));
+            else
+              return fun(self);
+          };
+          return caf::actor_cast<caf::actor>(
+            manager->spawn(init, std::move(ctx)));
+        };
+    return register_entity_impl(def.name(), def.options(), std::move(factory));
+  }
+
+  /// Returns a client for entities of type `def`. Works whether or not the
+  /// type is registered here; sending to an unregistered type fails with
+  /// `errc::unknown_entity_type`.
+  template <class Interface>
+  entity_client<Interface> make_client(const entity<Interface>& def) const {
+    return entity_client<Interface>{def.name(), state_, send_timeout()};
+  }
+
+  /// Computes the shard of `entity_id` in `group`; fails with
+  /// `errc::invalid_argument` for an empty or non-UTF-8 id.
+  caf::expected<caf_cluster::shard_id>
+  shard_id(std::string_view entity_id, std::string group = "default") const;
+
+  /// Returns whether this runner currently serves `shard` (false once shut
+  /// down, and for groups or indexes outside the configuration).
+  bool has_shard_id(const caf_cluster::shard_id& shard) const;
+
+  /// Returns a new cluster-unique id.
+  snowflake next_snowflake() const;
+
+  /// Returns whether `shutdown()` was called.
+  bool is_shutdown() const noexcept;
+
+  /// Starts a graceful shutdown and returns at once: new messages fail with
+  /// `errc::shutting_down`, messages already accepted finish (bounded by
+  /// `cluster.entity-termination-timeout`), then entities stop.
+  void shutdown();
+
+  /// Blocks until every entity manager stopped or `timeout` passed; returns
+  /// whether they stopped. Not for use under the deterministic scheduler.
+  bool await_shutdown(caf::timespan timeout);
+
+  /// Returns a snapshot of this runner's metrics.
+  metrics_snapshot metrics() const;
+
+  /// Returns the configuration in use.
+  const sharding_config& config() const noexcept;
+
+  /// Returns the actor system the service runs in.
+  caf::actor_system& system() const noexcept;
+
+  /// Returns the actor that takes `(deliver_atom, entity_type, entity_id,
+  /// caf::message)` for `entity_type`: the untyped entry point for gateways
+  /// and tools that only know type names at run time.
+  caf::actor route(const std::string& entity_type) const;
+
+  /// @private
+  explicit sharding(std::shared_ptr<internal::sharding_state> state);
+
+private:
+  caf::error register_entity_impl(const std::string& name,
+                                  const entity_options& options,
+                                  internal::entity_factory factory);
+
+  caf::timespan send_timeout() const noexcept;
+
+  std::shared_ptr<internal::sharding_state> state_;
+};
+
+} // namespace caf_cluster

@@ -1,0 +1,385 @@
+#include "caf_cluster/sharding_config.hpp"
+
+#include <algorithm>
+#include <string_view>
+#include <type_traits>
+
+#include "caf/actor_system_config.hpp"
+#include "caf/config_option.hpp"
+#include "caf/config_value.hpp"
+#include "caf/make_config_option.hpp"
+#include "caf/settings.hpp"
+
+#include "caf/deep_to_string.hpp"
+
+#include "caf_cluster/errc.hpp"
+#include "caf_cluster/runner_address.hpp"
+#include "caf_cluster/storage/storage_uri.hpp"
+
+namespace caf_cluster {
+
+namespace {
+
+constexpr std::string_view group_name = "cluster";
+
+constexpr int32_t max_shards_per_group = 1'000'000;
+
+// The one list of options: key, description and field. Declaring, reading and
+// the unknown-key check all walk it, so a field cannot be forgotten in one.
+template <class F>
+void for_each_option(F&& f) {
+  using c = sharding_config;
+  f("shards-per-group",
+    "shards per group, 1..1000000; all runners must agree",
+    &c::shards_per_group);
+  f("shard-groups", "shard groups this runner hosts",
+    &c::shard_groups);
+  f("runner-address",
+    "host:port advertised to peers; empty = not a network runner",
+    &c::runner_address);
+  f("runner-listen-address",
+    "host:port to bind; empty = runner-address", &c::runner_listen_address);
+  f("runner-weight", "weight on the consistent-hash ring",
+    &c::runner_weight);
+  f("entity-mailbox-capacity",
+    "messages queued or running per entity",
+    &c::entity_mailbox_capacity);
+  f("entity-max-idle", "passivate entities idle this long",
+    &c::entity_max_idle);
+  f("entity-termination-timeout",
+    "time an entity gets to stop",
+    &c::entity_termination_timeout);
+  f("lease-duration", "shard lease lifetime after a refresh",
+    &c::lease_duration);
+  f("lease-refresh-interval",
+    "period of lease refreshes, < lease-duration / 2",
+    &c::lease_refresh_interval);
+  f("refresh-assignments-interval",
+    "period of recomputing shard assignments",
+    &c::refresh_assignments_interval);
+  f("send-retry-interval",
+    "pause before re-routing a message",
+    &c::send_retry_interval);
+  f("send-timeout", "default ask timeout and retry bound",
+    &c::send_timeout);
+  f("storage", "memory or sqlite:<path>", &c::storage);
+}
+
+template <class T>
+struct member_type;
+
+template <class T>
+struct member_type<T sharding_config::*> {
+  using type = T;
+};
+
+template <class T>
+using member_type_t = typename member_type<T>::type;
+
+// custom_options_ is protected and CAF 0.17 offers no public way to declare an
+// option on a config object we did not derive; a member pointer formed inside
+// a derived class may legally be applied to any actor_system_config.
+struct option_access : caf::actor_system_config {
+  static caf::config_option_set& options(caf::actor_system_config& cfg) {
+    return cfg.*(&option_access::custom_options_);
+  }
+};
+
+// CAF's own meta state, minus the type check. CAF 0.17 runs that check on INI
+// values and on cfg.set, and on a mismatch drops the value with no error
+// (INI) or only a line on stderr (set): the default would then win silently.
+// Letting every value through moves the check to read_sharding_config, which
+// refuses it with the option's name. The command line still type-checks,
+// because its parse function is CAF's.
+template <class T>
+const caf::config_option::meta_state* deferred_check_meta_state() {
+  static const caf::config_option::meta_state instance = [] {
+    auto result = *caf::detail::option_meta_state_instance<T>();
+    result.check = [](const caf::config_value&) -> caf::error {
+      return caf::none;
+    };
+    return result;
+  }();
+  return &instance;
+}
+
+std::string option_key(std::string_view name) {
+  std::string result{group_name};
+  result += '.';
+  result.append(name.data(), name.size());
+  return result;
+}
+
+caf::error invalid_config(std::string msg) {
+  return caf::make_error(errc::invalid_config, std::move(msg));
+}
+
+// The text of an error made by make_error(code, "text").
+std::string context_text(const caf::error& err) {
+  const auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return caf::to_string(err);
+}
+
+std::string quoted(const std::string& str) {
+  return caf::deep_to_string(str);
+}
+
+std::string render(const caf::config_value& x) {
+  if (auto ts = caf::get_if<caf::timespan>(&x))
+    return to_option_string(*ts);
+  return caf::to_string(x);
+}
+
+caf::error type_error(std::string_view name, const char* expected,
+                      const caf::config_value& got) {
+  return invalid_config(option_key(name) + " must be " + expected + ", got "
+                        + render(got));
+}
+
+caf::error read_value(std::string_view name, const caf::config_value& x,
+                      int32_t& out) {
+  if (auto val = caf::get_if<int32_t>(&x)) {
+    out = *val;
+    return caf::none;
+  }
+  if (caf::holds_alternative<int64_t>(x))
+    return type_error(name, "a 32-bit integer", x);
+  return type_error(name, "an integer", x);
+}
+
+caf::error read_value(std::string_view name, const caf::config_value& x,
+                      int64_t& out) {
+  if (auto val = caf::get_if<int64_t>(&x)) {
+    out = *val;
+    return caf::none;
+  }
+  return type_error(name, "an integer", x);
+}
+
+caf::error read_value(std::string_view name, const caf::config_value& x,
+                      caf::timespan& out) {
+  if (auto val = caf::get_if<caf::timespan>(&x)) {
+    out = *val;
+    return caf::none;
+  }
+  return type_error(name,
+                    "a duration: an integer with a unit ns, us, ms, s, min "
+                    "or h, e.g. 500ms or 90s",
+                    x);
+}
+
+caf::error read_value(std::string_view name, const caf::config_value& x,
+                      std::string& out) {
+  if (auto val = caf::get_if<std::string>(&x)) {
+    out = *val;
+    return caf::none;
+  }
+  return type_error(name, "a string (double-quoted in INI files)", x);
+}
+
+caf::error read_value(std::string_view name, const caf::config_value& x,
+                      std::vector<std::string>& out) {
+  if (auto val = caf::get_if<std::vector<std::string>>(&x)) {
+    out = std::move(*val);
+    return caf::none;
+  }
+  return type_error(name, "a list of strings, e.g. [\"a\", \"b\"]", x);
+}
+
+std::string known_keys() {
+  std::string result;
+  for_each_option([&](std::string_view name, std::string_view, auto) {
+    if (!result.empty())
+      result += ", ";
+    result.append(name.data(), name.size());
+  });
+  return result;
+}
+
+caf::error check_positive(std::string_view name, caf::timespan x) {
+  if (x > caf::timespan::zero())
+    return caf::none;
+  return invalid_config(option_key(name) + " must be positive, got "
+                        + to_option_string(x));
+}
+
+caf::error check_at_least(std::string_view name, int64_t x, int64_t min) {
+  if (x >= min)
+    return caf::none;
+  return invalid_config(option_key(name) + " must be at least "
+                        + std::to_string(min) + ", got " + std::to_string(x));
+}
+
+caf::error check_address(std::string_view name, const std::string& x) {
+  if (x.empty())
+    return caf::none;
+  if (auto addr = parse_runner_address(x); !addr)
+    return invalid_config(option_key(name) + " is invalid: "
+                          + context_text(addr.error()));
+  return caf::none;
+}
+
+caf::error check_shard_groups(const std::vector<std::string>& xs) {
+  auto key = option_key("shard-groups");
+  if (xs.empty())
+    return invalid_config(key + " must name at least one group, got []");
+  for (auto i = xs.begin(); i != xs.end(); ++i) {
+    if (i->empty())
+      return invalid_config(key + " must not contain an empty name, got "
+                            + caf::deep_to_string(xs));
+    // Shard ids print as <group>:<id> and parse at the last ':'.
+    if (i->find(':') != std::string::npos)
+      return invalid_config(key + " names must not contain ':', got "
+                            + quoted(*i));
+    if (std::find(xs.begin(), i, *i) != i)
+      return invalid_config(key + " must not repeat a name, got " + quoted(*i)
+                            + " twice");
+  }
+  return caf::none;
+}
+
+} // namespace
+
+std::string to_option_string(caf::timespan x) {
+  using namespace std::chrono;
+  struct unit {
+    int64_t ns;
+    const char* suffix;
+  };
+  static constexpr unit units[] = {
+    {duration_cast<nanoseconds>(hours{1}).count(), "h"},
+    {duration_cast<nanoseconds>(minutes{1}).count(), "min"},
+    {duration_cast<nanoseconds>(seconds{1}).count(), "s"},
+    {duration_cast<nanoseconds>(milliseconds{1}).count(), "ms"},
+    {duration_cast<nanoseconds>(microseconds{1}).count(), "us"},
+  };
+  auto count = duration_cast<nanoseconds>(x).count();
+  if (count != 0)
+    for (const auto& u : units)
+      if (count % u.ns == 0)
+        return std::to_string(count / u.ns) + u.suffix;
+  if (count == 0)
+    return "0s";
+  return std::to_string(count) + "ns";
+}
+
+caf::error sharding_config::validate() const {
+  auto spg_key = option_key("shards-per-group");
+  if (shards_per_group < 1)
+    return invalid_config(spg_key + " must be at least 1, got "
+                          + std::to_string(shards_per_group));
+  if (shards_per_group > max_shards_per_group)
+    return invalid_config(spg_key + " must be at most "
+                          + std::to_string(max_shards_per_group) + ", got "
+                          + std::to_string(shards_per_group));
+  if (auto err = check_shard_groups(shard_groups))
+    return err;
+  if (auto err = check_address("runner-address", runner_address))
+    return err;
+  if (auto err = check_address("runner-listen-address", runner_listen_address))
+    return err;
+  if (runner_address.empty() && !runner_listen_address.empty())
+    return invalid_config(option_key("runner-listen-address")
+                          + " needs cluster.runner-address (the address peers "
+                            "use), got "
+                          + quoted(runner_listen_address)
+                          + " with an empty cluster.runner-address");
+  if (auto err = check_at_least("runner-weight", runner_weight, 1))
+    return err;
+  if (auto err = check_at_least("entity-mailbox-capacity",
+                                entity_mailbox_capacity, 1))
+    return err;
+  if (auto err = check_positive("entity-max-idle", entity_max_idle))
+    return err;
+  if (auto err = check_positive("entity-termination-timeout",
+                                entity_termination_timeout))
+    return err;
+  if (auto err = check_positive("lease-duration", lease_duration))
+    return err;
+  if (auto err = check_positive("lease-refresh-interval",
+                                lease_refresh_interval))
+    return err;
+  // Below half the lease, one failed refresh can be retried before expiry.
+  if (lease_refresh_interval >= lease_duration / 2)
+    return invalid_config(option_key("lease-refresh-interval")
+                          + " must be less than half of cluster.lease-duration ("
+                          + to_option_string(lease_duration) + " / 2 = "
+                          + to_option_string(lease_duration / 2) + "), got "
+                          + to_option_string(lease_refresh_interval));
+  if (auto err = check_positive("refresh-assignments-interval",
+                                refresh_assignments_interval))
+    return err;
+  if (auto err = check_positive("send-retry-interval", send_retry_interval))
+    return err;
+  if (auto err = check_positive("send-timeout", send_timeout))
+    return err;
+  if (auto uri = storage::parse_storage_uri(storage); !uri)
+    return invalid_config(option_key("storage") + " is invalid: "
+                          + context_text(uri.error()));
+  return caf::none;
+}
+
+void declare_options(caf::actor_system_config& cfg) {
+  auto& opts = option_access::options(cfg);
+  if (opts.qualified_name_lookup(option_key("shards-per-group")) != nullptr)
+    return;
+  const sharding_config defaults;
+  for_each_option([&](std::string_view name, std::string_view description,
+                      auto member) {
+    using value_type = member_type_t<decltype(member)>;
+    // The default is appended here rather than written in each description,
+    // so the member initializers stay the only place that states it.
+    std::string text{description};
+    text += " (default: ";
+    text += render(caf::config_value{defaults.*member});
+    text += ')';
+    opts.add(caf::config_option{group_name, name, text,
+                                deferred_check_meta_state<value_type>()});
+    caf::put_missing(cfg.content, option_key(name), defaults.*member);
+  });
+}
+
+caf::expected<sharding_config>
+read_sharding_config(const caf::actor_system_config& cfg) {
+  sharding_config result;
+  const caf::settings* group = nullptr;
+  if (auto value = caf::get_if(&caf::content(cfg), group_name)) {
+    group = caf::get_if<caf::settings>(value);
+    if (group == nullptr)
+      return invalid_config("cluster must be a group of options (an INI "
+                            "section [cluster]), got "
+                            + render(*value));
+  }
+  if (group != nullptr) {
+    // The command line refuses unknown keys; INI files do not, so a typo
+    // there would otherwise leave the default in place unnoticed.
+    for (const auto& kvp : *group) {
+      bool known = false;
+      for_each_option([&](std::string_view name, std::string_view, auto) {
+        known = known || kvp.first == name;
+      });
+      if (!known)
+        return invalid_config("unknown option " + option_key(kvp.first)
+                              + "; known options of group cluster: "
+                              + known_keys());
+    }
+    caf::error err;
+    for_each_option([&](std::string_view name, std::string_view,
+                        auto member) {
+      if (err)
+        return;
+      auto i = group->find(name);
+      if (i != group->end())
+        err = read_value(name, i->second, result.*member);
+    });
+    if (err)
+      return err;
+  }
+  if (auto err = result.validate())
+    return err;
+  return result;
+}
+
+} // namespace caf_cluster

@@ -1,0 +1,134 @@
+// Every tunable of the sharding runtime with its default, in one place, and
+// the glue that makes each one a CAF option (`[cluster]` INI section and
+// `--cluster.<key>=` flags). Bad values are refused at start-up with a message
+// that names the option, never clamped or ignored.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "caf/error.hpp"
+#include "caf/expected.hpp"
+#include "caf/fwd.hpp"
+#include "caf/timespan.hpp"
+
+namespace caf_cluster {
+
+/// Configuration of one runner's sharding runtime.
+///
+/// Defaults table (the member initializers below are the only source of these
+/// values; `declare_options` and `read_sharding_config` use them):
+///
+/// | field | option key | default | meaning |
+/// | --- | --- | --- | --- |
+/// | `shards_per_group` | `cluster.shards-per-group` | `300` | shards in each group, 1..1000000; every runner of a cluster must agree |
+/// | `shard_groups` | `cluster.shard-groups` | `["default"]` | shard groups this runner hosts; non-empty, unique names without `:` |
+/// | `runner_address` | `cluster.runner-address` | `""` | `host:port` or `[ipv6]:port` advertised to peers; empty = not a network runner (single process or client only) |
+/// | `runner_listen_address` | `cluster.runner-listen-address` | `""` | address to bind; empty = `runner_address`; needs `runner_address` |
+/// | `runner_weight` | `cluster.runner-weight` | `1` | weight on the consistent-hash ring, >= 1 |
+/// | `entity_mailbox_capacity` | `cluster.entity-mailbox-capacity` | `4096` | messages queued or running per entity before `mailbox_full`, >= 1 |
+/// | `entity_max_idle` | `cluster.entity-max-idle` | `1min` | passivate an entity after this long without messages, > 0 |
+/// | `entity_termination_timeout` | `cluster.entity-termination-timeout` | `15s` | time an entity gets to stop before it is killed, > 0 |
+/// | `lease_duration` | `cluster.lease-duration` | `2s` | a shard lease expires this long after its last refresh, > 0 |
+/// | `lease_refresh_interval` | `cluster.lease-refresh-interval` | `500ms` | period of lease refreshes, > 0 and < `lease_duration / 2` |
+/// | `refresh_assignments_interval` | `cluster.refresh-assignments-interval` | `1s` | period of re-reading runners and recomputing assignments, > 0 |
+/// | `send_retry_interval` | `cluster.send-retry-interval` | `100ms` | pause before re-routing a message whose shard is moving, > 0 |
+/// | `send_timeout` | `cluster.send-timeout` | `10s` | default timeout of a blocking ask and bound on routing retries, > 0 |
+/// | `storage` | `cluster.storage` | `"memory"` | runner and message storage: `memory` or `sqlite:<path>` |
+///
+/// Syntax, the same on the command line and in INI files except for quoting:
+/// - durations: an integer followed by a unit, one of `ns`, `us`, `ms`, `s`,
+///   `min`, `h` (`500ms`, `90s`, `1min`, `2h`); no fractions (`1.5s` is
+///   refused: write `1500ms`), no bare numbers, no `d`;
+/// - integers: decimal (`64`), also `0x40`; out-of-range values are refused;
+/// - lists: `--cluster.shard-groups=a,b`, `=[a,b]` or `='["a","b"]'` on the
+///   command line; `shard-groups = ["a", "b"]` in INI files;
+/// - strings: as is on the command line (`--cluster.storage=sqlite:/tmp/x.db`),
+///   double-quoted in INI files (`storage = "sqlite:/tmp/x.db"`; an unquoted
+///   value is an INI syntax error, a single-quoted one is an atom and refused).
+///
+/// Example INI file:
+/// ~~~
+/// [cluster]
+/// shards-per-group = 64
+/// shard-groups = ["default", "billing"]
+/// runner-address = "10.0.0.7:34001"
+/// entity-max-idle = 90s
+/// storage = "sqlite:/var/lib/app/cluster.db"
+/// ~~~
+struct sharding_config {
+  /// Number of shards in each shard group.
+  int32_t shards_per_group = 300;
+
+  /// Shard groups this runner hosts.
+  std::vector<std::string> shard_groups = {"default"};
+
+  /// `host:port` this runner advertises; empty if it is not a network runner.
+  std::string runner_address;
+
+  /// Address the runner binds; empty means `runner_address`.
+  std::string runner_listen_address;
+
+  /// Weight of this runner on the consistent-hash ring.
+  int32_t runner_weight = 1;
+
+  /// Bound on messages queued or running for one entity.
+  int64_t entity_mailbox_capacity = 4096;
+
+  /// Passivation delay of an entity without messages.
+  caf::timespan entity_max_idle = std::chrono::minutes{1};
+
+  /// Time an entity gets to stop before it is killed.
+  caf::timespan entity_termination_timeout = std::chrono::seconds{15};
+
+  /// Lifetime of a shard lease after its last refresh.
+  caf::timespan lease_duration = std::chrono::seconds{2};
+
+  /// Period of lease refreshes.
+  caf::timespan lease_refresh_interval = std::chrono::milliseconds{500};
+
+  /// Period of re-reading runners and recomputing shard assignments.
+  caf::timespan refresh_assignments_interval = std::chrono::seconds{1};
+
+  /// Pause before re-routing a message whose shard has no reachable owner.
+  caf::timespan send_retry_interval = std::chrono::milliseconds{100};
+
+  /// Default timeout of a blocking ask and bound on routing retries.
+  caf::timespan send_timeout = std::chrono::seconds{10};
+
+  /// Runner and message storage: `memory` or `sqlite:<path>`.
+  std::string storage = "memory";
+
+  /// Checks every field against the rules of the defaults table.
+  /// @returns `none`, or `errc::invalid_config` whose message names the first
+  ///          offending option by its key and its value, e.g.
+  ///          `cluster.shards-per-group must be at least 1, got 0`.
+  caf::error validate() const;
+};
+
+/// Declares every `sharding_config` field as an option of group `cluster` in
+/// `cfg`, so `cfg.parse` accepts `--cluster.<key>=` flags and `[cluster]` INI
+/// entries, and `cfg.set("cluster.<key>", ...)` works. Also stores the defaults
+/// in `cfg.content` (without overwriting values already there), so
+/// `--dump-config` shows them. Calling it twice is harmless.
+/// @note Type errors in INI files and in `cfg.set` surface in
+///       `read_sharding_config` with the option's name, not during parsing:
+///       CAF 0.17 silently drops mistyped INI values of declared options.
+void declare_options(caf::actor_system_config& cfg);
+
+/// Reads the `cluster` options of `cfg`, falling back to the defaults for
+/// options that were not set, and validates the result.
+/// @returns the configuration, or `errc::invalid_config` naming the option
+///          when a value has the wrong type (e.g. `entity-max-idle = 90`
+///          without a unit), an unknown key appears in the `cluster` group,
+///          or `validate` refuses the result.
+caf::expected<sharding_config>
+read_sharding_config(const caf::actor_system_config& cfg);
+
+/// Formats `x` in the option syntax with the largest exact unit, e.g. `90s`,
+/// `1500ms`, `2h` (CAF 0.17's own `to_string` prints `0d` for whole hours).
+std::string to_option_string(caf::timespan x);
+
+} // namespace caf_cluster

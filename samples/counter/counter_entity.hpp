@@ -1,0 +1,65 @@
+// The Counter entity of the distributed counter sample: the seed overview's
+// complete example, written as a CAF typed actor.
+#pragma once
+
+#include <cstdint>
+
+#include "caf/meta/type_name.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "caf_cluster/entity.hpp"
+#include "caf_cluster/entity_context.hpp"
+
+namespace counter {
+
+/// Adds `amount` to the counter; replies with the new value.
+struct increment {
+  int64_t amount = 0;
+};
+
+/// Subtracts `amount` from the counter; replies with the new value.
+struct decrement {
+  int64_t amount = 0;
+};
+
+/// Replies with the current value.
+struct get_value {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, increment& x) {
+  return f(caf::meta::type_name("counter.increment"), x.amount);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, decrement& x) {
+  return f(caf::meta::type_name("counter.decrement"), x.amount);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_value&) {
+  return f(caf::meta::type_name("counter.get_value"));
+}
+
+/// The Counter protocol.
+using counter_actor
+  = caf::typed_actor<caf::replies_to<increment>::with<int64_t>,
+                     caf::replies_to<decrement>::with<int64_t>,
+                     caf::replies_to<get_value>::with<int64_t>>;
+
+/// State of one counter activation.
+struct counter_state {
+  int64_t value = 0;
+  static inline const char* name = "counter";
+};
+
+/// The Counter entity type.
+inline const auto counter_entity
+  = caf_cluster::entity<counter_actor>("Counter").max_idle(std::chrono::minutes{2});
+
+/// The Counter behaviour.
+counter_actor::behavior_type
+counter_impl(counter_actor::stateful_pointer<counter_state> self,
+             caf_cluster::entity_context ctx);
+
+} // namespace counter

@@ -1,0 +1,48 @@
+#include "caf_cluster/storage/errc.hpp"
+
+#include "caf/actor_system_config.hpp"
+
+namespace caf_cluster::storage {
+
+std::string to_string(errc x) {
+  switch (x) {
+    case errc::invalid_uri:
+      return "invalid_uri";
+    case errc::open_failed:
+      return "open_failed";
+    case errc::io_error:
+      return "io_error";
+    case errc::busy:
+      return "busy";
+    case errc::corrupt:
+      return "corrupt";
+    case errc::fenced:
+      return "fenced";
+  }
+  return "errc(" + std::to_string(static_cast<int>(x)) + ")";
+}
+
+void add_error_category(caf::actor_system_config& cfg) {
+  // CAF 0.17.6's templated add_error_category<T> does not compile (its lambda
+  // has the wrong signature), so we pass the renderer ourselves.
+  cfg.add_error_category(errc_category, [](uint8_t code, caf::atom_value,
+                                           const caf::message& context) {
+    std::string result = "storage: ";
+    result += to_string(static_cast<errc>(code));
+    if (!context.empty()) {
+      result += " (";
+      for (size_t i = 0; i < context.size(); ++i) {
+        if (i > 0)
+          result += ", ";
+        if (context.match_element<std::string>(i))
+          result += context.get_as<std::string>(i);
+        else
+          result += context.cvals()->stringify(i);
+      }
+      result += ")";
+    }
+    return result;
+  });
+}
+
+} // namespace caf_cluster::storage

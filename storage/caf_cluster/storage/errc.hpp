@@ -1,0 +1,46 @@
+// Error codes of the storage component. Storage sits below the core (core
+// depends on storage, never the reverse), so it cannot use caf_cluster::errc
+// and reports its own `storage` category; the core wraps these in
+// `persistence_error` where a caller needs the runtime's view.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "caf/atom.hpp"
+#include "caf/error.hpp"
+#include "caf/fwd.hpp"
+#include "caf/make_message.hpp"
+#include "caf/message.hpp"
+
+namespace caf_cluster::storage {
+
+/// Error codes of the `storage` error category.
+enum class errc : uint8_t {
+  /// A storage location is malformed, e.g. `sqlite:` without a path.
+  invalid_uri = 1,
+  /// A database file cannot be opened or created.
+  open_failed,
+  /// A read or write failed.
+  io_error,
+  /// The database stayed locked past the busy timeout.
+  busy,
+  /// A stored row does not decode.
+  corrupt,
+  /// A write was refused because a newer lease epoch exists for its shard.
+  fenced,
+};
+
+/// Returns the name of `x`, e.g. `"fenced"`.
+std::string to_string(errc x);
+
+/// The CAF error category of `errc`.
+constexpr caf::atom_value errc_category = caf::atom("storage");
+
+/// Registers the `storage` error category with `cfg` so that
+/// `actor_system::render` prints `storage: busy (...)`.
+void add_error_category(caf::actor_system_config& cfg);
+
+} // namespace caf_cluster::storage
+
+CAF_ERROR_CODE_ENUM(caf_cluster::storage::errc, "storage")

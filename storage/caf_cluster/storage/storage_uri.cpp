@@ -1,0 +1,59 @@
+#include "caf_cluster/storage/storage_uri.hpp"
+
+#include "caf/error.hpp"
+
+#include "caf_cluster/storage/errc.hpp"
+
+namespace caf_cluster::storage {
+
+namespace {
+
+constexpr std::string_view sqlite_prefix = "sqlite:";
+
+caf::error invalid(std::string_view text, std::string_view why) {
+  std::string msg = "invalid storage location \"";
+  msg.append(text.data(), text.size());
+  msg += "\": ";
+  msg.append(why.data(), why.size());
+  msg += "; expected \"memory\" or \"sqlite:<path>\"";
+  return caf::make_error(errc::invalid_uri, std::move(msg));
+}
+
+} // namespace
+
+caf::expected<storage_uri> parse_storage_uri(std::string_view text) {
+  if (text == "memory")
+    return storage_uri{storage_uri::kind::memory, {}};
+  if (text.substr(0, sqlite_prefix.size()) == sqlite_prefix) {
+    auto path = text.substr(sqlite_prefix.size());
+    if (path.empty())
+      return invalid(text, "the path is empty");
+    // SQLite takes a C string: a NUL would silently cut the path short.
+    if (path.find('\0') != std::string_view::npos)
+      return invalid(text, "the path contains a NUL character");
+    return storage_uri{storage_uri::kind::sqlite, std::string{path}};
+  }
+  if (text.empty())
+    return invalid(text, "the location is empty");
+  return invalid(text, "unknown backend");
+}
+
+std::string to_string(const storage_uri& x) {
+  switch (x.type) {
+    case storage_uri::kind::memory:
+      return "memory";
+    case storage_uri::kind::sqlite:
+      return std::string{sqlite_prefix} + x.path;
+  }
+  return "storage_uri(" + std::to_string(static_cast<int>(x.type)) + ")";
+}
+
+bool operator==(const storage_uri& x, const storage_uri& y) noexcept {
+  return x.type == y.type && x.path == y.path;
+}
+
+bool operator!=(const storage_uri& x, const storage_uri& y) noexcept {
+  return !(x == y);
+}
+
+} // namespace caf_cluster::storage

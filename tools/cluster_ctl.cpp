@@ -1,0 +1,202 @@
+// cluster-ctl: the admin tool. Each subcommand is one function registered in
+// `commands`; its exit codes and output lines are a contract for scripts, so
+// usage errors always exit 2 with exactly one `cluster-ctl: ` line on stderr.
+#include <charconv>
+#include <cstdint>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "caf/error.hpp"
+#include "caf/message.hpp"
+
+#include "caf_cluster/shard_id.hpp"
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_usage = 2;
+
+// Effect's defaults; to be read from the sharding defaults table once the
+// admin tool loads a cluster configuration.
+constexpr int32_t default_shards_per_group = 300;
+constexpr std::string_view default_group = "default";
+
+constexpr std::string_view usage_text =
+  R"(usage: cluster-ctl <command> [options]
+
+commands:
+  shard-id <entity-id> [--shards-per-group N] [--group G]
+      print the shard that owns <entity-id>, e.g. default:186
+      --shards-per-group N   shards in the group, N >= 1 (default 300)
+      --group G              shard group, non-empty, no ':' (default "default")
+
+options:
+  -h, --help    print this help and exit
+
+Options take their value as "--opt value" or "--opt=value"; "--" ends the
+options. Exit codes: 0 success, 2 usage error.
+)";
+
+// Control bytes in echoed input would break the one-line contract of errors.
+std::string printable(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string result;
+  for (char ch : text) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (byte < 0x20 || byte == 0x7F) {
+      result += "\\x";
+      result += hex[byte >> 4];
+      result += hex[byte & 0x0F];
+    } else {
+      result += ch;
+    }
+  }
+  return result;
+}
+
+int usage_error(std::string_view message) {
+  std::cerr << "cluster-ctl: " << printable(message) << '\n';
+  return exit_usage;
+}
+
+// Returns the context text of errors made by caf::make_error(code, "text").
+std::string error_text(const caf::error& err) {
+  const auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return "error code " + std::to_string(err.code());
+}
+
+/// The arguments of one subcommand after splitting off its options.
+struct parsed_args {
+  std::vector<std::string_view> positional;
+  std::vector<std::pair<std::string_view, std::string_view>> options;
+  bool help = false;
+};
+
+// Splits `args` into positionals and the options named in `known` (all of
+// which take a value). Returns an error message on bad input.
+std::optional<std::string> parse_args(const std::vector<std::string_view>& args,
+                                      std::initializer_list<std::string_view> known,
+                                      parsed_args& out) {
+  bool options_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto arg = args[i];
+    if (options_done || arg.size() < 2 || arg[0] != '-') {
+      out.positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      options_done = true;
+      continue;
+    }
+    if (arg == "-h" || arg == "--help") {
+      out.help = true;
+      continue;
+    }
+    auto name = arg;
+    std::optional<std::string_view> value;
+    if (auto eq = arg.find('='); eq != std::string_view::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    }
+    bool is_known = false;
+    for (auto k : known)
+      is_known = is_known || k == name;
+    if (!is_known)
+      return "unknown option '" + std::string{name} + "'";
+    if (!value) {
+      if (i + 1 == args.size())
+        return "option '" + std::string{name} + "' needs a value";
+      value = args[++i];
+    }
+    out.options.emplace_back(name, *value);
+  }
+  return std::nullopt;
+}
+
+// Returns the value of the last occurrence of `name`, like most CLIs do.
+std::optional<std::string_view> option(const parsed_args& args,
+                                       std::string_view name) {
+  std::optional<std::string_view> result;
+  for (const auto& [key, value] : args.options)
+    if (key == name)
+      result = value;
+  return result;
+}
+
+std::optional<int32_t> parse_positive_int32(std::string_view text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != text.npos)
+    return std::nullopt;
+  int32_t result = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(),
+                                   result);
+  if (ec != std::errc{} || end != text.data() + text.size() || result < 1)
+    return std::nullopt;
+  return result;
+}
+
+int shard_id_command(const std::vector<std::string_view>& args) {
+  parsed_args parsed;
+  if (auto err = parse_args(args, {"--shards-per-group", "--group"}, parsed))
+    return usage_error(*err);
+  if (parsed.help) {
+    std::cout << usage_text;
+    return exit_ok;
+  }
+  if (parsed.positional.empty())
+    return usage_error("shard-id needs an entity id");
+  if (parsed.positional.size() > 1)
+    return usage_error("shard-id takes one entity id, got an extra argument '"
+                       + std::string{parsed.positional[1]} + "'");
+  auto shards = default_shards_per_group;
+  if (auto text = option(parsed, "--shards-per-group")) {
+    auto value = parse_positive_int32(*text);
+    if (!value)
+      return usage_error("--shards-per-group must be a whole number from 1 to "
+                         "2147483647, got '"
+                         + std::string{*text} + "'");
+    shards = *value;
+  }
+  auto group = std::string{option(parsed, "--group").value_or(default_group)};
+  auto shard = caf_cluster::make_shard_id(parsed.positional[0],
+                                          std::move(group), shards);
+  if (!shard)
+    return usage_error(error_text(shard.error()));
+  std::cout << to_string(*shard) << '\n';
+  return exit_ok;
+}
+
+/// A subcommand: its name and the function that runs it on the arguments
+/// after the name, returning the exit code.
+struct command {
+  std::string_view name;
+  int (*run)(const std::vector<std::string_view>& args);
+};
+
+constexpr command commands[] = {
+  {"shard-id", shard_id_command},
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty())
+    return usage_error("missing command; try 'cluster-ctl --help'");
+  const auto name = args.front();
+  if (name == "-h" || name == "--help") {
+    std::cout << usage_text;
+    return exit_ok;
+  }
+  for (const auto& cmd : commands)
+    if (cmd.name == name)
+      return cmd.run({args.begin() + 1, args.end()});
+  if (name.size() > 1 && name[0] == '-')
+    return usage_error("unknown option '" + std::string{name} + "'");
+  return usage_error("unknown command '" + std::string{name} + "'");
+}
