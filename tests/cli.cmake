@@ -10,6 +10,11 @@
 # words>` (a shell fragment, so '' and $(printf ...) work) twice, once per
 # stream, and matches the report against <regex>.
 function(cluster_ctl_test name words regex)
+  # A ';' would split the property into a list of regexes, any of which passes.
+  string(FIND "${regex}" ";" semicolon)
+  if(NOT semicolon EQUAL -1)
+    message(FATAL_ERROR "cluster_ctl.${name}: write ';' as '.' in the regex")
+  endif()
   add_test(NAME cluster_ctl.${name}
            COMMAND sh -c "out=$(\"$0\" ${words} 2>/dev/null; echo .)
 err=$(\"$0\" ${words} 2>&1 >/dev/null; echo \"exit=$?\")
@@ -52,7 +57,7 @@ cluster_ctl_test(help_short "-h"
 cluster_ctl_test(shard_id_help "shard-id --help"
                  "^stdout:usage: cluster-ctl .*\n\\.\nstderr:exit=0\n$")
 
-cluster_ctl_usage_error(no_command "" "missing command; try 'cluster-ctl --help'")
+cluster_ctl_usage_error(no_command "" "missing command: try 'cluster-ctl --help'")
 cluster_ctl_usage_error(unknown_command "frobnicate" "unknown command 'frobnicate'")
 cluster_ctl_usage_error(unknown_flag "shard-id counter-1 --foo"
                         "unknown option '--foo'")

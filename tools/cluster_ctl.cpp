@@ -3,6 +3,7 @@
 // usage errors always exit 2 with exactly one `cluster-ctl: ` line on stderr.
 #include <charconv>
 #include <cstdint>
+#include <initializer_list>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -14,25 +15,29 @@
 #include "caf/message.hpp"
 
 #include "caf_cluster/shard_id.hpp"
+#include "caf_cluster/sharding_config.hpp"
 
 namespace {
 
 constexpr int exit_ok = 0;
 constexpr int exit_usage = 2;
 
-// Effect's defaults; to be read from the sharding defaults table once the
-// admin tool loads a cluster configuration.
-constexpr int32_t default_shards_per_group = 300;
+// The shard count comes from the one defaults table; the group is Effect's
+// default entity group, not a runner setting, so it has no entry there.
+const int32_t default_shards_per_group
+  = caf_cluster::sharding_config{}.shards_per_group;
 constexpr std::string_view default_group = "default";
 
-constexpr std::string_view usage_text =
-  R"(usage: cluster-ctl <command> [options]
+std::string usage_text() {
+  return R"(usage: cluster-ctl <command> [options]
 
 commands:
   shard-id <entity-id> [--shards-per-group N] [--group G]
       print the shard that owns <entity-id>, e.g. default:186
-      --shards-per-group N   shards in the group, N >= 1 (default 300)
-      --group G              shard group, non-empty, no ':' (default "default")
+      --shards-per-group N   shards in the group, N >= 1 (default )"
+    + std::to_string(default_shards_per_group) + R"()
+      --group G              shard group, non-empty, no ':' (default ")"
+    + std::string{default_group} + R"(")
 
 options:
   -h, --help    print this help and exit
@@ -40,6 +45,7 @@ options:
 Options take their value as "--opt value" or "--opt=value"; "--" ends the
 options. Exit codes: 0 success, 2 usage error.
 )";
+}
 
 // Control bytes in echoed input would break the one-line contract of errors.
 std::string printable(std::string_view text) {
@@ -80,9 +86,9 @@ struct parsed_args {
 
 // Splits `args` into positionals and the options named in `known` (all of
 // which take a value). Returns an error message on bad input.
-std::optional<std::string> parse_args(const std::vector<std::string_view>& args,
-                                      std::initializer_list<std::string_view> known,
-                                      parsed_args& out) {
+std::optional<std::string>
+parse_args(const std::vector<std::string_view>& args,
+           std::initializer_list<std::string_view> known, parsed_args& out) {
   bool options_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const auto arg = args[i];
@@ -145,7 +151,7 @@ int shard_id_command(const std::vector<std::string_view>& args) {
   if (auto err = parse_args(args, {"--shards-per-group", "--group"}, parsed))
     return usage_error(*err);
   if (parsed.help) {
-    std::cout << usage_text;
+    std::cout << usage_text();
     return exit_ok;
   }
   if (parsed.positional.empty())
@@ -187,10 +193,10 @@ constexpr command commands[] = {
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty())
-    return usage_error("missing command; try 'cluster-ctl --help'");
+    return usage_error("missing command: try 'cluster-ctl --help'");
   const auto name = args.front();
   if (name == "-h" || name == "--help") {
-    std::cout << usage_text;
+    std::cout << usage_text();
     return exit_ok;
   }
   for (const auto& cmd : commands)

@@ -11,6 +11,8 @@
 
 namespace caf_cluster {
 
+// Keeps the markdown table rows on one line each.
+// clang-format off
 /// Base configuration for processes that run or talk to a cluster.
 ///
 /// Defaults it sets (each overridable in the INI file or on the command line):
@@ -25,13 +27,15 @@ namespace caf_cluster {
 ///   my_config() { add_message_type<my_msg>("my_msg"); }
 /// };
 /// ~~~
+// clang-format on
 class cluster_config : public caf::actor_system_config {
 public:
   /// Declares the `cluster.*` options, registers the `cluster` and `storage`
   /// error categories and sets the defaults listed above.
   cluster_config();
 
-  /// Returns the validated sharding configuration: `read_sharding_config(*this)`.
+  /// Returns the validated sharding configuration:
+  /// `read_sharding_config(*this)`.
   caf::expected<sharding_config> sharding() const;
 };
 

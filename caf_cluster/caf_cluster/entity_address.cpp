@@ -3,10 +3,7 @@
 namespace caf_cluster {
 
 std::string to_string(const entity_address& x) {
-  std::string result;
-  result.reserve(x.entity_type.size() + x.entity_id.size() + x.shard.group.size()
-                 + 14);
-  result += x.entity_type;
+  std::string result = x.entity_type;
   result += '/';
   result += x.entity_id;
   result += '@';

@@ -25,7 +25,7 @@ struct entity_address {
 inline bool operator==(const entity_address& x,
                        const entity_address& y) noexcept {
   return x.entity_id == y.entity_id && x.entity_type == y.entity_type
-         && x.shard == y.shard;
+    && x.shard == y.shard;
 }
 
 /// Compares all three fields.

@@ -45,7 +45,7 @@ caf::expected<int32_t> shard_index(std::string_view entity_id,
   }
   // |h % n| < n <= INT32_MAX, so neither the negation nor the +1 overflows.
   const int32_t rem = stable_hash(std::u16string_view{*units})
-                      % shards_per_group;
+    % shards_per_group;
   return (rem < 0 ? -rem : rem) + 1;
 }
 

@@ -75,8 +75,9 @@ struct hash<caf_cluster::shard_id> {
   /// Combines the hashes of group and index.
   size_t operator()(const caf_cluster::shard_id& x) const noexcept {
     const size_t h = std::hash<std::string>{}(x.group);
-    return h ^ (std::hash<int32_t>{}(x.index) + static_cast<size_t>(0x9e3779b97f4a7c15ull)
-                + (h << 6) + (h >> 2));
+    return h
+      ^ (std::hash<int32_t>{}(x.index)
+         + static_cast<size_t>(0x9e3779b97f4a7c15ull) + (h << 6) + (h >> 2));
   }
 };
 

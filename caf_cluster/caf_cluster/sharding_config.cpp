@@ -29,39 +29,30 @@ constexpr int32_t max_shards_per_group = 1'000'000;
 template <class F>
 void for_each_option(F&& f) {
   using c = sharding_config;
-  f("shards-per-group",
-    "shards per group, 1..1000000; all runners must agree",
+  f("shards-per-group", "shards per group, 1..1000000; all runners must agree",
     &c::shards_per_group);
-  f("shard-groups", "shard groups this runner hosts",
-    &c::shard_groups);
+  f("shard-groups", "shard groups this runner hosts", &c::shard_groups);
   f("runner-address",
     "host:port advertised to peers; empty = not a network runner",
     &c::runner_address);
-  f("runner-listen-address",
-    "host:port to bind; empty = runner-address", &c::runner_listen_address);
-  f("runner-weight", "weight on the consistent-hash ring",
-    &c::runner_weight);
-  f("entity-mailbox-capacity",
-    "messages queued or running per entity",
+  f("runner-listen-address", "host:port to bind; empty = runner-address",
+    &c::runner_listen_address);
+  f("runner-weight", "weight on the consistent-hash ring", &c::runner_weight);
+  f("entity-mailbox-capacity", "messages queued or running per entity",
     &c::entity_mailbox_capacity);
   f("entity-max-idle", "passivate entities idle this long",
     &c::entity_max_idle);
-  f("entity-termination-timeout",
-    "time an entity gets to stop",
+  f("entity-termination-timeout", "time an entity gets to stop",
     &c::entity_termination_timeout);
   f("lease-duration", "shard lease lifetime after a refresh",
     &c::lease_duration);
-  f("lease-refresh-interval",
-    "period of lease refreshes, < lease-duration / 2",
+  f("lease-refresh-interval", "period of lease refreshes, < lease-duration / 2",
     &c::lease_refresh_interval);
-  f("refresh-assignments-interval",
-    "period of recomputing shard assignments",
+  f("refresh-assignments-interval", "period of recomputing shard assignments",
     &c::refresh_assignments_interval);
-  f("send-retry-interval",
-    "pause before re-routing a message",
+  f("send-retry-interval", "pause before re-routing a message",
     &c::send_retry_interval);
-  f("send-timeout", "default ask timeout and retry bound",
-    &c::send_timeout);
+  f("send-timeout", "default ask timeout and retry bound", &c::send_timeout);
   f("storage", "memory or sqlite:<path>", &c::storage);
 }
 
@@ -216,8 +207,8 @@ caf::error check_address(std::string_view name, const std::string& x) {
   if (x.empty())
     return caf::none;
   if (auto addr = parse_runner_address(x); !addr)
-    return invalid_config(option_key(name) + " is invalid: "
-                          + context_text(addr.error()));
+    return invalid_config(option_key(name)
+                          + " is invalid: " + context_text(addr.error()));
   return caf::none;
 }
 
@@ -303,11 +294,12 @@ caf::error sharding_config::validate() const {
     return err;
   // Below half the lease, one failed refresh can be retried before expiry.
   if (lease_refresh_interval >= lease_duration / 2)
-    return invalid_config(option_key("lease-refresh-interval")
-                          + " must be less than half of cluster.lease-duration ("
-                          + to_option_string(lease_duration) + " / 2 = "
-                          + to_option_string(lease_duration / 2) + "), got "
-                          + to_option_string(lease_refresh_interval));
+    return invalid_config(
+      option_key("lease-refresh-interval")
+      + " must be less than half of cluster.lease-duration ("
+      + to_option_string(lease_duration)
+      + " / 2 = " + to_option_string(lease_duration / 2) + "), got "
+      + to_option_string(lease_refresh_interval));
   if (auto err = check_positive("refresh-assignments-interval",
                                 refresh_assignments_interval))
     return err;
@@ -316,8 +308,8 @@ caf::error sharding_config::validate() const {
   if (auto err = check_positive("send-timeout", send_timeout))
     return err;
   if (auto uri = storage::parse_storage_uri(storage); !uri)
-    return invalid_config(option_key("storage") + " is invalid: "
-                          + context_text(uri.error()));
+    return invalid_config(option_key("storage")
+                          + " is invalid: " + context_text(uri.error()));
   return caf::none;
 }
 
@@ -326,19 +318,19 @@ void declare_options(caf::actor_system_config& cfg) {
   if (opts.qualified_name_lookup(option_key("shards-per-group")) != nullptr)
     return;
   const sharding_config defaults;
-  for_each_option([&](std::string_view name, std::string_view description,
-                      auto member) {
-    using value_type = member_type_t<decltype(member)>;
-    // The default is appended here rather than written in each description,
-    // so the member initializers stay the only place that states it.
-    std::string text{description};
-    text += " (default: ";
-    text += render(caf::config_value{defaults.*member});
-    text += ')';
-    opts.add(caf::config_option{group_name, name, text,
-                                deferred_check_meta_state<value_type>()});
-    caf::put_missing(cfg.content, option_key(name), defaults.*member);
-  });
+  for_each_option(
+    [&](std::string_view name, std::string_view description, auto member) {
+      using value_type = member_type_t<decltype(member)>;
+      // The default is appended here rather than written in each description,
+      // so the member initializers stay the only place that states it.
+      std::string text{description};
+      text += " (default: ";
+      text += render(caf::config_value{defaults.*member});
+      text += ')';
+      opts.add(caf::config_option{group_name, name, text,
+                                  deferred_check_meta_state<value_type>()});
+      caf::put_missing(cfg.content, option_key(name), defaults.*member);
+    });
 }
 
 caf::expected<sharding_config>
@@ -366,8 +358,7 @@ read_sharding_config(const caf::actor_system_config& cfg) {
                               + known_keys());
     }
     caf::error err;
-    for_each_option([&](std::string_view name, std::string_view,
-                        auto member) {
+    for_each_option([&](std::string_view name, std::string_view, auto member) {
       if (err)
         return;
       auto i = group->find(name);

@@ -16,6 +16,8 @@
 
 namespace caf_cluster {
 
+// Keeps the markdown table rows on one line each.
+// clang-format off
 /// Configuration of one runner's sharding runtime.
 ///
 /// Defaults table (the member initializers below are the only source of these
@@ -58,6 +60,7 @@ namespace caf_cluster {
 /// entity-max-idle = 90s
 /// storage = "sqlite:/var/lib/app/cluster.db"
 /// ~~~
+// clang-format on
 struct sharding_config {
   /// Number of shards in each shard group.
   int32_t shards_per_group = 300;

@@ -39,10 +39,10 @@ public:
   /// modulo 2^41), so out-of-range input never touches another field.
   static constexpr snowflake make(int64_t ms_since_epoch, uint16_t machine_id,
                                   uint16_t sequence) noexcept {
-    return snowflake{((ms_since_epoch & max_timestamp) << timestamp_shift)
-                     | (int64_t{machine_id & max_machine_id}
-                        << machine_id_shift)
-                     | int64_t{sequence & max_sequence}};
+    return snowflake{
+      ((ms_since_epoch & max_timestamp) << timestamp_shift)
+      | (int64_t{machine_id & max_machine_id} << machine_id_shift)
+      | int64_t{sequence & max_sequence}};
   }
 
   /// The id 0 (timestamp 0, machine 0, sequence 0).

@@ -38,8 +38,10 @@ int64_t manual_wall_clock::now_ms() const noexcept {
 
 void manual_wall_clock::wait_until_ms(int64_t t) {
   auto now = now_.load();
+  // A concurrent set_ms may move the clock between load and store; the CAS
+  // loop only ever moves it forward from what it currently reads.
   while (now < t && !now_.compare_exchange_weak(now, t)) {
-    // compare_exchange_weak reloaded `now`; retry while still behind
+    // nop
   }
 }
 

@@ -12,6 +12,7 @@ namespace caf_cluster {
 /// A source of wall-clock time in milliseconds since the Unix epoch.
 class wall_clock {
 public:
+  /// Destroys the clock; implementations are owned through `shared_ptr`.
   virtual ~wall_clock();
 
   /// Returns the milliseconds since the Unix epoch.

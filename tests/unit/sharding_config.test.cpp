@@ -136,11 +136,15 @@ TEST_CASE("validate refuses each bad value and names the option") {
      "cluster.shards-per-group must be at most 1000000, got 1000001"},
     {[](auto& x) { x.shard_groups.clear(); },
      "cluster.shard-groups must name at least one group, got []"},
-    {[](auto& x) { x.shard_groups = {"a", ""}; },
+    {[](auto& x) {
+       x.shard_groups = {"a", ""};
+     },
      R"(cluster.shard-groups must not contain an empty name, got ["a", ""])"},
     {[](auto& x) { x.shard_groups = {"a:b"}; },
      R"(cluster.shard-groups names must not contain ':', got "a:b")"},
-    {[](auto& x) { x.shard_groups = {"a", "b", "a"}; },
+    {[](auto& x) {
+       x.shard_groups = {"a", "b", "a"};
+     },
      R"(cluster.shard-groups must not repeat a name, got "a" twice)"},
     {[](auto& x) { x.runner_address = "localhost"; },
      R"(cluster.runner-address is invalid: invalid runner address )"
@@ -205,10 +209,10 @@ TEST_CASE("validate accepts the boundaries") {
 }
 
 TEST_CASE("command line flags") {
-  auto x = read({"--cluster.shards-per-group=64",
-                 "--cluster.entity-max-idle=90s",
-                 "--cluster.storage=sqlite:/tmp/x.db",
-                 R"(--cluster.shard-groups=["a","b"])"});
+  auto x
+    = read({"--cluster.shards-per-group=64", "--cluster.entity-max-idle=90s",
+            "--cluster.storage=sqlite:/tmp/x.db",
+            R"(--cluster.shard-groups=["a","b"])"});
   REQUIRE(x);
   CHECK_EQ(x->shards_per_group, 64);
   CHECK(x->entity_max_idle == 90s);
@@ -253,8 +257,9 @@ TEST_CASE("every option has a flag") {
 }
 
 TEST_CASE("list flags with and without brackets and quotes") {
-  for (auto arg : {"--cluster.shard-groups=a,b", "--cluster.shard-groups=[a,b]",
-                   R"(--cluster.shard-groups=["a", "b"])"}) {
+  for (auto arg :
+       {"--cluster.shard-groups=a,b", "--cluster.shard-groups=[a,b]",
+        R"(--cluster.shard-groups=["a", "b"])"}) {
     CAPTURE(std::string{arg});
     auto x = read({arg});
     REQUIRE(x);
@@ -327,8 +332,9 @@ TEST_CASE("INI file with a [cluster] section") {
 TEST_CASE("flags override the INI file") {
   temp_file ini{"[cluster]\nshards-per-group = 64\nentity-max-idle = 90s\n"};
   cluster_config cfg;
-  REQUIRE(!cfg.parse(std::vector<std::string>{"--cluster.shards-per-group=65"},
-                     ini.path.c_str()));
+  REQUIRE(
+    !cfg.parse(std::vector<std::string>{"--cluster.shards-per-group=65"},
+               ini.path.c_str()));
   auto x = cfg.sharding();
   REQUIRE(x);
   CHECK_EQ(x->shards_per_group, 65);
@@ -364,9 +370,10 @@ TEST_CASE("mistyped INI values are refused by sharding(), not dropped") {
      "cluster.storage must be a string (double-quoted in INI files), got "
      "'memory'"},
     {"[cluster]\nentity-max-idel = 90s\n",
-     "unknown option cluster.entity-max-idel; known options of group cluster: "
-     "shards-per-group, shard-groups, runner-address, runner-listen-address, "
-     "runner-weight, entity-mailbox-capacity, entity-max-idle, "
+     "unknown option cluster.entity-max-idel; known options of group "
+     "cluster: shards-per-group, shard-groups, runner-address, "
+     "runner-listen-address, runner-weight, entity-mailbox-capacity, "
+     "entity-max-idle, "
      "entity-termination-timeout, lease-duration, lease-refresh-interval, "
      "refresh-assignments-interval, send-retry-interval, send-timeout, "
      "storage"},

@@ -74,7 +74,8 @@ TEST_CASE("refuses anything else, quoting the text") {
     {"SQLITE:/tmp/x.db", "unknown backend"},
     {"sqlite3:/tmp/x.db", "unknown backend"},
     {"postgres://localhost/db", "unknown backend"},
-    {std::string{"sqlite:/tmp/x\0y.db", 18}, "the path contains a NUL character"},
+    {std::string{"sqlite:/tmp/x\0y.db", 18},
+     "the path contains a NUL character"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.text);

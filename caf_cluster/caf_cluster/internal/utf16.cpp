@@ -23,8 +23,8 @@ std::string code_point_name(char32_t cp) {
 
 caf::error invalid_utf8(size_t offset, const std::string& what) {
   return caf::make_error(errc::invalid_argument,
-                         "invalid UTF-8 at byte offset " + std::to_string(offset)
-                           + ": " + what);
+                         "invalid UTF-8 at byte offset "
+                           + std::to_string(offset) + ": " + what);
 }
 
 } // namespace
@@ -60,31 +60,33 @@ caf::expected<std::u16string> utf8_to_utf16(std::string_view text) {
       cp = lead & 0x07u;
       min_cp = 0x10000;
     } else {
-      return invalid_utf8(pos, "byte " + hex_byte(lead)
-                                 + " never occurs in UTF-8");
+      return invalid_utf8(pos,
+                          "byte " + hex_byte(lead) + " never occurs in UTF-8");
     }
     if (size - pos < length)
-      return invalid_utf8(pos, std::to_string(length)
-                                 + "-byte sequence truncated by the end of "
-                                   "the input");
+      return invalid_utf8(pos,
+                          std::to_string(length)
+                            + "-byte sequence truncated by the end of "
+                              "the input");
     for (size_t i = 1; i < length; ++i) {
       const unsigned char next = bytes[pos + i];
       if ((next & 0xC0u) != 0x80u)
-        return invalid_utf8(pos, std::to_string(length)
-                                   + "-byte sequence truncated: byte "
-                                   + hex_byte(next) + " at byte offset "
-                                   + std::to_string(pos + i)
-                                   + " is not a continuation byte");
+        return invalid_utf8(
+          pos,
+          std::to_string(length) + "-byte sequence truncated: byte "
+            + hex_byte(next) + " at byte offset " + std::to_string(pos + i)
+            + " is not a continuation byte");
       cp = (cp << 6) | (next & 0x3Fu);
     }
     if (cp < min_cp)
-      return invalid_utf8(pos, "overlong " + std::to_string(length)
-                                 + "-byte encoding of " + code_point_name(cp));
+      return invalid_utf8(pos,
+                          "overlong " + std::to_string(length)
+                            + "-byte encoding of " + code_point_name(cp));
     if (cp >= 0xD800 && cp <= 0xDFFF)
       return invalid_utf8(pos, "encoded surrogate " + code_point_name(cp));
     if (cp > 0x10FFFF)
-      return invalid_utf8(pos, "code point " + code_point_name(cp)
-                                 + " is above U+10FFFF");
+      return invalid_utf8(
+        pos, "code point " + code_point_name(cp) + " is above U+10FFFF");
     if (cp < 0x10000) {
       result.push_back(static_cast<char16_t>(cp));
     } else {

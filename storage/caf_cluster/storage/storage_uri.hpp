@@ -1,6 +1,7 @@
 // Where a runner keeps its runner and message storage, as written in the
 // `cluster.storage` option: `memory` or `sqlite:<path>`. Parsing lives here,
-// beside the backends it selects, so the core and the tools agree on the syntax.
+// beside the backends it selects, so the core and the tools agree on the
+// syntax.
 #pragma once
 
 #include <string>

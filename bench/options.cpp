@@ -1,0 +1,176 @@
+#include "options.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+namespace bench {
+
+namespace {
+
+bool parse_int(const std::string& text, int64_t min, int64_t& out) {
+  if (text.empty())
+    return false;
+  char* end = nullptr;
+  auto value = std::strtoll(text.c_str(), &end, 10);
+  if (*end != '\0' || value < min)
+    return false;
+  out = value;
+  return true;
+}
+
+bool parse_workloads(const std::string& text, std::vector<workload>& out) {
+  std::istringstream in{text};
+  std::string name;
+  while (std::getline(in, name, ',')) {
+    if (name == "all") {
+      out = {workload::sequential, workload::concurrent, workload::activation,
+             workload::memory};
+      continue;
+    }
+    bool found = false;
+    for (auto x : {workload::sequential, workload::concurrent,
+                   workload::activation, workload::memory})
+      if (name == to_string(x)) {
+        if (std::find(out.begin(), out.end(), x) == out.end())
+          out.push_back(x);
+        found = true;
+      }
+    if (!found)
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
+const char* to_string(workload x) {
+  switch (x) {
+    case workload::sequential:
+      return "sequential";
+    case workload::concurrent:
+      return "concurrent";
+    case workload::activation:
+      return "activation";
+    case workload::memory:
+      return "memory";
+  }
+  return "?";
+}
+
+const char* to_string(side x) {
+  return x == side::cluster ? "caf-cluster" : "bare CAF";
+}
+
+std::string usage() {
+  return R"(usage: cluster-bench [options] [CAF options]
+
+Each workload runs --runs times on caf-cluster and on a bare CAF stateful
+typed actor, each run in a fresh actor system; prints medians as markdown.
+
+  --runs N            runs per workload and side (default 5)
+  --quick             10x smaller counts, for a smoke run
+  --workload NAMES    comma list of sequential, concurrent, activation,
+                      memory, all (default all; may repeat)
+  --side NAME         cluster, bare or both (default both), e.g. to profile
+  --window N          requests in flight in concurrent/activation/memory
+                      (default 100)
+  --drivers N         driver actors sharing that window (default 4)
+  --help              this text, then CAF's options
+
+CAF options pass through, e.g. --scheduler.policy=stealing,
+--scheduler.max-threads=2, --cluster.shards-per-group=64.
+)";
+}
+
+bool parse_options(int argc, char** argv, options& out, std::string& err) {
+  int64_t window = -1;
+  int64_t drivers = -1;
+  std::string side_name = "both";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    // Accepts both `--flag value` and `--flag=value` for our flags.
+    auto value_of = [&](const std::string& flag, std::string& value) {
+      if (arg == flag) {
+        if (i + 1 >= argc) {
+          err = flag + " needs a value";
+          return false;
+        }
+        value = argv[++i];
+        return true;
+      }
+      if (arg.rfind(flag + "=", 0) == 0) {
+        value = arg.substr(flag.size() + 1);
+        return true;
+      }
+      return false;
+    };
+    std::string value;
+    if (arg == "--quick") {
+      out.quick = true;
+    } else if (arg == "--help" || arg == "-h") {
+      out.help = true;
+      out.caf_args.emplace_back("--help");
+    } else if (value_of("--runs", value)) {
+      int64_t n = 0;
+      if (!parse_int(value, 1, n)) {
+        err = "--runs needs a positive integer, got '" + value + "'";
+        return false;
+      }
+      out.runs = static_cast<int>(n);
+    } else if (value_of("--workload", value)) {
+      if (!parse_workloads(value, out.workloads)) {
+        err = "unknown workload in '" + value + "'";
+        return false;
+      }
+    } else if (value_of("--side", value)) {
+      side_name = value;
+    } else if (value_of("--window", value)) {
+      if (!parse_int(value, 1, window)) {
+        err = "--window needs a positive integer, got '" + value + "'";
+        return false;
+      }
+    } else if (value_of("--drivers", value)) {
+      if (!parse_int(value, 1, drivers)) {
+        err = "--drivers needs a positive integer, got '" + value + "'";
+        return false;
+      }
+    } else if (err.empty()) {
+      out.caf_args.push_back(arg);
+    }
+    if (!err.empty())
+      return false;
+  }
+  if (out.workloads.empty())
+    out.workloads = {workload::sequential, workload::concurrent,
+                     workload::activation, workload::memory};
+  if (side_name == "both")
+    out.sides = {side::cluster, side::bare};
+  else if (side_name == "cluster")
+    out.sides = {side::cluster};
+  else if (side_name == "bare")
+    out.sides = {side::bare};
+  else {
+    err = "--side must be cluster, bare or both, got '" + side_name + "'";
+    return false;
+  }
+  auto& s = out.sizes;
+  if (out.quick) {
+    s.sequential_requests /= 10;
+    s.sequential_warmup /= 10;
+    s.concurrent_requests /= 10;
+    s.concurrent_warmup /= 10;
+    s.activations /= 10;
+  }
+  if (window > 0)
+    s.window = window;
+  if (drivers > 0)
+    s.drivers = drivers;
+  if (s.drivers > s.window) {
+    err = "--drivers must not exceed --window";
+    return false;
+  }
+  return true;
+}
+
+} // namespace bench

@@ -1,0 +1,69 @@
+// Command line of cluster-bench: our own flags (runs, workload selection,
+// sizes) are taken out of argv; everything else goes to CAF's own parser, so
+// `--scheduler.policy=stealing` or `--cluster.shards-per-group=64` just work.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+/// The workloads, in the order they run and print.
+enum class workload { sequential, concurrent, activation, memory };
+
+/// Returns the name of `x` as used by `--workload`.
+const char* to_string(workload x);
+
+/// Which runtime a measurement uses.
+enum class side { cluster, bare };
+
+/// Returns `caf-cluster` or `bare CAF`.
+const char* to_string(side x);
+
+/// Sizes of the workloads.
+struct workload_sizes {
+  /// Sequential: requests after the warm-up.
+  int64_t sequential_requests = 200'000;
+  /// Sequential: warm-up requests (they also activate the entity).
+  int64_t sequential_warmup = 20'000;
+  /// Concurrent: requests measured.
+  int64_t concurrent_requests = 100'000;
+  /// Concurrent: distinct entities (all activated during the warm-up).
+  int64_t concurrent_entities = 1'000;
+  /// Concurrent: warm-up requests on top of one per entity.
+  int64_t concurrent_warmup = 10'000;
+  /// Activation and memory: fresh entities.
+  int64_t activations = 100'000;
+  /// Requests in flight in the concurrent, activation and memory workloads.
+  int64_t window = 100;
+  /// Driver actors sharing that window.
+  int64_t drivers = 4;
+};
+
+/// Parsed command line.
+struct options {
+  /// Fresh actor systems per workload and side.
+  int runs = 5;
+  /// Smaller counts for a smoke run.
+  bool quick = false;
+  /// Selected workloads, in run order.
+  std::vector<workload> workloads;
+  /// Selected sides (both unless `--side` says otherwise).
+  std::vector<side> sides;
+  /// Sizes derived from `quick` and the size flags.
+  workload_sizes sizes;
+  /// Arguments for CAF's parser (without `argv[0]`).
+  std::vector<std::string> caf_args;
+  /// `--help` was given: print usage and exit.
+  bool help = false;
+};
+
+/// Parses `argv`. Returns false and sets `err` on a bad flag of ours; CAF's
+/// flags are checked later by CAF itself.
+bool parse_options(int argc, char** argv, options& out, std::string& err);
+
+/// Our part of `--help`.
+std::string usage();
+
+} // namespace bench

@@ -1,0 +1,47 @@
+// Aggregation and output: the median of each figure over its runs (the
+// machine is shared and noisy, so no means), with min and max, as a markdown
+// table comparing caf-cluster with bare CAF.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "workloads.hpp"
+
+namespace bench {
+
+/// Median, min and max of a series of runs.
+struct summary {
+  /// Median (mean of the middle two for an even count).
+  double median = 0;
+  /// Smallest value.
+  double min = 0;
+  /// Largest value.
+  double max = 0;
+  /// Number of runs.
+  size_t runs = 0;
+};
+
+/// Summarizes `xs`; all zero if empty.
+summary summarize(std::vector<double> xs);
+
+/// One row of the table: a figure of a workload on both sides.
+struct row {
+  /// Workload name.
+  std::string workload;
+  /// The figure.
+  metric figure;
+  /// Values per run on caf-cluster (empty if that side did not run).
+  std::vector<double> cluster;
+  /// Values per run on bare CAF (empty if that side did not run).
+  std::vector<double> bare;
+};
+
+/// Formats `x` as `f` says, with thousands separators.
+std::string format_figure(double x, figure_format f);
+
+/// Prints the markdown table of `rows`.
+void print_table(std::ostream& out, const std::vector<row>& rows);
+
+} // namespace bench

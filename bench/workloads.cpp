@@ -1,0 +1,280 @@
+#include "workloads.hpp"
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "caf/event_based_actor.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+
+#include "caf_cluster/sharding_config.hpp"
+
+#include "counter.hpp"
+#include "driver.hpp"
+#include "environment.hpp"
+
+namespace bench {
+
+namespace {
+
+using id_list = std::shared_ptr<const std::vector<std::string>>;
+
+using actor_list = std::shared_ptr<std::vector<counter_actor>>;
+
+// Request i goes to entity `ids[i % ids.size()]` through the entity client,
+// with the client's default timeout (cluster.send-timeout).
+struct cluster_send {
+  caf_cluster::entity_client<counter_actor> client;
+  id_list ids;
+
+  template <class Self, class Done>
+  void operator()(Self* self, int64_t i, Done done) const {
+    auto& id = (*ids)[static_cast<size_t>(i) % ids->size()];
+    client.request(self, id, add{1})
+      .then([done](int64_t) { done(caf::error{}); },
+            [done](caf::error& err) { done(err); });
+  }
+};
+
+// Request i goes to `actors[i % actors.size()]`, with the same timeout the
+// cluster side uses.
+struct bare_send {
+  actor_list actors;
+  caf::timespan timeout;
+
+  template <class Self, class Done>
+  void operator()(Self* self, int64_t i, Done done) const {
+    auto& dest = (*actors)[static_cast<size_t>(i) % actors->size()];
+    self->request(dest, timeout, add{1})
+      .then([done](int64_t) { done(caf::error{}); },
+            [done](caf::error& err) { done(err); });
+  }
+};
+
+// Request i spawns actor i from the driver (as an entity manager spawns its
+// entities) and sends it one message; `actors` keeps it alive.
+struct bare_spawn_send {
+  actor_list actors;
+  caf::timespan timeout;
+
+  template <class Self, class Done>
+  void operator()(Self* self, int64_t i, Done done) const {
+    auto dest = self->spawn(counter_impl);
+    (*actors)[static_cast<size_t>(i)] = dest;
+    self->request(dest, timeout, add{1})
+      .then([done](int64_t) { done(caf::error{}); },
+            [done](caf::error& err) { done(err); });
+  }
+};
+
+id_list make_ids(const char* prefix, int64_t n) {
+  auto result = std::make_shared<std::vector<std::string>>();
+  result->reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    result->push_back(prefix + std::to_string(i));
+  return result;
+}
+
+actor_list spawn_counters(caf::actor_system& sys, int64_t n) {
+  auto result = std::make_shared<std::vector<counter_actor>>();
+  result->reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    result->push_back(sys.spawn(counter_impl));
+  return result;
+}
+
+caf::timespan send_timeout(caf::actor_system& sys) {
+  auto cfg = caf_cluster::read_sharding_config(sys.config());
+  return cfg ? cfg->send_timeout : caf_cluster::sharding_config{}.send_timeout;
+}
+
+// A run whose requests failed measures something else: stop loudly.
+void require_ok(const driver_result& r, int64_t expected, const char* what) {
+  if (r.errors == 0 && r.completed == expected)
+    return;
+  std::cerr << "cluster-bench: " << what << ": " << r.errors << " of "
+            << r.completed << " requests failed (expected " << expected
+            << " replies); first error: " << r.first_error << '\n';
+  std::exit(1);
+}
+
+double percentile_us(std::vector<int64_t>& xs, double p) {
+  if (xs.empty())
+    return 0;
+  // Nearest rank: the smallest value with at least p of the samples <= it.
+  auto rank = static_cast<size_t>(p * static_cast<double>(xs.size()));
+  auto idx = std::min(xs.size() - 1, rank == 0 ? 0 : rank - 1);
+  std::nth_element(xs.begin(), xs.begin() + static_cast<ptrdiff_t>(idx),
+                   xs.end());
+  return static_cast<double>(xs[idx]) / 1000.0;
+}
+
+// Resident set size of this process, after returning free heap pages to the
+// OS so that only live allocations count.
+int64_t resident_bytes() {
+  malloc_trim(0);
+  long pages_total = 0;
+  long pages_resident = 0;
+  if (auto* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2)
+      pages_resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<int64_t>(pages_resident) * sysconf(_SC_PAGESIZE);
+}
+
+std::vector<double> sequential(side s, const options& opt) {
+  auto& n = opt.sizes;
+  environment env{opt, s};
+  auto& sys = env.system();
+  auto run = [&](const auto& send) {
+    require_ok(drive(sys, send, n.sequential_warmup, 1, 1),
+               n.sequential_warmup, "sequential warm-up");
+    auto r = drive(sys, send, n.sequential_requests, 1, 1, true);
+    require_ok(r, n.sequential_requests, "sequential");
+    return std::vector<double>{
+      static_cast<double>(r.completed) / r.seconds,
+      percentile_us(r.latencies_ns, 0.50), percentile_us(r.latencies_ns, 0.99)};
+  };
+  if (s == side::cluster)
+    return run(cluster_send{env.client(), make_ids("seq-", 1)});
+  return run(bare_send{spawn_counters(sys, 1), send_timeout(sys)});
+}
+
+std::vector<double> concurrent(side s, const options& opt) {
+  auto& n = opt.sizes;
+  environment env{opt, s};
+  auto& sys = env.system();
+  auto run = [&](const auto& send) {
+    // The warm-up activates every entity, so only steady-state asks count.
+    auto warmup = n.concurrent_entities + n.concurrent_warmup;
+    require_ok(drive(sys, send, warmup, n.window, n.drivers), warmup,
+               "concurrent warm-up");
+    auto r = drive(sys, send, n.concurrent_requests, n.window, n.drivers);
+    require_ok(r, n.concurrent_requests, "concurrent");
+    return std::vector<double>{static_cast<double>(r.completed) / r.seconds};
+  };
+  if (s == side::cluster)
+    return run(cluster_send{env.client(), make_ids("con-", n.concurrent_entities)});
+  return run(bare_send{spawn_counters(sys, n.concurrent_entities),
+                       send_timeout(sys)});
+}
+
+// Activation and memory: one message each to `activations` fresh entities.
+// Returns activations/s and resident bytes per entity.
+std::vector<double> activate(side s, const options& opt) {
+  auto& n = opt.sizes;
+  environment env{opt, s};
+  auto& sys = env.system();
+  if (s == side::cluster) {
+    auto ids = make_ids("act-", n.activations);
+    auto before = resident_bytes();
+    auto r = drive(sys, cluster_send{env.client(), ids}, n.activations,
+                   n.window, n.drivers);
+    auto after = resident_bytes();
+    require_ok(r, n.activations, "activation");
+    auto snapshot = env.cluster().metrics();
+    auto* m = snapshot.find(counter_entity.name());
+    if (m == nullptr || m->resident != n.activations) {
+      std::cerr << "cluster-bench: expected " << n.activations
+                << " resident entities, found "
+                << (m != nullptr ? m->resident : 0) << '\n';
+      std::exit(1);
+    }
+    return {static_cast<double>(n.activations) / r.seconds,
+            static_cast<double>(after - before)
+              / static_cast<double>(n.activations)};
+  }
+  auto timeout = send_timeout(sys);
+  auto before = resident_bytes();
+  // Created after the baseline: holding a handle per actor is part of what
+  // keeping bare actors alive costs (the cluster's manager holds one too).
+  auto actors = std::make_shared<std::vector<counter_actor>>(
+    static_cast<size_t>(n.activations));
+  auto r = drive(sys, bare_spawn_send{actors, timeout}, n.activations,
+                 n.window, n.drivers);
+  auto after = resident_bytes();
+  require_ok(r, n.activations, "activation");
+  return {static_cast<double>(n.activations) / r.seconds,
+          static_cast<double>(after - before)
+            / static_cast<double>(n.activations)};
+}
+
+std::string with_commas(int64_t x) {
+  auto digits = std::to_string(x);
+  std::string result;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0)
+      result += ',';
+    result += digits[i];
+  }
+  return result;
+}
+
+} // namespace
+
+std::vector<metric> metrics_of(workload w, const workload_sizes&) {
+  switch (w) {
+    case workload::sequential:
+      return {{"msg/s", figure_format::integer},
+              {"p50 latency (µs)", figure_format::one_decimal},
+              {"p99 latency (µs)", figure_format::one_decimal}};
+    case workload::concurrent:
+      return {{"msg/s", figure_format::integer}};
+    case workload::activation:
+      return {{"activations/s", figure_format::integer}};
+    case workload::memory:
+      return {{"bytes per idle entity (RSS)", figure_format::integer}};
+  }
+  return {};
+}
+
+std::string describe(workload w, const workload_sizes& n) {
+  auto window = std::to_string(n.window) + " in flight from "
+                + std::to_string(std::min(n.drivers, n.window)) + " driver"
+                + (n.drivers > 1 ? "s" : "");
+  switch (w) {
+    case workload::sequential:
+      return "sequential: " + with_commas(n.sequential_requests)
+             + " asks on one entity, one in flight, after "
+             + with_commas(n.sequential_warmup) + " warm-up asks";
+    case workload::concurrent:
+      return "concurrent: " + with_commas(n.concurrent_requests) + " asks over "
+             + with_commas(n.concurrent_entities) + " entities, " + window
+             + ", after activating them and " + with_commas(n.concurrent_warmup)
+             + " warm-up asks";
+    case workload::activation:
+      return "activation: one ask each to " + with_commas(n.activations)
+             + " fresh entities, " + window
+             + " (bare CAF: the driver spawns each actor)";
+    case workload::memory:
+      return "memory: RSS delta over " + with_commas(n.activations)
+             + " activated idle entities (malloc_trim before each reading)";
+  }
+  return "";
+}
+
+std::vector<double> run_workload(workload w, side s, const options& opt) {
+  switch (w) {
+    case workload::sequential:
+      return sequential(s, opt);
+    case workload::concurrent:
+      return concurrent(s, opt);
+    case workload::activation:
+      return {activate(s, opt)[0]};
+    case workload::memory:
+      return {activate(s, opt)[1]};
+  }
+  return {};
+}
+
+} // namespace bench
