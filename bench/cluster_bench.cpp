@@ -2,10 +2,12 @@
 // of caf-cluster entities, each next to the same request/response on a bare
 // CAF stateful typed actor (the ceiling), over several fresh runs.
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "environment.hpp"
 #include "options.hpp"
 #include "report.hpp"
@@ -21,6 +23,12 @@ int main(int argc, char** argv) {
   }
   if (opt.help)
     std::cerr << usage() << '\n';
+  if (opt.child) {
+    // One measurement for the parent: figures on stdout, full precision.
+    for (auto x : run_workload(opt.workloads[0], opt.sides[0], opt))
+      std::printf("%.17g\n", x);
+    return 0;
+  }
   bool help_printed = false;
   if (!check_caf_flags(opt, help_printed))
     return help_printed ? 0 : 2;
@@ -36,7 +44,14 @@ int main(int argc, char** argv) {
       if (run % 2 == 1)
         std::reverse(sides.begin(), sides.end());
       for (auto s : sides) {
-        auto values = run_workload(w, s, opt);
+        auto values = opt.in_process ? run_workload(w, s, opt)
+                                     : run_in_child(w, s, argc, argv);
+        if (values.size() != figures.size()) {
+          std::cerr << "cluster-bench: " << to_string(w) << " on "
+                    << to_string(s) << " returned " << values.size()
+                    << " figures, expected " << figures.size() << '\n';
+          return 1;
+        }
         std::cerr << to_string(w) << " run " << run + 1 << '/' << opt.runs
                   << ' ' << to_string(s) << ':';
         for (size_t i = 0; i < figures.size(); ++i) {
@@ -53,7 +68,9 @@ int main(int argc, char** argv) {
   std::cout << "## cluster-bench" << (opt.quick ? " (--quick)" : "") << "\n\n"
             << "- " << describe_scheduler(opt) << "; " << opt.runs
             << " runs per side, each in a fresh actor system"
-            << " (+ sharding service); medians of the runs\n";
+            << " (+ sharding service)"
+            << (opt.in_process ? " in this process" : " in a fresh process")
+            << "; medians of the runs\n";
   for (auto w : opt.workloads)
     std::cout << "- " << describe(w, opt.sizes) << '\n';
   std::cout << '\n';

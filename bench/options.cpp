@@ -58,6 +58,10 @@ const char* to_string(workload x) {
   return "?";
 }
 
+const char* flag_name(side x) {
+  return x == side::cluster ? "cluster" : "bare";
+}
+
 const char* to_string(side x) {
   return x == side::cluster ? "caf-cluster" : "bare CAF";
 }
@@ -73,9 +77,16 @@ typed actor, each run in a fresh actor system; prints medians as markdown.
   --workload NAMES    comma list of sequential, concurrent, activation,
                       memory, all (default all; may repeat)
   --side NAME         cluster, bare or both (default both), e.g. to profile
+  --requests N        measured asks in sequential and concurrent (default
+                      200,000 and 100,000; --quick: 20,000 and 10,000)
+  --entities N        fresh entities in activation and memory (default
+                      100,000; --quick: 10,000)
   --window N          requests in flight in concurrent/activation/memory
                       (default 100)
   --drivers N         driver actors sharing that window (default 4)
+  --in-process        run every measurement in this process (for profilers);
+                      by default each one runs in a fresh child process, so
+                      no heap left over by an earlier run skews the next
   --help              this text, then CAF's options
 
 CAF options pass through, e.g. --scheduler.policy=stealing,
@@ -85,8 +96,11 @@ CAF options pass through, e.g. --scheduler.policy=stealing,
 
 bool parse_options(int argc, char** argv, options& out, std::string& err) {
   int64_t window = -1;
+  int64_t requests = -1;
+  int64_t entities = -1;
   int64_t drivers = -1;
   std::string side_name = "both";
+  workload child_workload = workload::sequential;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     // Accepts both `--flag value` and `--flag=value` for our flags.
@@ -111,6 +125,20 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
     } else if (arg == "--help" || arg == "-h") {
       out.help = true;
       out.caf_args.emplace_back("--help");
+    } else if (arg == "--in-process") {
+      out.in_process = true;
+    } else if (value_of("--child", value)) {
+      // Internal (WORKLOAD:SIDE): set by the parent; last one wins.
+      auto colon = value.find(':');
+      std::vector<workload> ws;
+      if (colon == std::string::npos
+          || !parse_workloads(value.substr(0, colon), ws) || ws.size() != 1) {
+        err = "bad --child '" + value + "'";
+        return false;
+      }
+      out.child = true;
+      child_workload = ws[0];
+      side_name = value.substr(colon + 1);
     } else if (value_of("--runs", value)) {
       int64_t n = 0;
       if (!parse_int(value, 1, n)) {
@@ -130,6 +158,16 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
         err = "--window needs a positive integer, got '" + value + "'";
         return false;
       }
+    } else if (value_of("--requests", value)) {
+      if (!parse_int(value, 1, requests)) {
+        err = "--requests needs a positive integer, got '" + value + "'";
+        return false;
+      }
+    } else if (value_of("--entities", value)) {
+      if (!parse_int(value, 1, entities)) {
+        err = "--entities needs a positive integer, got '" + value + "'";
+        return false;
+      }
     } else if (value_of("--drivers", value)) {
       if (!parse_int(value, 1, drivers)) {
         err = "--drivers needs a positive integer, got '" + value + "'";
@@ -141,6 +179,8 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
     if (!err.empty())
       return false;
   }
+  if (out.child)
+    out.workloads = {child_workload};
   if (out.workloads.empty())
     out.workloads = {workload::sequential, workload::concurrent,
                      workload::activation, workload::memory};
@@ -162,6 +202,10 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
     s.concurrent_warmup /= 10;
     s.activations /= 10;
   }
+  if (requests > 0)
+    s.sequential_requests = s.concurrent_requests = requests;
+  if (entities > 0)
+    s.activations = entities;
   if (window > 0)
     s.window = window;
   if (drivers > 0)

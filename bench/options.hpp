@@ -18,6 +18,9 @@ const char* to_string(workload x);
 /// Which runtime a measurement uses.
 enum class side { cluster, bare };
 
+/// Returns `cluster` or `bare`, as `--side` spells it.
+const char* flag_name(side x);
+
 /// Returns `caf-cluster` or `bare CAF`.
 const char* to_string(side x);
 
@@ -57,6 +60,12 @@ struct options {
   std::vector<std::string> caf_args;
   /// `--help` was given: print usage and exit.
   bool help = false;
+  /// Run every measurement in this process instead of a fresh child process
+  /// (for profilers such as callgrind).
+  bool in_process = false;
+  /// Internal: this process is a child that runs one measurement, of
+  /// `workloads[0]` on `sides[0]`, and prints its figures.
+  bool child = false;
 };
 
 /// Parses `argv`. Returns false and sets `err` on a bad flag of ours; CAF's

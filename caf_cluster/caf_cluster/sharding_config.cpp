@@ -2,15 +2,13 @@
 
 #include <algorithm>
 #include <string_view>
-#include <type_traits>
 
 #include "caf/actor_system_config.hpp"
 #include "caf/config_option.hpp"
 #include "caf/config_value.hpp"
-#include "caf/make_config_option.hpp"
-#include "caf/settings.hpp"
-
 #include "caf/deep_to_string.hpp"
+#include "caf/make_config_option.hpp" // option_meta_state_instance
+#include "caf/settings.hpp"
 
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/runner_address.hpp"
@@ -247,12 +245,11 @@ std::string to_option_string(caf::timespan x) {
     {duration_cast<nanoseconds>(microseconds{1}).count(), "us"},
   };
   auto count = duration_cast<nanoseconds>(x).count();
-  if (count != 0)
-    for (const auto& u : units)
-      if (count % u.ns == 0)
-        return std::to_string(count / u.ns) + u.suffix;
   if (count == 0)
     return "0s";
+  for (const auto& u : units)
+    if (count % u.ns == 0)
+      return std::to_string(count / u.ns) + u.suffix;
   return std::to_string(count) + "ns";
 }
 

@@ -7,6 +7,8 @@
 #include "caf/event_based_actor.hpp"
 #include "caf/send.hpp"
 
+#include "caf_cluster/atoms.hpp"
+
 #include "caf_cluster/errc.hpp"
 #include "deterministic/probe_entity.hpp"
 #include "deterministic/test_fixture.hpp"
@@ -62,6 +64,28 @@ TEST_CASE_FIXTURE(service_fixture, "bad ids and unknown types give clear errors"
   CHECK(error_of(bad_utf8) == errc::invalid_argument);
   CHECK(error_of(unknown) == errc::unknown_entity_type);
   CHECK(render(error_of(unknown)).find("NotRegistered") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(service_fixture, "the untyped route delivers and refuses by content") {
+  // Gateways only know type names and payloads at run time; a payload the
+  // entity's interface lacks comes back as CAF's unexpected_message.
+  auto target = cluster->route("Probe");
+  std::vector<caf::expected<int64_t>> replies;
+  for (auto payload : {caf::make_message(probe::add{2}),
+                       caf::make_message(std::string{"hello"})})
+    sys.spawn([=, &replies](caf::event_based_actor* self) {
+      self
+        ->request(target, 10s, caf_cluster::deliver_atom::value,
+                  std::string{"Probe"}, std::string{"p-1"}, payload)
+        .then([&replies](int64_t x) { replies.emplace_back(x); },
+              [&replies](caf::error& err) { replies.emplace_back(std::move(err)); });
+    });
+  run();
+  REQUIRE(replies.size() == 2);
+  REQUIRE(replies[0]);
+  CHECK(*replies[0] == 2);
+  CHECK(replies[1].error() == caf::sec::unexpected_message);
+  CHECK(cluster->route("Nope") != target);
 }
 
 TEST_CASE_FIXTURE(service_fixture, "registration rules") {
