@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "caf/event_based_actor.hpp"
@@ -119,8 +121,10 @@ double percentile_us(std::vector<int64_t>& xs, double p) {
 }
 
 // Resident set size of this process, after returning free heap pages to the
-// OS so that only live allocations count.
+// OS so that only live allocations count. The pause lets CAF's clock thread
+// drop the request timeouts of drivers that just terminated (see `drive`).
 int64_t resident_bytes() {
+  std::this_thread::sleep_for(std::chrono::milliseconds{100});
   malloc_trim(0);
   long pages_total = 0;
   long pages_resident = 0;

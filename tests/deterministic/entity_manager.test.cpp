@@ -7,32 +7,23 @@
 #include "caf/event_based_actor.hpp"
 
 #include "caf_cluster/errc.hpp"
-#include "deterministic/probe_entity.hpp"
-#include "deterministic/test_fixture.hpp"
+#include "deterministic/probe_fixture.hpp"
 
 using namespace std::chrono_literals;
 using caf_cluster::errc;
-using caf_cluster::testing::fixture;
+using caf_cluster::testing::error_of;
 using caf_cluster::testing::render;
+using caf_cluster::testing::value_of;
 
 namespace {
 
-// A fixture with the probe entity registered (max_idle 2 min, capacity 3).
-struct probe_fixture : fixture {
+// A runner with the probe entity registered (max_idle 2 min, capacity 3).
+struct probe_fixture : caf_cluster::testing::probe_fixture_base {
   probe_fixture() {
-    probe::log() = {};
-    probe::log().echo = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-      return {[](int64_t x) { return x; }};
-    });
     auto def = probe::probe_entity.max_idle(2min).mailbox_capacity(3);
     REQUIRE_FALSE(cluster->register_entity(def, probe::probe_impl));
     client.emplace(cluster->make_client(def));
     run();
-  }
-
-  ~probe_fixture() {
-    caf::anon_send_exit(probe::log().echo, caf::exit_reason::user_shutdown);
-    probe::log().echo = nullptr;
   }
 
   caf_cluster::entity_type_metrics probe_metrics() {
@@ -44,21 +35,6 @@ struct probe_fixture : fixture {
 
   std::optional<caf_cluster::entity_client<probe::probe_actor>> client;
 };
-
-template <class T>
-T value_of(const std::shared_ptr<std::optional<caf::expected<T>>>& slot) {
-  REQUIRE(slot->has_value());
-  auto& result = **slot;
-  REQUIRE_MESSAGE(result, render(result.error()));
-  return *result;
-}
-
-template <class T>
-caf::error error_of(const std::shared_ptr<std::optional<caf::expected<T>>>& slot) {
-  REQUIRE(slot->has_value());
-  REQUIRE_FALSE(**slot);
-  return (**slot).error();
-}
 
 } // namespace
 

@@ -10,12 +10,11 @@
 #include "caf_cluster/atoms.hpp"
 
 #include "caf_cluster/errc.hpp"
-#include "deterministic/probe_entity.hpp"
-#include "deterministic/test_fixture.hpp"
+#include "deterministic/probe_fixture.hpp"
 
 using namespace std::chrono_literals;
 using caf_cluster::errc;
-using caf_cluster::testing::fixture;
+using caf_cluster::testing::error_of;
 using caf_cluster::testing::render;
 
 namespace {
@@ -26,27 +25,12 @@ caf_cluster::sharding_config short_termination() {
   return cfg;
 }
 
-struct service_fixture : fixture {
-  service_fixture() : fixture(short_termination()) {
-    probe::log() = {};
-    probe::log().echo = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-      return {[](int64_t x) { return x; }};
-    });
+struct service_fixture : caf_cluster::testing::probe_fixture_base {
+  service_fixture() : probe_fixture_base(short_termination()) {
     REQUIRE_FALSE(cluster->register_entity(probe::probe_entity, probe::probe_impl));
     run();
   }
-  ~service_fixture() {
-    caf::anon_send_exit(probe::log().echo, caf::exit_reason::user_shutdown);
-    probe::log().echo = nullptr;
-  }
 };
-
-template <class T>
-caf::error error_of(const std::shared_ptr<std::optional<caf::expected<T>>>& slot) {
-  REQUIRE(slot->has_value());
-  REQUIRE_FALSE(**slot);
-  return (**slot).error();
-}
 
 } // namespace
 

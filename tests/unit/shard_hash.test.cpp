@@ -11,27 +11,15 @@
 #include <string>
 
 #include "caf_cluster/errc.hpp"
+#include "unit/error_text.hpp"
 #include "caf_cluster/internal/utf16.hpp"
 
 using namespace caf_cluster;
 
 namespace {
 
-// Returns "invalid_argument: <context>" so one CHECK pins code and message.
-std::string describe(const caf::error& err) {
-  if (err.category() != errc_category)
-    return "foreign error category";
-  std::string result = to_string(static_cast<errc>(err.code()));
-  const auto& ctx = err.context();
-  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
-    result += ": " + ctx.get_as<std::string>(0);
-  return result;
-}
-
-template <class T>
-std::string error_of(const caf::expected<T>& x) {
-  return x ? std::string{"no error"} : describe(x.error());
-}
+using caf_cluster::testing::describe;
+using caf_cluster::testing::error_of;
 
 int32_t index_of(std::string_view id, int32_t n) {
   auto result = shard_index(id, n);

@@ -14,26 +14,14 @@
 
 #include "caf_cluster/entity_address.hpp"
 #include "caf_cluster/errc.hpp"
+#include "unit/error_text.hpp"
 
 using namespace caf_cluster;
 
 namespace {
 
-// Returns "invalid_argument: <context>" so one CHECK pins code and message.
-std::string describe(const caf::error& err) {
-  if (err.category() != errc_category)
-    return "foreign error category";
-  std::string result = to_string(static_cast<errc>(err.code()));
-  const auto& ctx = err.context();
-  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
-    result += ": " + ctx.get_as<std::string>(0);
-  return result;
-}
-
-template <class T>
-std::string error_of(const caf::expected<T>& x) {
-  return x ? std::string{"no error"} : describe(x.error());
-}
+using caf_cluster::testing::describe;
+using caf_cluster::testing::error_of;
 
 template <class T>
 T serialization_round_trip(T x) {

@@ -2,6 +2,8 @@
 
 #include "caf/actor_system_config.hpp"
 
+#include "caf_cluster/storage/error_text.hpp"
+
 namespace caf_cluster::storage {
 
 std::string to_string(errc x) {
@@ -27,21 +29,8 @@ void add_error_category(caf::actor_system_config& cfg) {
   // has the wrong signature), so we pass the renderer ourselves.
   cfg.add_error_category(errc_category, [](uint8_t code, caf::atom_value,
                                            const caf::message& context) {
-    std::string result = "storage: ";
-    result += to_string(static_cast<errc>(code));
-    if (!context.empty()) {
-      result += " (";
-      for (size_t i = 0; i < context.size(); ++i) {
-        if (i > 0)
-          result += ", ";
-        if (context.match_element<std::string>(i))
-          result += context.get_as<std::string>(i);
-        else
-          result += context.cvals()->stringify(i);
-      }
-      result += ")";
-    }
-    return result;
+    return render_error("storage", to_string(static_cast<errc>(code)),
+                                 context);
   });
 }
 
