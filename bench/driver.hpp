@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "caf/actor_system.hpp"
-#include "caf/down_msg.hpp"
+#include "caf/system_messages.hpp"
 #include "caf/error.hpp"
 #include "caf/scoped_actor.hpp"
 #include "caf/stateful_actor.hpp"
