@@ -23,6 +23,7 @@
 #include "counter.hpp"
 #include "driver.hpp"
 #include "environment.hpp"
+#include "report.hpp"
 
 namespace bench {
 
@@ -136,9 +137,8 @@ int64_t resident_bytes() {
   return static_cast<int64_t>(pages_resident) * sysconf(_SC_PAGESIZE);
 }
 
-std::vector<double> sequential(side s, const options& opt) {
+std::vector<double> sequential(environment& env, side s, const options& opt) {
   auto& n = opt.sizes;
-  environment env{opt, s};
   auto& sys = env.system();
   auto run = [&](const auto& send) {
     require_ok(drive(sys, send, n.sequential_warmup, 1, 1),
@@ -154,9 +154,8 @@ std::vector<double> sequential(side s, const options& opt) {
   return run(bare_send{spawn_counters(sys, 1), send_timeout(sys)});
 }
 
-std::vector<double> concurrent(side s, const options& opt) {
+std::vector<double> concurrent(environment& env, side s, const options& opt) {
   auto& n = opt.sizes;
-  environment env{opt, s};
   auto& sys = env.system();
   auto run = [&](const auto& send) {
     // The warm-up activates every entity, so only steady-state asks count.
@@ -168,23 +167,31 @@ std::vector<double> concurrent(side s, const options& opt) {
     return std::vector<double>{static_cast<double>(r.completed) / r.seconds};
   };
   if (s == side::cluster)
-    return run(cluster_send{env.client(), make_ids("con-", n.concurrent_entities)});
+    return run(
+      cluster_send{env.client(), make_ids("con-", n.concurrent_entities)});
   return run(bare_send{spawn_counters(sys, n.concurrent_entities),
                        send_timeout(sys)});
 }
 
 // Activation and memory: one message each to `activations` fresh entities.
-// Returns activations/s and resident bytes per entity.
-std::vector<double> activate(side s, const options& opt) {
+// Returns activations/s, or resident bytes per entity if `memory` (the RSS
+// readings trim the heap and pause, so they stay out of activation runs).
+double activate(environment& env, side s, const options& opt, bool memory) {
   auto& n = opt.sizes;
-  environment env{opt, s};
   auto& sys = env.system();
+  auto rss = [memory] { return memory ? resident_bytes() : int64_t{0}; };
+  auto figure = [&](const driver_result& r, int64_t before, int64_t after) {
+    if (memory)
+      return static_cast<double>(after - before)
+             / static_cast<double>(n.activations);
+    return static_cast<double>(n.activations) / r.seconds;
+  };
   if (s == side::cluster) {
     auto ids = make_ids("act-", n.activations);
-    auto before = resident_bytes();
+    auto before = rss();
     auto r = drive(sys, cluster_send{env.client(), ids}, n.activations,
                    n.window, n.drivers);
-    auto after = resident_bytes();
+    auto after = rss();
     require_ok(r, n.activations, "activation");
     auto snapshot = env.cluster().metrics();
     auto* m = snapshot.find(counter_entity.name());
@@ -194,34 +201,23 @@ std::vector<double> activate(side s, const options& opt) {
                 << (m != nullptr ? m->resident : 0) << '\n';
       std::exit(1);
     }
-    return {static_cast<double>(n.activations) / r.seconds,
-            static_cast<double>(after - before)
-              / static_cast<double>(n.activations)};
+    return figure(r, before, after);
   }
   auto timeout = send_timeout(sys);
-  auto before = resident_bytes();
+  auto before = rss();
   // Created after the baseline: holding a handle per actor is part of what
   // keeping bare actors alive costs (the cluster's manager holds one too).
   auto actors = std::make_shared<std::vector<counter_actor>>(
     static_cast<size_t>(n.activations));
   auto r = drive(sys, bare_spawn_send{actors, timeout}, n.activations,
                  n.window, n.drivers);
-  auto after = resident_bytes();
+  auto after = rss();
   require_ok(r, n.activations, "activation");
-  return {static_cast<double>(n.activations) / r.seconds,
-          static_cast<double>(after - before)
-            / static_cast<double>(n.activations)};
+  return figure(r, before, after);
 }
 
 std::string with_commas(int64_t x) {
-  auto digits = std::to_string(x);
-  std::string result;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0)
-      result += ',';
-    result += digits[i];
-  }
-  return result;
+  return format_figure(static_cast<double>(x), figure_format::integer);
 }
 
 } // namespace
@@ -267,18 +263,23 @@ std::string describe(workload w, const workload_sizes& n) {
   return "";
 }
 
-std::vector<double> run_workload(workload w, side s, const options& opt) {
+void run_workload(workload w, side s, const options& opt,
+                  const figures_sink& sink) {
+  environment env{opt, s};
   switch (w) {
     case workload::sequential:
-      return sequential(s, opt);
+      sink(sequential(env, s, opt));
+      break;
     case workload::concurrent:
-      return concurrent(s, opt);
+      sink(concurrent(env, s, opt));
+      break;
     case workload::activation:
-      return {activate(s, opt)[0]};
+      sink({activate(env, s, opt, false)});
+      break;
     case workload::memory:
-      return {activate(s, opt)[1]};
+      sink({activate(env, s, opt, true)});
+      break;
   }
-  return {};
 }
 
 } // namespace bench

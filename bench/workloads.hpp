@@ -2,6 +2,7 @@
 // runtime and returns its figures in the order of `metric_names`.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,14 @@ std::vector<metric> metrics_of(workload w, const workload_sizes& sizes);
 /// Returns a one-line description of `w` with its sizes, for the report.
 std::string describe(workload w, const workload_sizes& sizes);
 
+/// Receives the figures of one run while its runtime still exists, so a child
+/// process can hand them over and exit without tearing the runtime down.
+using figures_sink = std::function<void(const std::vector<double>&)>;
+
 /// Runs `w` once on side `s` in a fresh actor system (and sharding service)
-/// and returns its figures. Exits the program if any request failed.
-std::vector<double> run_workload(workload w, side s, const options& opt);
+/// and passes its figures to `sink` before shutting that runtime down. Exits
+/// the program if any request failed.
+void run_workload(workload w, side s, const options& opt,
+                  const figures_sink& sink);
 
 } // namespace bench
