@@ -21,14 +21,19 @@ namespace {
 // shutting_down after a shutdown, else unknown_entity_type. Routing to it
 // keeps one reply path for every outcome, so no caller ever hangs.
 caf::behavior refuser_impl(std::shared_ptr<std::atomic<bool>> shutting_down) {
+  auto refuse = [=](const std::string& entity_type) {
+    if (shutting_down->load())
+      return caf::make_error(errc::shutting_down, entity_type);
+    return caf::make_error(errc::unknown_entity_type,
+                           "entity type '" + entity_type
+                             + "' is not registered on this runner");
+  };
   return {
     [=](deliver_atom, const std::string& entity_type, const std::string&,
-        const caf::message&) -> caf::error {
-      if (shutting_down->load())
-        return caf::make_error(errc::shutting_down, entity_type);
-      return caf::make_error(errc::unknown_entity_type,
-                             "entity type '" + entity_type
-                               + "' is not registered on this runner");
+        const caf::message&) -> caf::error { return refuse(entity_type); },
+    [=](deliver_atom, const std::string& entity_type, const std::string&,
+        const caf::message&, caf::timespan) -> caf::error {
+      return refuse(entity_type);
     },
   };
 }

@@ -120,8 +120,9 @@ public:
   caf::actor_system& system() const noexcept;
 
   /// Returns the actor that takes `(deliver_atom, entity_type, entity_id,
-  /// caf::message)` for `entity_type`: the untyped entry point for gateways
-  /// and tools that only know type names at run time.
+  /// caf::message[, caf::timespan timeout])` for `entity_type`: the untyped
+  /// entry point for gateways and tools that only know type names at run
+  /// time. Request it with `caf::infinite` and pass the timeout in the message.
   caf::actor route(const std::string& entity_type) const;
 
   /// @private

@@ -147,6 +147,30 @@ TEST_CASE_FIXTURE(probe_fixture, "idle entities passivate in the order they went
   CHECK(pending_timers() == 0);
 }
 
+TEST_CASE_FIXTURE(probe_fixture, "many entities idle at once passivate in batches") {
+  // 600 entities exceed two batches of 256 stops per handler invocation.
+  for (int i = 0; i < 600; ++i)
+    request(*client, "p-" + std::to_string(i), probe::add{1});
+  run();
+  CHECK(probe_metrics().resident == 600);
+  advance(2min);
+  CHECK(probe_metrics().resident == 0);
+  CHECK(probe_metrics().passivations == 600);
+  CHECK(pending_timers() == 0);
+}
+
+TEST_CASE_FIXTURE(probe_fixture, "shutdown stops many idle entities in batches") {
+  for (int i = 0; i < 600; ++i)
+    request(*client, "p-" + std::to_string(i), probe::add{1});
+  run();
+  cluster->shutdown();
+  run();
+  CHECK(probe_metrics().resident == 0);
+  auto late = request(*client, "p-1", probe::add{1});
+  run();
+  CHECK(error_of(late) == errc::shutting_down);
+}
+
 TEST_CASE_FIXTURE(probe_fixture, "a handler's error reaches the caller with its category and code") {
   auto r = request(*client, "p-1", probe::fail_with{probe::probe_errc::refused});
   auto neg = request(*client, "p-2", probe::add{-3});
@@ -204,6 +228,31 @@ TEST_CASE_FIXTURE(probe_fixture, "an entity that dies mid-request fails that req
   CHECK(value_of(next) == 2);
 }
 
+TEST_CASE_FIXTURE(probe_fixture, "a timeout of timespan::max means none") {
+  auto r = request(*client, "p-1", probe::add{1}, caf::timespan::max());
+  run();
+  CHECK(value_of(r) == 1);
+  CHECK(pending_timers() == 1); // only the passivation timer
+}
+
+TEST_CASE_FIXTURE(probe_fixture, "a message whose sender gave up is not processed") {
+  auto stuck = request(*client, "p-1", probe::hang{}, 1h);
+  auto expired = request(*client, "p-1", probe::add{100}, 5s);
+  auto later = request(*client, "p-1", probe::add{1}, 1h);
+  run();
+  advance(5s);
+  CHECK(error_of(expired) == errc::timeout);
+  // Let the stuck handler reply: the expired add is skipped, the next runs.
+  REQUIRE(probe::log().held.size() == 1);
+  // Delivered from inside an actor: CAF enqueues need an execution context.
+  sys.spawn([promise = probe::log().held[0]](caf::event_based_actor*) mutable {
+    promise.deliver(int64_t{7});
+  });
+  run();
+  CHECK(value_of(stuck) == 7);
+  CHECK(value_of(later) == 1);
+}
+
 TEST_CASE_FIXTURE(probe_fixture, "tell delivers without a reply") {
   client->tell("p-1", probe::add{2});
   client->tell("p-1", probe::add{3});
@@ -219,7 +268,25 @@ TEST_CASE_FIXTURE(probe_fixture, "a slow entity times out at the caller, not for
   run();
   CHECK_FALSE(r->has_value());
   advance(5s);
-  CHECK(error_of(r) == caf::sec::request_timeout);
+  CHECK(error_of(r) == errc::timeout);
+  CHECK(render(error_of(r)).find("Probe/p-1") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(probe_fixture, "each waiting message times out on its own deadline") {
+  auto stuck = request(*client, "p-1", probe::hang{}, 1h);
+  auto waiting = request(*client, "p-1", probe::add{1}, 5s);
+  run();
+  advance(5s - 1ns);
+  CHECK_FALSE(waiting->has_value());
+  advance(1ns);
+  CHECK(error_of(waiting) == errc::timeout);
+  CHECK_FALSE(stuck->has_value());
+  advance(1h);
+  CHECK(error_of(stuck) == errc::timeout);
+  // Other entities are unaffected by the stuck one.
+  auto other = request(*client, "p-2", probe::add{3}, 5s);
+  run();
+  CHECK(value_of(other) == 3);
 }
 
 } // TEST_SUITE

@@ -36,8 +36,8 @@ probe_actor::behavior_type probe_impl(probe_actor::stateful_pointer<probe_state>
     [=](whoami) { return to_string(ctx.address()); },
     [=](quit_now) { self->quit(); },
     [=](hang) -> caf::result<int64_t> {
-      self->state.held.push_back(self->make_response_promise<int64_t>());
-      return self->state.held.back();
+      log().held.push_back(self->make_response_promise<int64_t>());
+      return log().held.back();
     },
   };
 }

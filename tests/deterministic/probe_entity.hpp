@@ -85,7 +85,6 @@ using probe_actor = caf::typed_actor<
 
 struct probe_state {
   int64_t value = 0;
-  std::vector<caf::typed_response_promise<int64_t>> held; // never delivered
   static inline const char* name = "probe";
 };
 
@@ -93,6 +92,8 @@ struct probe_state {
 struct work_log {
   std::vector<std::string> events;
   caf::actor echo;
+  /// Replies of `hang` messages; a test may deliver them to let go.
+  std::vector<caf::typed_response_promise<int64_t>> held;
 };
 
 /// The log shared by the tests of one process (reset per test).

@@ -3,6 +3,9 @@
 // the scheduler defaults of cluster_config, and runner address parsing.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <thread>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -431,6 +434,10 @@ TEST_CASE("cluster_config defaults scheduler.policy to sharing") {
   CHECK_EQ(caf::get_or(cfg, "scheduler.policy", caf::atom("stealing")),
            caf::atom("sharing"));
   CHECK_EQ(caf::get_or(cfg, "middleman.workers", int64_t{-1}), 0);
+  CHECK_EQ(caf::get_or(cfg, "scheduler.max-threads", size_t{0}),
+           caf_cluster::default_worker_count());
+  CHECK_EQ(caf_cluster::default_worker_count(),
+           std::max(1u, std::thread::hardware_concurrency() / 2));
 }
 
 TEST_CASE("a flag or the INI file overrides scheduler.policy") {

@@ -1,6 +1,7 @@
 #include "caf_cluster/internal/entity_manager.hpp"
 
 #include <exception>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -25,9 +26,25 @@ namespace {
 
 using time_point = caf::actor_clock::time_point;
 
+// Exit reason of entities the manager passivates or stops on shutdown.
+const caf::error& stopped_by_manager() {
+  static const caf::error reason = caf::make_error(errc::shutting_down);
+  return reason;
+}
+
 struct pending_message {
   caf::message payload;
   caf::response_promise promise;
+  time_point deadline = time_point::max(); // the sender's timeout
+  bool expired = false;                    // answered with errc::timeout
+};
+
+struct entity_slot;
+
+struct list_links {
+  entity_slot* prev = nullptr;
+  entity_slot* next = nullptr;
+  bool linked = false;
 };
 
 // One entity known to the manager. Slots live in an unordered_map, whose nodes
@@ -42,45 +59,54 @@ struct entity_slot {
   bool bounced = false; // the current message bounced off a quit actor once
   caf::message_id current_request; // of the message the entity is processing
   time_point idle_since;
-  entity_slot* idle_prev = nullptr;
-  entity_slot* idle_next = nullptr;
-  bool idle_linked = false;
+  list_links idle_links; // in the idle list while not busy
+  list_links busy_links; // in the busy list while busy
 
   size_t queued() const noexcept {
     return queue.size() - queue_head;
   }
 };
 
-// Entities without work, least recently active first. Because every entity of
-// a type has the same max_idle, this is also the order of their deadlines, so
-// one timer for the front suffices.
-class idle_list {
+// An intrusive list of slots through one of their `list_links` members: no
+// allocation per entity, O(1) insert and erase.
+class slot_list {
 public:
+  explicit slot_list(list_links entity_slot::*links) : links_(links) {
+    // nop
+  }
+
   void push_back(entity_slot* x) {
-    x->idle_prev = tail_;
-    x->idle_next = nullptr;
+    auto& l = x->*links_;
+    l.prev = tail_;
+    l.next = nullptr;
     if (tail_)
-      tail_->idle_next = x;
+      (tail_->*links_).next = x;
     else
       head_ = x;
     tail_ = x;
-    x->idle_linked = true;
+    l.linked = true;
   }
 
   void erase(entity_slot* x) {
-    if (!x->idle_linked)
+    auto& l = x->*links_;
+    if (!l.linked)
       return;
-    (x->idle_prev ? x->idle_prev->idle_next : head_) = x->idle_next;
-    (x->idle_next ? x->idle_next->idle_prev : tail_) = x->idle_prev;
-    x->idle_prev = x->idle_next = nullptr;
-    x->idle_linked = false;
+    (l.prev ? (l.prev->*links_).next : head_) = l.next;
+    (l.next ? (l.next->*links_).prev : tail_) = l.prev;
+    l.prev = l.next = nullptr;
+    l.linked = false;
   }
 
   entity_slot* front() const noexcept {
     return head_;
   }
 
+  entity_slot* next(entity_slot* x) const noexcept {
+    return (x->*links_).next;
+  }
+
 private:
+  list_links entity_slot::*links_;
   entity_slot* head_ = nullptr;
   entity_slot* tail_ = nullptr;
 };
@@ -91,15 +117,27 @@ struct manager_state {
   caf::event_based_actor* self = nullptr;
   entity_manager_config cfg;
   std::unordered_map<std::string, entity_slot> entities;
-  idle_list idle;
+  // Entities without work, least recently active first. Every entity of a
+  // type has the same max_idle, so this is also the order of their deadlines
+  // and one timer for the front suffices.
+  slot_list idle{&entity_slot::idle_links};
+  // Entities with messages queued or running: where sender deadlines live.
+  slot_list busy_slots{&entity_slot::busy_links};
+  time_point next_deadline_check = time_point::max();
   bool timer_pending = false;
   bool stopping = false;
+  bool finished = false;
+  std::vector<std::string> to_stop; // idle entities left to stop on shutdown
+
+  // Entities stopped per handler invocation when many stop at once.
+  static constexpr size_t stop_batch = 256;
 
   caf::error refusal(errc code, const std::string& id) const {
     return caf::make_error(code, cfg.entity_type + "/" + id);
   }
 
-  void deliver(std::string& id, caf::message& payload) {
+  void deliver(std::string& id, caf::message& payload,
+               std::optional<caf::timespan> timeout) {
     auto promise = self->make_response_promise();
     if (stopping) {
       promise.deliver(refusal(errc::shutting_down, id));
@@ -124,9 +162,50 @@ struct manager_state {
       promise.deliver(refusal(errc::mailbox_full, *slot.id));
       return;
     }
-    slot.queue.push_back(pending_message{std::move(payload), std::move(promise)});
+    pending_message msg{std::move(payload), std::move(promise)};
+    auto now = self->clock().now();
+    // A timeout too large to add to the clock (timespan::max) means none.
+    if (timeout && *timeout < time_point::max() - now)
+      msg.deadline = now + *timeout;
+    slot.queue.push_back(std::move(msg));
+    if (slot.queue.back().deadline != time_point::max())
+      watch_deadline(slot.queue.back().deadline);
     if (!slot.busy)
       dispatch_next(slot);
+  }
+
+  // Sender timeouts are enforced here rather than by CAF's request timeouts:
+  // in CAF 0.17 each of those wakes the clock thread and is never cancelled,
+  // which cost more than the whole cluster layer. One check is pending per
+  // earliest deadline; with equal timeouts that is one timer at a time.
+  void watch_deadline(time_point deadline) {
+    if (deadline >= next_deadline_check)
+      return;
+    next_deadline_check = deadline;
+    self->delayed_send(self, deadline - self->clock().now(),
+                       expire_atom::value);
+  }
+
+  void expire_overdue() {
+    auto now = self->clock().now();
+    auto next = time_point::max();
+    for (auto* slot = busy_slots.front(); slot; slot = busy_slots.next(slot)) {
+      for (auto i = slot->queue_head; i < slot->queue.size(); ++i) {
+        auto& msg = slot->queue[i];
+        if (msg.expired)
+          continue;
+        if (msg.deadline <= now) {
+          msg.expired = true;
+          msg.promise.deliver(caf::make_error(
+            errc::timeout, cfg.entity_type + "/" + *slot->id));
+        } else if (msg.deadline < next) {
+          next = msg.deadline;
+        }
+      }
+    }
+    next_deadline_check = time_point::max();
+    if (next != time_point::max())
+      watch_deadline(next);
   }
 
   void activate(entity_slot& slot) {
@@ -137,6 +216,11 @@ struct manager_state {
     slot.actor->attach_functor(
       [manager = self->address(), id = *slot.id,
        who = slot.actor.address()](const caf::error& reason) {
+        // The manager stopped this entity itself and forgot it already; a
+        // notice per passivated entity would double the messages of a mass
+        // passivation or shutdown.
+        if (reason == stopped_by_manager())
+          return;
         if (auto hdl = caf::actor_cast<caf::actor>(manager))
           caf::anon_send(hdl, entity_down_atom::value, id, who, reason);
       });
@@ -147,14 +231,32 @@ struct manager_state {
   void drop_actor(entity_slot& slot) {
     if (!slot.actor)
       return;
-    self->send_exit(slot.actor, caf::exit_reason::user_shutdown);
+    self->send_exit(slot.actor, stopped_by_manager());
     slot.actor = nullptr;
     cfg.counters->resident.fetch_sub(1, std::memory_order_relaxed);
   }
 
   // Sends the oldest queued message to the entity, activating it if needed.
   void dispatch_next(entity_slot& slot) {
+    // An entity that never runs dry would otherwise keep every answered
+    // message (and its payload) until it does.
+    if (slot.queue_head >= 64 && slot.queue_head * 2 >= slot.queue.size()) {
+      slot.queue.erase(slot.queue.begin(),
+                       slot.queue.begin()
+                         + static_cast<std::ptrdiff_t>(slot.queue_head));
+      slot.queue_head = 0;
+    }
+    // Messages whose sender gave up while they waited are not processed.
+    while (slot.queue_head < slot.queue.size()
+           && slot.queue[slot.queue_head].expired)
+      ++slot.queue_head;
+    if (slot.queue_head == slot.queue.size()) {
+      finish_idle(slot);
+      return;
+    }
     idle.erase(&slot);
+    if (!slot.busy)
+      busy_slots.push_back(&slot);
     if (!slot.actor)
       activate(slot);
     slot.busy = true;
@@ -214,16 +316,21 @@ struct manager_state {
     }
     slot.bounced = false;
     auto& current = slot.queue[slot.queue_head];
-    current.promise.deliver(std::move(reply));
+    if (!current.expired)
+      current.promise.deliver(std::move(reply));
     cfg.counters->processed.fetch_add(1, std::memory_order_relaxed);
-    slot.busy = false;
-    if (++slot.queue_head == slot.queue.size()) {
-      slot.queue.clear();
-      slot.queue_head = 0;
-    }
-    if (slot.queued() > 0) {
-      dispatch_next(slot);
-      return;
+    ++slot.queue_head;
+    dispatch_next(slot);
+  }
+
+  // The entity has nothing left to do: it waits for passivation (or stops
+  // at once during a shutdown).
+  void finish_idle(entity_slot& slot) {
+    slot.queue.clear();
+    slot.queue_head = 0;
+    if (slot.busy) {
+      slot.busy = false;
+      busy_slots.erase(&slot);
     }
     if (stopping) {
       remove(slot);
@@ -238,10 +345,18 @@ struct manager_state {
 
   void remove(entity_slot& slot) {
     idle.erase(&slot);
+    busy_slots.erase(&slot);
     drop_actor(slot);
     entities.erase(*slot.id);
     if (stopping && entities.empty())
+      finish();
+  }
+
+  void finish() {
+    if (!finished) {
+      finished = true;
       self->quit();
+    }
   }
 
   void arm_timer() {
@@ -256,9 +371,17 @@ struct manager_state {
   void on_idle_timer() {
     timer_pending = false;
     auto now = self->clock().now();
+    size_t stopped = 0;
     while (auto* front = idle.front()) {
       if (front->idle_since + cfg.max_idle > now)
         break;
+      if (++stopped > stop_batch) {
+        // Many entities went idle together: continue in a fresh message so
+        // the manager keeps serving requests and the entities get to exit.
+        timer_pending = true;
+        self->send(self, idle_atom::value);
+        return;
+      }
       cfg.counters->passivations.fetch_add(1, std::memory_order_relaxed);
       remove(*front);
     }
@@ -269,17 +392,26 @@ struct manager_state {
     if (stopping)
       return;
     stopping = true;
-    std::vector<entity_slot*> idle_slots;
     for (auto& kvp : entities)
       if (!kvp.second.busy)
-        idle_slots.push_back(&kvp.second);
-    for (auto* slot : idle_slots)
-      remove(*slot);
-    if (entities.empty()) {
-      self->quit();
-      return;
-    }
+        to_stop.push_back(kvp.first);
     self->delayed_send(self, cfg.termination_timeout, deadline_atom::value);
+    stop_some();
+  }
+
+  // Stops idle entities in batches: one handler sending 100,000 exits starves
+  // the scheduler (measured under work-stealing with more workers than cores).
+  void stop_some() {
+    for (size_t n = 0; n < stop_batch && !to_stop.empty(); ++n) {
+      auto i = entities.find(to_stop.back());
+      to_stop.pop_back();
+      if (i != entities.end() && !i->second.busy)
+        remove(i->second);
+    }
+    if (entities.empty())
+      finish();
+    else if (!to_stop.empty())
+      self->send(self, stop_more_atom::value);
   }
 
   // The termination timeout passed: fail what is still waiting and stop.
@@ -287,14 +419,15 @@ struct manager_state {
     for (auto& kvp : entities) {
       auto& slot = kvp.second;
       for (auto i = slot.queue_head; i < slot.queue.size(); ++i)
-        slot.queue[i].promise.deliver(refusal(errc::shutting_down, kvp.first));
+        if (!slot.queue[i].expired)
+          slot.queue[i].promise.deliver(refusal(errc::shutting_down, kvp.first));
       if (slot.actor) {
         self->send_exit(slot.actor, caf::exit_reason::kill);
         cfg.counters->resident.fetch_sub(1, std::memory_order_relaxed);
       }
     }
     entities.clear();
-    self->quit();
+    finish();
   }
 };
 
@@ -305,11 +438,17 @@ caf::behavior manager_impl(caf::stateful_actor<manager_state>* self,
   st.cfg = std::move(cfg);
   return {
     [=](deliver_atom, const std::string&, std::string& id,
-        caf::message& payload) { self->state.deliver(id, payload); },
+        caf::message& payload) { self->state.deliver(id, payload, {}); },
+    [=](deliver_atom, const std::string&, std::string& id,
+        caf::message& payload, caf::timespan timeout) {
+      self->state.deliver(id, payload, timeout);
+    },
+    [=](expire_atom) { self->state.expire_overdue(); },
     [=](entity_down_atom, const std::string& id, const caf::actor_addr& who,
         caf::error& reason) { self->state.on_entity_down(id, who, reason); },
     [=](idle_atom) { self->state.on_idle_timer(); },
     [=](shutdown_atom) { self->state.begin_stop(); },
+    [=](stop_more_atom) { self->state.stop_some(); },
     [=](deadline_atom) { self->state.force_stop(); },
   };
 }
