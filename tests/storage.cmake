@@ -1,0 +1,1 @@
+# Storage conformance suites (label `storage`): one suite, every backend.
