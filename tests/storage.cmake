@@ -1,1 +1,13 @@
 # Storage conformance suites (label `storage`): one suite, every backend.
+add_executable(storage_tests
+  storage/errc.test.cpp
+  storage/runner_driver.test.cpp
+  storage/sqlite_runner_driver.test.cpp
+  storage/string_list_codec.test.cpp)
+target_include_directories(storage_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(storage_tests
+  PRIVATE caf_cluster_doctest_main caf_cluster::storage
+  # The SQLite-only tests inspect and tamper with the file directly.
+  SQLiteCpp)
+caf_cluster_target_defaults(storage_tests)
+doctest_discover_tests(storage_tests PROPERTIES LABELS storage)

@@ -20,6 +20,12 @@ std::string to_string(errc x) {
       return "corrupt";
     case errc::fenced:
       return "fenced";
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::invalid_config:
+      return "invalid_config";
+    case errc::exhausted:
+      return "exhausted";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

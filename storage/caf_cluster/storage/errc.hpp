@@ -29,6 +29,15 @@ enum class errc : uint8_t {
   corrupt,
   /// A write was refused because a newer lease epoch exists for its shard.
   fenced,
+  /// An argument is outside its documented range, e.g. a lease duration of
+  /// zero or an empty runner address.
+  invalid_argument,
+  /// The caller's configuration conflicts with the one stored for the
+  /// cluster, e.g. a different `cluster.shards-per-group`.
+  invalid_config,
+  /// A finite resource is used up, e.g. all 1024 machine ids belong to live
+  /// runners.
+  exhausted,
 };
 
 /// Returns the name of `x`, e.g. `"fenced"`.

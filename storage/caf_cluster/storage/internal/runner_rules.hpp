@@ -1,0 +1,75 @@
+// The decisions every runner_driver backend makes the same way: liveness of a
+// heartbeat, whether a lease may be granted, which machine id a runner gets,
+// and which arguments are refused. Backends differ in where rows live, never
+// in these rules, so the rules live once, here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "caf/error.hpp"
+#include "caf/expected.hpp"
+
+#include "caf_cluster/storage/runner_driver.hpp"
+
+namespace caf_cluster::storage::internal {
+
+/// The largest machine id: a snowflake has 10 bits for it.
+constexpr int32_t max_machine_id = 1023;
+
+/// Returns whether a runner whose last heartbeat was at `last_heartbeat_ms`
+/// is live at `now_ms`.
+constexpr bool is_live(int64_t last_heartbeat_ms, int64_t now_ms,
+                       int64_t lease_ms) noexcept {
+  return last_heartbeat_ms > now_ms - lease_ms;
+}
+
+/// Returns whether a lease that expires at `expires_at_ms` holds at `now_ms`.
+constexpr bool is_held(int64_t expires_at_ms, int64_t now_ms) noexcept {
+  return expires_at_ms > now_ms;
+}
+
+/// What `acquire` does with one requested shard.
+enum class acquire_action {
+  /// Another runner holds the lease: the shard is not granted.
+  refuse,
+  /// The runner holds the lease already: extend it and keep its epoch.
+  extend,
+  /// The shard is free or its lease expired: grant it with the next epoch.
+  grant,
+};
+
+/// Decides what `acquire` does for `runner` with a shard whose current lease
+/// is `current` (`nullptr` when the shard has none).
+acquire_action decide_acquire(const lease_row* current,
+                              const std::string& runner, int64_t now_ms);
+
+/// Chooses the machine id of a registering runner.
+/// @param previous the id the runner had, if it has a row.
+/// @param taken the ids of the other live runners.
+/// @returns `previous` unless taken, else the smallest free id, or
+///          `errc::exhausted` when no id is free.
+caf::expected<int32_t> pick_machine_id(std::optional<int32_t> previous,
+                                       const std::vector<int32_t>& taken);
+
+/// Checks the arguments of `register_runner`.
+/// @returns an `errc::invalid_argument` error, or a default error if valid.
+caf::error check_registration(const runner_row& runner,
+                              int32_t shards_per_group, int64_t lease_ms);
+
+/// Checks the arguments of `acquire` and `refresh`.
+/// @returns an `errc::invalid_argument` error, or a default error if valid.
+caf::error check_lease_request(const std::string& runner, int64_t lease_ms);
+
+/// Returns the `errc::invalid_config` error for a runner configured with
+/// `requested` shards per group in a cluster that uses `stored`.
+caf::error shards_per_group_mismatch(int32_t stored, int32_t requested);
+
+/// Returns `shards` without repeated elements, keeping first occurrences in
+/// order.
+std::vector<std::string>
+without_duplicates(const std::vector<std::string>& shards);
+
+} // namespace caf_cluster::storage::internal

@@ -1,0 +1,34 @@
+#include "caf_cluster/storage/runner_driver.hpp"
+
+namespace caf_cluster::storage {
+
+bool operator==(const runner_row& x, const runner_row& y) noexcept {
+  return x.address == y.address && x.machine_id == y.machine_id
+    && x.weight == y.weight && x.groups == y.groups && x.healthy == y.healthy
+    && x.last_heartbeat_ms == y.last_heartbeat_ms;
+}
+
+bool operator!=(const runner_row& x, const runner_row& y) noexcept {
+  return !(x == y);
+}
+
+bool operator==(const lease_row& x, const lease_row& y) noexcept {
+  return x.shard == y.shard && x.runner == y.runner && x.epoch == y.epoch
+    && x.expires_at_ms == y.expires_at_ms;
+}
+
+bool operator!=(const lease_row& x, const lease_row& y) noexcept {
+  return !(x == y);
+}
+
+bool operator==(const lease_grant& x, const lease_grant& y) noexcept {
+  return x.shard == y.shard && x.epoch == y.epoch;
+}
+
+bool operator!=(const lease_grant& x, const lease_grant& y) noexcept {
+  return !(x == y);
+}
+
+runner_driver::~runner_driver() = default;
+
+} // namespace caf_cluster::storage
