@@ -11,8 +11,10 @@ entity_context::entity_context(entity_address address,
   // nop
 }
 
-sharding entity_context::cluster() const {
-  return sharding{state_.lock()};
+std::optional<sharding> entity_context::cluster() const {
+  if (auto st = state_.lock())
+    return sharding{std::move(st)};
+  return std::nullopt;
 }
 
 snowflake entity_context::next_snowflake() const {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "caf_cluster/entity_address.hpp"
 #include "caf_cluster/snowflake.hpp"
@@ -30,8 +31,10 @@ public:
   }
 
   /// Returns the sharding service this entity runs in, e.g. to make clients
-  /// for other entities.
-  sharding cluster() const;
+  /// for other entities; empty once the service is gone (during teardown).
+  /// Keep clients rather than this handle in entity state: clients hold the
+  /// service weakly, the handle keeps it alive.
+  std::optional<sharding> cluster() const;
 
   /// Returns a cluster-unique id from this runner's snowflake generator.
   snowflake next_snowflake() const;

@@ -253,6 +253,16 @@ TEST_CASE_FIXTURE(probe_fixture, "a message whose sender gave up is not processe
   CHECK(value_of(later) == 1);
 }
 
+TEST_CASE_FIXTURE(probe_fixture, "an entity sends to another entity through its context") {
+  auto r = request(*client, "p-1", probe::relay{"p-2", 5});
+  run();
+  CHECK(value_of(r) == 5);
+  auto direct = request(*client, "p-2", probe::get_value{});
+  run();
+  CHECK(value_of(direct) == 5);
+  CHECK(probe_metrics().resident == 2);
+}
+
 TEST_CASE_FIXTURE(probe_fixture, "tell delivers without a reply") {
   client->tell("p-1", probe::add{2});
   client->tell("p-1", probe::add{3});

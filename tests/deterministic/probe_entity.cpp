@@ -2,6 +2,9 @@
 
 #include <stdexcept>
 
+#include "caf_cluster/errc.hpp"
+#include "caf_cluster/sharding.hpp"
+
 #include "caf/event_based_actor.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
@@ -35,6 +38,17 @@ probe_actor::behavior_type probe_impl(probe_actor::stateful_pointer<probe_state>
     },
     [=](whoami) { return to_string(ctx.address()); },
     [=](quit_now) { self->quit(); },
+    [=](relay x) -> caf::result<int64_t> {
+      auto cluster = ctx.cluster();
+      if (!cluster)
+        return caf::make_error(caf_cluster::errc::shutting_down);
+      auto rp = self->make_response_promise<int64_t>();
+      cluster->make_client(probe_entity)
+        .request(self, x.to, add{x.amount})
+        .then([=](int64_t v) mutable { rp.deliver(v); },
+              [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
     [=](hang) -> caf::result<int64_t> {
       log().held.push_back(self->make_response_promise<int64_t>());
       return log().held.back();

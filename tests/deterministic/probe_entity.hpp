@@ -42,6 +42,11 @@ struct work {
 struct whoami {};
 struct quit_now {};
 struct hang {};
+/// Adds `amount` to entity `to` through the cluster; replies with its value.
+struct relay {
+  std::string to;
+  int64_t amount = 0;
+};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, add& x) {
@@ -68,6 +73,10 @@ typename Inspector::result_type inspect(Inspector& f, whoami&) {
   return f(caf::meta::type_name("probe.whoami"));
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, relay& x) {
+  return f(caf::meta::type_name("probe.relay"), x.to, x.amount);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hang&) {
   return f(caf::meta::type_name("probe.hang"));
 }
@@ -81,7 +90,7 @@ using probe_actor = caf::typed_actor<
   caf::replies_to<fail_with>::with<int64_t>,
   caf::replies_to<crash>::with<int64_t>, caf::replies_to<work>::with<int64_t>,
   caf::replies_to<whoami>::with<std::string>, caf::reacts_to<quit_now>,
-  caf::replies_to<hang>::with<int64_t>>;
+  caf::replies_to<hang>::with<int64_t>, caf::replies_to<relay>::with<int64_t>>;
 
 struct probe_state {
   int64_t value = 0;
