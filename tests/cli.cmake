@@ -92,3 +92,72 @@ cluster_ctl_usage_error(control_bytes_escaped "shard-id a \"$(printf 'x\\ny')\""
 cluster_ctl_usage_error(empty_group "shard-id a --group ''" "shard group must not be empty")
 cluster_ctl_usage_error(group_with_colon "shard-id a --group eu:west"
                         "shard group \"eu:west\" must not contain ':'")
+
+# The storage commands read a SQLite file seeded by tests/cli/seed_runner_storage.cpp:
+# 127.0.0.1:4001/4002/4003 hold default:1-100/101-200/201-300 for a day, 4003
+# (unhealthy, weight 1) last beat two hours ago, 4002 has weight 2, and eu:1
+# (4001) expired an hour ago. The fixture re-creates the file on every run.
+add_executable(seed_runner_storage cli/seed_runner_storage.cpp)
+target_link_libraries(seed_runner_storage PRIVATE caf_cluster::core caf_cluster::storage)
+caf_cluster_target_defaults(seed_runner_storage)
+set(cli_db "${CMAKE_CURRENT_BINARY_DIR}/cluster_ctl_runners.db")
+add_test(NAME cluster_ctl.seed_storage
+         COMMAND seed_runner_storage "${cli_db}")
+set_tests_properties(cluster_ctl.seed_storage PROPERTIES
+  LABELS unit FIXTURES_SETUP cluster_ctl_db)
+
+# cluster_ctl_db_test(<name> <shell words> <regex>): cluster_ctl_test on the
+# seeded file; "DB" in <shell words> stands for its path.
+function(cluster_ctl_db_test name words regex)
+  string(REPLACE "DB" "'${cli_db}'" words "${words}")
+  cluster_ctl_test(${name} "${words}" "${regex}")
+  set_tests_properties(cluster_ctl.${name} PROPERTIES
+    FIXTURES_REQUIRED cluster_ctl_db)
+endfunction()
+
+set(runners_header "address machine-id healthy weight heartbeat-age-ms state")
+set(shards_header "shard holder epoch expires-in-ms state")
+set(age "[0-9]+")
+cluster_ctl_db_test(runners "runners --storage sqlite:DB"
+  "^stdout:${runners_header}\n127\\.0\\.0\\.1:4001 1 yes 1 ${age} (live|stale)\n127\\.0\\.0\\.1:4002 2 yes 2 ${age} (live|stale)\n127\\.0\\.0\\.1:4003 0 no 1 7[0-9][0-9][0-9][0-9][0-9][0-9] stale\n\\.\nstderr:exit=0\n$")
+cluster_ctl_db_test(runners_lease_duration
+  "runners --storage=sqlite:DB --lease-duration-ms 3600000"
+  "^stdout:${runners_header}\n127\\.0\\.0\\.1:4001 1 yes 1 ${age} live\n127\\.0\\.0\\.1:4002 2 yes 2 ${age} live\n127\\.0\\.0\\.1:4003 0 no 1 ${age} stale\n\\.\nstderr:exit=0\n$")
+cluster_ctl_db_test(shards "shards --storage sqlite:DB"
+  "^stdout:${shards_header}\ndefault:1 127\\.0\\.0\\.1:4001 1 [0-9]+ held\ndefault:2 127\\.0\\.0\\.1:4001 1 [0-9]+ held\n.*\ndefault:101 127\\.0\\.0\\.1:4002 1 [0-9]+ held\n.*\ndefault:300 127\\.0\\.0\\.1:4003 1 [0-9]+ held\neu:1 127\\.0\\.0\\.1:4001 1 -[0-9]+ expired\n\nrunner held-shards\n127\\.0\\.0\\.1:4001 100\n127\\.0\\.0\\.1:4002 100\n127\\.0\\.0\\.1:4003 100\n\\.\nstderr:exit=0\n$")
+# Exactly 301 lease lines: header + 301 + blank + header + 3 counts = 307.
+cluster_ctl_db_test(shards_line_count "shards --storage sqlite:DB | wc -l"
+  "^stdout: *307\n\\.\nstderr:exit=0\n$")
+
+# Storage errors: usage errors exit 2, an unreadable database exits 1, and a
+# missing file is never created.
+cluster_ctl_usage_error(runners_no_storage "runners"
+                        "runners needs --storage sqlite:PATH")
+cluster_ctl_usage_error(shards_no_storage "shards"
+                        "shards needs --storage sqlite:PATH")
+set(memory_message "--storage memory lives inside one runner process and cannot be inspected: use --storage sqlite:PATH")
+cluster_ctl_usage_error(runners_memory "runners --storage memory" "${memory_message}")
+cluster_ctl_usage_error(shards_memory "shards --storage memory" "${memory_message}")
+cluster_ctl_usage_error(shards_bad_uri "shards --storage postgres:x" ".+")
+cluster_ctl_usage_error(runners_bad_lease "runners --storage sqlite:x --lease-duration-ms 0"
+  "--lease-duration-ms must be a whole number from 1 to 9223372036854775807, got '0'")
+cluster_ctl_usage_error(shards_extra_argument "shards x --storage sqlite:y"
+                        "shards takes no arguments, got 'x'")
+set(missing_db "${CMAKE_CURRENT_BINARY_DIR}/cluster_ctl_missing.db")
+foreach(cmd runners shards)
+  cluster_ctl_test(${cmd}_missing_file "${cmd} --storage 'sqlite:${missing_db}'"
+    "^stdout:\\.\nstderr:cluster-ctl: no database at '[^\n]*cluster_ctl_missing\\.db': the file does not exist\nexit=1\n$")
+endforeach()
+# Neither command creates the missing file.
+add_test(NAME cluster_ctl.missing_file_not_created
+         COMMAND sh -c "\"$0\" runners --storage \"sqlite:$1\" 2>/dev/null
+\"$0\" shards --storage \"sqlite:$1\" 2>/dev/null
+if test -e \"$1\"
+then echo created
+else echo absent
+fi"
+                 $<TARGET_FILE:cluster-ctl> "${missing_db}")
+set_tests_properties(cluster_ctl.missing_file_not_created PROPERTIES
+  LABELS unit PASS_REGULAR_EXPRESSION "^absent\n$")
+cluster_ctl_test(shards_directory "shards --storage 'sqlite:${CMAKE_CURRENT_BINARY_DIR}'"
+  "^stdout:\\.\nstderr:cluster-ctl: no database at '[^\n]*': not a regular file\nexit=1\n$")

@@ -1,13 +1,19 @@
 // cluster-ctl: the admin tool. Each subcommand is one function registered in
 // `commands`; its exit codes and output lines are a contract for scripts, so
 // usage errors always exit 2 with exactly one `cluster-ctl: ` line on stderr.
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <initializer_list>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -16,10 +22,15 @@
 
 #include "caf_cluster/shard_id.hpp"
 #include "caf_cluster/sharding_config.hpp"
+#include "caf_cluster/storage/runner_driver.hpp"
+#include "caf_cluster/storage/sqlite_runner_driver.hpp"
+#include "caf_cluster/storage/storage_uri.hpp"
+#include "caf_cluster/wall_clock.hpp"
 
 namespace {
 
 constexpr int exit_ok = 0;
+constexpr int exit_runtime = 1;
 constexpr int exit_usage = 2;
 
 // The shard count comes from the one defaults table; the group is Effect's
@@ -27,6 +38,12 @@ constexpr int exit_usage = 2;
 const int32_t default_shards_per_group
   = caf_cluster::sharding_config{}.shards_per_group;
 constexpr std::string_view default_group = "default";
+
+// A runner counts as live while its last heartbeat is younger than this.
+const int64_t default_lease_duration_ms
+  = std::chrono::duration_cast<std::chrono::milliseconds>(
+      caf_cluster::sharding_config{}.lease_duration)
+      .count();
 
 std::string usage_text() {
   return R"(usage: cluster-ctl <command> [options]
@@ -38,12 +55,22 @@ commands:
     + std::to_string(default_shards_per_group) + R"()
       --group G              shard group, non-empty, no ':' (default ")"
     + std::string{default_group} + R"(")
+  runners --storage sqlite:PATH [--lease-duration-ms N]
+      list the registered runners, sorted by address, one per line:
+      address machine-id healthy weight heartbeat-age-ms live|stale
+      --lease-duration-ms N  a runner is live while its heartbeat is younger
+                             (default )"
+    + std::to_string(default_lease_duration_ms) + R"(, cluster.lease-duration)
+  shards --storage sqlite:PATH
+      list every shard lease (shard holder epoch expires-in-ms held|expired),
+      then the number of shards each runner holds now (runner held-shards)
 
 options:
   -h, --help    print this help and exit
 
 Options take their value as "--opt value" or "--opt=value"; "--" ends the
-options. Exit codes: 0 success, 2 usage error.
+options. The storage commands never create the database file. Exit codes:
+0 success, 1 runtime error (e.g. the database cannot be read), 2 usage error.
 )";
 }
 
@@ -177,6 +204,163 @@ int shard_id_command(const std::vector<std::string_view>& args) {
   return exit_ok;
 }
 
+std::optional<int64_t> parse_positive_int64(std::string_view text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != text.npos)
+    return std::nullopt;
+  int64_t result = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(),
+                                   result);
+  if (ec != std::errc{} || end != text.data() + text.size() || result < 1)
+    return std::nullopt;
+  return result;
+}
+
+int runtime_error(std::string_view message) {
+  std::cerr << "cluster-ctl: " << printable(message) << '\n';
+  return exit_runtime;
+}
+
+/// What a storage command needs once its arguments are checked.
+struct storage_session {
+  std::unique_ptr<caf_cluster::storage::runner_driver> driver;
+  int64_t now_ms = 0;
+};
+
+// Opens the runner storage named by `--storage` for the command `name`.
+// Returns the exit code on failure (after printing the one error line).
+std::optional<int> open_storage(std::string_view name,
+                                const parsed_args& parsed,
+                                storage_session& out) {
+  namespace fs = std::filesystem;
+  using caf_cluster::storage::storage_uri;
+  if (!parsed.positional.empty())
+    return usage_error(std::string{name} + " takes no arguments, got '"
+                       + std::string{parsed.positional[0]} + "'");
+  auto text = option(parsed, "--storage");
+  if (!text)
+    return usage_error(std::string{name} + " needs --storage sqlite:PATH");
+  auto uri = caf_cluster::storage::parse_storage_uri(*text);
+  if (!uri)
+    return usage_error(error_text(uri.error()));
+  if (uri->type != storage_uri::kind::sqlite)
+    return usage_error("--storage memory lives inside one runner process and "
+                       "cannot be inspected: use --storage sqlite:PATH");
+  // An admin tool must not create an empty cluster database by a typo, and
+  // the SQLite driver creates missing files: check first.
+  std::error_code ec;
+  auto status = fs::status(uri->path, ec);
+  if (!fs::exists(status))
+    return runtime_error("no database at '" + uri->path
+                         + "': the file does not exist");
+  if (!fs::is_regular_file(status))
+    return runtime_error("no database at '" + uri->path
+                         + "': not a regular file");
+  auto driver = caf_cluster::storage::make_sqlite_runner_driver(uri->path);
+  if (!driver)
+    return runtime_error("cannot open '" + uri->path
+                         + "': " + error_text(driver.error()));
+  out.driver = std::move(*driver);
+  out.now_ms = caf_cluster::system_wall_clock{}.now_ms();
+  return std::nullopt;
+}
+
+int runners_command(const std::vector<std::string_view>& args) {
+  parsed_args parsed;
+  if (auto err = parse_args(args, {"--storage", "--lease-duration-ms"},
+                            parsed))
+    return usage_error(*err);
+  if (parsed.help) {
+    std::cout << usage_text();
+    return exit_ok;
+  }
+  auto lease_ms = default_lease_duration_ms;
+  if (auto text = option(parsed, "--lease-duration-ms")) {
+    auto value = parse_positive_int64(*text);
+    if (!value)
+      return usage_error("--lease-duration-ms must be a whole number from 1 "
+                         "to 9223372036854775807, got '"
+                         + std::string{*text} + "'");
+    lease_ms = *value;
+  }
+  storage_session session;
+  if (auto code = open_storage("runners", parsed, session))
+    return *code;
+  auto rows = session.driver->all_runners();
+  if (!rows)
+    return runtime_error("cannot read runners: " + error_text(rows.error()));
+  std::sort(rows->begin(), rows->end(),
+            [](const auto& x, const auto& y) { return x.address < y.address; });
+  std::cout << "address machine-id healthy weight heartbeat-age-ms state\n";
+  for (const auto& row : *rows) {
+    // The driver's liveness rule: last_heartbeat_ms > now_ms - lease_ms.
+    const bool live = row.last_heartbeat_ms > session.now_ms - lease_ms;
+    std::cout << printable(row.address) << ' ' << row.machine_id << ' '
+              << (row.healthy ? "yes" : "no") << ' ' << row.weight << ' '
+              << (session.now_ms - row.last_heartbeat_ms) << ' '
+              << (live ? "live" : "stale") << '\n';
+  }
+  return exit_ok;
+}
+
+// Orders shards "group:index" by group, then by numeric index, so that
+// default:2 comes before default:10; malformed names sort as plain strings.
+bool shard_less(const std::string& x, const std::string& y) {
+  auto split = [](const std::string& s) {
+    auto colon = s.rfind(':');
+    int64_t index = -1;
+    if (colon != std::string::npos) {
+      auto first = s.data() + colon + 1;
+      auto last = s.data() + s.size();
+      auto [end, ec] = std::from_chars(first, last, index);
+      if (ec != std::errc{} || end != last || first == last)
+        index = -1;
+    }
+    return std::make_tuple(index < 0 ? s : s.substr(0, colon), index, s);
+  };
+  return split(x) < split(y);
+}
+
+int shards_command(const std::vector<std::string_view>& args) {
+  parsed_args parsed;
+  if (auto err = parse_args(args, {"--storage"}, parsed))
+    return usage_error(*err);
+  if (parsed.help) {
+    std::cout << usage_text();
+    return exit_ok;
+  }
+  storage_session session;
+  if (auto code = open_storage("shards", parsed, session))
+    return *code;
+  auto leases = session.driver->leases();
+  if (!leases)
+    return runtime_error("cannot read leases: " + error_text(leases.error()));
+  auto runners = session.driver->all_runners();
+  if (!runners)
+    return runtime_error("cannot read runners: "
+                         + error_text(runners.error()));
+  std::sort(leases->begin(), leases->end(), [](const auto& x, const auto& y) {
+    return shard_less(x.shard, y.shard);
+  });
+  // Every registered runner appears in the counts, also with 0 shards.
+  std::map<std::string, int64_t> held;
+  for (const auto& row : *runners)
+    held.emplace(row.address, 0);
+  std::cout << "shard holder epoch expires-in-ms state\n";
+  for (const auto& row : *leases) {
+    // The driver's rule: a lease holds while expires_at_ms > now_ms.
+    const bool holds = row.expires_at_ms > session.now_ms;
+    if (holds)
+      ++held[row.runner];
+    std::cout << printable(row.shard) << ' ' << printable(row.runner) << ' '
+              << row.epoch << ' ' << (row.expires_at_ms - session.now_ms)
+              << ' ' << (holds ? "held" : "expired") << '\n';
+  }
+  std::cout << "\nrunner held-shards\n";
+  for (const auto& [runner, count] : held)
+    std::cout << printable(runner) << ' ' << count << '\n';
+  return exit_ok;
+}
+
 /// A subcommand: its name and the function that runs it on the arguments
 /// after the name, returning the exit code.
 struct command {
@@ -186,6 +370,8 @@ struct command {
 
 constexpr command commands[] = {
   {"shard-id", shard_id_command},
+  {"runners", runners_command},
+  {"shards", shards_command},
 };
 
 } // namespace
