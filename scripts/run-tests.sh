@@ -13,6 +13,7 @@ echo "build: $(( $(date +%s) - start )) s"
 if [[ "${CAF_CLUSTER_SANITIZE:-1}" == "1" ]]; then
   cmake -S . -B build-asan -G Ninja -DCAF_CLUSTER_SANITIZE=ON \
     -DCAF_CLUSTER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
-  cmake --build build-asan --target unit_tests deterministic_tests storage_tests cluster-ctl
+  cmake --build build-asan --target unit_tests deterministic_tests storage_tests cluster-ctl \
+    seed_runner_storage
   (cd build-asan && ctest --output-on-failure --timeout 600 -L 'unit|deterministic|storage')
 fi
