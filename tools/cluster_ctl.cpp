@@ -22,6 +22,7 @@
 
 #include "caf_cluster/shard_id.hpp"
 #include "caf_cluster/sharding_config.hpp"
+#include "caf_cluster/storage/error_text.hpp"
 #include "caf_cluster/storage/runner_driver.hpp"
 #include "caf_cluster/storage/sqlite_runner_driver.hpp"
 #include "caf_cluster/storage/storage_uri.hpp"
@@ -74,22 +75,7 @@ options. The storage commands never create the database file. Exit codes:
 )";
 }
 
-// Control bytes in echoed input would break the one-line contract of errors.
-std::string printable(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string result;
-  for (char ch : text) {
-    const auto byte = static_cast<unsigned char>(ch);
-    if (byte < 0x20 || byte == 0x7F) {
-      result += "\\x";
-      result += hex[byte >> 4];
-      result += hex[byte & 0x0F];
-    } else {
-      result += ch;
-    }
-  }
-  return result;
-}
+using caf_cluster::storage::printable;
 
 int usage_error(std::string_view message) {
   std::cerr << "cluster-ctl: " << printable(message) << '\n';

@@ -4,32 +4,13 @@
 
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/shard_hash.hpp"
+#include "caf_cluster/storage/error_text.hpp"
 
 namespace caf_cluster {
 
 namespace {
 
-// Error messages quote user input; escaping control bytes keeps a message on
-// one line wherever it ends up (logs, the admin tool's stderr).
-std::string quoted(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string result = "\"";
-  for (char ch : text) {
-    const auto byte = static_cast<unsigned char>(ch);
-    if (byte < 0x20 || byte == 0x7F) {
-      result += "\\x";
-      result += hex[byte >> 4];
-      result += hex[byte & 0x0F];
-    } else if (ch == '"' || ch == '\\') {
-      result += '\\';
-      result += ch;
-    } else {
-      result += ch;
-    }
-  }
-  result += '"';
-  return result;
-}
+using storage::quoted;
 
 caf::error bad_shard_id(std::string_view text, const std::string& what) {
   return caf::make_error(errc::invalid_argument,
