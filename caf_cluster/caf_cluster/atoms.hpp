@@ -29,4 +29,32 @@ using stop_more_atom = caf::atom_constant<caf::atom("cc_stopmor")>;
 /// Deadline of a graceful shutdown: stop whatever still runs.
 using deadline_atom = caf::atom_constant<caf::atom("cc_deadln")>;
 
+/// Delivers `(entity_type, entity_id, payload, timeout)` to the entity on this
+/// runner only: a runner that does not serve the shard answers
+/// `errc::entity_not_assigned_to_runner` instead of re-routing (the message
+/// peers and the local router send).
+using deliver_here_atom = caf::atom_constant<caf::atom("cc_here")>;
+
+/// Asks an entity manager to stop the entities of one shard, `(index,
+/// grace)`, and answers once they are gone.
+using stop_shard_atom = caf::atom_constant<caf::atom("cc_stopshd")>;
+
+/// Tells a router the owner of every shard of a group.
+using assignments_atom = caf::atom_constant<caf::atom("cc_assign")>;
+
+/// Asks a shard manager to re-read runners and leases now (a peer went down).
+using recheck_atom = caf::atom_constant<caf::atom("cc_recheck")>;
+
+/// Periodic timer of a shard manager.
+using tick_atom = caf::atom_constant<caf::atom("cc_tick")>;
+
+/// Timer of a router: re-route messages whose back-off ended.
+using retry_atom = caf::atom_constant<caf::atom("cc_retry")>;
+
+/// Tells a router the address it listens on.
+using address_atom = caf::atom_constant<caf::atom("cc_addr")>;
+
+/// Asks a shard manager to stop every shard, release and unregister.
+using leave_atom = caf::atom_constant<caf::atom("cc_leave")>;
+
 } // namespace caf_cluster

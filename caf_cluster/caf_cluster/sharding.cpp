@@ -9,7 +9,12 @@
 #include "caf/send.hpp"
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/router.hpp"
+#include "caf_cluster/internal/shard_manager.hpp"
 #include "caf_cluster/internal/sharding_state.hpp"
+#include "caf_cluster/runner_address.hpp"
+#include "caf_cluster/socket_transport.hpp"
+#include "caf_cluster/storage/open_runner_driver.hpp"
 
 namespace caf_cluster {
 
@@ -41,18 +46,27 @@ caf::behavior refuser_impl(std::shared_ptr<std::atomic<bool>> shutting_down) {
 } // namespace
 
 sharding_state::sharding_state(caf::actor_system& sys, sharding_config cfg,
-                               std::shared_ptr<wall_clock> clk)
+                               std::shared_ptr<wall_clock> clk,
+                               runner_options opts, uint16_t machine_id)
   : system(sys),
     config(std::move(cfg)),
     clock(std::move(clk)),
-    snowflakes(clock, 0),
+    options(std::move(opts)),
+    snowflakes(clock, machine_id),
     refuser_flag(std::make_shared<std::atomic<bool>>(false)) {
   refuser = system.spawn(refuser_impl, refuser_flag);
+  auto clustered = static_cast<bool>(options.transport);
+  shards = std::make_shared<shard_table>(config.shards_per_group,
+                                         clustered ? 0 : shard_table::always);
 }
 
 sharding_state::~sharding_state() {
   begin_shutdown();
   caf::anon_send_exit(refuser, caf::exit_reason::user_shutdown);
+  if (router)
+    caf::anon_send(router, shutdown_atom::value);
+  if (options.transport)
+    options.transport->close();
 }
 
 caf::actor sharding_state::route(const std::string& entity_type) const {
@@ -61,8 +75,24 @@ caf::actor sharding_state::route(const std::string& entity_type) const {
     auto i = registry.find(entity_type);
     if (i != registry.end())
       return i->second.manager;
+    if (router)
+      return router;
   }
   return refuser;
+}
+
+caf::actor sharding_state::manager(const std::string& entity_type) const {
+  std::shared_lock<std::shared_mutex> guard{registry_mutex};
+  auto i = registry.find(entity_type);
+  return i != registry.end() ? i->second.manager : caf::actor{};
+}
+
+std::vector<caf::actor> sharding_state::managers() const {
+  std::vector<caf::actor> result;
+  std::shared_lock<std::shared_mutex> guard{registry_mutex};
+  for (auto& kvp : registry)
+    result.push_back(kvp.second.manager);
+  return result;
 }
 
 bool sharding_state::begin_shutdown() {
@@ -72,6 +102,8 @@ bool sharding_state::begin_shutdown() {
   std::shared_lock<std::shared_mutex> guard{registry_mutex};
   for (auto& kvp : registry)
     caf::anon_send(kvp.second.manager, shutdown_atom::value);
+  if (shard_manager)
+    caf::anon_send(shard_manager, leave_atom::value);
   return true;
 }
 
@@ -86,7 +118,21 @@ caf::expected<sharding> sharding::make(caf::actor_system& sys) {
   auto cfg = read_sharding_config(sys.config());
   if (!cfg)
     return std::move(cfg.error());
-  return make(sys, std::move(*cfg));
+  if (cfg->runner_address.empty())
+    return make(sys, std::move(*cfg));
+  if (!sys.has_middleman())
+    return caf::make_error(errc::invalid_config,
+                           "cluster.runner-address is set but the actor system "
+                           "has no middleman: call "
+                           "caf_cluster::enable_socket_transport on its "
+                           "configuration");
+  auto driver = storage::open_runner_driver(cfg->storage);
+  if (!driver)
+    return std::move(driver.error());
+  runner_options opts;
+  opts.storage = std::move(*driver);
+  opts.transport = make_socket_transport(sys);
+  return make_runner(sys, std::move(*cfg), std::move(opts));
 }
 
 caf::expected<sharding> sharding::make(caf::actor_system& sys,
@@ -97,7 +143,75 @@ caf::expected<sharding> sharding::make(caf::actor_system& sys,
   if (!clock)
     clock = make_system_wall_clock();
   return sharding{std::make_shared<internal::sharding_state>(
-    sys, std::move(cfg), std::move(clock))};
+    sys, std::move(cfg), std::move(clock), runner_options{}, 0)};
+}
+
+caf::expected<sharding> sharding::make_runner(caf::actor_system& sys,
+                                              sharding_config cfg,
+                                              runner_options opts,
+                                              std::shared_ptr<wall_clock> clock) {
+  if (auto err = cfg.validate())
+    return err;
+  if (!opts.storage || !opts.transport)
+    return caf::make_error(errc::invalid_argument,
+                           "runner_options needs both storage and transport");
+  if (!opts.client_only && cfg.runner_address.empty())
+    return caf::make_error(errc::invalid_config,
+                           "cluster.runner-address must be set for a runner "
+                           "that hosts shards (or use client_only)");
+  if (!clock)
+    clock = make_system_wall_clock();
+  auto state = std::make_shared<internal::sharding_state>(sys, cfg, clock,
+                                                          opts, 0);
+  internal::router_config rcfg;
+  rcfg.group = cfg.shard_groups.front();
+  rcfg.shards_per_group = cfg.shards_per_group;
+  rcfg.retry_interval = cfg.send_retry_interval;
+  rcfg.send_timeout = cfg.send_timeout;
+  rcfg.transport = opts.transport;
+  rcfg.sharding = state;
+  state->router = internal::spawn_router(sys, std::move(rcfg));
+  if (!opts.client_only) {
+    // Validated above, so both parse.
+    auto advertised = *parse_runner_address(cfg.runner_address);
+    auto bind = cfg.runner_listen_address.empty()
+                  ? advertised
+                  : *parse_runner_address(cfg.runner_listen_address);
+    auto bound = opts.transport->listen(state->router, bind, advertised);
+    if (!bound)
+      return std::move(bound.error());
+    state->address = to_string(*bound);
+    caf::anon_send(state->router, address_atom::value, state->address);
+    storage::runner_row row;
+    row.address = state->address;
+    row.weight = cfg.runner_weight;
+    row.groups = cfg.shard_groups;
+    auto lease_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      cfg.lease_duration)
+                      .count();
+    auto id = opts.storage->register_runner(row, cfg.shards_per_group,
+                                            clock->now_ms(), lease_ms);
+    if (!id)
+      return std::move(id.error());
+    state->snowflakes.machine_id(static_cast<uint16_t>(*id));
+  }
+  internal::shard_manager_config mcfg;
+  mcfg.address = state->address;
+  mcfg.weight = cfg.runner_weight;
+  mcfg.groups = cfg.shard_groups;
+  mcfg.shards_per_group = cfg.shards_per_group;
+  mcfg.lease_duration = cfg.lease_duration;
+  mcfg.refresh_interval = cfg.lease_refresh_interval;
+  mcfg.assignments_interval = cfg.refresh_assignments_interval;
+  mcfg.termination_timeout = cfg.entity_termination_timeout;
+  mcfg.storage = opts.storage;
+  mcfg.clock = clock;
+  mcfg.table = state->shards;
+  mcfg.router = state->router;
+  mcfg.sharding = state;
+  mcfg.detached = opts.detach_storage_calls;
+  state->shard_manager = internal::spawn_shard_manager(sys, std::move(mcfg));
+  return sharding{std::move(state)};
 }
 
 caf::error sharding::register_entity_impl(const std::string& name,
@@ -137,6 +251,10 @@ caf::error sharding::register_entity_impl(const std::string& name,
   mcfg.factory = std::move(factory);
   mcfg.counters = std::make_shared<entity_type_counters>();
   mcfg.sharding = state_;
+  mcfg.shards = state_->shards;
+  mcfg.clock = state_->clock;
+  mcfg.router = state_->router;
+  mcfg.send_timeout = cfg.send_timeout;
   auto counters = mcfg.counters;
   auto manager = internal::spawn_entity_manager(state_->system, std::move(mcfg));
   state_->registry.emplace(name, internal::registered_entity{manager, counters});
@@ -152,10 +270,9 @@ sharding::shard_id(std::string_view entity_id, std::string group) const {
 bool sharding::has_shard_id(const caf_cluster::shard_id& shard) const {
   if (is_shutdown())
     return false;
-  auto& groups = state_->config.shard_groups;
-  return shard.index >= 1 && shard.index <= state_->config.shards_per_group
-         && std::find(groups.begin(), groups.end(), shard.group)
-              != groups.end();
+  // Entities live in the first group; other groups have no entities yet.
+  return shard.group == state_->config.shard_groups.front()
+         && state_->shards->active(shard.index, *state_->clock);
 }
 
 snowflake sharding::next_snowflake() const {
@@ -178,6 +295,9 @@ bool sharding::await_shutdown(caf::timespan timeout) {
     for (auto& kvp : state_->registry)
       managers.push_back(kvp.second.manager);
   }
+  // The shard manager quits after releasing this runner's leases.
+  if (state_->shard_manager)
+    managers.push_back(state_->shard_manager);
   caf::scoped_actor self{state_->system};
   for (auto& m : managers)
     self->monitor(m);
@@ -205,9 +325,9 @@ metrics_snapshot sharding::metrics() const {
   std::sort(result.entity_types.begin(), result.entity_types.end(),
             [](auto& x, auto& y) { return x.entity_type < y.entity_type; });
   if (!is_shutdown())
-    result.active_shards = static_cast<int64_t>(state_->config.shards_per_group)
-                           * static_cast<int64_t>(
-                             state_->config.shard_groups.size());
+    for (int32_t i = 1; i <= state_->shards->size(); ++i)
+      if (state_->shards->active(i, *state_->clock))
+        ++result.active_shards;
   return result;
 }
 

@@ -1,7 +1,8 @@
 // The sharding service: the entry point of caf-cluster on one runner. It
 // registers entity types, makes clients, computes shards and snowflakes, and
-// shuts the runner down gracefully. This release serves every shard from one
-// process (the single runner and the test runner of DESIGN.md §4).
+// shuts the runner down gracefully. A single runner serves every shard itself;
+// a clustered runner (`make_runner`) leases its share of the shards in runner
+// storage and routes everything else to its peers over a transport.
 #pragma once
 
 #include <memory>
@@ -24,6 +25,7 @@
 #include "caf_cluster/entity_context.hpp"
 #include "caf_cluster/internal/entity_manager.hpp"
 #include "caf_cluster/metrics.hpp"
+#include "caf_cluster/runner_options.hpp"
 #include "caf_cluster/shard_id.hpp"
 #include "caf_cluster/sharding_config.hpp"
 #include "caf_cluster/snowflake.hpp"
@@ -37,15 +39,37 @@ namespace caf_cluster {
 class sharding {
 public:
   /// Starts a sharding service with the `cluster.*` options of `sys`'s
-  /// configuration (defaults where unset); fails with `errc::invalid_config`.
+  /// configuration (defaults where unset): a single runner when
+  /// `cluster.runner-address` is empty, else a socket runner with the runner
+  /// storage of `cluster.storage` (the middleman must be loaded, see
+  /// `enable_socket_transport`). Fails with `errc::invalid_config`, a storage
+  /// error, or the errors of `make_runner`.
   static caf::expected<sharding> make(caf::actor_system& sys);
 
-  /// Starts a sharding service with `cfg`; `clock` defaults to the system
-  /// wall clock. Fails with `errc::invalid_config` naming the bad option.
+  /// Starts a single runner with `cfg` that serves every shard itself;
+  /// `clock` defaults to the system wall clock. Fails with
+  /// `errc::invalid_config` naming the bad option.
   static caf::expected<sharding> make(caf::actor_system& sys,
                                       sharding_config cfg,
                                       std::shared_ptr<wall_clock> clock
                                       = nullptr);
+
+  /// Joins the cluster of `opts.storage`: listens on
+  /// `cfg.runner_listen_address` (or `cfg.runner_address`) through
+  /// `opts.transport`, registers as `cfg.runner_address`, and from then on
+  /// leases its share of the shards and routes messages for the others to
+  /// their owners. With `opts.client_only` it only routes. Returns once
+  /// listening and registered; shards follow within one lease refresh
+  /// interval (messages sent earlier wait and retry).
+  /// @returns `errc::invalid_config` for a bad `cfg` or a missing runner
+  ///          address; `errc::invalid_argument` for missing `opts`;
+  ///          `errc::runner_unavailable` when it cannot listen (port in use);
+  ///          the storage's error when registration fails, e.g.
+  ///          `storage::errc::invalid_config` naming
+  ///          `cluster.shards-per-group` and both values on a mismatch.
+  static caf::expected<sharding>
+  make_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
+              std::shared_ptr<wall_clock> clock = nullptr);
 
   /// Registers the behaviour of entity type `def` on this runner. `fun` is
   /// a CAF typed-actor function for `Interface`, taking the actor pointer (for
@@ -91,8 +115,9 @@ public:
   caf::expected<caf_cluster::shard_id>
   shard_id(std::string_view entity_id, std::string group = "default") const;
 
-  /// Returns whether this runner currently serves `shard` (false once shut
-  /// down, and for groups or indexes outside the configuration).
+  /// Returns whether this runner currently serves `shard`: holds its lease
+  /// (always, for a single runner); false once shut down, and for groups
+  /// other than the first configured one or indexes outside it.
   bool has_shard_id(const caf_cluster::shard_id& shard) const;
 
   /// Returns a new cluster-unique id.
@@ -103,11 +128,14 @@ public:
 
   /// Starts a graceful shutdown and returns at once: new messages fail with
   /// `errc::shutting_down`, messages already accepted finish (bounded by
-  /// `cluster.entity-termination-timeout`), then entities stop.
+  /// `cluster.entity-termination-timeout`), then entities stop; a clustered
+  /// runner then releases its leases and unregisters, so that the other
+  /// runners take its shards over at once.
   void shutdown();
 
-  /// Blocks until every entity manager stopped or `timeout` passed; returns
-  /// whether they stopped. Not for use under the deterministic scheduler.
+  /// Blocks until every entity manager stopped (and a clustered runner left
+  /// the cluster) or `timeout` passed; returns whether they did. Not for use
+  /// under the deterministic scheduler.
   bool await_shutdown(caf::timespan timeout);
 
   /// Returns a snapshot of this runner's metrics.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "caf/fwd.hpp"
 #include "caf/meta/type_name.hpp"
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
@@ -56,6 +57,10 @@ struct counter_state {
 /// The Counter entity type.
 inline const auto counter_entity
   = caf_cluster::entity<counter_actor>("Counter").max_idle(std::chrono::minutes{2});
+
+/// Registers the Counter messages with CAF so they cross the network; every
+/// process of a cluster (runners and clients) calls it on its configuration.
+void add_counter_types(caf::actor_system_config& cfg);
 
 /// The Counter behaviour.
 counter_actor::behavior_type

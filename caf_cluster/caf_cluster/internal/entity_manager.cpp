@@ -1,5 +1,6 @@
 #include "caf_cluster/internal/entity_manager.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 #include <unordered_map>
@@ -37,6 +38,14 @@ struct pending_message {
   caf::response_promise promise;
   time_point deadline = time_point::max(); // the sender's timeout
   bool expired = false;                    // answered with errc::timeout
+  bool reroute = false; // from a local client: may go to the shard's owner
+};
+
+// A `stop_shard` request waiting for busy entities of the shard.
+struct shard_stop {
+  int32_t index = 0;
+  uint64_t seq = 0; // tells this stop's grace timer from later ones
+  caf::response_promise promise;
 };
 
 struct entity_slot;
@@ -128,6 +137,8 @@ struct manager_state {
   bool stopping = false;
   bool finished = false;
   std::vector<std::string> to_stop; // idle entities left to stop on shutdown
+  std::vector<shard_stop> shard_stops;
+  uint64_t next_stop_seq = 1;
 
   // Entities stopped per handler invocation when many stop at once.
   static constexpr size_t stop_batch = 256;
@@ -136,8 +147,26 @@ struct manager_state {
     return caf::make_error(code, cfg.entity_type + "/" + id);
   }
 
+  bool serving(int32_t shard_index) const noexcept {
+    return cfg.shards->active(shard_index, *cfg.clock);
+  }
+
+  // Hands a message for a shard this runner does not serve (any more) to the
+  // router, which finds the owner and retries; messages that came through
+  // the router already are refused so that their sender retries.
+  void bounce(std::string id, caf::message payload, caf::response_promise& rp,
+              bool reroute, std::optional<caf::timespan> timeout) {
+    if (reroute && cfg.router) {
+      rp.delegate(cfg.router, deliver_atom::value, cfg.entity_type,
+                  std::move(id), std::move(payload),
+                  timeout.value_or(cfg.send_timeout));
+      return;
+    }
+    rp.deliver(refusal(errc::entity_not_assigned_to_runner, id));
+  }
+
   void deliver(std::string& id, caf::message& payload,
-               std::optional<caf::timespan> timeout) {
+               std::optional<caf::timespan> timeout, bool reroute) {
     auto promise = self->make_response_promise();
     if (stopping) {
       promise.deliver(refusal(errc::shutting_down, id));
@@ -150,9 +179,16 @@ struct manager_state {
         promise.deliver(std::move(shard.error()));
         return;
       }
+      if (!serving(shard->index)) {
+        bounce(std::move(id), std::move(payload), promise, reroute, timeout);
+        return;
+      }
       i = entities.emplace(std::move(id), entity_slot{}).first;
       i->second.id = &i->first;
       i->second.shard = std::move(*shard);
+    } else if (!serving(i->second.shard.index)) {
+      bounce(id, std::move(payload), promise, reroute, timeout);
+      return;
     }
     auto& slot = i->second;
     // The queue holds the running message too (until its reply), so its
@@ -163,6 +199,7 @@ struct manager_state {
       return;
     }
     pending_message msg{std::move(payload), std::move(promise)};
+    msg.reroute = reroute;
     auto now = self->clock().now();
     // A timeout too large to add to the clock (timespan::max) means none.
     if (timeout && *timeout < time_point::max() - now)
@@ -172,6 +209,98 @@ struct manager_state {
       watch_deadline(slot.queue.back().deadline);
     if (!slot.busy)
       dispatch_next(slot);
+  }
+
+  // Sends every waiting (not running) message of `slot` on to the router or
+  // back to its sender.
+  void evacuate(entity_slot& slot) {
+    auto first = slot.busy ? slot.queue_head + 1 : slot.queue_head;
+    auto now = self->clock().now();
+    for (auto i = first; i < slot.queue.size(); ++i) {
+      auto& msg = slot.queue[i];
+      if (msg.expired)
+        continue;
+      std::optional<caf::timespan> left;
+      if (msg.deadline != time_point::max())
+        left = std::max(caf::timespan{0}, msg.deadline - now);
+      bounce(*slot.id, std::move(msg.payload), msg.promise, msg.reroute, left);
+    }
+    slot.queue.resize(std::min(slot.queue.size(), first));
+  }
+
+  // Stops the entities of shard `index`: idle ones at once, busy ones after
+  // their running message; waiting messages go to the shard's next owner.
+  void stop_shard(const std::string& group, int32_t index, caf::timespan grace) {
+    auto promise = self->make_response_promise();
+    if (group != cfg.shard_group) {
+      promise.deliver(caf::unit);
+      return;
+    }
+    std::vector<entity_slot*> in_shard;
+    for (auto& kvp : entities)
+      if (kvp.second.shard.index == index)
+        in_shard.push_back(&kvp.second);
+    for (auto* slot : in_shard) {
+      if (slot->busy) {
+        evacuate(*slot);
+      } else {
+        remove(*slot);
+      }
+    }
+    if (!shard_has_entities(index)) {
+      promise.deliver(caf::unit);
+      return;
+    }
+    auto seq = next_stop_seq++;
+    shard_stops.push_back(shard_stop{index, seq, std::move(promise)});
+    self->delayed_send(self, grace, deadline_atom::value, index, seq);
+  }
+
+  bool shard_has_entities(int32_t index) const {
+    for (auto& kvp : entities)
+      if (kvp.second.shard.index == index)
+        return true;
+    return false;
+  }
+
+  // Answers the stop requests of `index` once its last entity is gone.
+  void check_shard_stops(int32_t index) {
+    if (shard_stops.empty() || shard_has_entities(index))
+      return;
+    auto last = std::remove_if(shard_stops.begin(), shard_stops.end(),
+                               [&](shard_stop& x) {
+                                 if (x.index != index)
+                                   return false;
+                                 x.promise.deliver(caf::unit);
+                                 return true;
+                               });
+    shard_stops.erase(last, shard_stops.end());
+  }
+
+  // The grace period of a shard stop ran out: kill what still runs; the
+  // running messages go back to their senders to be retried elsewhere.
+  void force_stop_shard(int32_t index, uint64_t seq) {
+    auto pending = std::any_of(shard_stops.begin(), shard_stops.end(),
+                               [&](const shard_stop& x) { return x.seq == seq; });
+    if (!pending)
+      return; // that stop completed on time
+    std::vector<entity_slot*> in_shard;
+    for (auto& kvp : entities)
+      if (kvp.second.shard.index == index)
+        in_shard.push_back(&kvp.second);
+    for (auto* slot : in_shard) {
+      evacuate(*slot);
+      if (slot->busy && !slot->queue[slot->queue_head].expired)
+        slot->queue[slot->queue_head].promise.deliver(
+          refusal(errc::entity_not_assigned_to_runner, *slot->id));
+      if (slot->actor) {
+        self->send_exit(slot->actor, caf::exit_reason::kill);
+        slot->actor = nullptr;
+        cfg.counters->resident.fetch_sub(1, std::memory_order_relaxed);
+      }
+      remove(*slot);
+    }
+    check_shard_stops(index);
   }
 
   // Sender timeouts are enforced here rather than by CAF's request timeouts:
@@ -252,6 +381,15 @@ struct manager_state {
       ++slot.queue_head;
     if (slot.queue_head == slot.queue.size()) {
       finish_idle(slot);
+      return;
+    }
+    if (!serving(slot.shard.index)) {
+      // The shard moved or its lease lapsed while these messages waited.
+      slot.busy = false;
+      evacuate(slot);
+      auto index = slot.shard.index;
+      remove(slot);
+      check_shard_stops(index);
       return;
     }
     idle.erase(&slot);
@@ -438,10 +576,19 @@ caf::behavior manager_impl(caf::stateful_actor<manager_state>* self,
   st.cfg = std::move(cfg);
   return {
     [=](deliver_atom, const std::string&, std::string& id,
-        caf::message& payload) { self->state.deliver(id, payload, {}); },
+        caf::message& payload) { self->state.deliver(id, payload, {}, true); },
     [=](deliver_atom, const std::string&, std::string& id,
         caf::message& payload, caf::timespan timeout) {
-      self->state.deliver(id, payload, timeout);
+      self->state.deliver(id, payload, timeout, true);
+    },
+    [=](deliver_here_atom, const std::string&, std::string& id,
+        caf::message& payload, caf::timespan timeout) {
+      self->state.deliver(id, payload, timeout, false);
+    },
+    [=](stop_shard_atom, const std::string& group, int32_t index,
+        caf::timespan grace) { self->state.stop_shard(group, index, grace); },
+    [=](deadline_atom, int32_t index, uint64_t seq) {
+      self->state.force_stop_shard(index, seq);
     },
     [=](expire_atom) { self->state.expire_overdue(); },
     [=](entity_down_atom, const std::string& id, const caf::actor_addr& who,

@@ -13,7 +13,9 @@
 #include "caf/timespan.hpp"
 
 #include "caf_cluster/entity_context.hpp"
+#include "caf_cluster/internal/shard_table.hpp"
 #include "caf_cluster/metrics.hpp"
+#include "caf_cluster/wall_clock.hpp"
 
 namespace caf_cluster::internal {
 
@@ -45,6 +47,14 @@ struct entity_manager_config {
   std::shared_ptr<entity_type_counters> counters;
   /// The sharding service, for entity contexts (weak: no ownership cycle).
   std::weak_ptr<sharding_state> sharding;
+  /// Which shards of `shard_group` this runner serves now.
+  std::shared_ptr<shard_table> shards;
+  /// The clock the shard table's deadlines refer to.
+  std::shared_ptr<wall_clock> clock;
+  /// Where messages for shards served elsewhere go; null on a single runner.
+  caf::actor router;
+  /// Routing bound for messages sent without a timeout (`tell`).
+  caf::timespan send_timeout{0};
 };
 
 /// Spawns an entity manager.

@@ -1,5 +1,6 @@
 // The state behind a `sharding` handle: configuration, the registry of entity
-// managers, the snowflake generator and the shutdown flag. Shared by handles;
+// managers, the shard table, the router and shard manager of a clustered
+// runner, the snowflake generator and the shutdown flag. Shared by handles;
 // entity contexts and clients hold it weakly so no actor keeps it alive.
 #pragma once
 
@@ -8,11 +9,14 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "caf/actor.hpp"
 #include "caf/fwd.hpp"
 
+#include "caf_cluster/internal/shard_table.hpp"
 #include "caf_cluster/metrics.hpp"
+#include "caf_cluster/runner_options.hpp"
 #include "caf_cluster/sharding_config.hpp"
 #include "caf_cluster/snowflake_generator.hpp"
 #include "caf_cluster/wall_clock.hpp"
@@ -29,27 +33,56 @@ struct registered_entity {
 
 /// Shared state of a sharding service.
 struct sharding_state {
+  /// A single runner (`opts` empty) serves every shard from the start; a
+  /// clustered one serves the shards its shard manager leases.
   sharding_state(caf::actor_system& sys, sharding_config cfg,
-                 std::shared_ptr<wall_clock> clk);
+                 std::shared_ptr<wall_clock> clk, runner_options opts,
+                 uint16_t machine_id);
 
-  /// Initiates a shutdown (idempotent).
+  /// Initiates a shutdown (idempotent) and stops the cluster actors.
   ~sharding_state();
 
-  /// Returns the actor that serves `entity_type`: its manager, or the refuser
-  /// that answers with `unknown_entity_type` or `shutting_down`.
+  /// Returns the actor that serves `entity_type`: its manager, the router
+  /// (clustered, type not hosted here), or the refuser that answers with
+  /// `unknown_entity_type` or `shutting_down`.
   caf::actor route(const std::string& entity_type) const;
 
-  /// Sets the shutdown flag and asks every manager to stop; returns false if
-  /// a shutdown was already under way.
+  /// Returns the manager of `entity_type`, or null.
+  caf::actor manager(const std::string& entity_type) const;
+
+  /// Returns every entity manager.
+  std::vector<caf::actor> managers() const;
+
+  /// Sets the shutdown flag and asks every manager and the shard manager to
+  /// stop; returns false if a shutdown was already under way.
   bool begin_shutdown();
+
+  /// Returns whether this runner belongs to a cluster (router present).
+  bool clustered() const noexcept {
+    return static_cast<bool>(router);
+  }
 
   caf::actor_system& system;
   const sharding_config config;
   std::shared_ptr<wall_clock> clock;
+  runner_options options;
   snowflake_generator snowflakes;
   std::atomic<bool> shutting_down{false};
   std::shared_ptr<std::atomic<bool>> refuser_flag;
   caf::actor refuser;
+
+  /// Serving deadlines of the shards of the first group (the group of every
+  /// entity type in this release).
+  std::shared_ptr<shard_table> shards;
+
+  /// This runner's advertised address; empty for single and client-only.
+  std::string address;
+
+  /// Routes messages for shards served elsewhere; null for a single runner.
+  caf::actor router;
+
+  /// Holds this runner's leases; null for a single runner.
+  caf::actor shard_manager;
 
   mutable std::shared_mutex registry_mutex;
   std::unordered_map<std::string, registered_entity> registry;

@@ -1,0 +1,307 @@
+#include "caf_cluster/internal/shard_manager.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <utility>
+
+#include "caf/actor_system.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/send.hpp"
+#include "caf/spawn_options.hpp"
+#include "caf/stateful_actor.hpp"
+
+#include "caf_cluster/atoms.hpp"
+#include "caf_cluster/hash_ring.hpp"
+#include "caf_cluster/internal/sharding_state.hpp"
+#include "caf_cluster/shard_id.hpp"
+
+namespace caf_cluster::internal {
+
+namespace {
+
+int64_t to_ms(caf::timespan x) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
+}
+
+struct held_shard {
+  std::string group;
+  int32_t index = 0;
+  int64_t epoch = 0;
+};
+
+struct shard_manager_state {
+  static inline const char* name = "caf_cluster.shard_manager";
+
+  caf::event_based_actor* self = nullptr;
+  shard_manager_config cfg;
+  std::map<std::string, held_shard> held;     // leased and served
+  std::map<std::string, held_shard> draining; // leased, entities stopping
+  std::map<std::string, std::vector<std::string>> published; // sent to router
+  bool registered = true;
+  bool leaving = false;
+  int64_t last_renewal_ms = 0;
+  size_t managers_left = 0;
+
+  bool client_only() const noexcept {
+    return cfg.address.empty();
+  }
+
+  int64_t lease_ms() const {
+    return to_ms(cfg.lease_duration);
+  }
+
+  caf::timespan period() const {
+    return client_only() ? cfg.assignments_interval : cfg.refresh_interval;
+  }
+
+  void serve(const held_shard& s, int64_t until) {
+    if (s.group == cfg.groups.front())
+      cfg.table->set(s.index, until);
+  }
+
+  std::vector<caf::actor> managers() const {
+    if (auto st = cfg.sharding.lock())
+      return st->managers();
+    return {};
+  }
+
+  void tick() {
+    auto now = cfg.clock->now_ms();
+    if (!client_only())
+      renew(now);
+    auto live = cfg.storage->live_runners(now, lease_ms());
+    if (!live)
+      return;
+    if (!client_only() && registered && !leaving
+        && std::none_of(live->begin(), live->end(),
+                        [&](auto& r) { return r.address == cfg.address; })) {
+      // Our row is gone (we were presumed dead): serve nothing, join again.
+      lose_all();
+      registered = false;
+      return;
+    }
+    auto leases = cfg.storage->leases();
+    for (auto& group : cfg.groups) {
+      std::vector<ring_node> nodes;
+      for (auto& r : *live)
+        if (r.healthy
+            && std::find(r.groups.begin(), r.groups.end(), group)
+                 != r.groups.end())
+          nodes.push_back(ring_node{r.address, r.weight});
+      auto ring = assign_shards(nodes, cfg.shards_per_group);
+      publish(group, ring, leases ? &*leases : nullptr, now);
+      if (!client_only() && registered && !leaving && !ring.empty())
+        rebalance(group, ring, now);
+    }
+  }
+
+  // Refreshes every lease (the heartbeat too); drops what was lost.
+  void renew(int64_t now) {
+    if (!registered) {
+      if (leaving)
+        return;
+      storage::runner_row row;
+      row.address = cfg.address;
+      row.weight = cfg.weight;
+      row.groups = cfg.groups;
+      auto id = cfg.storage->register_runner(row, cfg.shards_per_group, now,
+                                             lease_ms());
+      if (!id)
+        return;
+      registered = true;
+      last_renewal_ms = now;
+      if (auto st = cfg.sharding.lock())
+        st->snowflakes.machine_id(static_cast<uint16_t>(*id));
+      return;
+    }
+    std::vector<std::string> keys;
+    for (auto& kvp : held)
+      keys.push_back(kvp.first);
+    for (auto& kvp : draining)
+      keys.push_back(kvp.first);
+    auto kept = cfg.storage->refresh(cfg.address, keys, now, lease_ms());
+    if (!kept) {
+      // Stop before the lease can lapse: another runner may take the shards
+      // the moment it does.
+      if (now >= last_renewal_ms + lease_ms() - to_ms(cfg.refresh_interval))
+        lose_all();
+      return;
+    }
+    last_renewal_ms = now;
+    std::map<std::string, int64_t> still;
+    for (auto& grant : *kept)
+      still.emplace(grant.shard, grant.epoch);
+    for (auto i = held.begin(); i != held.end();) {
+      if (still.count(i->first) == 0) {
+        lose(i->second);
+        i = held.erase(i);
+      } else {
+        if (!leaving)
+          serve(i->second, now + lease_ms());
+        ++i;
+      }
+    }
+  }
+
+  void lose(const held_shard& s) {
+    serve(s, 0);
+    stop_entities(s, caf::timespan{0}, false);
+  }
+
+  void lose_all() {
+    for (auto& kvp : held)
+      lose(kvp.second);
+    held.clear();
+    draining.clear();
+  }
+
+  // Shard map for the router: the lease holder where a lease holds, else
+  // the ring's choice (which is about to acquire it).
+  void publish(const std::string& group, const std::vector<std::string>& ring,
+               const std::vector<storage::lease_row>* leases, int64_t now) {
+    auto owners = ring;
+    owners.resize(static_cast<size_t>(cfg.shards_per_group));
+    if (leases) {
+      for (auto& row : *leases) {
+        if (row.expires_at_ms <= now)
+          continue;
+        auto shard = parse_shard_id(row.shard);
+        if (shard && shard->group == group && shard->index >= 1
+            && shard->index <= cfg.shards_per_group)
+          owners[static_cast<size_t>(shard->index - 1)] = row.runner;
+      }
+    }
+    auto& last = published[group];
+    if (owners == last)
+      return;
+    last = owners;
+    self->send(cfg.router, assignments_atom::value, group, std::move(owners));
+  }
+
+  void rebalance(const std::string& group, const std::vector<std::string>& ring,
+                 int64_t now) {
+    std::vector<std::string> leaving_keys;
+    for (auto& kvp : held)
+      if (kvp.second.group == group
+          && ring[static_cast<size_t>(kvp.second.index - 1)] != cfg.address)
+        leaving_keys.push_back(kvp.first);
+    for (auto& key : leaving_keys) {
+      auto s = held[key];
+      held.erase(key);
+      draining.emplace(key, s);
+      serve(s, 0);
+      stop_entities(s, cfg.termination_timeout, true);
+    }
+    std::vector<std::string> wanted;
+    for (int32_t index = 1; index <= cfg.shards_per_group; ++index) {
+      if (ring[static_cast<size_t>(index - 1)] != cfg.address)
+        continue;
+      auto key = shard_key(group, index);
+      if (held.count(key) == 0 && draining.count(key) == 0)
+        wanted.push_back(std::move(key));
+    }
+    if (wanted.empty())
+      return;
+    auto granted = cfg.storage->acquire(cfg.address, wanted, now, lease_ms());
+    if (!granted)
+      return;
+    for (auto& grant : *granted) {
+      auto shard = parse_shard_id(grant.shard);
+      if (!shard)
+        continue;
+      held_shard s{shard->group, shard->index, grant.epoch};
+      serve(s, now + lease_ms());
+      held.emplace(grant.shard, std::move(s));
+    }
+  }
+
+  // Asks every entity manager to stop the shard's entities; with `release`,
+  // gives the lease back once they all have (bounded by `grace`).
+  void stop_entities(const held_shard& s, caf::timespan grace, bool release) {
+    auto mgrs = managers();
+    auto key = shard_key(s.group, s.index);
+    if (mgrs.empty()) {
+      if (release)
+        released(key);
+      return;
+    }
+    auto pending = std::make_shared<size_t>(mgrs.size());
+    auto done = [this, key, pending, release] {
+      if (--*pending == 0 && release)
+        released(key);
+    };
+    for (auto& mgr : mgrs)
+      self->request(mgr, caf::infinite, stop_shard_atom::value, s.group,
+                    s.index, grace)
+        .then([done] { done(); }, [done](caf::error&) { done(); });
+  }
+
+  void released(const std::string& key) {
+    if (draining.erase(key) == 0)
+      return; // lost meanwhile: nothing of ours to release
+    cfg.storage->release(cfg.address, {key});
+  }
+
+  // Graceful leave: serve nothing new, keep the leases until the entities
+  // stopped (so nobody else serves them meanwhile), then release everything
+  // and unregister so that the others take over at once.
+  void leave() {
+    if (leaving)
+      return;
+    leaving = true;
+    for (auto& kvp : held)
+      serve(kvp.second, 0);
+    auto mgrs = managers();
+    managers_left = mgrs.size();
+    for (auto& mgr : mgrs)
+      self->monitor(mgr);
+    if (managers_left == 0)
+      finish_leave();
+  }
+
+  void finish_leave() {
+    if (!client_only()) {
+      cfg.storage->release_all(cfg.address);
+      cfg.storage->unregister_runner(cfg.address);
+    }
+    self->quit();
+  }
+};
+
+caf::behavior shard_manager_impl(caf::stateful_actor<shard_manager_state>* self,
+                                 shard_manager_config cfg) {
+  auto& st = self->state;
+  st.self = self;
+  st.cfg = std::move(cfg);
+  st.last_renewal_ms = st.cfg.clock->now_ms();
+  self->set_down_handler([self](caf::down_msg&) {
+    auto& st = self->state;
+    if (st.leaving && st.managers_left > 0 && --st.managers_left == 0)
+      st.finish_leave();
+  });
+  self->send(self, tick_atom::value);
+  return {
+    [=](tick_atom) {
+      self->state.tick();
+      self->delayed_send(self, self->state.period(), tick_atom::value);
+    },
+    [=](recheck_atom) { self->state.tick(); },
+    [=](leave_atom) { self->state.leave(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_shard_manager(caf::actor_system& sys,
+                               shard_manager_config cfg) {
+  if (cfg.detached)
+    return sys.spawn<caf::detached>(shard_manager_impl, std::move(cfg));
+  return sys.spawn(shard_manager_impl, std::move(cfg));
+}
+
+std::string shard_key(const std::string& group, int32_t index) {
+  return group + ":" + std::to_string(index);
+}
+
+} // namespace caf_cluster::internal

@@ -1,0 +1,63 @@
+// Which shards of one group this runner may serve right now. The shard manager
+// writes it, entity managers read it on every message without a lock: a shard
+// is served only until the instant its lease expires, so a runner whose lease
+// refreshes stall stops serving on time even before its shard manager reacts.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <limits>
+#include <memory>
+
+#include "caf_cluster/wall_clock.hpp"
+
+namespace caf_cluster::internal {
+
+/// Per-shard serving deadlines of one shard group.
+class shard_table {
+public:
+  /// Serving forever, for the single runner that owns every shard.
+  static constexpr int64_t always = std::numeric_limits<int64_t>::max();
+
+  /// Creates a table of `count` shards, all served until `initial`.
+  shard_table(int32_t count, int64_t initial)
+    : count_(count), until_(new std::atomic<int64_t>[static_cast<size_t>(count)]) {
+    for (int32_t i = 0; i < count; ++i)
+      until_[static_cast<size_t>(i)].store(initial, std::memory_order_relaxed);
+  }
+
+  /// Returns the number of shards.
+  int32_t size() const noexcept {
+    return count_;
+  }
+
+  /// Returns whether shard `index` (1-based) may be served at `clock`'s now.
+  bool active(int32_t index, const wall_clock& clock) const noexcept {
+    if (index < 1 || index > count_)
+      return false;
+    auto until = until_[static_cast<size_t>(index - 1)].load(
+      std::memory_order_acquire);
+    return until == always || (until > 0 && until > clock.now_ms());
+  }
+
+  /// Serves shard `index` until `until_ms` (0 stops serving it at once).
+  void set(int32_t index, int64_t until_ms) noexcept {
+    if (index >= 1 && index <= count_)
+      until_[static_cast<size_t>(index - 1)].store(until_ms,
+                                                  std::memory_order_release);
+  }
+
+  /// Returns the serving deadline of shard `index`.
+  int64_t until(int32_t index) const noexcept {
+    if (index < 1 || index > count_)
+      return 0;
+    return until_[static_cast<size_t>(index - 1)].load(
+      std::memory_order_acquire);
+  }
+
+private:
+  int32_t count_;
+  std::unique_ptr<std::atomic<int64_t>[]> until_;
+};
+
+} // namespace caf_cluster::internal

@@ -1,0 +1,86 @@
+// counter-node: one runner of the distributed counter. It hosts the Counter
+// entity, joins the cluster of `--storage`, prints `ready <host>:<port>` once
+// it listens and is registered, and leaves gracefully on SIGTERM or SIGINT
+// (its shards move to the other runners at once).
+//
+//   counter-node --host 127.0.0.1 --port 4001 --storage sqlite:/tmp/c.db
+//                [--cluster.<key>=<value> ...]
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+#include <string>
+
+#include "caf/actor_system.hpp"
+
+#include "caf_cluster/cluster_config.hpp"
+#include "caf_cluster/sharding.hpp"
+#include "caf_cluster/socket_transport.hpp"
+#include "caf_cluster/storage/open_runner_driver.hpp"
+
+#include "counter_entity.hpp"
+#include "node_args.hpp"
+
+namespace {
+
+int fail(int code, const std::string& what) {
+  std::cerr << "counter-node: " << what << std::endl;
+  return code;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto args = counter::split_args(argc, argv, {"host", "port", "storage"});
+  if (args.error)
+    return fail(2, *args.error);
+  if (!args.positional.empty())
+    return fail(2, "unexpected argument '" + args.positional.front() + "'");
+  auto host = args.flags.count("host") ? args.flags["host"] : "127.0.0.1";
+  if (!args.flags.count("port"))
+    return fail(2, "missing --port");
+  if (!args.flags.count("storage"))
+    return fail(2, "missing --storage (e.g. sqlite:/tmp/counter.db)");
+  // Signals are taken by sigwait below; CAF's threads inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  caf_cluster::cluster_config cfg;
+  caf_cluster::enable_socket_transport(cfg);
+  counter::add_counter_types(cfg);
+  std::vector<char*> rest;
+  for (auto& x : args.rest)
+    rest.push_back(x.data());
+  if (auto err = cfg.parse(static_cast<int>(rest.size()), rest.data()))
+    return fail(2, caf::to_string(err));
+  if (cfg.cli_helptext_printed)
+    return 0;
+  auto scfg = cfg.sharding();
+  if (!scfg)
+    return fail(2, caf::to_string(scfg.error()));
+  scfg->runner_address = host + ":" + args.flags["port"];
+  scfg->storage = args.flags["storage"];
+  if (auto err = scfg->validate())
+    return fail(2, caf::to_string(err));
+  caf::actor_system sys{cfg};
+  auto driver = caf_cluster::storage::open_runner_driver(scfg->storage);
+  if (!driver)
+    return fail(1, sys.render(driver.error()));
+  caf_cluster::runner_options opts;
+  opts.storage = std::move(*driver);
+  opts.transport = caf_cluster::make_socket_transport(sys);
+  auto cluster = caf_cluster::sharding::make_runner(sys, std::move(*scfg),
+                                                    std::move(opts));
+  if (!cluster)
+    return fail(1, sys.render(cluster.error()));
+  if (auto err = cluster->register_entity(counter::counter_entity,
+                                          counter::counter_impl))
+    return fail(1, sys.render(err));
+  std::cout << "ready " << cluster->config().runner_address << std::endl;
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  auto clean = cluster->await_shutdown(
+    cluster->config().entity_termination_timeout + std::chrono::seconds{5});
+  return clean ? 0 : 1;
+}
