@@ -1,17 +1,24 @@
 // cluster-bench: in-process throughput, latency, activation rate and memory
 // of caf-cluster entities, each next to the same request/response on a bare
-// CAF stateful typed actor (the ceiling), over several fresh runs.
+// CAF stateful typed actor (the ceiling), over several fresh runs; and the
+// same asks from a client process to two runner processes on loopback, next
+// to bare CAF remote actors (the reference of the transport).
+#include <signal.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "child_process.hpp"
 #include "environment.hpp"
 #include "options.hpp"
+#include "remote.hpp"
 #include "report.hpp"
+#include "servers.hpp"
 #include "workloads.hpp"
 
 int main(int argc, char** argv) {
@@ -24,7 +31,10 @@ int main(int argc, char** argv) {
   }
   if (opt.help)
     std::cerr << usage() << '\n';
+  if (opt.serve)
+    return serve(opt);
   if (opt.child) {
+    exit_with_parent(opt.parent_pid, SIGKILL);
     // One measurement for the parent: figures on stdout, full precision, then
     // exit at once. The teardown is not measured, and stopping 100,000
     // entities took minutes under work stealing with 4 workers on 2 cores
@@ -54,11 +64,22 @@ int main(int argc, char** argv) {
         std::reverse(sides.begin(), sides.end());
       for (auto s : sides) {
         std::vector<double> values;
-        if (opt.in_process)
-          run_workload(w, s, opt,
+        // Fresh servers for every run, stopped right after it.
+        std::optional<server_group> servers;
+        if (is_remote(w))
+          servers.emplace(s, opt);
+        if (opt.in_process) {
+          auto local = opt;
+          if (servers)
+            servers->apply(local);
+          run_workload(w, s, local,
                        [&](const std::vector<double>& xs) { values = xs; });
-        else
-          values = run_in_child(w, s, argc, argv);
+        } else {
+          values = run_in_child(w, s, argc, argv,
+                                servers ? servers->client_args()
+                                        : std::vector<std::string>{});
+        }
+        servers.reset();
         if (values.size() != figures.size()) {
           std::cerr << "cluster-bench: " << to_string(w) << " on "
                     << to_string(s) << " returned " << values.size()

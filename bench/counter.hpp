@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "caf/fwd.hpp"
 #include "caf/meta/type_name.hpp"
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
@@ -25,6 +26,10 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, add& x) {
   return f(caf::meta::type_name("bench.add"), x.amount);
 }
+
+/// Registers `add` with CAF so that it crosses the network; every process
+/// of a remote workload calls it on its configuration.
+void add_bench_types(caf::actor_system_config& cfg);
 
 /// Protocol of the counter:
 /// - `add` -> `int64_t`: adds and returns the new value.

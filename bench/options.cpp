@@ -19,18 +19,34 @@ bool parse_int(const std::string& text, int64_t min, int64_t& out) {
   return true;
 }
 
+const std::vector<workload>& all_workloads() {
+  static const std::vector<workload> result{
+    workload::sequential,        workload::concurrent,
+    workload::activation,        workload::memory,
+    workload::remote_sequential, workload::remote_concurrent};
+  return result;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> result;
+  std::istringstream in{text};
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty())
+      result.push_back(item);
+  return result;
+}
+
 bool parse_workloads(const std::string& text, std::vector<workload>& out) {
   std::istringstream in{text};
   std::string name;
   while (std::getline(in, name, ',')) {
     if (name == "all") {
-      out = {workload::sequential, workload::concurrent, workload::activation,
-             workload::memory};
+      out = all_workloads();
       continue;
     }
     bool found = false;
-    for (auto x : {workload::sequential, workload::concurrent,
-                   workload::activation, workload::memory})
+    for (auto x : all_workloads())
       if (name == to_string(x)) {
         if (std::find(out.begin(), out.end(), x) == out.end())
           out.push_back(x);
@@ -54,8 +70,16 @@ const char* to_string(workload x) {
       return "activation";
     case workload::memory:
       return "memory";
+    case workload::remote_sequential:
+      return "remote-sequential";
+    case workload::remote_concurrent:
+      return "remote-concurrent";
   }
   return "?";
+}
+
+bool is_remote(workload x) {
+  return x == workload::remote_sequential || x == workload::remote_concurrent;
 }
 
 const char* flag_name(side x) {
@@ -71,21 +95,31 @@ std::string usage() {
 
 Each workload runs --runs times on caf-cluster and on a bare CAF stateful
 typed actor, each run in a fresh actor system; prints medians as markdown.
+The remote workloads start server processes on 127.0.0.1 for every run
+(caf-cluster runners sharing a SQLite runner storage in a temp dir, or bare
+CAF processes that publish a counter actor keyed by id) and measure from a
+client process (a client-only caf-cluster node, or remote_actor handles).
 
   --runs N            runs per workload and side (default 5)
   --quick             10x smaller counts, for a smoke run
   --workload NAMES    comma list of sequential, concurrent, activation,
-                      memory, all (default all; may repeat)
+                      memory, remote-sequential, remote-concurrent, all
+                      (default all; may repeat)
   --side NAME         cluster, bare or both (default both), e.g. to profile
-  --requests N        measured asks in sequential and concurrent (default
-                      200,000 and 100,000; --quick: 20,000 and 10,000)
+  --requests N        measured asks in every request workload (default
+                      200,000 sequential, 100,000 concurrent and
+                      remote-concurrent, 20,000 remote-sequential;
+                      --quick: a tenth)
   --entities N        fresh entities in activation and memory (default
                       100,000; --quick: 10,000)
-  --window N          requests in flight in concurrent/activation/memory
-                      (default 100)
+  --window N          requests in flight in concurrent, activation, memory
+                      and remote-concurrent (default 100)
   --drivers N         driver actors sharing that window (default 4)
-  --in-process        run every measurement in this process (for profilers);
-                      by default each one runs in a fresh child process, so
+  --server-processes N
+                      servers of the remote workloads (default 2)
+  --in-process        run every measurement in this process (for profilers;
+                      servers of remote workloads still are processes); by
+                      default each one runs in a fresh child process, so
                       no heap left over by an earlier run skews the next
   --help              this text, then CAF's options
 
@@ -139,6 +173,21 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
       out.child = true;
       child_workload = ws[0];
       side_name = value.substr(colon + 1);
+    } else if (value_of("--serve", value)) {
+      // Internal (SIDE): a server process of a remote workload.
+      out.serve = true;
+      side_name = value;
+    } else if (value_of("--parent", value)) {
+      int64_t pid = 0;
+      if (!parse_int(value, 1, pid)) {
+        err = "bad --parent '" + value + "'";
+        return false;
+      }
+      out.parent_pid = static_cast<long>(pid);
+    } else if (value_of("--servers", value)) {
+      out.servers = split_list(value);
+    } else if (value_of("--storage", value)) {
+      out.storage = value;
     } else if (value_of("--runs", value)) {
       int64_t n = 0;
       if (!parse_int(value, 1, n)) {
@@ -168,6 +217,12 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
         err = "--entities needs a positive integer, got '" + value + "'";
         return false;
       }
+    } else if (value_of("--server-processes", value)) {
+      if (!parse_int(value, 1, out.sizes.servers)) {
+        err = "--server-processes needs a positive integer, got '" + value
+              + "'";
+        return false;
+      }
     } else if (value_of("--drivers", value)) {
       if (!parse_int(value, 1, drivers)) {
         err = "--drivers needs a positive integer, got '" + value + "'";
@@ -182,8 +237,11 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
   if (out.child)
     out.workloads = {child_workload};
   if (out.workloads.empty())
-    out.workloads = {workload::sequential, workload::concurrent,
-                     workload::activation, workload::memory};
+    out.workloads = all_workloads();
+  if (out.serve && side_name == "both") {
+    err = "--serve needs cluster or bare";
+    return false;
+  }
   if (side_name == "both")
     out.sides = {side::cluster, side::bare};
   else if (side_name == "cluster")
@@ -201,9 +259,12 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
     s.concurrent_requests /= 10;
     s.concurrent_warmup /= 10;
     s.activations /= 10;
+    s.remote_sequential_requests /= 10;
+    s.remote_sequential_warmup /= 10;
   }
   if (requests > 0)
-    s.sequential_requests = s.concurrent_requests = requests;
+    s.sequential_requests = s.concurrent_requests
+      = s.remote_sequential_requests = requests;
   if (entities > 0)
     s.activations = entities;
   if (window > 0)

@@ -9,8 +9,19 @@
 
 namespace bench {
 
-/// The workloads, in the order they run and print.
-enum class workload { sequential, concurrent, activation, memory };
+/// The workloads, in the order they run and print. The `remote_*` ones run
+/// the client in one process against two server processes on 127.0.0.1.
+enum class workload {
+  sequential,
+  concurrent,
+  activation,
+  memory,
+  remote_sequential,
+  remote_concurrent,
+};
+
+/// Returns whether `x` talks to server processes.
+bool is_remote(workload x);
 
 /// Returns the name of `x` as used by `--workload`.
 const char* to_string(workload x);
@@ -42,6 +53,13 @@ struct workload_sizes {
   int64_t window = 100;
   /// Driver actors sharing that window.
   int64_t drivers = 4;
+  /// Remote sequential: requests after the warm-up (a round trip over
+  /// loopback costs about 100x an in-process one).
+  int64_t remote_sequential_requests = 20'000;
+  /// Remote sequential: warm-up requests.
+  int64_t remote_sequential_warmup = 2'000;
+  /// Remote workloads: server processes (runners, or bare CAF servers).
+  int64_t servers = 2;
 };
 
 /// Parsed command line.
@@ -66,6 +84,16 @@ struct options {
   /// Internal: this process is a child that runs one measurement, of
   /// `workloads[0]` on `sides[0]`, and prints its figures.
   bool child = false;
+  /// Internal: this process is a server of a remote workload for
+  /// `sides[0]`; it prints `ready <host>:<port>` and serves until SIGTERM.
+  bool serve = false;
+  /// Internal: the pid of the parent that started this server or child; it
+  /// exits when that parent is gone.
+  long parent_pid = 0;
+  /// Internal, remote workloads: the servers' addresses, `host:port`.
+  std::vector<std::string> servers;
+  /// Internal, remote workloads on caf-cluster: the runner storage URI.
+  std::string storage;
 };
 
 /// Parses `argv`. Returns false and sets `err` on a bad flag of ours; CAF's

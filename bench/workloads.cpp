@@ -23,30 +23,15 @@
 #include "counter.hpp"
 #include "driver.hpp"
 #include "environment.hpp"
+#include "measure.hpp"
+#include "remote.hpp"
 #include "report.hpp"
 
 namespace bench {
 
 namespace {
 
-using id_list = std::shared_ptr<const std::vector<std::string>>;
-
 using actor_list = std::shared_ptr<std::vector<counter_actor>>;
-
-// Request i goes to entity `ids[i % ids.size()]` through the entity client,
-// with the client's default timeout (cluster.send-timeout).
-struct cluster_send {
-  caf_cluster::entity_client<counter_actor> client;
-  id_list ids;
-
-  template <class Self, class Done>
-  void operator()(Self* self, int64_t i, Done done) const {
-    auto& id = (*ids)[static_cast<size_t>(i) % ids->size()];
-    client.request(self, id, add{1})
-      .then([done](int64_t) { done(caf::error{}); },
-            [done](caf::error& err) { done(err); });
-  }
-};
 
 // Request i goes to `actors[i % actors.size()]`, with the same timeout the
 // cluster side uses.
@@ -79,46 +64,12 @@ struct bare_spawn_send {
   }
 };
 
-id_list make_ids(const char* prefix, int64_t n) {
-  auto result = std::make_shared<std::vector<std::string>>();
-  result->reserve(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i)
-    result->push_back(prefix + std::to_string(i));
-  return result;
-}
-
 actor_list spawn_counters(caf::actor_system& sys, int64_t n) {
   auto result = std::make_shared<std::vector<counter_actor>>();
   result->reserve(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i)
     result->push_back(sys.spawn(counter_impl));
   return result;
-}
-
-caf::timespan send_timeout(caf::actor_system& sys) {
-  auto cfg = caf_cluster::read_sharding_config(sys.config());
-  return cfg ? cfg->send_timeout : caf_cluster::sharding_config{}.send_timeout;
-}
-
-// A run whose requests failed measures something else: stop loudly.
-void require_ok(const driver_result& r, int64_t expected, const char* what) {
-  if (r.errors == 0 && r.completed == expected)
-    return;
-  std::cerr << "cluster-bench: " << what << ": " << r.errors << " of "
-            << r.completed << " requests failed (expected " << expected
-            << " replies); first error: " << r.first_error << '\n';
-  std::exit(1);
-}
-
-double percentile_us(std::vector<int64_t>& xs, double p) {
-  if (xs.empty())
-    return 0;
-  // Nearest rank: the smallest value with at least p of the samples <= it.
-  auto rank = static_cast<size_t>(p * static_cast<double>(xs.size()));
-  auto idx = std::min(xs.size() - 1, rank == 0 ? 0 : rank - 1);
-  std::nth_element(xs.begin(), xs.begin() + static_cast<ptrdiff_t>(idx),
-                   xs.end());
-  return static_cast<double>(xs[idx]) / 1000.0;
 }
 
 // Resident set size of this process, after returning free heap pages to the
@@ -140,37 +91,28 @@ int64_t resident_bytes() {
 std::vector<double> sequential(environment& env, side s, const options& opt) {
   auto& n = opt.sizes;
   auto& sys = env.system();
-  auto run = [&](const auto& send) {
-    require_ok(drive(sys, send, n.sequential_warmup, 1, 1),
-               n.sequential_warmup, "sequential warm-up");
-    auto r = drive(sys, send, n.sequential_requests, 1, 1, true);
-    require_ok(r, n.sequential_requests, "sequential");
-    return std::vector<double>{
-      static_cast<double>(r.completed) / r.seconds,
-      percentile_us(r.latencies_ns, 0.50), percentile_us(r.latencies_ns, 0.99)};
-  };
   if (s == side::cluster)
-    return run(cluster_send{env.client(), make_ids("seq-", 1)});
-  return run(bare_send{spawn_counters(sys, 1), send_timeout(sys)});
+    return measure_sequential(sys, cluster_send{env.client(),
+                                                make_ids("seq-", 1)},
+                              n.sequential_warmup, n.sequential_requests);
+  return measure_sequential(sys,
+                            bare_send{spawn_counters(sys, 1),
+                                      send_timeout(sys)},
+                            n.sequential_warmup, n.sequential_requests);
 }
 
 std::vector<double> concurrent(environment& env, side s, const options& opt) {
   auto& n = opt.sizes;
   auto& sys = env.system();
-  auto run = [&](const auto& send) {
-    // The warm-up activates every entity, so only steady-state asks count.
-    auto warmup = n.concurrent_entities + n.concurrent_warmup;
-    require_ok(drive(sys, send, warmup, n.window, n.drivers), warmup,
-               "concurrent warm-up");
-    auto r = drive(sys, send, n.concurrent_requests, n.window, n.drivers);
-    require_ok(r, n.concurrent_requests, "concurrent");
-    return std::vector<double>{static_cast<double>(r.completed) / r.seconds};
-  };
   if (s == side::cluster)
-    return run(
-      cluster_send{env.client(), make_ids("con-", n.concurrent_entities)});
-  return run(bare_send{spawn_counters(sys, n.concurrent_entities),
-                       send_timeout(sys)});
+    return measure_concurrent(
+      sys, cluster_send{env.client(), make_ids("con-", n.concurrent_entities)},
+      n);
+  return measure_concurrent(sys,
+                            bare_send{spawn_counters(sys,
+                                                     n.concurrent_entities),
+                                      send_timeout(sys)},
+                            n);
 }
 
 // Activation and memory: one message each to `activations` fresh entities.
@@ -234,6 +176,10 @@ std::vector<metric> metrics_of(workload w, const workload_sizes&) {
       return {{"activations/s", figure_format::integer}};
     case workload::memory:
       return {{"bytes per idle entity (RSS)", figure_format::integer}};
+    case workload::remote_sequential:
+      return metrics_of(workload::sequential, {});
+    case workload::remote_concurrent:
+      return metrics_of(workload::concurrent, {});
   }
   return {};
 }
@@ -259,12 +205,27 @@ std::string describe(workload w, const workload_sizes& n) {
     case workload::memory:
       return "memory: RSS delta over " + with_commas(n.activations)
              + " activated idle entities (malloc_trim before each reading)";
+    case workload::remote_sequential:
+      return "remote-sequential: " + with_commas(n.remote_sequential_requests)
+             + " asks on one entity, one in flight, after "
+             + with_commas(n.remote_sequential_warmup) + " warm-up asks; "
+             + describe_remote_setup(n);
+    case workload::remote_concurrent:
+      return "remote-concurrent: " + with_commas(n.concurrent_requests)
+             + " asks over " + with_commas(n.concurrent_entities)
+             + " entities, " + window + ", after activating them and "
+             + with_commas(n.concurrent_warmup) + " warm-up asks; "
+             + describe_remote_setup(n);
   }
   return "";
 }
 
 void run_workload(workload w, side s, const options& opt,
                   const figures_sink& sink) {
+  if (is_remote(w)) {
+    run_remote_workload(w, s, opt, sink);
+    return;
+  }
   environment env{opt, s};
   switch (w) {
     case workload::sequential:
@@ -278,6 +239,8 @@ void run_workload(workload w, side s, const options& opt,
       break;
     case workload::memory:
       sink({activate(env, s, opt, true)});
+      break;
+    default:
       break;
   }
 }

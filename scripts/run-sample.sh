@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# README command 1: install dependencies, build, and run the counter sample.
+# README command 1: install dependencies, build, and run the counter sample:
+# first in one process (counter-local), then as a cluster of three runner
+# processes on 127.0.0.1 driven by counter-cli (samples/counter/run-cluster.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 cmake -S . -B build -G Ninja >/dev/null
-cmake --build build --target counter-local cluster-ctl
+cmake --build build --target counter-local counter-node counter-cli cluster-ctl
 ./build/samples/counter/counter-local
+bash samples/counter/run-cluster.sh build

@@ -11,6 +11,7 @@
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/router.hpp"
 #include "caf_cluster/internal/shard_manager.hpp"
+#include "caf_cluster/internal/sharding_access.hpp"
 #include "caf_cluster/internal/sharding_state.hpp"
 #include "caf_cluster/runner_address.hpp"
 #include "caf_cluster/socket_transport.hpp"
@@ -105,6 +106,21 @@ bool sharding_state::begin_shutdown() {
   if (shard_manager)
     caf::anon_send(shard_manager, leave_atom::value);
   return true;
+}
+
+void simulate_crash(sharding_state& st) {
+  st.shutting_down.store(true);
+  st.refuser_flag->store(true);
+  for (int32_t i = 1; i <= st.shards->size(); ++i)
+    st.shards->set(i, 0);
+  if (st.options.transport)
+    st.options.transport->close();
+  for (auto& mgr : st.managers())
+    caf::anon_send_exit(mgr, caf::exit_reason::kill);
+  if (st.shard_manager)
+    caf::anon_send_exit(st.shard_manager, caf::exit_reason::kill);
+  if (st.router)
+    caf::anon_send_exit(st.router, caf::exit_reason::kill);
 }
 
 } // namespace internal

@@ -33,6 +33,12 @@
 
 namespace caf_cluster {
 
+namespace internal {
+
+struct sharding_access;
+
+} // namespace internal
+
 /// Handle to the sharding service of one runner. Copies share the service; the
 /// service shuts down when `shutdown()` is called or the last handle goes away
 /// (destroy handles before the `caf::actor_system`).
@@ -157,6 +163,8 @@ public:
   explicit sharding(std::shared_ptr<internal::sharding_state> state);
 
 private:
+  friend struct internal::sharding_access;
+
   caf::error register_entity_impl(const std::string& name,
                                   const entity_options& options,
                                   internal::entity_factory factory);

@@ -140,6 +140,14 @@ struct manager_state {
   std::vector<shard_stop> shard_stops;
   uint64_t next_stop_seq = 1;
 
+  // A manager that dies for any reason (killed, crashed) takes its entities
+  // along: nothing else would ever stop them.
+  ~manager_state() {
+    for (auto& kvp : entities)
+      if (kvp.second.actor)
+        caf::anon_send_exit(kvp.second.actor, caf::exit_reason::kill);
+  }
+
   // Entities stopped per handler invocation when many stop at once.
   static constexpr size_t stop_batch = 256;
 

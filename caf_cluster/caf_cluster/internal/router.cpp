@@ -98,6 +98,7 @@ struct router_state {
       return;
     auto& j = i->second;
     j.retry_at.reset();
+    ++j.attempt;
     auto shard = make_shard_id(j.id, cfg.group, cfg.shards_per_group);
     if (!shard) {
       finish(jid, caf::make_message(std::move(shard.error())));
@@ -166,7 +167,7 @@ struct router_state {
       give_up(jid);
       return;
     }
-    auto attempt_no = ++j.attempt;
+    auto attempt_no = j.attempt;
     auto left = j.deadline == time_point::max()
                   ? caf::timespan::max()
                   : caf::timespan{j.deadline - now};
@@ -188,7 +189,11 @@ struct router_state {
       return; // a late answer to an attempt already given up on
     if (reply.match_elements<caf::error>()) {
       auto& err = reply.get_as<caf::error>(0);
-      if (retryable(err)) {
+      // A peer without the type may be one that just started and has not
+      // registered it yet (or runs an older build during a rolling update).
+      auto remote_unknown = err == errc::unknown_entity_type
+                            && i->second.target != cfg.address;
+      if (retryable(err) || remote_unknown) {
         wait(i->second, err);
         return;
       }
@@ -200,7 +205,7 @@ struct router_state {
   // 1, 2, 4, 4, ... (bounded so a failover is noticed within one interval).
   void wait(job& j, caf::error err) {
     j.last_error = std::move(err);
-    auto factor = 1 << std::min<uint32_t>(j.attempt, 2);
+    auto factor = 1 << std::min<uint32_t>(j.attempt > 0 ? j.attempt - 1 : 0, 2);
     j.retry_at = self->clock().now() + cfg.retry_interval * factor;
     j.target.clear();
     arm_sweep();

@@ -42,6 +42,7 @@ struct shard_manager_state {
   bool leaving = false;
   int64_t last_renewal_ms = 0;
   size_t managers_left = 0;
+  bool poll_pending = false;
 
   bool client_only() const noexcept {
     return cfg.address.empty();
@@ -204,6 +205,8 @@ struct shard_manager_state {
     if (wanted.empty())
       return;
     auto granted = cfg.storage->acquire(cfg.address, wanted, now, lease_ms());
+    if (!granted || granted->size() < wanted.size())
+      poll_soon();
     if (!granted)
       return;
     for (auto& grant : *granted) {
@@ -214,6 +217,17 @@ struct shard_manager_state {
       serve(s, now + lease_ms());
       held.emplace(grant.shard, std::move(s));
     }
+  }
+
+  // Some shards this runner should own are still leased elsewhere (their
+  // old owner is stopping them): ask again soon rather than a period later,
+  // which keeps a hand-over well under a second.
+  void poll_soon() {
+    if (poll_pending)
+      return;
+    poll_pending = true;
+    self->delayed_send(self, cfg.refresh_interval / 5, recheck_atom::value,
+                       true);
   }
 
   // Asks every entity manager to stop the shard's entities; with `release`,
@@ -287,6 +301,10 @@ caf::behavior shard_manager_impl(caf::stateful_actor<shard_manager_state>* self,
       self->delayed_send(self, self->state.period(), tick_atom::value);
     },
     [=](recheck_atom) { self->state.tick(); },
+    [=](recheck_atom, bool) {
+      self->state.poll_pending = false;
+      self->state.tick();
+    },
     [=](leave_atom) { self->state.leave(); },
   };
 }

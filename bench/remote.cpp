@@ -1,0 +1,301 @@
+#include "remote.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "caf/actor_system.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/exit_reason.hpp"
+#include "caf/io/middleman.hpp"
+#include "caf/send.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/string_algorithms.hpp"
+#include "caf/typed_event_based_actor.hpp"
+
+#include "caf_cluster/cluster_config.hpp"
+#include "caf_cluster/errc.hpp"
+#include "caf_cluster/runner_address.hpp"
+#include "caf_cluster/sharding.hpp"
+#include "caf_cluster/socket_transport.hpp"
+#include "caf_cluster/storage/open_runner_driver.hpp"
+
+#include "child_process.hpp"
+#include "counter.hpp"
+#include "measure.hpp"
+
+namespace bench {
+
+namespace {
+
+/// Protocol of a bare CAF server: the counters of every entity id it serves.
+/// - `(id, add)` -> `int64_t`: adds to counter `id`, returns its new value.
+using registry_actor
+  = caf::typed_actor<caf::replies_to<std::string, add>::with<int64_t>>;
+
+struct registry_state {
+  std::unordered_map<std::string, int64_t> values;
+  static inline const char* name = "bench.registry";
+};
+
+registry_actor::behavior_type
+registry_impl(registry_actor::stateful_pointer<registry_state> self) {
+  return {
+    [=](const std::string& id, add x) {
+      return self->state.values[id] += x.amount;
+    },
+  };
+}
+
+using server_list = std::shared_ptr<const std::vector<registry_actor>>;
+
+// Request i goes to the server of `ids[i % ids.size()]` (a hash of the id
+// picks it). Without a CAF request timeout, like every hop of the cluster
+// path (the client's router and the runners' managers enforce the send
+// timeout themselves): in CAF 0.17 a finite one wakes the clock thread per
+// request, which made remote round trips 25-50 us slower here.
+struct bare_remote_send {
+  server_list servers;
+  id_list ids;
+
+  template <class Self, class Done>
+  void operator()(Self* self, int64_t i, Done done) const {
+    auto& id = (*ids)[static_cast<size_t>(i) % ids->size()];
+    auto& dest = (*servers)[std::hash<std::string>{}(id) % servers->size()];
+    self->request(dest, caf::infinite, id, add{1})
+      .then([done](int64_t) { done(caf::error{}); },
+            [done](caf::error& err) { done(err); });
+  }
+};
+
+// Every process of a remote run: cluster_config defaults (as in-process),
+// the middleman, the benchmark's message type and the user's CAF flags.
+std::unique_ptr<caf_cluster::cluster_config> make_config(const options& opt) {
+  auto cfg = std::make_unique<caf_cluster::cluster_config>();
+  caf_cluster::enable_socket_transport(*cfg);
+  add_bench_types(*cfg);
+  if (auto err = cfg->parse(opt.caf_args))
+    die(caf::to_string(err), 2);
+  return cfg;
+}
+
+caf_cluster::sharding_config sharding_config_of(caf::actor_system& sys) {
+  auto result = caf_cluster::read_sharding_config(sys.config());
+  if (!result)
+    die(sys.render(result.error()), 2);
+  return std::move(*result);
+}
+
+std::shared_ptr<caf_cluster::storage::runner_driver>
+open_storage(caf::actor_system& sys, const std::string& uri) {
+  auto result = caf_cluster::storage::open_runner_driver(uri);
+  if (!result)
+    die(sys.render(result.error()));
+  return std::move(*result);
+}
+
+// A port of 127.0.0.1 that was free a moment ago (runner addresses need the
+// port up front; the caller retries if someone took it meanwhile).
+uint16_t free_port() {
+  auto fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0
+      || getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    die("cannot find a free port on 127.0.0.1");
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// Requests without timeout wait forever for a server that died; this ends
+// the client instead (the cluster side retries and fails within its send
+// timeout on its own).
+caf::behavior watch_servers(caf::event_based_actor* self, server_list servers,
+                            std::vector<std::string> addresses) {
+  for (auto& hdl : *servers)
+    self->monitor(hdl);
+  self->set_down_handler([addresses](caf::down_msg& dm) {
+    std::cerr << "cluster-bench: a bare CAF server of ("
+              << caf::join(addresses, ", ")
+              << ") went down: " << caf::to_string(dm.reason) << std::endl;
+    std::_Exit(1);
+  });
+  return {
+    [](caf::ok_atom) {
+      // nop: the actor only waits for down messages
+    },
+  };
+}
+
+// The runtime of the client process: a client-only sharding node, or
+// remote_actor handles of the bare CAF servers.
+class remote_client {
+public:
+  remote_client(const options& opt, side s) : cfg_(make_config(opt)) {
+    sys_ = std::make_unique<caf::actor_system>(*cfg_);
+    if (opt.servers.empty())
+      die("a remote workload needs its servers (--servers)");
+    if (s == side::cluster) {
+      caf_cluster::runner_options ro;
+      ro.storage = open_storage(*sys_, opt.storage);
+      ro.transport = caf_cluster::make_socket_transport(*sys_);
+      ro.client_only = true;
+      auto cluster = caf_cluster::sharding::make_runner(
+        *sys_, sharding_config_of(*sys_), std::move(ro));
+      if (!cluster)
+        die(sys_->render(cluster.error()));
+      cluster_.emplace(std::move(*cluster));
+      return;
+    }
+    auto servers = std::make_shared<std::vector<registry_actor>>();
+    for (auto& text : opt.servers) {
+      auto addr = caf_cluster::parse_runner_address(text);
+      if (!addr)
+        die(sys_->render(addr.error()));
+      auto hdl = sys_->middleman().remote_actor<registry_actor>(addr->host,
+                                                                addr->port);
+      if (!hdl)
+        die("cannot reach " + text + ": " + sys_->render(hdl.error()));
+      servers->push_back(std::move(*hdl));
+    }
+    servers_ = std::move(servers);
+    watchdog_ = sys_->spawn(watch_servers, servers_, opt.servers);
+  }
+
+  ~remote_client() {
+    if (watchdog_)
+      caf::anon_send_exit(watchdog_, caf::exit_reason::user_shutdown);
+    if (cluster_ && !cluster_->await_shutdown(std::chrono::minutes{1}))
+      std::cerr << "cluster-bench: sharding did not stop within 1 min\n";
+    cluster_.reset();
+    servers_.reset();
+    sys_.reset();
+  }
+
+  remote_client(const remote_client&) = delete;
+  remote_client& operator=(const remote_client&) = delete;
+
+  caf::actor_system& system() noexcept {
+    return *sys_;
+  }
+
+  caf_cluster::entity_client<counter_actor> client() const {
+    return cluster_->make_client(counter_entity);
+  }
+
+  const server_list& servers() const noexcept {
+    return servers_;
+  }
+
+private:
+  std::unique_ptr<caf_cluster::cluster_config> cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  std::optional<caf_cluster::sharding> cluster_;
+  server_list servers_;
+  caf::actor watchdog_;
+};
+
+} // namespace
+
+int serve(const options& opt) {
+  // Graceful on the parent's death too: SIGTERM lands in the sigwait below.
+  exit_with_parent(opt.parent_pid, SIGTERM);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  // Before CAF starts its threads, so that they inherit the mask.
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  auto cfg = make_config(opt);
+  caf::actor_system sys{*cfg};
+  std::optional<caf_cluster::sharding> cluster;
+  std::string address;
+  if (opt.sides[0] == side::bare) {
+    auto registry = sys.spawn(registry_impl);
+    auto port = sys.middleman().publish(registry, 0, "127.0.0.1", false);
+    if (!port)
+      die("cannot publish on 127.0.0.1: " + sys.render(port.error()));
+    address = "127.0.0.1:" + std::to_string(*port);
+  } else {
+    auto scfg = sharding_config_of(sys);
+    auto storage = open_storage(sys, opt.storage);
+    for (int attempt = 1; !cluster; ++attempt) {
+      scfg.runner_address = "127.0.0.1:" + std::to_string(free_port());
+      caf_cluster::runner_options ro;
+      ro.storage = storage;
+      ro.transport = caf_cluster::make_socket_transport(sys);
+      auto runner = caf_cluster::sharding::make_runner(sys, scfg,
+                                                       std::move(ro));
+      if (runner)
+        cluster.emplace(std::move(*runner));
+      else if (runner.error() != caf_cluster::errc::runner_unavailable
+               || attempt == 5)
+        die(sys.render(runner.error()));
+    }
+    if (auto err = cluster->register_entity(counter_entity, counter_impl))
+      die(sys.render(err));
+    address = scfg.runner_address;
+  }
+  std::cout << "ready " << address << std::endl;
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  auto clean = true;
+  if (cluster)
+    clean = cluster->await_shutdown(std::chrono::seconds{10});
+  // No teardown of the actor system: a published actor or a stuck proxy
+  // would keep the process alive, and the parent only waits so long.
+  std::cout.flush();
+  std::cerr.flush();
+  std::_Exit(clean ? 0 : 1);
+}
+
+void run_remote_workload(workload w, side s, const options& opt,
+                         const figures_sink& sink) {
+  remote_client env{opt, s};
+  auto& n = opt.sizes;
+  auto& sys = env.system();
+  auto sequential = w == workload::remote_sequential;
+  auto ids = sequential ? make_ids("seq-", 1)
+                        : make_ids("con-", n.concurrent_entities);
+  auto measure = [&](const auto& send) {
+    if (sequential)
+      return measure_sequential(sys, send, n.remote_sequential_warmup,
+                                n.remote_sequential_requests);
+    return measure_concurrent(sys, send, n);
+  };
+  if (s == side::cluster)
+    sink(measure(cluster_send{env.client(), ids}));
+  else
+    sink(measure(bare_remote_send{env.servers(), ids}));
+}
+
+std::string describe_remote_setup(const workload_sizes& n) {
+  auto count = std::to_string(n.servers);
+  auto many = n.servers > 1;
+  return "a client process on 127.0.0.1 against " + count + " server process"
+         + (many ? "es" : "")
+         + ", fresh per run (caf-cluster: a client-only node and " + count
+         + " runner" + (many ? "s" : "")
+         + " sharing a SQLite runner storage, measured once every shard is "
+           "leased to its owner; bare CAF: remote_actor handles of "
+         + count + " process" + (many ? "es" : "")
+         + " that each publish one counter actor keyed by id, the server "
+           "picked by a hash of the id, requests without CAF timeout)";
+}
+
+} // namespace bench

@@ -1,0 +1,47 @@
+// The server processes of one remote run, managed by the parent: started
+// from this program's `--serve` mode on free ports of 127.0.0.1, ready (and
+// on caf-cluster settled: every shard leased to its owner on the ring)
+// before the client starts, and stopped by pid with bounded waits afterwards,
+// also when the benchmark exits early.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+#include "options.hpp"
+
+namespace bench {
+
+/// Server processes of one remote run (`opt.sizes.servers` of them).
+class server_group {
+public:
+  /// Starts the servers for `s` (caf-cluster: runners sharing a SQLite file
+  /// in a fresh temp dir) and waits until they serve; exits the program
+  /// (stopping what it started) if that takes longer than 30 s.
+  server_group(side s, const options& opt);
+
+  /// Stops every server and removes the temp dir.
+  ~server_group();
+
+  server_group(const server_group&) = delete;
+  server_group& operator=(const server_group&) = delete;
+
+  /// Returns the flags that point a client at these servers: `--servers`
+  /// and, on caf-cluster, `--storage`.
+  std::vector<std::string> client_args() const;
+
+  /// Points `opt` at these servers, for a client in this process.
+  void apply(options& opt) const;
+
+private:
+  void await_settled(const options& opt);
+
+  side side_;
+  std::string dir_;
+  std::string storage_;
+  std::vector<started_process> procs_;
+  std::vector<std::string> addresses_;
+};
+
+} // namespace bench

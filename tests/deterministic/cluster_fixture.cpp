@@ -1,0 +1,235 @@
+#include "deterministic/cluster_fixture.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "caf/atom.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+
+#include "caf_cluster/internal/sharding_access.hpp"
+#include "caf_cluster/shard_id.hpp"
+
+namespace caf_cluster::testing {
+
+namespace {
+
+struct tally_state {
+  int64_t value = 0;
+};
+
+tally_actor::behavior_type
+tally_impl(tally_actor::stateful_pointer<tally_state> self) {
+  return {[=](int64_t amount) { return self->state.value += amount; }};
+}
+
+using guard_atom = caf::atom_constant<caf::atom("guard")>;
+
+} // namespace
+
+const entity<tally_actor>& tally_entity() {
+  static const auto def = entity<tally_actor>("Tally");
+  return def;
+}
+
+sharding_config cluster_fixture::default_config() {
+  sharding_config cfg;
+  cfg.shards_per_group = 30;
+  cfg.entity_termination_timeout = std::chrono::seconds{1};
+  cfg.send_timeout = std::chrono::seconds{3};
+  return cfg;
+}
+
+cluster_fixture::cluster_fixture(size_t runners, sharding_config base)
+  : sys(cfg),
+    sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
+    clock(std::make_shared<manual_wall_clock>(1'767'225'600'000)),
+    base_(std::move(base)),
+    store_(storage::make_memory_runner_store()),
+    network_(std::make_shared<memory_network>()),
+    nodes_(runners) {
+  sched.clock().current_time += std::chrono::hours(1);
+  for (size_t i = 0; i < runners; ++i)
+    start(i);
+  for (int i = 0; i < 20; ++i)
+    advance(std::chrono::milliseconds{100});
+}
+
+cluster_fixture::~cluster_fixture() {
+  for (auto& n : nodes_)
+    n.paused = false;
+  refresh_paused_ids();
+  for (auto& n : nodes_)
+    if (n.cluster)
+      n.cluster->shutdown();
+  run();
+  // Shard managers tick until they left; guards and grace timers fire.
+  for (int i = 0; i < 10'000 && sched.clock().has_pending_timeout(); ++i) {
+    sched.clock().trigger_timeout();
+    run();
+  }
+  for (auto& n : nodes_)
+    n.cluster.reset();
+  run();
+}
+
+std::string cluster_fixture::address(size_t i) const {
+  return "10.0.0." + std::to_string(i + 1) + ":4000";
+}
+
+bool cluster_fixture::up(size_t i) const {
+  auto& n = nodes_[i];
+  return n.cluster && !n.crashed && !n.cluster->is_shutdown();
+}
+
+int cluster_fixture::generation(size_t i) const {
+  return nodes_[i].generation;
+}
+
+void cluster_fixture::start(size_t i) {
+  auto& n = nodes_[i];
+  n.paused = false;
+  n.crashed = false;
+  n.cluster.reset();
+  n.storage = std::make_shared<faulty_runner_driver>(
+    storage::make_memory_runner_driver(store_));
+  auto cfg = base_;
+  cfg.runner_address = address(i);
+  runner_options opts;
+  opts.storage = n.storage;
+  opts.transport = make_memory_transport(network_);
+  opts.detach_storage_calls = false;
+  auto made = sharding::make_runner(sys, std::move(cfg), std::move(opts),
+                                    clock);
+  if (!made)
+    throw std::runtime_error("make_runner failed: " + render(made.error()));
+  n.cluster.emplace(std::move(*made));
+  if (auto err = n.cluster->register_entity(tally_entity(), tally_impl))
+    throw std::runtime_error("register_entity failed: " + render(err));
+  ++n.generation;
+  refresh_paused_ids();
+  run();
+}
+
+void cluster_fixture::crash(size_t i) {
+  auto& n = nodes_[i];
+  if (!n.cluster)
+    return;
+  internal::simulate_crash(*internal::sharding_access::state(*n.cluster));
+  n.crashed = true;
+  n.paused = false;
+  refresh_paused_ids();
+  run();
+}
+
+void cluster_fixture::leave(size_t i) {
+  if (nodes_[i].cluster)
+    nodes_[i].cluster->shutdown();
+  run();
+}
+
+void cluster_fixture::pause(size_t i, bool on) {
+  nodes_[i].paused = on;
+  refresh_paused_ids();
+  run();
+}
+
+void cluster_fixture::cut_storage(size_t i, bool on) {
+  if (nodes_[i].storage)
+    nodes_[i].storage->cut = on;
+}
+
+bool cluster_fixture::paused(size_t i) const {
+  return nodes_[i].paused;
+}
+
+bool cluster_fixture::cut(size_t i) const {
+  return nodes_[i].storage && nodes_[i].storage->cut;
+}
+
+void cluster_fixture::refresh_paused_ids() {
+  paused_ids_.clear();
+  for (auto& n : nodes_) {
+    if (!n.paused || !n.cluster)
+      continue;
+    auto st = internal::sharding_access::state(*n.cluster);
+    for (auto& hdl : st->managers())
+      paused_ids_.push_back(hdl.id());
+    if (st->router)
+      paused_ids_.push_back(st->router.id());
+    if (st->shard_manager)
+      paused_ids_.push_back(st->shard_manager.id());
+  }
+}
+
+size_t cluster_fixture::run() {
+  if (paused_ids_.empty())
+    return sched.run();
+  return sched.run_jobs_filtered([this](caf::resumable* job) {
+    auto* actor = dynamic_cast<caf::abstract_actor*>(job);
+    return actor == nullptr
+           || std::find(paused_ids_.begin(), paused_ids_.end(), actor->id())
+                == paused_ids_.end();
+  });
+}
+
+void cluster_fixture::advance(caf::timespan d) {
+  clock->advance_ms(
+    std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  sched.clock().advance_time(d);
+  run();
+}
+
+std::vector<size_t> cluster_fixture::servers(int32_t index) const {
+  std::vector<size_t> result;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    auto& n = nodes_[i];
+    if (!n.cluster)
+      continue;
+    auto st = internal::sharding_access::state(*n.cluster);
+    if (st->shards->active(index, *clock))
+      result.push_back(i);
+  }
+  return result;
+}
+
+std::optional<std::string> cluster_fixture::lease_holder(int32_t index) const {
+  auto driver = storage::make_memory_runner_driver(store_);
+  auto rows = driver->leases();
+  if (!rows)
+    return std::nullopt;
+  auto key = base_.shard_groups.front() + ":" + std::to_string(index);
+  for (auto& row : *rows)
+    if (row.shard == key && row.expires_at_ms > clock->now_ms())
+      return row.runner;
+  return std::nullopt;
+}
+
+reply_slot cluster_fixture::send(size_t via, std::string id, int64_t amount,
+                                 caf::timespan timeout) {
+  auto slot = std::make_shared<std::optional<caf::expected<int64_t>>>();
+  if (!nodes_[via].cluster)
+    return slot;
+  auto client = nodes_[via].cluster->make_client(tally_entity());
+  sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    client.request(self, id, amount, timeout)
+      .then(
+        [=](int64_t x) {
+          *slot = x;
+          self->quit();
+        },
+        [=](caf::error& err) {
+          *slot = std::move(err);
+          self->quit();
+        });
+    // A requester whose runner crashed would wait forever otherwise.
+    self->delayed_send(self, timeout + std::chrono::seconds{2},
+                       guard_atom::value);
+    return {[=](guard_atom) { self->quit(); }};
+  });
+  run();
+  return slot;
+}
+
+} // namespace caf_cluster::testing

@@ -1,0 +1,127 @@
+// Several runners in one process on CAF's deterministic test coordinator:
+// shared in-memory runner storage, an in-memory network, and one manual wall
+// clock that moves with the actor clock. Faults are injected per runner:
+// crash (actors die, nothing released), graceful leave, pause (the runner's
+// actors get no CPU) and a cut from storage.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "caf/actor_system.hpp"
+#include "caf/expected.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/scheduler/test_coordinator.hpp"
+#include "caf/timespan.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "caf_cluster/entity.hpp"
+#include "caf_cluster/memory_transport.hpp"
+#include "caf_cluster/sharding.hpp"
+#include "caf_cluster/storage/memory_runner_driver.hpp"
+#include "caf_cluster/wall_clock.hpp"
+
+#include "deterministic/faulty_runner_driver.hpp"
+#include "deterministic/test_fixture.hpp"
+
+namespace caf_cluster::testing {
+
+/// A counter entity: adds the amount and replies with the new value.
+using tally_actor = caf::typed_actor<caf::replies_to<int64_t>::with<int64_t>>;
+
+/// The entity type every runner of the fixture hosts.
+const entity<tally_actor>& tally_entity();
+
+/// The reply slot of an asynchronous request.
+using reply_slot = std::shared_ptr<std::optional<caf::expected<int64_t>>>;
+
+class cluster_fixture {
+public:
+  /// The configuration of every runner: 30 shards, default lease timing,
+  /// a 1 s termination timeout, a 3 s send timeout.
+  static sharding_config default_config();
+
+  /// Starts `runners` runners and lets them settle.
+  explicit cluster_fixture(size_t runners,
+                           sharding_config base = default_config());
+
+  /// Stops every runner gracefully and drains the scheduler.
+  ~cluster_fixture();
+
+  /// Returns the address of runner `i`.
+  std::string address(size_t i) const;
+
+  /// Returns whether runner `i` runs (started, not crashed, not left).
+  bool up(size_t i) const;
+
+  /// Starts runner `i` (again), on its address.
+  void start(size_t i);
+
+  /// Crashes runner `i`.
+  void crash(size_t i);
+
+  /// Starts a graceful shutdown of runner `i`.
+  void leave(size_t i);
+
+  /// Freezes or thaws every actor of runner `i`.
+  void pause(size_t i, bool on);
+
+  /// Cuts runner `i` from runner storage or restores its access.
+  void cut_storage(size_t i, bool on);
+
+  /// Returns whether runner `i` is paused / cut.
+  bool paused(size_t i) const;
+  bool cut(size_t i) const;
+
+  /// Moves both clocks by `d` and runs every job of unpaused actors.
+  void advance(caf::timespan d);
+
+  /// Runs every job of unpaused actors.
+  size_t run();
+
+  /// Returns the runners that serve shard `index` now.
+  std::vector<size_t> servers(int32_t index) const;
+
+  /// Returns the runner whose lease on shard `index` holds now, if any.
+  std::optional<std::string> lease_holder(int32_t index) const;
+
+  /// Sends `amount` to tally `id` through runner `via`; the slot fills with
+  /// the reply, or stays empty if no reply came within `timeout` + 2 s.
+  reply_slot send(size_t via, std::string id, int64_t amount,
+                  caf::timespan timeout = std::chrono::seconds{3});
+
+  /// Returns how often runner `i` was started.
+  int generation(size_t i) const;
+
+  /// Returns the configuration of the runners.
+  const sharding_config& config() const noexcept {
+    return base_;
+  }
+
+  test_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  std::shared_ptr<manual_wall_clock> clock;
+
+private:
+  struct node {
+    std::shared_ptr<faulty_runner_driver> storage;
+    std::optional<sharding> cluster;
+    bool crashed = false;
+    bool paused = false;
+    int generation = 0;
+  };
+
+  void refresh_paused_ids();
+
+  sharding_config base_;
+  std::shared_ptr<storage::memory_runner_store> store_;
+  std::shared_ptr<memory_network> network_;
+  std::vector<node> nodes_;
+  std::vector<caf::actor_id> paused_ids_;
+};
+
+} // namespace caf_cluster::testing

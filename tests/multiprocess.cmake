@@ -1,0 +1,21 @@
+# Multi-process tests (label `multiprocess`): real counter-node runners,
+# counter-cli clients and cluster-ctl on 127.0.0.1, started and killed by the
+# test. The programs' paths come in as compile definitions.
+add_executable(multiprocess_tests
+  multiprocess/process.cpp
+  multiprocess/cluster.cpp
+  multiprocess/counter_cluster.test.cpp
+  multiprocess/bad_input.test.cpp)
+target_include_directories(multiprocess_tests PRIVATE
+  ${CMAKE_CURRENT_SOURCE_DIR}
+  ${PROJECT_SOURCE_DIR}/samples/counter)
+target_link_libraries(multiprocess_tests PRIVATE
+  caf_cluster_doctest_main counter_sample caf_cluster::core caf_cluster::storage)
+target_compile_definitions(multiprocess_tests PRIVATE
+  CAF_CLUSTER_COUNTER_NODE="$<TARGET_FILE:counter-node>"
+  CAF_CLUSTER_COUNTER_CLI="$<TARGET_FILE:counter-cli>"
+  CAF_CLUSTER_CLUSTER_CTL="$<TARGET_FILE:cluster-ctl>")
+add_dependencies(multiprocess_tests counter-node counter-cli cluster-ctl)
+caf_cluster_target_defaults(multiprocess_tests)
+# Every test case bounds its own waits; the timeout only catches a hang.
+doctest_discover_tests(multiprocess_tests PROPERTIES LABELS multiprocess TIMEOUT 60)

@@ -1,0 +1,114 @@
+// A counter cluster of real processes on 127.0.0.1 for the multi-process
+// tests: counter-node runners on free ports sharing one SQLite file, the
+// shard table as cluster-ctl prints it, and an in-process client-only node
+// that asks many counters at once with short timeouts.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "caf/expected.hpp"
+#include "caf/fwd.hpp"
+
+#include "multiprocess/process.hpp"
+
+namespace caf_cluster::multiprocess {
+
+/// Paths of the programs under test (set by tests/multiprocess.cmake).
+struct programs {
+  static const std::string counter_node;
+  static const std::string counter_cli;
+  static const std::string cluster_ctl;
+};
+
+/// One counter-node process.
+struct runner {
+  process* proc = nullptr;
+  uint16_t port = 0;
+  /// "127.0.0.1:<port>", as registered in runner storage.
+  std::string address;
+};
+
+/// Starts `counter-node` on `port` (0: a free port, retried with another one
+/// when the port was taken meanwhile) and waits for its `ready` line.
+/// Throws std::runtime_error with the node's stderr when it does not come up
+/// within `timeout`.
+runner start_node(process_group& group, const std::string& storage,
+                  uint16_t port = 0, std::vector<std::string> extra = {},
+                  clock_type::duration timeout = 10s);
+
+/// The output of `cluster-ctl shards`: who holds which shard now.
+struct shard_table {
+  /// Holder of every lease in state `held`, by shard ("default:186").
+  std::map<std::string, std::string> holders;
+  /// The per-runner counts at the end ("runner held-shards").
+  std::map<std::string, int> counts;
+};
+
+/// Runs `cluster-ctl shards --storage <storage>`; nullopt when it fails.
+std::optional<shard_table> read_shards(const std::string& storage);
+
+/// Polls `cluster-ctl shards` until the runners holding shards are exactly
+/// `expected` (address -> count) or `timeout` passes; returns the last table.
+shard_table await_shard_counts(const std::string& storage,
+                               const std::map<std::string, int>& expected,
+                               clock_type::duration timeout);
+
+/// Formats a count map as "a=100 b=100" for messages.
+std::string to_string(const std::map<std::string, int>& counts);
+
+/// A client-only node of the counter cluster inside the test process.
+class client_node {
+public:
+  /// Joins the cluster of `storage` as a client; throws std::runtime_error
+  /// when that fails.
+  explicit client_node(const std::string& storage);
+
+  ~client_node();
+
+  client_node(const client_node&) = delete;
+
+  client_node& operator=(const client_node&) = delete;
+
+  /// Asks `increment{amount}`; the error text on failure.
+  caf::expected<int64_t> increment(const std::string& id, int64_t amount,
+                                   caf::timespan timeout = 5s);
+
+  /// Asks `get_value`; the error text on failure.
+  caf::expected<int64_t> get(const std::string& id, caf::timespan timeout = 5s);
+
+  /// The shard of counter `id` ("default:186").
+  std::string shard_of(const std::string& id);
+
+  /// Renders an error of this node's actor system.
+  std::string render(const caf::error& err);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// When each of a set of counters answered again and with which value.
+struct recovery {
+  /// The value each counter answered with first, by id.
+  std::map<std::string, int64_t> values;
+  /// Ids that had not answered when the deadline passed, with the last error.
+  std::map<std::string, std::string> missing;
+  /// Seconds from `since` until the last counter answered (or until the
+  /// deadline when some never did).
+  double seconds = 0;
+};
+
+/// Asks `get_value` of every counter in `ids` in parallel, each in a loop of
+/// asks with `attempt_timeout`, until each one answered once or `deadline`
+/// passes; times the answers from `since`.
+recovery await_answers(client_node& client, const std::vector<std::string>& ids,
+                       clock_type::time_point since,
+                       clock_type::time_point deadline,
+                       caf::timespan attempt_timeout = 250ms);
+
+} // namespace caf_cluster::multiprocess

@@ -1,0 +1,297 @@
+// The counter sample as a real cluster: three counter-node processes on
+// 127.0.0.1 sharing one SQLite file, clients in other processes and in this
+// one. Checks what an operator relies on: even placement, values visible
+// from every client, failover after kill -9 within the lease bound, prompt
+// takeover after a graceful stop, and a restarted runner getting its share.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "multiprocess/cluster.hpp"
+
+using namespace caf_cluster::multiprocess;
+
+namespace {
+
+constexpr int num_counters = 30;
+
+struct cluster_fixture {
+  // Members go in reverse: the client first, then the processes (killed),
+  // then the directory with the database.
+  temp_dir dir;
+  std::string storage = "sqlite:" + dir.file("cluster.db");
+  process_group procs;
+  std::vector<runner> runners;
+  std::unique_ptr<client_node> client;
+  std::vector<std::string> ids;
+
+  cluster_fixture() {
+    for (int i = 0; i < num_counters; ++i)
+      ids.push_back("counter-" + std::to_string(i));
+  }
+
+  /// The value counter `i` holds after `fill()`.
+  static int64_t filled_value(size_t i) {
+    return static_cast<int64_t>(i) + 1;
+  }
+
+  /// Starts `n` runners on free ports.
+  void start(int n) {
+    for (int i = 0; i < n; ++i)
+      runners.push_back(start_node(procs, storage));
+  }
+
+  /// `count` shards for each runner in `members`.
+  static std::map<std::string, int> even(const std::vector<runner>& members,
+                                         int count) {
+    std::map<std::string, int> result;
+    for (auto& r : members)
+      result[r.address] = count;
+    return result;
+  }
+
+  /// Waits until the three runners hold 100 shards each.
+  shard_table settle() {
+    auto expected = even(runners, 300 / static_cast<int>(runners.size()));
+    auto start = clock_type::now();
+    auto table = await_shard_counts(storage, expected, 10s);
+    MESSAGE("shards settled after " << seconds_between(start, clock_type::now())
+                                    << " s: " << to_string(table.counts));
+    REQUIRE(to_string(table.counts) == to_string(expected));
+    return table;
+  }
+
+  /// Connects the in-process client and sets counter i to i + 1.
+  void fill() {
+    client = std::make_unique<client_node>(storage);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto value = client->increment(ids[i], filled_value(i));
+      REQUIRE_MESSAGE(value, ids[i] << ": " << client->render(value.error()));
+      REQUIRE(*value == filled_value(i));
+    }
+  }
+
+  /// The runner that holds each counter's shard in `table`.
+  std::map<std::string, std::string> owners(const shard_table& table) {
+    std::map<std::string, std::string> result;
+    for (auto& id : ids) {
+      auto shard = client->shard_of(id);
+      auto i = table.holders.find(shard);
+      result[id] = i == table.holders.end() ? "(none)" : i->second;
+    }
+    return result;
+  }
+
+  /// How many counters `address` holds according to `owner`.
+  static int owned_by(const std::map<std::string, std::string>& owner,
+                      const std::string& address) {
+    int result = 0;
+    for (auto& [id, holder] : owner)
+      if (holder == address)
+        ++result;
+    return result;
+  }
+
+  /// After runner `gone` left: every counter answered, the others kept their
+  /// values, and the counters of `gone` answer with a fresh 0 (volatile
+  /// state) unless their value survived.
+  void check_values(const recovery& rec,
+                    const std::map<std::string, std::string>& owner,
+                    const std::string& gone) {
+    for (auto& [id, error] : rec.missing)
+      FAIL_CHECK(id << " (on " << owner.at(id)
+                    << ") never answered: " << error);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto found = rec.values.find(ids[i]);
+      if (found == rec.values.end())
+        continue;
+      auto& holder = owner.at(ids[i]);
+      if (holder == gone) {
+        CHECK_MESSAGE((found->second == 0 || found->second == filled_value(i)),
+                      ids[i] << " of the stopped runner answered "
+                             << found->second);
+      } else {
+        CHECK_MESSAGE(found->second == filled_value(i),
+                      ids[i] << " on surviving runner " << holder
+                             << " answered " << found->second << " instead of "
+                             << filled_value(i) << " (now on "
+                             << client->shard_of(ids[i]) << ")");
+      }
+    }
+  }
+};
+
+} // namespace
+
+TEST_SUITE("multiprocess.counter_cluster") {
+
+  TEST_CASE_FIXTURE(cluster_fixture,
+                    "three runners share the shards and every client sees "
+                    "every write") {
+    start(3);
+    settle();
+    fill();
+    // Read every counter back through counter-cli processes: other clients,
+    // which find each owner in runner storage themselves.
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto res = run(programs::counter_cli,
+                     {"--storage", storage, "get", ids[i]}, 15s);
+      REQUIRE_MESSAGE(res.status, "counter-cli get " << ids[i] << " hung");
+      CHECK_MESSAGE(res.status->exited_with(0),
+                    ids[i] << ": " << res.status->to_string() << ", "
+                           << res.err);
+      CHECK(res.out == std::to_string(filled_value(i)) + "\n");
+    }
+    // Writes through counter-cli, read through the in-process client.
+    auto inc = run(programs::counter_cli,
+                   {"--storage", storage, "increment", ids[0], "10"}, 15s);
+    REQUIRE(inc.status);
+    CHECK(inc.status->exited_with(0));
+    CHECK(inc.out == "11\n");
+    auto dec = run(programs::counter_cli,
+                   {"--storage", storage, "decrement", ids[1], "5"}, 15s);
+    REQUIRE(dec.status);
+    CHECK(dec.status->exited_with(0));
+    CHECK(dec.out == "-3\n");
+    auto v0 = client->get(ids[0]);
+    REQUIRE(v0);
+    CHECK(*v0 == 11);
+    auto v1 = client->get(ids[1]);
+    REQUIRE(v1);
+    CHECK(*v1 == -3);
+    // A second in-process client (its own actor system) reads the same values.
+    client_node other{storage};
+    for (size_t i = 2; i < ids.size(); ++i) {
+      auto value = other.get(ids[i]);
+      REQUIRE_MESSAGE(value, ids[i] << ": " << other.render(value.error()));
+      CHECK(*value == filled_value(i));
+    }
+    // Placement did not move while the clients worked.
+    auto table = read_shards(storage);
+    REQUIRE(table);
+    CHECK(to_string(table->counts) == to_string(even(runners, 100)));
+  }
+
+  TEST_CASE_FIXTURE(cluster_fixture,
+                    "after kill -9 of a runner every counter answers within "
+                    "the lease bound") {
+    start(3);
+    auto table = settle();
+    fill();
+    auto owner = owners(table);
+    auto& victim = runners[1];
+    REQUIRE_MESSAGE(owned_by(owner, victim.address) > 0,
+                    "no counter lives on " << victim.address);
+    auto killed_at = clock_type::now();
+    victim.proc->signal(SIGKILL);
+    auto rec = await_answers(*client, ids, killed_at, killed_at + 10s);
+    MESSAGE("failover after kill -9 of "
+            << victim.address << " (" << owned_by(owner, victim.address)
+            << " of " << ids.size() << " counters): " << rec.seconds << " s");
+    CHECK(rec.missing.empty());
+    CHECK(rec.seconds <= 3.0);
+    check_values(rec, owner, victim.address);
+    auto status = victim.proc->wait(clock_type::now() + 5s);
+    REQUIRE(status);
+    CHECK(status->signal == SIGKILL);
+    // The two survivors end up with all 300 shards between them.
+    std::vector<runner> survivors{runners[0], runners[2]};
+    auto after = await_shard_counts(storage, even(survivors, 150), 10s);
+    int held = 0;
+    for (auto& s : survivors)
+      held += after.counts[s.address];
+    CHECK(held == 300);
+    MESSAGE("shards after failover: " << to_string(after.counts));
+  }
+
+  TEST_CASE_FIXTURE(cluster_fixture,
+                    "a runner stopped with SIGTERM hands its shards over at "
+                    "once") {
+    start(3);
+    auto table = settle();
+    fill();
+    auto owner = owners(table);
+    auto& leaving = runners[1];
+    REQUIRE_MESSAGE(owned_by(owner, leaving.address) > 0,
+                    "no counter lives on " << leaving.address);
+    auto stopped_at = clock_type::now();
+    leaving.proc->signal(SIGTERM);
+    auto rec = await_answers(*client, ids, stopped_at, stopped_at + 10s);
+    MESSAGE("takeover after SIGTERM of "
+            << leaving.address << " (" << owned_by(owner, leaving.address)
+            << " of " << ids.size() << " counters): " << rec.seconds << " s");
+    CHECK(rec.missing.empty());
+    CHECK(rec.seconds < 1.0);
+    check_values(rec, owner, leaving.address);
+    auto status = leaving.proc->wait(stopped_at + 5s);
+    REQUIRE_MESSAGE(status, leaving.address << " still runs 5 s after SIGTERM");
+    CHECK_MESSAGE(status->exited_with(0),
+                  status->to_string() << ", stderr: " << leaving.proc->err());
+    MESSAGE(leaving.address << " exited after "
+                            << seconds_between(stopped_at, clock_type::now())
+                            << " s");
+    CHECK(leaving.proc->err().empty());
+  }
+
+  TEST_CASE_FIXTURE(cluster_fixture,
+                    "a stopped runner restarted on its port gets its share "
+                    "back") {
+    start(3);
+    settle();
+    auto& leaving = runners[1];
+    leaving.proc->signal(SIGTERM);
+    auto status = leaving.proc->wait(clock_type::now() + 5s);
+    REQUIRE(status);
+    CHECK(status->exited_with(0));
+    std::vector<runner> survivors{runners[0], runners[2]};
+    auto two = await_shard_counts(storage, even(survivors, 150), 10s);
+    CHECK(to_string(two.counts) == to_string(even(survivors, 150)));
+    auto restarted_at = clock_type::now();
+    leaving = start_node(procs, storage, leaving.port);
+    settle();
+    MESSAGE(leaving.address << " restarted, 100/100/100 again after "
+                            << seconds_between(restarted_at, clock_type::now())
+                            << " s");
+    fill();
+  }
+
+  TEST_CASE_FIXTURE(cluster_fixture,
+                    "a runner killed with -9 and restarted on its port at once "
+                    "gets its share back") {
+    // The restarted process registers the same address while its previous
+    // incarnation's leases have not expired yet.
+    start(3);
+    settle();
+    auto& victim = runners[1];
+    auto killed_at = clock_type::now();
+    victim.proc->signal(SIGKILL);
+    auto status = victim.proc->wait(clock_type::now() + 5s);
+    REQUIRE(status);
+    auto restarted_at = clock_type::now();
+    victim = start_node(procs, storage, victim.port);
+    settle();
+    MESSAGE(
+      victim.address << " restarted after kill -9, 100/100/100 again after "
+                     << seconds_between(restarted_at, clock_type::now())
+                     << " s");
+    fill();
+    // The counts above may still be the dead incarnation's leases (same
+    // address); once those expired (lease-duration 2s) the new process must
+    // hold the shards itself and still serve the values it was given.
+    std::this_thread::sleep_until(killed_at + 2500ms);
+    auto later = read_shards(storage);
+    REQUIRE(later);
+    CHECK(to_string(later->counts) == to_string(even(runners, 100)));
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto value = client->get(ids[i]);
+      REQUIRE_MESSAGE(value, ids[i] << ": " << client->render(value.error()));
+      CHECK(*value == filled_value(i));
+    }
+  }
+
+} // TEST_SUITE
