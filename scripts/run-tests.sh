@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: install dependencies, build everything, run every test.
-# Then builds the unit, deterministic and storage suites again with ASan + UBSan (in
+# Then builds the unit, deterministic, storage and multi-process suites again with ASan + UBSan (in
 # build-asan/) and runs them; CAF_CLUSTER_SANITIZE=0 skips that pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,6 @@ if [[ "${CAF_CLUSTER_SANITIZE:-1}" == "1" ]]; then
   cmake -S . -B build-asan -G Ninja -DCAF_CLUSTER_SANITIZE=ON \
     -DCAF_CLUSTER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build build-asan --target unit_tests deterministic_tests storage_tests cluster-ctl \
-    seed_runner_storage
-  (cd build-asan && ctest --output-on-failure --timeout 600 -L 'unit|deterministic|storage')
+    seed_runner_storage multiprocess_tests counter-node counter-cli
+  (cd build-asan && ctest --output-on-failure --timeout 600 -L 'unit|deterministic|storage|multiprocess')
 fi
