@@ -14,6 +14,7 @@
 #include "caf/node_id.hpp"
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/envelope.hpp"
 
 namespace caf_cluster {
 
@@ -95,6 +96,7 @@ private:
 
 void enable_socket_transport(caf::actor_system_config& cfg) {
   cfg.load<caf::io::middleman>();
+  internal::add_envelope_types(cfg);
 }
 
 std::shared_ptr<transport> make_socket_transport(caf::actor_system& sys) {

@@ -12,8 +12,8 @@
 
 namespace caf_cluster {
 
-/// Loads CAF's middleman into `cfg`; call before creating the actor system of
-/// a socket runner or client, once.
+/// Loads CAF's middleman into `cfg` and registers the routers' envelope types;
+/// call before creating the actor system of a socket runner or client, once.
 void enable_socket_transport(caf::actor_system_config& cfg);
 
 /// Returns a transport over `sys`'s middleman.

@@ -17,6 +17,7 @@
 #include "caf_cluster/atoms.hpp"
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/any_response.hpp"
+#include "caf_cluster/internal/envelope.hpp"
 #include "caf_cluster/internal/sharding_state.hpp"
 #include "caf_cluster/shard_id.hpp"
 
@@ -63,6 +64,10 @@ struct router_state {
   std::unordered_map<std::string, peer> peers;
   std::unordered_map<caf::actor_addr, std::string> peer_by_handle;
   uint64_t next_job = 1;
+  // Batches collected in this turn of the mailbox, per peer router.
+  std::unordered_map<caf::actor, std::vector<envelope>> outbox;
+  std::unordered_map<caf::strong_actor_ptr, std::vector<reply_envelope>> reply_box;
+  bool flush_pending = false;
   bool sweep_pending = false;
   bool stopped = false;
 
@@ -123,13 +128,13 @@ struct router_state {
                         + "' is not registered on this runner")));
         return;
       }
-      send(jid, j, mgr);
+      send_local(jid, j, mgr);
       return;
     }
     auto p = peers.find(owner);
     if (p != peers.end()) {
       if (p->second.handle)
-        send(jid, j, p->second.handle);
+        send_remote(jid, j, p->second.handle);
       else
         p->second.waiting.push_back(jid);
       return;
@@ -157,20 +162,58 @@ struct router_state {
       self->monitor(*hdl);
       for (auto jid : waiting)
         if (auto i = jobs.find(jid); i != jobs.end())
-          send(jid, i->second, *hdl);
+          send_remote(jid, i->second, *hdl);
     });
   }
 
-  void send(uint64_t jid, job& j, const caf::actor& dest) {
+  // Queues job `jid` for the peer `dest`; the batch leaves at the end of
+  // this turn of the mailbox.
+  void send_remote(uint64_t jid, job& j, const caf::actor& dest) {
+    auto now = self->clock().now();
+    if (now >= j.deadline) {
+      give_up(jid);
+      return;
+    }
+    auto& box = outbox[dest];
+    box.push_back(envelope{jid, j.attempt, j.type, j.id, j.payload,
+                           time_left(j, now)});
+    schedule_flush();
+  }
+
+  static caf::timespan time_left(const job& j, time_point now) {
+    return j.deadline == time_point::max() ? caf::timespan::max()
+                                           : caf::timespan{j.deadline - now};
+  }
+
+  void schedule_flush() {
+    if (flush_pending)
+      return;
+    flush_pending = true;
+    self->send(self, flush_atom::value);
+  }
+
+  void flush() {
+    flush_pending = false;
+    for (auto& kvp : outbox)
+      if (!kvp.second.empty())
+        self->send(kvp.first, deliver_batch_atom::value, std::move(kvp.second));
+    outbox.clear();
+    for (auto& kvp : reply_box)
+      if (!kvp.second.empty())
+        self->send(caf::actor_cast<caf::actor>(kvp.first),
+                   reply_batch_atom::value, std::move(kvp.second));
+    reply_box.clear();
+  }
+
+  // Sends job `jid` to this runner's own entity manager.
+  void send_local(uint64_t jid, job& j, const caf::actor& dest) {
     auto now = self->clock().now();
     if (now >= j.deadline) {
       give_up(jid);
       return;
     }
     auto attempt_no = j.attempt;
-    auto left = j.deadline == time_point::max()
-                  ? caf::timespan::max()
-                  : caf::timespan{j.deadline - now};
+    auto left = time_left(j, now);
     auto mid = self->new_request_id(caf::message_priority::normal);
     dest->enqueue(caf::make_mailbox_element(
                     self->ctrl(), mid, {}, deliver_here_atom::value, j.type,
@@ -298,25 +341,47 @@ struct router_state {
       caf::anon_send(st->shard_manager, recheck_atom::value);
   }
 
-  // A peer's message for a shard it believes this runner serves.
-  void serve_peer(std::string& type, std::string& id, caf::message& payload,
-                  caf::timespan timeout) {
-    auto promise = self->make_response_promise();
+  // A peer's batch of messages for shards it believes this runner serves;
+  // the replies go back in batches too.
+  void serve_batch(std::vector<envelope>& batch) {
+    auto sender = self->current_sender();
+    if (!sender)
+      return;
     auto st = cfg.sharding.lock();
-    if (!st || st->shutting_down.load()) {
-      promise.deliver(caf::make_error(errc::shutting_down, type + "/" + id));
-      return;
+    auto refuse = [&](envelope& x, caf::error err) {
+      reply_box[sender].push_back(
+        reply_envelope{x.job, x.attempt, caf::make_message(std::move(err))});
+      schedule_flush();
+    };
+    for (auto& x : batch) {
+      auto where = x.entity_type + "/" + x.entity_id;
+      if (!st || st->shutting_down.load()) {
+        refuse(x, caf::make_error(errc::shutting_down, where));
+        continue;
+      }
+      auto mgr = st->manager(x.entity_type);
+      if (!mgr) {
+        refuse(x, caf::make_error(errc::unknown_entity_type,
+                                  "entity type '" + x.entity_type
+                                    + "' is not registered on runner "
+                                    + cfg.address));
+        continue;
+      }
+      auto mid = self->new_request_id(caf::message_priority::normal);
+      mgr->enqueue(caf::make_mailbox_element(
+                     self->ctrl(), mid, {}, deliver_here_atom::value,
+                     std::move(x.entity_type), std::move(x.entity_id),
+                     std::move(x.payload), x.timeout),
+                   self->context());
+      self->add_multiplexed_response_handler(
+        mid.response_id(),
+        any_response([this, sender, job = x.job,
+                      attempt = x.attempt](caf::message& reply) {
+          reply_box[sender].push_back(
+            reply_envelope{job, attempt, std::move(reply)});
+          schedule_flush();
+        }));
     }
-    auto mgr = st->manager(type);
-    if (!mgr) {
-      promise.deliver(caf::make_error(errc::unknown_entity_type,
-                                      "entity type '" + type
-                                        + "' is not registered on runner "
-                                        + cfg.address));
-      return;
-    }
-    promise.delegate(mgr, deliver_here_atom::value, std::move(type),
-                     std::move(id), std::move(payload), timeout);
   }
 
   void stop() {
@@ -351,10 +416,14 @@ caf::behavior router_impl(caf::stateful_actor<router_state>* self,
       self->state.accept(std::move(type), std::move(id), std::move(payload),
                          timeout);
     },
-    [=](deliver_here_atom, std::string& type, std::string& id,
-        caf::message& payload, caf::timespan timeout) {
-      self->state.serve_peer(type, id, payload, timeout);
+    [=](deliver_batch_atom, std::vector<envelope>& batch) {
+      self->state.serve_batch(batch);
     },
+    [=](reply_batch_atom, std::vector<reply_envelope>& replies) {
+      for (auto& x : replies)
+        self->state.on_reply(x.job, x.attempt, x.reply);
+    },
+    [=](flush_atom) { self->state.flush(); },
     [=](assignments_atom, const std::string& group,
         std::vector<std::string>& owners) {
       self->state.on_assignments(group, owners);
