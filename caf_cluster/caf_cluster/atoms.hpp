@@ -54,7 +54,8 @@ using retry_atom = caf::atom_constant<caf::atom("cc_retry")>;
 /// Tells a router the address it listens on.
 using address_atom = caf::atom_constant<caf::atom("cc_addr")>;
 
-/// Asks a shard manager to stop every shard, release and unregister.
+/// Asks a shard manager to wait for the given entity managers to stop, then
+/// release every lease and unregister.
 using leave_atom = caf::atom_constant<caf::atom("cc_leave")>;
 
 } // namespace caf_cluster

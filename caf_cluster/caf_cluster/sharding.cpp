@@ -64,10 +64,14 @@ sharding_state::sharding_state(caf::actor_system& sys, sharding_config cfg,
 sharding_state::~sharding_state() {
   begin_shutdown();
   caf::anon_send_exit(refuser, caf::exit_reason::user_shutdown);
-  if (router)
-    caf::anon_send(router, shutdown_atom::value);
-  if (options.transport)
-    options.transport->close();
+  // A clustered runner's shard manager stops the router and closes the
+  // transport once its entity managers are done (see begin_shutdown).
+  if (!shard_manager) {
+    if (router)
+      caf::anon_send(router, shutdown_atom::value);
+    if (options.transport)
+      options.transport->close();
+  }
 }
 
 caf::actor sharding_state::route(const std::string& entity_type) const {
@@ -101,10 +105,15 @@ bool sharding_state::begin_shutdown() {
     return false;
   refuser_flag->store(true);
   std::shared_lock<std::shared_mutex> guard{registry_mutex};
-  for (auto& kvp : registry)
+  std::vector<caf::actor> all;
+  for (auto& kvp : registry) {
     caf::anon_send(kvp.second.manager, shutdown_atom::value);
+    all.push_back(kvp.second.manager);
+  }
+  // The list travels with the message: the shard manager must wait for
+  // these managers even when this state is gone by the time it looks.
   if (shard_manager)
-    caf::anon_send(shard_manager, leave_atom::value);
+    caf::anon_send(shard_manager, leave_atom::value, std::move(all));
   return true;
 }
 
@@ -224,6 +233,7 @@ caf::expected<sharding> sharding::make_runner(caf::actor_system& sys,
   mcfg.clock = clock;
   mcfg.table = state->shards;
   mcfg.router = state->router;
+  mcfg.transport = opts.transport;
   mcfg.sharding = state;
   mcfg.detached = opts.detach_storage_calls;
   state->shard_manager = internal::spawn_shard_manager(sys, std::move(mcfg));

@@ -7,6 +7,7 @@
 #include "caf/event_based_actor.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
+#include "caf/typed_response_promise.hpp"
 
 #include "caf_cluster/internal/sharding_access.hpp"
 #include "caf_cluster/shard_id.hpp"
@@ -26,10 +27,55 @@ tally_impl(tally_actor::stateful_pointer<tally_state> self) {
 
 using guard_atom = caf::atom_constant<caf::atom("guard")>;
 
+struct slow_state {
+  caf::typed_response_promise<int64_t> pending;
+};
+
+slow_actor::behavior_type
+slow_impl(slow_actor::stateful_pointer<slow_state> self) {
+  return {
+    [=](int64_t ms) {
+      self->state.pending = self->make_response_promise<int64_t>();
+      self->delayed_send(self, std::chrono::milliseconds{ms}, wake_atom::value);
+      return self->state.pending;
+    },
+    [=](wake_atom) { self->state.pending.deliver(int64_t{1}); },
+  };
+}
+
+template <class Client, class Msg>
+reply_slot request_from_fresh_actor(caf::actor_system& sys, Client client,
+                                    std::string id, Msg msg,
+                                    caf::timespan timeout) {
+  auto slot = std::make_shared<std::optional<caf::expected<int64_t>>>();
+  sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    client.request(self, id, msg, timeout)
+      .then(
+        [=](int64_t x) {
+          *slot = x;
+          self->quit();
+        },
+        [=](caf::error& err) {
+          *slot = std::move(err);
+          self->quit();
+        });
+    // A requester whose runner crashed would wait forever otherwise.
+    self->delayed_send(self, timeout + std::chrono::seconds{2},
+                       guard_atom::value);
+    return {[=](guard_atom) { self->quit(); }};
+  });
+  return slot;
+}
+
 } // namespace
 
 const entity<tally_actor>& tally_entity() {
   static const auto def = entity<tally_actor>("Tally");
+  return def;
+}
+
+const entity<slow_actor>& slow_entity() {
+  static const auto def = entity<slow_actor>("Slow");
   return def;
 }
 
@@ -89,7 +135,14 @@ int cluster_fixture::generation(size_t i) const {
 
 void cluster_fixture::start(size_t i) {
   auto& n = nodes_[i];
+  if (up(i))
+    crash(i); // restarting a running runner: the old process dies first
   n.paused = false;
+  refresh_paused_ids();
+  // A runner still leaving holds its address (as a stopping process holds
+  // its port) until its shard manager is done: wait for that first.
+  for (int k = 0; k < 300 && network_->find(address(i)); ++k)
+    advance(std::chrono::milliseconds{100});
   n.crashed = false;
   n.cluster.reset();
   n.storage = std::make_shared<faulty_runner_driver>(
@@ -106,6 +159,8 @@ void cluster_fixture::start(size_t i) {
     throw std::runtime_error("make_runner failed: " + render(made.error()));
   n.cluster.emplace(std::move(*made));
   if (auto err = n.cluster->register_entity(tally_entity(), tally_impl))
+    throw std::runtime_error("register_entity failed: " + render(err));
+  if (auto err = n.cluster->register_entity(slow_entity(), slow_impl))
     throw std::runtime_error("register_entity failed: " + render(err));
   ++n.generation;
   refresh_paused_ids();
@@ -208,26 +263,22 @@ std::optional<std::string> cluster_fixture::lease_holder(int32_t index) const {
 
 reply_slot cluster_fixture::send(size_t via, std::string id, int64_t amount,
                                  caf::timespan timeout) {
-  auto slot = std::make_shared<std::optional<caf::expected<int64_t>>>();
   if (!nodes_[via].cluster)
-    return slot;
-  auto client = nodes_[via].cluster->make_client(tally_entity());
-  sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
-    client.request(self, id, amount, timeout)
-      .then(
-        [=](int64_t x) {
-          *slot = x;
-          self->quit();
-        },
-        [=](caf::error& err) {
-          *slot = std::move(err);
-          self->quit();
-        });
-    // A requester whose runner crashed would wait forever otherwise.
-    self->delayed_send(self, timeout + std::chrono::seconds{2},
-                       guard_atom::value);
-    return {[=](guard_atom) { self->quit(); }};
-  });
+    return std::make_shared<std::optional<caf::expected<int64_t>>>();
+  auto slot = request_from_fresh_actor(
+    sys, nodes_[via].cluster->make_client(tally_entity()), std::move(id),
+    amount, timeout);
+  run();
+  return slot;
+}
+
+reply_slot cluster_fixture::send_slow(size_t via, std::string id, int64_t ms,
+                                      caf::timespan timeout) {
+  if (!nodes_[via].cluster)
+    return std::make_shared<std::optional<caf::expected<int64_t>>>();
+  auto slot = request_from_fresh_actor(
+    sys, nodes_[via].cluster->make_client(slow_entity()), std::move(id), ms,
+    timeout);
   run();
   return slot;
 }

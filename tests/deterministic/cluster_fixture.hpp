@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "caf/actor_system.hpp"
+#include "caf/atom.hpp"
 #include "caf/expected.hpp"
 #include "caf/replies_to.hpp"
 #include "caf/scheduler/test_coordinator.hpp"
@@ -35,6 +36,17 @@ using tally_actor = caf::typed_actor<caf::replies_to<int64_t>::with<int64_t>>;
 /// The entity type every runner of the fixture hosts.
 const entity<tally_actor>& tally_entity();
 
+/// Wakes a slow entity up.
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+
+/// An entity that replies 1 to `ms` after `ms` milliseconds (a long-running
+/// handler, without blocking the deterministic scheduler).
+using slow_actor = caf::typed_actor<caf::replies_to<int64_t>::with<int64_t>,
+                                    caf::reacts_to<wake_atom>>;
+
+/// The slow entity type every runner of the fixture hosts.
+const entity<slow_actor>& slow_entity();
+
 /// The reply slot of an asynchronous request.
 using reply_slot = std::shared_ptr<std::optional<caf::expected<int64_t>>>;
 
@@ -57,7 +69,8 @@ public:
   /// Returns whether runner `i` runs (started, not crashed, not left).
   bool up(size_t i) const;
 
-  /// Starts runner `i` (again), on its address.
+  /// Starts runner `i` (again), on its address: a running one crashes first,
+  /// a leaving one is waited for.
   void start(size_t i);
 
   /// Crashes runner `i`.
@@ -92,6 +105,10 @@ public:
   /// the reply, or stays empty if no reply came within `timeout` + 2 s.
   reply_slot send(size_t via, std::string id, int64_t amount,
                   caf::timespan timeout = std::chrono::seconds{3});
+
+  /// Asks slow entity `id` through runner `via` to reply after `ms`.
+  reply_slot send_slow(size_t via, std::string id, int64_t ms,
+                       caf::timespan timeout);
 
   /// Returns how often runner `i` was started.
   int generation(size_t i) const;

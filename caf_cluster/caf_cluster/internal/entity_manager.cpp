@@ -138,6 +138,8 @@ struct manager_state {
   bool finished = false;
   std::vector<std::string> to_stop; // idle entities left to stop on shutdown
   std::vector<shard_stop> shard_stops;
+  // Entities killed at the end of a shard stop's grace, until they are gone.
+  std::unordered_map<caf::actor_addr, int32_t> dying;
   uint64_t next_stop_seq = 1;
 
   // A manager that dies for any reason (killed, crashed) takes its entities
@@ -268,6 +270,9 @@ struct manager_state {
     for (auto& kvp : entities)
       if (kvp.second.shard.index == index)
         return true;
+    for (auto& kvp : dying)
+      if (kvp.second == index)
+        return true;
     return false;
   }
 
@@ -299,9 +304,15 @@ struct manager_state {
     for (auto* slot : in_shard) {
       evacuate(*slot);
       if (slot->busy && !slot->queue[slot->queue_head].expired)
-        slot->queue[slot->queue_head].promise.deliver(
-          refusal(errc::entity_not_assigned_to_runner, *slot->id));
+        slot->queue[slot->queue_head].promise.deliver(caf::make_error(
+          errc::entity_not_assigned_to_runner, cfg.entity_type + "/" + *slot->id,
+          std::string{"stopped while handing its shard over; the message may "
+                      "have run"}));
       if (slot->actor) {
+        // A kill takes effect only once the running handler returns: the
+        // shard counts as stopped (and its lease is released) after the
+        // entity's death notice, never while it may still run.
+        dying.emplace(slot->actor.address(), index);
         self->send_exit(slot->actor, caf::exit_reason::kill);
         slot->actor = nullptr;
         cfg.counters->resident.fetch_sub(1, std::memory_order_relaxed);
@@ -426,6 +437,12 @@ struct manager_state {
 
   void on_entity_down(const std::string& id, const caf::actor_addr& who,
                       caf::error& reason) {
+    if (auto d = dying.find(who); d != dying.end()) {
+      auto index = d->second;
+      dying.erase(d);
+      check_shard_stops(index);
+      return;
+    }
     auto i = entities.find(id);
     if (i == entities.end() || !i->second.actor
         || i->second.actor.address() != who)
@@ -480,6 +497,13 @@ struct manager_state {
     }
     if (stopping) {
       remove(slot);
+      return;
+    }
+    if (!serving(slot.shard.index)) {
+      // The last message of an entity whose shard is being handed over.
+      auto index = slot.shard.index;
+      remove(slot);
+      check_shard_stops(index);
       return;
     }
     slot.idle_since = self->clock().now();

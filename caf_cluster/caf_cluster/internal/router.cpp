@@ -386,6 +386,8 @@ struct router_state {
 
   void stop() {
     stopped = true;
+    flush(); // replies to peers collected in this turn
+
     std::vector<uint64_t> all;
     for (auto& kvp : jobs)
       all.push_back(kvp.first);

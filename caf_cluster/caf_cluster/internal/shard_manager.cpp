@@ -138,8 +138,9 @@ struct shard_manager_state {
         lose(i->second);
         i = held.erase(i);
       } else {
-        if (!leaving)
-          serve(i->second, now + lease_ms());
+        // Also while leaving: messages accepted before the shutdown finish
+        // (the managers refuse new ones), under a lease that still holds.
+        serve(i->second, now + lease_ms());
         ++i;
       }
     }
@@ -257,16 +258,15 @@ struct shard_manager_state {
     cfg.storage->release(cfg.address, {key});
   }
 
-  // Graceful leave: serve nothing new, keep the leases until the entities
-  // stopped (so nobody else serves them meanwhile), then release everything
-  // and unregister so that the others take over at once.
-  void leave() {
+  // Graceful leave: the entity managers refuse new messages and finish the
+  // accepted ones; the leases are kept until they stopped (so nobody else
+  // serves them meanwhile), then released with the runner's registration so
+  // that the others take over at once. The router and the transport go last:
+  // replies to peers travel through them.
+  void leave(const std::vector<caf::actor>& mgrs) {
     if (leaving)
       return;
     leaving = true;
-    for (auto& kvp : held)
-      serve(kvp.second, 0);
-    auto mgrs = managers();
     managers_left = mgrs.size();
     for (auto& mgr : mgrs)
       self->monitor(mgr);
@@ -275,10 +275,15 @@ struct shard_manager_state {
   }
 
   void finish_leave() {
+    for (auto& kvp : held)
+      serve(kvp.second, 0);
     if (!client_only()) {
       cfg.storage->release_all(cfg.address);
       cfg.storage->unregister_runner(cfg.address);
     }
+    self->send(cfg.router, shutdown_atom::value);
+    if (cfg.transport)
+      cfg.transport->close();
     self->quit();
   }
 };
@@ -305,7 +310,9 @@ caf::behavior shard_manager_impl(caf::stateful_actor<shard_manager_state>* self,
       self->state.poll_pending = false;
       self->state.tick();
     },
-    [=](leave_atom) { self->state.leave(); },
+    [=](leave_atom, const std::vector<caf::actor>& managers) {
+      self->state.leave(managers);
+    },
   };
 }
 

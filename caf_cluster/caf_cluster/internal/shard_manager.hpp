@@ -17,6 +17,7 @@
 
 #include "caf_cluster/internal/shard_table.hpp"
 #include "caf_cluster/storage/runner_driver.hpp"
+#include "caf_cluster/transport.hpp"
 #include "caf_cluster/wall_clock.hpp"
 
 namespace caf_cluster::internal {
@@ -47,8 +48,10 @@ struct shard_manager_config {
   std::shared_ptr<wall_clock> clock;
   /// Serving deadlines of the first group's shards.
   std::shared_ptr<shard_table> table;
-  /// Receives the shard map.
+  /// Receives the shard map; stopped by the shard manager when it left.
   caf::actor router;
+  /// Closed by the shard manager when it left.
+  std::shared_ptr<caf_cluster::transport> transport;
   /// For entity managers and the snowflake machine id.
   std::weak_ptr<sharding_state> sharding;
   /// Run on a thread of its own.
