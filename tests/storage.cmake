@@ -1,7 +1,9 @@
 # Storage conformance suites (label `storage`): one suite, every backend.
 add_executable(storage_tests
   storage/errc.test.cpp
+  storage/message_driver.test.cpp
   storage/runner_driver.test.cpp
+  storage/sqlite_message_driver.test.cpp
   storage/sqlite_runner_driver.test.cpp
   storage/string_list_codec.test.cpp)
 target_include_directories(storage_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})

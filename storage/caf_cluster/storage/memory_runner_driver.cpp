@@ -1,22 +1,12 @@
 #include "caf_cluster/storage/memory_runner_driver.hpp"
 
-#include <map>
 #include <mutex>
 #include <optional>
 
+#include "caf_cluster/storage/internal/memory_store.hpp"
 #include "caf_cluster/storage/internal/runner_rules.hpp"
 
 namespace caf_cluster::storage {
-
-// Ordered maps give the sorted results of the interface for free.
-class memory_runner_store {
-public:
-  std::mutex mtx;
-  std::optional<int32_t> shards_per_group;
-  std::map<std::string, runner_row> runners;
-  std::map<std::string, lease_row> leases;
-  std::map<std::string, int64_t> epochs;
-};
 
 namespace {
 

@@ -9,8 +9,9 @@
 
 namespace caf_cluster::storage {
 
-/// The rows of an in-memory runner storage, shared by the drivers made from
-/// it and guarded by its own mutex; opaque outside the memory backend.
+/// The rows of an in-memory runner and message storage, shared by the
+/// drivers made from it (runner and message drivers alike) and guarded by its
+/// own mutex; opaque outside the memory backend.
 class memory_runner_store;
 
 /// Creates an empty in-memory runner store.

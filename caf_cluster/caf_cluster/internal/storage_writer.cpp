@@ -1,0 +1,116 @@
+#include "caf_cluster/internal/storage_writer.hpp"
+
+#include <utility>
+
+#include "caf/actor_system.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/response_promise.hpp"
+#include "caf/spawn_options.hpp"
+#include "caf/stateful_actor.hpp"
+
+#include "caf_cluster/errc.hpp"
+
+namespace caf_cluster::internal {
+
+namespace {
+
+using flush_writes_atom = caf::atom_constant<caf::atom("cc_wflush")>;
+
+// Rows of one caller inside a batch.
+template <class Row>
+struct batch {
+  std::vector<Row> rows;
+  std::vector<std::pair<caf::response_promise, size_t>> callers; // count each
+};
+
+struct writer_state {
+  static inline const char* name = "caf_cluster.storage_writer";
+
+  caf::event_based_actor* self = nullptr;
+  std::shared_ptr<storage::message_driver> driver;
+  batch<storage::request_row> requests;
+  batch<storage::reply_write> replies;
+  bool flush_pending = false;
+
+  template <class Row>
+  void add(batch<Row>& b, std::vector<Row>& rows) {
+    auto promise = self->make_response_promise();
+    auto n = rows.size();
+    for (auto& row : rows)
+      b.rows.push_back(std::move(row));
+    b.callers.emplace_back(std::move(promise), n);
+    if (b.rows.size() >= max_batch) {
+      flush();
+      return;
+    }
+    if (!flush_pending) {
+      flush_pending = true;
+      self->send(self, flush_writes_atom::value);
+    }
+  }
+
+  // Splits `results` (one per row, in order) among the callers of `b`, or
+  // fails them all with `err`.
+  template <class Row, class Result>
+  void answer(batch<Row>& b, caf::expected<std::vector<Result>>& results) {
+    size_t offset = 0;
+    for (auto& [promise, count] : b.callers) {
+      if (!results) {
+        promise.deliver(caf::make_error(errc::persistence_error,
+                                        to_text(results.error())));
+        continue;
+      }
+      std::vector<Result> mine;
+      for (size_t i = offset; i < offset + count && i < results->size(); ++i)
+        mine.push_back(std::move((*results)[i]));
+      offset += count;
+      promise.deliver(std::move(mine));
+    }
+    b.rows.clear();
+    b.callers.clear();
+  }
+
+  // The storage's own message, with its category.
+  std::string to_text(const caf::error& err) const {
+    return self->system().render(err);
+  }
+
+  void flush() {
+    flush_pending = false;
+    if (!requests.rows.empty()) {
+      auto results = driver->save_requests(requests.rows);
+      answer(requests, results);
+    }
+    if (!replies.rows.empty()) {
+      auto results = driver->save_replies(replies.rows);
+      answer(replies, results);
+    }
+  }
+};
+
+caf::behavior writer_impl(caf::stateful_actor<writer_state>* self,
+                          std::shared_ptr<storage::message_driver> driver) {
+  self->state.self = self;
+  self->state.driver = std::move(driver);
+  return {
+    [=](save_requests_atom, std::vector<storage::request_row>& rows) {
+      self->state.add(self->state.requests, rows);
+    },
+    [=](save_replies_atom, std::vector<storage::reply_write>& writes) {
+      self->state.add(self->state.replies, writes);
+    },
+    [=](flush_writes_atom) { self->state.flush(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_storage_writer(caf::actor_system& sys,
+                                std::shared_ptr<storage::message_driver> driver,
+                                bool detached) {
+  if (detached)
+    return sys.spawn<caf::detached>(writer_impl, std::move(driver));
+  return sys.spawn(writer_impl, std::move(driver));
+}
+
+} // namespace caf_cluster::internal

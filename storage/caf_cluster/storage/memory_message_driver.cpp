@@ -1,0 +1,209 @@
+#include "caf_cluster/storage/memory_message_driver.hpp"
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "caf_cluster/storage/internal/memory_store.hpp"
+#include "caf_cluster/storage/internal/message_rules.hpp"
+
+namespace caf_cluster::storage {
+
+namespace {
+
+using internal::memory_request;
+
+class memory_message_driver : public message_driver {
+public:
+  explicit memory_message_driver(std::shared_ptr<memory_runner_store> store)
+    : store_(std::move(store)) {
+    // nop
+  }
+
+  caf::expected<std::vector<save_outcome>>
+  save_requests(const std::vector<request_row>& rows) override {
+    if (auto err = internal::check_requests(rows))
+      return err;
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& tbl = store_->messages;
+    if (auto* row = reused_id(rows))
+      return internal::request_id_taken(*row);
+    std::vector<save_outcome> result;
+    result.reserve(rows.size());
+    for (const auto& row : rows) {
+      auto key = key_of(row);
+      if (auto i = tbl.keys.find(key); i != tbl.keys.end()) {
+        result.push_back(save_outcome{true, i->second, reply_of(i->second)});
+        continue;
+      }
+      memory_request stored{row, std::nullopt};
+      stored.row.processed = false;
+      stored.row.claimed_at_ms = 0;
+      tbl.requests.emplace(row.request_id, std::move(stored));
+      tbl.keys.emplace(std::move(key), row.request_id);
+      tbl.unprocessed.insert(row.request_id);
+      result.push_back(save_outcome{false, row.request_id, std::nullopt});
+    }
+    return result;
+  }
+
+  caf::expected<std::vector<caf::error>>
+  save_replies(const std::vector<reply_write>& writes) override {
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& tbl = store_->messages;
+    std::vector<caf::error> result;
+    result.reserve(writes.size());
+    for (const auto& write : writes) {
+      auto id = write.reply.request_id;
+      auto i = tbl.requests.find(id);
+      auto* stored = i != tbl.requests.end() ? &i->second.row : nullptr;
+      if (auto err = internal::check_reply(write, epoch_of(write.by.shard),
+                                           stored)) {
+        result.push_back(std::move(err));
+        continue;
+      }
+      tbl.replies[id] = write.reply;
+      stored->processed = true;
+      tbl.unprocessed.erase(id);
+      if (write.state)
+        put_state(*write.state);
+      result.emplace_back();
+    }
+    return result;
+  }
+
+  caf::expected<std::optional<reply_row>>
+  reply_for(int64_t request_id) override {
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    return reply_of(request_id);
+  }
+
+  caf::expected<std::vector<request_row>>
+  claim_unprocessed(const std::vector<std::string>& shards, int64_t now_ms,
+                    int64_t claim_ms, size_t limit) override {
+    if (auto err = internal::check_claim(claim_ms))
+      return err;
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& tbl = store_->messages;
+    std::set<std::string> wanted{shards.begin(), shards.end()};
+    std::vector<request_row> result;
+    for (auto id : tbl.unprocessed) {
+      if (result.size() >= limit)
+        break;
+      auto& stored = tbl.requests.at(id);
+      if (wanted.count(stored.row.shard) == 0
+          || !internal::is_claimable(stored.row.deliver_at_ms,
+                                     stored.claimed_at_ms, now_ms, claim_ms))
+        continue;
+      stored.claimed_at_ms = now_ms;
+      result.push_back(stored.row);
+      result.back().claimed_at_ms = now_ms;
+    }
+    return result;
+  }
+
+  caf::error reset_claims(const std::vector<std::string>& shards) override {
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& tbl = store_->messages;
+    std::set<std::string> wanted{shards.begin(), shards.end()};
+    for (auto id : tbl.unprocessed)
+      if (auto& stored = tbl.requests.at(id); wanted.count(stored.row.shard))
+        stored.claimed_at_ms = std::nullopt;
+    return {};
+  }
+
+  caf::expected<std::optional<std::string>>
+  load_state(const std::string& entity_type,
+             const std::string& entity_id) override {
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& states = store_->messages.states;
+    if (auto i = states.find({entity_type, entity_id}); i != states.end())
+      return std::optional<std::string>{i->second};
+    return std::optional<std::string>{};
+  }
+
+  caf::error save_state(const state_row& state, const fence& by) override {
+    if (auto err = internal::check_state(state, by))
+      return err;
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    if (auto err = internal::check_fence(by, epoch_of(by.shard)))
+      return err;
+    put_state(state);
+    return {};
+  }
+
+  caf::expected<std::vector<pending_count>> pending_counts() override {
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& tbl = store_->messages;
+    std::map<std::pair<std::string, std::string>, int64_t> counts;
+    for (auto id : tbl.unprocessed) {
+      const auto& row = tbl.requests.at(id).row;
+      ++counts[{row.shard, row.entity_type}];
+    }
+    std::vector<pending_count> result;
+    for (const auto& [key, count] : counts)
+      result.push_back(pending_count{key.first, key.second, count});
+    return result;
+  }
+
+private:
+  using key_type = std::tuple<std::string, std::string, std::string>;
+
+  static key_type key_of(const request_row& row) {
+    return {row.entity_type, row.entity_id, row.primary_key};
+  }
+
+  // The helpers below expect the store's mutex held.
+
+  // Returns the first row of `rows` that is no duplicate but reuses the id of
+  // a stored request or of an earlier row with another key. Checked before
+  // the first insert, so that a refused batch stores nothing.
+  const request_row* reused_id(const std::vector<request_row>& rows) const {
+    const auto& tbl = store_->messages;
+    std::set<key_type> keys;
+    std::set<int64_t> ids;
+    for (const auto& row : rows) {
+      auto key = key_of(row);
+      if (tbl.keys.count(key) > 0 || !keys.insert(std::move(key)).second)
+        continue;
+      if (tbl.requests.count(row.request_id) > 0
+          || !ids.insert(row.request_id).second)
+        return &row;
+    }
+    return nullptr;
+  }
+
+  std::optional<reply_row> reply_of(int64_t request_id) const {
+    auto& replies = store_->messages.replies;
+    if (auto i = replies.find(request_id); i != replies.end())
+      return i->second;
+    return std::nullopt;
+  }
+
+  int64_t epoch_of(const std::string& shard) const {
+    auto i = store_->epochs.find(shard);
+    return i != store_->epochs.end() ? i->second : int64_t{0};
+  }
+
+  void put_state(const state_row& state) {
+    store_->messages.states[{state.entity_type, state.entity_id}]
+      = state.payload;
+  }
+
+  std::shared_ptr<memory_runner_store> store_;
+};
+
+} // namespace
+
+std::unique_ptr<message_driver> make_memory_message_driver() {
+  return make_memory_message_driver(make_memory_runner_store());
+}
+
+std::unique_ptr<message_driver>
+make_memory_message_driver(std::shared_ptr<memory_runner_store> store) {
+  return std::make_unique<memory_message_driver>(std::move(store));
+}
+
+} // namespace caf_cluster::storage

@@ -1,0 +1,54 @@
+#include "caf_cluster/storage/message_driver.hpp"
+
+namespace caf_cluster::storage {
+
+bool operator==(const request_row& x, const request_row& y) noexcept {
+  return x.request_id == y.request_id && x.entity_type == y.entity_type
+    && x.entity_id == y.entity_id && x.shard == y.shard && x.tag == y.tag
+    && x.payload == y.payload && x.headers == y.headers
+    && x.primary_key == y.primary_key && x.deliver_at_ms == y.deliver_at_ms
+    && x.processed == y.processed && x.claimed_at_ms == y.claimed_at_ms;
+}
+
+bool operator!=(const request_row& x, const request_row& y) noexcept {
+  return !(x == y);
+}
+
+bool operator==(const reply_row& x, const reply_row& y) noexcept {
+  return x.request_id == y.request_id && x.ok == y.ok && x.payload == y.payload;
+}
+
+bool operator!=(const reply_row& x, const reply_row& y) noexcept {
+  return !(x == y);
+}
+
+bool operator==(const state_row& x, const state_row& y) noexcept {
+  return x.entity_type == y.entity_type && x.entity_id == y.entity_id
+    && x.payload == y.payload;
+}
+
+bool operator!=(const state_row& x, const state_row& y) noexcept {
+  return !(x == y);
+}
+
+bool operator==(const save_outcome& x, const save_outcome& y) noexcept {
+  return x.duplicate == y.duplicate && x.request_id == y.request_id
+    && x.reply == y.reply;
+}
+
+bool operator!=(const save_outcome& x, const save_outcome& y) noexcept {
+  return !(x == y);
+}
+
+bool operator==(const pending_count& x, const pending_count& y) noexcept {
+  return x.shard == y.shard && x.entity_type == y.entity_type
+    && x.count == y.count;
+}
+
+bool operator!=(const pending_count& x, const pending_count& y) noexcept {
+  return !(x == y);
+}
+
+message_driver::~message_driver() = default;
+
+} // namespace caf_cluster::storage

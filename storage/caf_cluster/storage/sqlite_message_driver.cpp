@@ -1,0 +1,352 @@
+#include "caf_cluster/storage/sqlite_message_driver.hpp"
+
+#include <limits>
+#include <mutex>
+#include <optional>
+
+#include <sqlite3.h>
+
+#include <SQLiteCpp/Exception.h>
+
+#include "caf_cluster/storage/errc.hpp"
+#include "caf_cluster/storage/internal/message_rules.hpp"
+#include "caf_cluster/storage/internal/sqlite_database.hpp"
+#include "caf_cluster/storage/internal/sqlite_message_schema.hpp"
+#include "caf_cluster/storage/internal/sqlite_runner_schema.hpp"
+#include "caf_cluster/storage/internal/sqlite_transaction.hpp"
+
+namespace caf_cluster::storage {
+
+namespace {
+
+using internal::entity_name;
+using internal::statement_scope;
+
+// Payloads are bytes, not text: SQLite would otherwise be free to treat them
+// as UTF-8. The bytes are copied by SQLite (SQLITE_TRANSIENT).
+void bind_blob(const statement_scope& stmt, int index,
+               const std::string& bytes) {
+  stmt->bind(index, bytes.data(), static_cast<int>(bytes.size()));
+}
+
+std::string blob_of(const SQLite::Column& column) {
+  auto size = column.getBytes();
+  if (size == 0)
+    return {};
+  return std::string{static_cast<const char*>(column.getBlob()),
+                     static_cast<size_t>(size)};
+}
+
+std::string count_of(size_t n, const char* what) {
+  return std::to_string(n) + " " + what;
+}
+
+class sqlite_message_driver : public message_driver {
+public:
+  explicit sqlite_message_driver(std::unique_ptr<SQLite::Database> db)
+    : db_(std::move(db)) {
+    internal::create_shard_list_table(*db_);
+    st_ = std::make_unique<internal::message_statements>(*db_);
+  }
+
+  caf::expected<std::vector<save_outcome>>
+  save_requests(const std::vector<request_row>& rows) override {
+    if (auto err = internal::check_requests(rows))
+      return err;
+    if (rows.empty())
+      return std::vector<save_outcome>{};
+    return write("save " + count_of(rows.size(), "requests"),
+                 [&]() -> caf::expected<std::vector<save_outcome>> {
+                   return do_save_requests(rows);
+                 });
+  }
+
+  caf::expected<std::vector<caf::error>>
+  save_replies(const std::vector<reply_write>& writes) override {
+    if (writes.empty())
+      return std::vector<caf::error>{};
+    return write("save " + count_of(writes.size(), "replies"),
+                 [&]() -> caf::expected<std::vector<caf::error>> {
+                   std::vector<caf::error> result;
+                   result.reserve(writes.size());
+                   for (const auto& write : writes)
+                     result.push_back(do_save_reply(write));
+                   return result;
+                 });
+  }
+
+  caf::expected<std::optional<reply_row>>
+  reply_for(int64_t request_id) override {
+    return read("read reply to request " + std::to_string(request_id),
+                [&]() -> caf::expected<std::optional<reply_row>> {
+                  return reply_of(request_id);
+                });
+  }
+
+  caf::expected<std::vector<request_row>>
+  claim_unprocessed(const std::vector<std::string>& shards, int64_t now_ms,
+                    int64_t claim_ms, size_t limit) override {
+    if (auto err = internal::check_claim(claim_ms))
+      return err;
+    if (shards.empty() || limit == 0)
+      return std::vector<request_row>{};
+    return write("claim requests of " + count_of(shards.size(), "shards"),
+                 [&]() -> caf::expected<std::vector<request_row>> {
+                   return do_claim(shards, now_ms, claim_ms, limit);
+                 });
+  }
+
+  caf::error reset_claims(const std::vector<std::string>& shards) override {
+    if (shards.empty())
+      return {};
+    return write("reset claims of " + count_of(shards.size(), "shards"),
+                 [&]() -> caf::error {
+                   list_shards(shards);
+                   statement_scope stmt{st_->reset_claims};
+                   stmt->exec();
+                   return {};
+                 });
+  }
+
+  caf::expected<std::optional<std::string>>
+  load_state(const std::string& entity_type,
+             const std::string& entity_id) override {
+    return read("load state of " + entity_name(entity_type, entity_id),
+                [&]() -> caf::expected<std::optional<std::string>> {
+                  statement_scope stmt{st_->select_state};
+                  stmt->bind(1, entity_type);
+                  stmt->bind(2, entity_id);
+                  if (!stmt->executeStep())
+                    return std::optional<std::string>{};
+                  return std::optional<std::string>{
+                    blob_of(stmt->getColumn(0))};
+                });
+  }
+
+  caf::error save_state(const state_row& state, const fence& by) override {
+    if (auto err = internal::check_state(state, by))
+      return err;
+    return write("save state of "
+                   + entity_name(state.entity_type, state.entity_id),
+                 [&]() -> caf::error {
+                   if (auto err = internal::check_fence(by, epoch_of(by.shard)))
+                     return err;
+                   put_state(state);
+                   return {};
+                 });
+  }
+
+  caf::expected<std::vector<pending_count>> pending_counts() override {
+    return read("count pending requests",
+                [&]() -> caf::expected<std::vector<pending_count>> {
+                  std::vector<pending_count> result;
+                  statement_scope stmt{st_->count_pending};
+                  while (stmt->executeStep())
+                    result.push_back(
+                      pending_count{stmt->getColumn(0).getString(),
+                                    stmt->getColumn(1).getString(),
+                                    stmt->getColumn(2).getInt64()});
+                  return result;
+                });
+  }
+
+private:
+  template <class F>
+  auto write(const std::string& what, F f) -> decltype(f()) {
+    return internal::write_transaction(*db_, mtx_, what, std::move(f));
+  }
+
+  template <class F>
+  auto read(const std::string& what, F f) -> decltype(f()) {
+    return internal::read_statement(mtx_, what, std::move(f));
+  }
+
+  // The helpers below run inside `write` or `read`.
+
+  caf::expected<std::vector<save_outcome>>
+  do_save_requests(const std::vector<request_row>& rows) {
+    std::vector<save_outcome> result;
+    result.reserve(rows.size());
+    for (const auto& row : rows) {
+      // Rows stored earlier in this transaction are found here, too.
+      if (auto original = request_id_of(row)) {
+        result.push_back(save_outcome{true, *original, reply_of(*original)});
+        continue;
+      }
+      statement_scope stmt{st_->insert_request};
+      stmt->bind(1, row.request_id);
+      stmt->bind(2, row.entity_type);
+      stmt->bind(3, row.entity_id);
+      stmt->bind(4, row.shard);
+      stmt->bind(5, row.tag);
+      bind_blob(stmt, 6, row.payload);
+      bind_blob(stmt, 7, row.headers);
+      stmt->bind(8, row.primary_key);
+      stmt->bind(9, row.deliver_at_ms);
+      try {
+        stmt->exec();
+      } catch (const SQLite::Exception& ex) {
+        // The key is free (checked above), so only the id can collide.
+        if (ex.getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY)
+          return internal::request_id_taken(row);
+        throw;
+      }
+      result.push_back(save_outcome{false, row.request_id, std::nullopt});
+    }
+    return result;
+  }
+
+  caf::error do_save_reply(const reply_write& write) {
+    auto id = write.reply.request_id;
+    auto stored = owner_of(id);
+    if (auto err = internal::check_reply(write, epoch_of(write.by.shard),
+                                         stored ? &*stored : nullptr))
+      return err;
+    {
+      statement_scope stmt{st_->insert_reply};
+      stmt->bind(1, id);
+      stmt->bind(2, write.reply.ok ? 1 : 0);
+      bind_blob(stmt, 3, write.reply.payload);
+      stmt->exec();
+    }
+    {
+      statement_scope stmt{st_->mark_processed};
+      stmt->bind(1, id);
+      stmt->exec();
+    }
+    if (write.state)
+      put_state(*write.state);
+    return {};
+  }
+
+  caf::expected<std::vector<request_row>>
+  do_claim(const std::vector<std::string>& shards, int64_t now_ms,
+           int64_t claim_ms, size_t limit) {
+    list_shards(shards);
+    std::vector<request_row> result;
+    {
+      statement_scope stmt{st_->select_claimable};
+      stmt->bind(1, now_ms);
+      stmt->bind(2, internal::claim_cutoff(now_ms, claim_ms));
+      constexpr auto max_limit = std::numeric_limits<int64_t>::max();
+      stmt->bind(3,
+                 limit > static_cast<uint64_t>(max_limit)
+                   ? max_limit
+                   : static_cast<int64_t>(limit));
+      while (stmt->executeStep()) {
+        request_row row;
+        row.request_id = stmt->getColumn(0).getInt64();
+        row.entity_type = stmt->getColumn(1).getString();
+        row.entity_id = stmt->getColumn(2).getString();
+        row.shard = stmt->getColumn(3).getString();
+        row.tag = stmt->getColumn(4).getString();
+        row.payload = blob_of(stmt->getColumn(5));
+        row.headers = blob_of(stmt->getColumn(6));
+        row.primary_key = stmt->getColumn(7).getString();
+        row.deliver_at_ms = stmt->getColumn(8).getInt64();
+        row.claimed_at_ms = now_ms;
+        result.push_back(std::move(row));
+      }
+    }
+    for (const auto& row : result) {
+      statement_scope stmt{st_->update_claim};
+      stmt->bind(1, now_ms);
+      stmt->bind(2, row.request_id);
+      stmt->exec();
+    }
+    return result;
+  }
+
+  void list_shards(const std::vector<std::string>& shards) {
+    {
+      statement_scope stmt{st_->clear_shard_list};
+      stmt->exec();
+    }
+    for (const auto& shard : shards) {
+      statement_scope stmt{st_->insert_shard_list};
+      stmt->bind(1, shard);
+      stmt->exec();
+    }
+  }
+
+  std::optional<int64_t> request_id_of(const request_row& row) {
+    statement_scope stmt{st_->select_request_id};
+    stmt->bind(1, row.entity_type);
+    stmt->bind(2, row.entity_id);
+    stmt->bind(3, row.primary_key);
+    if (!stmt->executeStep())
+      return std::nullopt;
+    return stmt->getColumn(0).getInt64();
+  }
+
+  // Reads only the fields that `check_reply` looks at.
+  std::optional<request_row> owner_of(int64_t request_id) {
+    statement_scope stmt{st_->select_request_owner};
+    stmt->bind(1, request_id);
+    if (!stmt->executeStep())
+      return std::nullopt;
+    request_row row;
+    row.request_id = request_id;
+    row.entity_type = stmt->getColumn(0).getString();
+    row.entity_id = stmt->getColumn(1).getString();
+    row.shard = stmt->getColumn(2).getString();
+    row.processed = stmt->getColumn(3).getInt() != 0;
+    return row;
+  }
+
+  std::optional<reply_row> reply_of(int64_t request_id) {
+    statement_scope stmt{st_->select_reply};
+    stmt->bind(1, request_id);
+    if (!stmt->executeStep())
+      return std::nullopt;
+    return reply_row{request_id, stmt->getColumn(0).getInt() != 0,
+                     blob_of(stmt->getColumn(1))};
+  }
+
+  int64_t epoch_of(const std::string& shard) {
+    statement_scope stmt{st_->select_epoch};
+    stmt->bind(1, shard);
+    return stmt->executeStep() ? stmt->getColumn(0).getInt64() : int64_t{0};
+  }
+
+  void put_state(const state_row& state) {
+    statement_scope stmt{st_->upsert_state};
+    stmt->bind(1, state.entity_type);
+    stmt->bind(2, state.entity_id);
+    bind_blob(stmt, 3, state.payload);
+    stmt->exec();
+  }
+
+  // Destroyed in reverse order: statements before their connection.
+  std::mutex mtx_;
+  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<internal::message_statements> st_;
+};
+
+} // namespace
+
+caf::expected<std::unique_ptr<message_driver>>
+make_sqlite_message_driver(const std::string& path, sqlite_options opts) {
+  // Fencing reads the runner tables, which must exist even when no runner
+  // opened this file yet (e.g. for `cluster-ctl pending`).
+  if (auto runners = internal::open_sqlite_database(
+        path, opts, internal::runner_history_table,
+        internal::runner_migrations());
+      !runners)
+    return runners.error();
+  auto db = internal::open_sqlite_database(path, opts,
+                                           internal::message_history_table,
+                                           internal::message_migrations());
+  if (!db)
+    return db.error();
+  try {
+    return std::unique_ptr<message_driver>{
+      std::make_unique<sqlite_message_driver>(std::move(*db))};
+  } catch (const std::exception& ex) {
+    return caf::make_error(errc::open_failed,
+                           "cannot open SQLite storage \"" + path
+                             + "\": " + ex.what());
+  }
+}
+
+} // namespace caf_cluster::storage
