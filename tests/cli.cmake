@@ -133,6 +133,11 @@ cluster_ctl_db_test(shards_line_count "shards --storage sqlite:DB | wc -l"
 # missing file is never created.
 cluster_ctl_usage_error(runners_no_storage "runners"
                         "runners needs --storage sqlite:PATH")
+cluster_ctl_db_test(pending "pending --storage sqlite:DB"
+  "^stdout:shard entity-type pending\ndefault:1 Counter 3\ndefault:2 Counter 1\ndefault:2 Order 2\n\nentity-type pending\nCounter 4\nOrder 2\n\.\nstderr:exit=0\n$")
+cluster_ctl_usage_error(pending_no_storage "pending"
+                        "pending needs --storage sqlite:PATH")
+
 cluster_ctl_usage_error(shards_no_storage "shards"
                         "shards needs --storage sqlite:PATH")
 set(memory_message "--storage memory lives inside one runner process and cannot be inspected: use --storage sqlite:PATH")
@@ -144,14 +149,15 @@ cluster_ctl_usage_error(runners_bad_lease "runners --storage sqlite:x --lease-du
 cluster_ctl_usage_error(shards_extra_argument "shards x --storage sqlite:y"
                         "shards takes no arguments, got 'x'")
 set(missing_db "${CMAKE_CURRENT_BINARY_DIR}/cluster_ctl_missing.db")
-foreach(cmd runners shards)
+foreach(cmd runners shards pending)
   cluster_ctl_test(${cmd}_missing_file "${cmd} --storage 'sqlite:${missing_db}'"
     "^stdout:\\.\nstderr:cluster-ctl: no database at '[^\n]*cluster_ctl_missing\\.db': the file does not exist\nexit=1\n$")
 endforeach()
-# Neither command creates the missing file.
+# No command creates the missing file.
 add_test(NAME cluster_ctl.missing_file_not_created
          COMMAND sh -c "\"$0\" runners --storage \"sqlite:$1\" 2>/dev/null
 \"$0\" shards --storage \"sqlite:$1\" 2>/dev/null
+\"$0\" pending --storage \"sqlite:$1\" 2>/dev/null
 if test -e \"$1\"
 then echo created
 else echo absent

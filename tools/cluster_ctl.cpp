@@ -24,6 +24,7 @@
 #include "caf_cluster/sharding_config.hpp"
 #include "caf_cluster/storage/error_text.hpp"
 #include "caf_cluster/storage/runner_driver.hpp"
+#include "caf_cluster/storage/sqlite_message_driver.hpp"
 #include "caf_cluster/storage/sqlite_runner_driver.hpp"
 #include "caf_cluster/storage/storage_uri.hpp"
 #include "caf_cluster/wall_clock.hpp"
@@ -65,6 +66,9 @@ commands:
   shards --storage sqlite:PATH
       list every shard lease (shard holder epoch expires-in-ms held|expired),
       then the number of shards each runner holds now (runner held-shards)
+  pending --storage sqlite:PATH
+      list unprocessed persisted messages per shard and entity type
+      (shard entity-type pending), then per entity type (entity-type pending)
 
 options:
   -h, --help    print this help and exit
@@ -209,6 +213,7 @@ int runtime_error(std::string_view message) {
 /// What a storage command needs once its arguments are checked.
 struct storage_session {
   std::unique_ptr<caf_cluster::storage::runner_driver> driver;
+  std::string path;
   int64_t now_ms = 0;
 };
 
@@ -246,6 +251,7 @@ std::optional<int> open_storage(std::string_view name,
     return runtime_error("cannot open '" + uri->path
                          + "': " + error_text(driver.error()));
   out.driver = std::move(*driver);
+  out.path = uri->path;
   out.now_ms = caf_cluster::system_wall_clock{}.now_ms();
   return std::nullopt;
 }
@@ -347,6 +353,44 @@ int shards_command(const std::vector<std::string_view>& args) {
   return exit_ok;
 }
 
+int pending_command(const std::vector<std::string_view>& args) {
+  parsed_args parsed;
+  if (auto err = parse_args(args, {"--storage"}, parsed))
+    return usage_error(*err);
+  if (parsed.help) {
+    std::cout << usage_text();
+    return exit_ok;
+  }
+  storage_session session;
+  if (auto code = open_storage("pending", parsed, session))
+    return *code;
+  auto messages = caf_cluster::storage::make_sqlite_message_driver(
+    session.path);
+  if (!messages)
+    return runtime_error("cannot open '" + session.path
+                         + "': " + error_text(messages.error()));
+  auto counts = (*messages)->pending_counts();
+  if (!counts)
+    return runtime_error("cannot read pending messages: "
+                         + error_text(counts.error()));
+  std::sort(counts->begin(), counts->end(), [](const auto& x, const auto& y) {
+    if (x.shard != y.shard)
+      return shard_less(x.shard, y.shard);
+    return x.entity_type < y.entity_type;
+  });
+  std::map<std::string, int64_t> per_type;
+  std::cout << "shard entity-type pending\n";
+  for (const auto& row : *counts) {
+    per_type[row.entity_type] += row.count;
+    std::cout << printable(row.shard) << ' ' << printable(row.entity_type)
+              << ' ' << row.count << '\n';
+  }
+  std::cout << "\nentity-type pending\n";
+  for (const auto& [type, count] : per_type)
+    std::cout << printable(type) << ' ' << count << '\n';
+  return exit_ok;
+}
+
 /// A subcommand: its name and the function that runs it on the arguments
 /// after the name, returning the exit code.
 struct command {
@@ -358,6 +402,7 @@ constexpr command commands[] = {
   {"shard-id", shard_id_command},
   {"runners", runners_command},
   {"shards", shards_command},
+  {"pending", pending_command},
 };
 
 } // namespace

@@ -1,12 +1,16 @@
 // Seeds a SQLite runner storage file for the cluster-ctl CLI tests: three
 // runners that split the 300 default shards 100/100/100, one of them with an
-// old heartbeat, plus one expired lease that must not count as held.
+// old heartbeat, plus one expired lease that must not count as held; and
+// persisted messages for `cluster-ctl pending`: Counter 3 on default:1 and
+// 1 on default:2, Order 2 on default:2, one processed request that does not
+// count.
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "caf_cluster/storage/sqlite_message_driver.hpp"
 #include "caf_cluster/storage/sqlite_runner_driver.hpp"
 #include "caf_cluster/wall_clock.hpp"
 
@@ -73,5 +77,38 @@ int main(int argc, char** argv) {
                             3600 * 1000);
   if (!expired || expired->size() != 1)
     return fail("cannot acquire eu:1");
+  auto messages = make_sqlite_message_driver(path);
+  if (!messages)
+    return fail("cannot open message storage in " + path);
+  struct pending {
+    const char* type;
+    const char* shard;
+    int count;
+  };
+  std::vector<request_row> rows;
+  int64_t id = 1000;
+  for (auto p : {pending{"Counter", "default:1", 3}, pending{"Counter", "default:2", 1},
+                 pending{"Order", "default:2", 2}, pending{"Order", "default:3", 1}}) {
+    for (int i = 0; i < p.count; ++i) {
+      request_row row;
+      row.request_id = ++id;
+      row.entity_type = p.type;
+      row.entity_id = std::string{p.type} + "-" + std::to_string(id);
+      row.shard = p.shard;
+      row.tag = "seed";
+      row.payload = "x";
+      row.primary_key = std::to_string(id);
+      rows.push_back(row);
+    }
+  }
+  if (!(*messages)->save_requests(rows))
+    return fail("cannot save requests");
+  // The default:3 request is answered: not pending any more.
+  reply_write done;
+  done.reply = {id, true, "ok"};
+  done.by = {"default:3", 1};
+  auto written = (*messages)->save_replies({done});
+  if (!written || written->front())
+    return fail("cannot save reply");
   return 0;
 }
