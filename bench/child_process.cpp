@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -53,6 +54,14 @@ bool wait_until(pid_t pid, steady_clock::time_point deadline, int& status) {
 void die(const std::string& what, int code) {
   std::cerr << "cluster-bench: " << what << std::endl;
   std::exit(code);
+}
+
+std::string make_temp_dir() {
+  auto base = std::filesystem::temp_directory_path() / "cluster-bench-XXXXXX";
+  auto text = base.string();
+  if (mkdtemp(text.data()) == nullptr)
+    die("cannot create a temp dir in " + base.parent_path().string());
+  return text;
 }
 
 std::string self_path() {

@@ -22,6 +22,10 @@ namespace bench {
 /// Returns the path of this program.
 std::string self_path();
 
+/// Creates a fresh directory `cluster-bench-XXXXXX` in the temp dir and
+/// returns its path; exits the program if that fails.
+std::string make_temp_dir();
+
 /// A started process and the read end of its stdout.
 struct started_process {
   /// Its pid.

@@ -23,7 +23,8 @@ const std::vector<workload>& all_workloads() {
   static const std::vector<workload> result{
     workload::sequential,        workload::concurrent,
     workload::activation,        workload::memory,
-    workload::remote_sequential, workload::remote_concurrent};
+    workload::remote_sequential, workload::remote_concurrent,
+    workload::storage_requests,  workload::storage_replies};
   return result;
 }
 
@@ -74,12 +75,20 @@ const char* to_string(workload x) {
       return "remote-sequential";
     case workload::remote_concurrent:
       return "remote-concurrent";
+    case workload::storage_requests:
+      return "storage-requests";
+    case workload::storage_replies:
+      return "storage-replies";
   }
   return "?";
 }
 
 bool is_remote(workload x) {
   return x == workload::remote_sequential || x == workload::remote_concurrent;
+}
+
+bool is_storage(workload x) {
+  return x == workload::storage_requests || x == workload::storage_replies;
 }
 
 const char* flag_name(side x) {
@@ -99,21 +108,26 @@ The remote workloads start server processes on 127.0.0.1 for every run
 (caf-cluster runners sharing a SQLite runner storage in a temp dir, or bare
 CAF processes that publish a counter actor keyed by id) and measure from a
 client process (a client-only caf-cluster node, or remote_actor handles).
+The storage workloads save rows into a fresh SQLite file through
+caf-cluster's group-commit writer and SQLite message driver; their other
+side, in place of bare CAF, is raw SQLiteCpp on the same table (the ceiling).
 
   --runs N            runs per workload and side (default 5)
   --quick             10x smaller counts, for a smoke run
   --workload NAMES    comma list of sequential, concurrent, activation,
-                      memory, remote-sequential, remote-concurrent, all
+                      memory, remote-sequential, remote-concurrent,
+                      storage-requests, storage-replies, all
                       (default all; may repeat)
   --side NAME         cluster, bare or both (default both), e.g. to profile
   --requests N        measured asks in every request workload (default
                       200,000 sequential, 100,000 concurrent and
                       remote-concurrent, 20,000 remote-sequential;
-                      --quick: a tenth)
+                      storage: 100,000 rows with the window in flight,
+                      20,000 one at a time; --quick: a tenth)
   --entities N        fresh entities in activation and memory (default
                       100,000; --quick: 10,000)
-  --window N          requests in flight in concurrent, activation, memory
-                      and remote-concurrent (default 100)
+  --window N          requests in flight in concurrent, activation, memory,
+                      remote-concurrent and storage (default 100)
   --drivers N         driver actors sharing that window (default 4)
   --server-processes N
                       servers of the remote workloads (default 2)
@@ -261,10 +275,13 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
     s.activations /= 10;
     s.remote_sequential_requests /= 10;
     s.remote_sequential_warmup /= 10;
+    s.storage_rows /= 10;
+    s.storage_sequential_rows /= 10;
   }
   if (requests > 0)
     s.sequential_requests = s.concurrent_requests
-      = s.remote_sequential_requests = requests;
+      = s.remote_sequential_requests = s.storage_rows
+      = s.storage_sequential_rows = requests;
   if (entities > 0)
     s.activations = entities;
   if (window > 0)

@@ -10,7 +10,8 @@
 namespace bench {
 
 /// The workloads, in the order they run and print. The `remote_*` ones run
-/// the client in one process against two server processes on 127.0.0.1.
+/// the client in one process against two server processes on 127.0.0.1; the
+/// `storage_*` ones save message storage rows into a fresh SQLite file.
 enum class workload {
   sequential,
   concurrent,
@@ -18,10 +19,16 @@ enum class workload {
   memory,
   remote_sequential,
   remote_concurrent,
+  storage_requests,
+  storage_replies,
 };
 
 /// Returns whether `x` talks to server processes.
 bool is_remote(workload x);
+
+/// Returns whether `x` measures message storage: caf-cluster's storage
+/// writer and SQLite driver against raw SQLiteCpp instead of bare CAF.
+bool is_storage(workload x);
 
 /// Returns the name of `x` as used by `--workload`.
 const char* to_string(workload x);
@@ -60,6 +67,15 @@ struct workload_sizes {
   int64_t remote_sequential_warmup = 2'000;
   /// Remote workloads: server processes (runners, or bare CAF servers).
   int64_t servers = 2;
+  /// Storage: rows saved with `window` saves in flight (raw SQLiteCpp:
+  /// in transactions of `storage_batch` rows).
+  int64_t storage_rows = 100'000;
+  /// Storage: rows saved one at a time (raw: one transaction per row).
+  int64_t storage_sequential_rows = 20'000;
+  /// Storage: distinct entities the rows go to.
+  int64_t storage_entities = 1'000;
+  /// Storage, raw SQLiteCpp: rows per transaction in the batched run.
+  int64_t storage_batch = 1'000;
 };
 
 /// Parsed command line.

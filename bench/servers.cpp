@@ -63,14 +63,6 @@ void forget(std::vector<T>& xs, const T& x) {
   xs.erase(std::remove(xs.begin(), xs.end(), x), xs.end());
 }
 
-std::string make_temp_dir() {
-  auto base = std::filesystem::temp_directory_path() / "cluster-bench-XXXXXX";
-  auto text = base.string();
-  if (mkdtemp(text.data()) == nullptr)
-    die("cannot create a temp dir in " + base.parent_path().string());
-  return text;
-}
-
 int64_t wall_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())

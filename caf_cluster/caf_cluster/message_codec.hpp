@@ -9,6 +9,10 @@
 
 #include "caf/expected.hpp"
 #include "caf/fwd.hpp"
+#include "caf/make_message.hpp"
+#include "caf/message.hpp"
+
+#include "caf_cluster/errc.hpp"
 
 namespace caf_cluster {
 
@@ -26,6 +30,28 @@ caf::expected<std::string> encode_message(caf::actor_system& sys,
 ///          trailing bytes, more than 64 MiB).
 caf::expected<caf::message> decode_message(caf::actor_system& sys,
                                            std::string_view bytes);
+
+/// Encodes one value (a durable entity state, a reply) like a message of
+/// one element; `T` must be added with `add_message_type`.
+template <class T>
+caf::expected<std::string> encode_value(caf::actor_system& sys, const T& x) {
+  return encode_message(sys, caf::make_message(x));
+}
+
+/// Decodes a value written by `encode_value<T>`.
+/// @returns the value, or `errc::malformed_message` when `bytes` do not
+///          decode or hold something other than one `T`.
+template <class T>
+caf::expected<T> decode_value(caf::actor_system& sys, std::string_view bytes) {
+  auto msg = decode_message(sys, bytes);
+  if (!msg)
+    return std::move(msg.error());
+  if (!msg->match_elements<T>())
+    return caf::make_error(errc::malformed_message,
+                           "stored value has type " + message_tag(sys, *msg)
+                             + ", not the expected one");
+  return msg->get_as<T>(0);
+}
 
 /// Returns the tag of `msg`: the registered names of its element types,
 /// joined by `,` (e.g. `counter.increment`); unregistered types appear under

@@ -139,8 +139,18 @@ TEST_CASE("a graceful leave hands the shards over in under 1 s") {
 
 TEST_CASE("a restarted runner gets its shards back") {
   cluster_fixture f{3};
+  std::map<int32_t, int64_t> first_epochs;
+  for (int32_t i = 1; i <= 30; ++i)
+    if (f.servers(i) == std::vector<size_t>{2})
+      first_epochs[i] = f.epoch(2, i);
+  REQUIRE(first_epochs.size() == 10);
   f.crash(2);
   REQUIRE(advance_until(f, [&] { return settled(f); }));
+  // Every takeover is a new grant with a larger fencing epoch.
+  for (auto [index, before] : first_epochs) {
+    auto who = f.servers(index).front();
+    CHECK(f.epoch(who, index) > before);
+  }
   f.start(2);
   REQUIRE(advance_until(f, [&] {
     return settled(f) && shards_per_runner(f)[2] == 10;

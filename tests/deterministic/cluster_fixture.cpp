@@ -249,6 +249,13 @@ std::vector<size_t> cluster_fixture::servers(int32_t index) const {
   return result;
 }
 
+int64_t cluster_fixture::epoch(size_t i, int32_t index) const {
+  if (!nodes_[i].cluster)
+    return 0;
+  return internal::sharding_access::state(*nodes_[i].cluster)
+    ->shards->epoch(index);
+}
+
 std::optional<std::string> cluster_fixture::lease_holder(int32_t index) const {
   auto driver = storage::make_memory_runner_driver(store_);
   auto rows = driver->leases();

@@ -98,6 +98,9 @@ public:
   /// Returns the runners that serve shard `index` now.
   std::vector<size_t> servers(int32_t index) const;
 
+  /// Returns the lease epoch runner `i` recorded for shard `index`.
+  int64_t epoch(size_t i, int32_t index) const;
+
   /// Returns the runner whose lease on shard `index` holds now, if any.
   std::optional<std::string> lease_holder(int32_t index) const;
 

@@ -182,3 +182,46 @@ TEST_CASE_FIXTURE(writer_fixture, "replies are group-committed and fenced per wr
   CHECK(!(*slot->value())[0]);
   CHECK((*slot->value())[1]);
 }
+
+TEST_CASE_FIXTURE(writer_fixture, "reads see the writes requested before them") {
+  using internal::claim_atom;
+  using internal::load_state_atom;
+  using internal::reply_for_atom;
+  std::vector<storage::reply_write> writes(1);
+  writes[0].reply = {1, true, "r1"};
+  writes[0].by = {"default:1", 0};
+  writes[0].state = storage::state_row{"Counter", "c-1", "state-1"};
+  auto state = std::make_shared<std::optional<std::string>>();
+  auto reply = std::make_shared<std::optional<std::string>>();
+  auto claimed = std::make_shared<std::vector<int64_t>>();
+  // One actor sends everything in one turn: saves, then reads.
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->send(writer, save_requests_atom::value,
+               std::vector<storage::request_row>{row(1, "a"), row(2, "b"),
+                                                 row(3, "c")});
+    self->send(writer, save_replies_atom::value, writes);
+    self->request(writer, caf::infinite, load_state_atom::value,
+                  std::string{"Counter"}, std::string{"c-1"})
+      .then([=](bool found, std::string& x) {
+        if (found)
+          *state = x;
+      });
+    self->request(writer, caf::infinite, reply_for_atom::value, int64_t{1})
+      .then([=](bool found, bool ok, std::string& x) {
+        if (found && ok)
+          *reply = x;
+      });
+    self->request(writer, caf::infinite, claim_atom::value,
+                  std::vector<std::string>{"default:1"}, int64_t{1000},
+                  int64_t{60'000}, uint64_t{10})
+      .then([=](std::vector<storage::request_row>& rows) {
+        for (auto& r : rows)
+          claimed->push_back(r.request_id);
+      });
+  });
+  run();
+  CHECK(*state == std::optional<std::string>{"state-1"});
+  CHECK(*reply == std::optional<std::string>{"r1"});
+  // Request 1 has its reply; 2 and 3 are unprocessed, in id order.
+  CHECK(*claimed == std::vector<int64_t>{2, 3});
+}

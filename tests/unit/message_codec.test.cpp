@@ -108,3 +108,16 @@ TEST_CASE_FIXTURE(codec_fixture, "damaged bytes are malformed_message, never a c
   }
   CHECK(decoded == 0);
 }
+
+TEST_CASE_FIXTURE(codec_fixture, "single values round-trip and are type-checked") {
+  auto bytes = caf_cluster::encode_value(sys, deposit{"acc", 5});
+  REQUIRE(bytes);
+  auto back = caf_cluster::decode_value<deposit>(sys, *bytes);
+  REQUIRE(back);
+  CHECK(back->account == "acc");
+  CHECK(back->cents == 5);
+  auto wrong = caf_cluster::decode_value<int64_t>(sys, *bytes);
+  REQUIRE(!wrong);
+  CHECK(wrong.error() == caf_cluster::errc::malformed_message);
+  CHECK(sys.render(wrong.error()).find("test.deposit") != std::string::npos);
+}

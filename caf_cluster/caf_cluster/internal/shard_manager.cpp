@@ -215,6 +215,8 @@ struct shard_manager_state {
       if (!shard)
         continue;
       held_shard s{shard->group, shard->index, grant.epoch};
+      if (s.group == cfg.groups.front())
+        cfg.table->set_epoch(s.index, s.epoch);
       serve(s, now + lease_ms());
       held.emplace(grant.shard, std::move(s));
     }

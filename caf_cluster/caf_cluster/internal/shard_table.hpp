@@ -21,9 +21,13 @@ public:
 
   /// Creates a table of `count` shards, all served until `initial`.
   shard_table(int32_t count, int64_t initial)
-    : count_(count), until_(new std::atomic<int64_t>[static_cast<size_t>(count)]) {
-    for (int32_t i = 0; i < count; ++i)
+    : count_(count),
+      until_(new std::atomic<int64_t>[static_cast<size_t>(count)]),
+      epoch_(new std::atomic<int64_t>[static_cast<size_t>(count)]) {
+    for (int32_t i = 0; i < count; ++i) {
       until_[static_cast<size_t>(i)].store(initial, std::memory_order_relaxed);
+      epoch_[static_cast<size_t>(i)].store(0, std::memory_order_relaxed);
+    }
   }
 
   /// Returns the number of shards.
@@ -55,9 +59,26 @@ public:
       std::memory_order_acquire);
   }
 
+  /// Records the lease epoch of shard `index` (the fencing token of writes
+  /// made on its behalf); set before the shard starts serving.
+  void set_epoch(int32_t index, int64_t epoch) noexcept {
+    if (index >= 1 && index <= count_)
+      epoch_[static_cast<size_t>(index - 1)].store(epoch,
+                                                  std::memory_order_release);
+  }
+
+  /// Returns the lease epoch of shard `index` (0: never leased here).
+  int64_t epoch(int32_t index) const noexcept {
+    if (index < 1 || index > count_)
+      return 0;
+    return epoch_[static_cast<size_t>(index - 1)].load(
+      std::memory_order_acquire);
+  }
+
 private:
   int32_t count_;
   std::unique_ptr<std::atomic<int64_t>[]> until_;
+  std::unique_ptr<std::atomic<int64_t>[]> epoch_;
 };
 
 } // namespace caf_cluster::internal

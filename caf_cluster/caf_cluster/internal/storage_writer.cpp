@@ -5,6 +5,7 @@
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/response_promise.hpp"
+#include "caf/result.hpp"
 #include "caf/spawn_options.hpp"
 #include "caf/stateful_actor.hpp"
 
@@ -88,6 +89,19 @@ struct writer_state {
   }
 };
 
+// Answers a read after committing the writes queued before it.
+template <class F>
+auto read(caf::stateful_actor<writer_state>* self, F f) {
+  self->state.flush();
+  return f(*self->state.driver);
+}
+
+caf::error persistence(caf::stateful_actor<writer_state>* self,
+                       const caf::error& err) {
+  return caf::make_error(errc::persistence_error,
+                         self->state.to_text(err));
+}
+
 caf::behavior writer_impl(caf::stateful_actor<writer_state>* self,
                           std::shared_ptr<storage::message_driver> driver) {
   self->state.self = self;
@@ -100,6 +114,35 @@ caf::behavior writer_impl(caf::stateful_actor<writer_state>* self,
       self->state.add(self->state.replies, writes);
     },
     [=](flush_writes_atom) { self->state.flush(); },
+    [=](load_state_atom, const std::string& type, const std::string& id)
+      -> caf::result<bool, std::string> {
+      auto x = read(self, [&](auto& d) { return d.load_state(type, id); });
+      if (!x)
+        return persistence(self, x.error());
+      if (!*x)
+        return {false, std::string{}};
+      return {true, std::move(**x)};
+    },
+    [=](reply_for_atom, int64_t request_id)
+      -> caf::result<bool, bool, std::string> {
+      auto x = read(self, [&](auto& d) { return d.reply_for(request_id); });
+      if (!x)
+        return persistence(self, x.error());
+      if (!*x)
+        return {false, false, std::string{}};
+      return {true, (*x)->ok, std::move((*x)->payload)};
+    },
+    [=](claim_atom, const std::vector<std::string>& shards, int64_t now_ms,
+        int64_t claim_ms, uint64_t limit)
+      -> caf::result<std::vector<storage::request_row>> {
+      auto x = read(self, [&](auto& d) {
+        return d.claim_unprocessed(shards, now_ms, claim_ms,
+                                   static_cast<size_t>(limit));
+      });
+      if (!x)
+        return persistence(self, x.error());
+      return std::move(*x);
+    },
   };
 }
 

@@ -27,10 +27,26 @@ using save_requests_atom = caf::atom_constant<caf::atom("cc_savereq")>;
 /// or `errc::persistence_error`.
 using save_replies_atom = caf::atom_constant<caf::atom("cc_saverep")>;
 
+/// `(load_state_atom, entity_type, entity_id)` -> `(bool found, std::string
+/// state)`, or `errc::persistence_error`.
+using load_state_atom = caf::atom_constant<caf::atom("cc_loadst")>;
+
+/// `(reply_for_atom, int64_t request_id)` -> `(bool found, bool ok,
+/// std::string payload)`, or `errc::persistence_error`.
+using reply_for_atom = caf::atom_constant<caf::atom("cc_replyfr")>;
+
+/// `(claim_atom, std::vector<std::string> shards, int64_t now_ms, int64_t
+/// claim_ms, uint64_t limit)` -> `std::vector<storage::request_row>`, or
+/// `errc::persistence_error`.
+using claim_atom = caf::atom_constant<caf::atom("cc_claim")>;
+
 /// Rows of one kind after which a batch is committed without waiting for the
 /// end of the mailbox turn.
 constexpr size_t max_batch = 1024;
 
+/// Reads go through the writer too, after the writes it holds: a read sees
+/// every write requested before it (read-your-writes for one caller).
+///
 /// Spawns a writer over `driver`; `detached` runs it on a thread of its own
 /// (storage calls block), which the deterministic tests turn off.
 caf::actor spawn_storage_writer(caf::actor_system& sys,
