@@ -31,6 +31,11 @@ caf::expected<std::string> encode_message(caf::actor_system& sys,
 caf::expected<caf::message> decode_message(caf::actor_system& sys,
                                            std::string_view bytes);
 
+/// Returns the tag of `msg`: the registered names of its element types,
+/// joined by `,` (e.g. `counter.increment`); unregistered types appear under
+/// their C++ type name.
+std::string message_tag(caf::actor_system& sys, const caf::message& msg);
+
 /// Encodes one value (a durable entity state, a reply) like a message of
 /// one element; `T` must be added with `add_message_type`.
 template <class T>
@@ -52,10 +57,5 @@ caf::expected<T> decode_value(caf::actor_system& sys, std::string_view bytes) {
                              + ", not the expected one");
   return msg->get_as<T>(0);
 }
-
-/// Returns the tag of `msg`: the registered names of its element types,
-/// joined by `,` (e.g. `counter.increment`); unregistered types appear under
-/// their C++ type name.
-std::string message_tag(caf::actor_system& sys, const caf::message& msg);
 
 } // namespace caf_cluster
