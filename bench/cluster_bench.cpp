@@ -2,7 +2,8 @@
 // of caf-cluster entities, each next to the same request/response on a bare
 // CAF stateful typed actor (the ceiling), over several fresh runs; and the
 // same asks from a client process to two runner processes on loopback, next
-// to bare CAF remote actors (the reference of the transport).
+// to bare CAF remote actors (the reference of the transport); and message
+// storage rows saved through the storage writer next to raw SQLiteCpp.
 #include <signal.h>
 
 #include <algorithm>
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   if (!check_caf_flags(opt, help_printed))
     return help_printed ? 0 : 2;
   std::vector<row> rows;
+  std::vector<row> storage_rows;
   for (auto w : opt.workloads) {
     auto figures = metrics_of(w, opt.sizes);
     std::vector<std::vector<double>> cluster(figures.size());
@@ -87,17 +89,25 @@ int main(int argc, char** argv) {
           return 1;
         }
         std::cerr << to_string(w) << " run " << run + 1 << '/' << opt.runs
-                  << ' ' << to_string(s) << ':';
+                  << ' '
+                  << (is_storage(w) && s == side::bare ? "raw SQLiteCpp"
+                                                       : to_string(s))
+                  << ':';
         for (size_t i = 0; i < figures.size(); ++i) {
           (s == side::cluster ? cluster : bare)[i].push_back(values[i]);
-          std::cerr << ' ' << format_figure(values[i], figures[i].format) << ' '
-                    << figures[i].name << (i + 1 < figures.size() ? "," : "");
+          std::cerr << ' '
+                    << (values[i] < 0
+                          ? std::string{"-"}
+                          : format_figure(values[i], figures[i].format))
+                    << ' ' << figures[i].name
+                    << (i + 1 < figures.size() ? "," : "");
         }
         std::cerr << std::endl;
       }
     }
     for (size_t i = 0; i < figures.size(); ++i)
-      rows.push_back(row{to_string(w), figures[i], cluster[i], bare[i]});
+      (is_storage(w) ? storage_rows : rows)
+        .push_back(row{to_string(w), figures[i], cluster[i], bare[i]});
   }
   std::cout << "## cluster-bench" << (opt.quick ? " (--quick)" : "") << "\n\n"
             << "- " << describe_scheduler(opt) << "; " << opt.runs
@@ -108,6 +118,12 @@ int main(int argc, char** argv) {
   for (auto w : opt.workloads)
     std::cout << "- " << describe(w, opt.sizes) << '\n';
   std::cout << '\n';
-  print_table(std::cout, rows);
+  if (!rows.empty())
+    print_table(std::cout, rows);
+  if (!rows.empty() && !storage_rows.empty())
+    std::cout << '\n';
+  if (!storage_rows.empty())
+    print_table(std::cout, storage_rows, "caf-cluster storage",
+                "raw SQLiteCpp", "storage/raw");
   return 0;
 }

@@ -38,7 +38,16 @@ std::string format_figure(double x, figure_format f) {
 
 namespace {
 
-std::string cell(const std::vector<double>& xs, figure_format f) {
+std::vector<double> measured(const std::vector<double>& xs) {
+  std::vector<double> result;
+  for (auto x : xs)
+    if (x >= 0)
+      result.push_back(x);
+  return result;
+}
+
+std::string cell(std::vector<double> xs, figure_format f) {
+  xs = measured(xs);
   if (xs.empty())
     return "-";
   auto s = summarize(xs);
@@ -50,17 +59,21 @@ std::string cell(const std::vector<double>& xs, figure_format f) {
 
 } // namespace
 
-void print_table(std::ostream& out, const std::vector<row>& rows) {
-  out << "| workload | metric | caf-cluster median (min – max) "
-         "| bare CAF median (min – max) | ratio cluster/bare | runs |\n"
+void print_table(std::ostream& out, const std::vector<row>& rows,
+                 const std::string& left, const std::string& right,
+                 const std::string& ratio_name) {
+  out << "| workload | metric | " << left << " median (min – max) | " << right
+      << " median (min – max) | ratio " << ratio_name << " | runs |\n"
       << "| --- | --- | ---: | ---: | ---: | ---: |\n";
   for (auto& r : rows) {
     std::string ratio = "-";
-    if (!r.cluster.empty() && !r.bare.empty()) {
-      auto b = summarize(r.bare).median;
-      if (b != 0) {
+    auto c = measured(r.cluster);
+    auto b = measured(r.bare);
+    if (!c.empty() && !b.empty()) {
+      auto bm = summarize(b).median;
+      if (bm != 0) {
         char buf[32];
-        std::snprintf(buf, sizeof(buf), "%.2f", summarize(r.cluster).median / b);
+        std::snprintf(buf, sizeof(buf), "%.2f", summarize(c).median / bm);
         ratio = buf;
       }
     }

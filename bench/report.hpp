@@ -1,6 +1,6 @@
 // Aggregation and output: the median of each figure over its runs (the
 // machine is shared and noisy, so no means), with min and max, as a markdown
-// table comparing caf-cluster with bare CAF.
+// table comparing caf-cluster with bare CAF (or with raw SQLite).
 #pragma once
 
 #include <ostream>
@@ -41,7 +41,13 @@ struct row {
 /// Formats `x` as `f` says, with thousands separators.
 std::string format_figure(double x, figure_format f);
 
-/// Prints the markdown table of `rows`.
-void print_table(std::ostream& out, const std::vector<row>& rows);
+/// Prints the markdown table of `rows`, naming the sides of `row::cluster`
+/// and `row::bare` as `left` and `right` and their ratio `ratio_name`.
+/// Negative values mark a figure that a side does not measure: they are left
+/// out (`-` if no run has one).
+void print_table(std::ostream& out, const std::vector<row>& rows,
+                 const std::string& left = "caf-cluster",
+                 const std::string& right = "bare CAF",
+                 const std::string& ratio_name = "cluster/bare");
 
 } // namespace bench

@@ -12,10 +12,10 @@
 
 namespace bench {
 
-/// Returns the figures of storage workload `w`, in the order
+/// Returns the figures of a storage workload, in the order
 /// `run_storage_workload` returns them. A side that does not measure a
 /// figure reports -1 for it (the table prints `-`).
-std::vector<metric> storage_metrics();
+std::vector<metric> storage_metrics(const workload_sizes& sizes);
 
 /// Runs storage workload `w` once on side `s` (caf-cluster: the storage
 /// writer over the SQLite message driver; bare: raw SQLiteCpp) in fresh

@@ -26,6 +26,7 @@
 #include "measure.hpp"
 #include "remote.hpp"
 #include "report.hpp"
+#include "storage_workloads.hpp"
 
 namespace bench {
 
@@ -164,7 +165,7 @@ std::string with_commas(int64_t x) {
 
 } // namespace
 
-std::vector<metric> metrics_of(workload w, const workload_sizes&) {
+std::vector<metric> metrics_of(workload w, const workload_sizes& n) {
   switch (w) {
     case workload::sequential:
       return {{"msg/s", figure_format::integer},
@@ -180,6 +181,9 @@ std::vector<metric> metrics_of(workload w, const workload_sizes&) {
       return metrics_of(workload::sequential, {});
     case workload::remote_concurrent:
       return metrics_of(workload::concurrent, {});
+    case workload::storage_requests:
+    case workload::storage_replies:
+      return storage_metrics(n);
   }
   return {};
 }
@@ -216,6 +220,9 @@ std::string describe(workload w, const workload_sizes& n) {
              + " entities, " + window + ", after activating them and "
              + with_commas(n.concurrent_warmup) + " warm-up asks; "
              + describe_remote_setup(n);
+    case workload::storage_requests:
+    case workload::storage_replies:
+      return describe_storage(w, n);
   }
   return "";
 }
@@ -224,6 +231,10 @@ void run_workload(workload w, side s, const options& opt,
                   const figures_sink& sink) {
   if (is_remote(w)) {
     run_remote_workload(w, s, opt, sink);
+    return;
+  }
+  if (is_storage(w)) {
+    run_storage_workload(w, s, opt, sink);
     return;
   }
   environment env{opt, s};

@@ -1,4 +1,4 @@
-// The four workloads. Each call measures one run on one side in a fresh
+// The workloads. Each call measures one run on one side in a fresh
 // runtime and returns its figures in the order of `metric_names`.
 #pragma once
 
