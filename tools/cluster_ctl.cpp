@@ -163,14 +163,24 @@ std::optional<int32_t> parse_positive_int32(std::string_view text) {
   return result;
 }
 
-int shard_id_command(const std::vector<std::string_view>& args) {
-  parsed_args parsed;
-  if (auto err = parse_args(args, {"--shards-per-group", "--group"}, parsed))
+// Parses the flags of a command. Returns the exit code when the command is
+// done already: a usage error, or `--help` (usage printed).
+std::optional<int> parse_command(const std::vector<std::string_view>& args,
+                                 std::initializer_list<std::string_view> known,
+                                 parsed_args& parsed) {
+  if (auto err = parse_args(args, known, parsed))
     return usage_error(*err);
   if (parsed.help) {
     std::cout << usage_text();
     return exit_ok;
   }
+  return std::nullopt;
+}
+
+int shard_id_command(const std::vector<std::string_view>& args) {
+  parsed_args parsed;
+  if (auto done = parse_command(args, {"--shards-per-group", "--group"}, parsed))
+    return *done;
   if (parsed.positional.empty())
     return usage_error("shard-id needs an entity id");
   if (parsed.positional.size() > 1)
@@ -258,13 +268,8 @@ std::optional<int> open_storage(std::string_view name,
 
 int runners_command(const std::vector<std::string_view>& args) {
   parsed_args parsed;
-  if (auto err = parse_args(args, {"--storage", "--lease-duration-ms"},
-                            parsed))
-    return usage_error(*err);
-  if (parsed.help) {
-    std::cout << usage_text();
-    return exit_ok;
-  }
+  if (auto done = parse_command(args, {"--storage", "--lease-duration-ms"}, parsed))
+    return *done;
   auto lease_ms = default_lease_duration_ms;
   if (auto text = option(parsed, "--lease-duration-ms")) {
     auto value = parse_positive_int64(*text);
@@ -314,12 +319,8 @@ bool shard_less(const std::string& x, const std::string& y) {
 
 int shards_command(const std::vector<std::string_view>& args) {
   parsed_args parsed;
-  if (auto err = parse_args(args, {"--storage"}, parsed))
-    return usage_error(*err);
-  if (parsed.help) {
-    std::cout << usage_text();
-    return exit_ok;
-  }
+  if (auto done = parse_command(args, {"--storage"}, parsed))
+    return *done;
   storage_session session;
   if (auto code = open_storage("shards", parsed, session))
     return *code;
@@ -355,12 +356,8 @@ int shards_command(const std::vector<std::string_view>& args) {
 
 int pending_command(const std::vector<std::string_view>& args) {
   parsed_args parsed;
-  if (auto err = parse_args(args, {"--storage"}, parsed))
-    return usage_error(*err);
-  if (parsed.help) {
-    std::cout << usage_text();
-    return exit_ok;
-  }
+  if (auto done = parse_command(args, {"--storage"}, parsed))
+    return *done;
   storage_session session;
   if (auto code = open_storage("pending", parsed, session))
     return *code;

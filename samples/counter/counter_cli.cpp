@@ -12,7 +12,6 @@
 
 #include "caf/actor_system.hpp"
 
-#include "caf_cluster/cluster_config.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/socket_transport.hpp"
 #include "caf_cluster/storage/open_runner_driver.hpp"
@@ -57,13 +56,8 @@ int main(int argc, char** argv) {
   } else {
     return fail(2, "unknown command '" + command + "'; " + usage);
   }
-  caf_cluster::cluster_config cfg;
-  caf_cluster::enable_socket_transport(cfg);
-  counter::add_counter_types(cfg);
-  std::vector<char*> rest;
-  for (auto& x : args.rest)
-    rest.push_back(x.data());
-  if (auto err = cfg.parse(static_cast<int>(rest.size()), rest.data()))
+  counter::node_config cfg;
+  if (auto err = counter::parse_rest(cfg, args))
     return fail(2, caf::to_string(err));
   auto scfg = cfg.sharding();
   if (!scfg)

@@ -12,7 +12,6 @@
 
 #include "caf/actor_system.hpp"
 
-#include "caf_cluster/cluster_config.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/socket_transport.hpp"
 #include "caf_cluster/storage/open_runner_driver.hpp"
@@ -46,13 +45,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  caf_cluster::cluster_config cfg;
-  caf_cluster::enable_socket_transport(cfg);
-  counter::add_counter_types(cfg);
-  std::vector<char*> rest;
-  for (auto& x : args.rest)
-    rest.push_back(x.data());
-  if (auto err = cfg.parse(static_cast<int>(rest.size()), rest.data()))
+  counter::node_config cfg;
+  if (auto err = counter::parse_rest(cfg, args))
     return fail(2, caf::to_string(err));
   if (cfg.cli_helptext_printed)
     return 0;

@@ -2,6 +2,12 @@
 
 #include <algorithm>
 
+#include "caf/actor_system_config.hpp"
+
+#include "caf_cluster/socket_transport.hpp"
+
+#include "counter_entity.hpp"
+
 namespace counter {
 
 node_args split_args(int argc, char** argv,
@@ -34,6 +40,18 @@ node_args split_args(int argc, char** argv,
     }
   }
   return result;
+}
+
+node_config::node_config() {
+  caf_cluster::enable_socket_transport(*this);
+  add_counter_types(*this);
+}
+
+caf::error parse_rest(caf::actor_system_config& cfg, node_args& args) {
+  std::vector<char*> argv;
+  for (auto& x : args.rest)
+    argv.push_back(x.data());
+  return cfg.parse(static_cast<int>(argv.size()), argv.data());
 }
 
 } // namespace counter

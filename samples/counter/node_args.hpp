@@ -4,6 +4,11 @@
 // CAF's option parser.
 #pragma once
 
+#include "caf/error.hpp"
+#include "caf/fwd.hpp"
+
+#include "caf_cluster/cluster_config.hpp"
+
 #include <map>
 #include <optional>
 #include <string>
@@ -26,5 +31,14 @@ struct node_args {
 /// Splits `argv`; `names` are the flags that take a value.
 node_args split_args(int argc, char** argv,
                      const std::vector<std::string>& names);
+
+/// The configuration of a counter process: the `cluster.*` options, the
+/// socket transport and the Counter messages.
+struct node_config : caf_cluster::cluster_config {
+  node_config();
+};
+
+/// Parses the arguments left for CAF (`args.rest`) into `cfg`.
+caf::error parse_rest(caf::actor_system_config& cfg, node_args& args);
 
 } // namespace counter

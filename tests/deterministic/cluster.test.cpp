@@ -251,61 +251,73 @@ int32_t shard_of(const cluster_fixture& f, const std::string& id) {
 
 } // namespace
 
-TEST_CASE("a shard moves as soon as its running message finished") {
-  auto cfg = cluster_fixture::default_config();
-  cfg.entity_termination_timeout = 10s;
-  cfg.send_timeout = 20s;
-  cluster_fixture f{3, cfg};
+namespace {
+
+// A shard hand-over with a slow handler running on the interim owner.
+struct slow_handover {
+  std::optional<caf::timespan> took; // until runner 2 serves the shard again
+  reply_slot reply;                  // of the slow request
+  size_t interim = 0;                // who served the shard meanwhile
+};
+
+// Crashes runner 2, sends a `handler_ms` request to an entity of one of its
+// shards (now on a survivor), restarts runner 2 and waits until it serves
+// that shard again.
+slow_handover hand_over_slow(cluster_fixture& f, int64_t handler_ms) {
+  slow_handover result;
   auto id = slow_id_on(f, 2);
   auto shard = shard_of(f, id);
   f.crash(2);
   REQUIRE(advance_until(f, [&] { return settled(f); }));
-  auto interim = f.servers(shard).front();
-  // A 1.5 s handler runs on the interim owner when runner 2 comes back.
-  auto slot = f.send_slow(0, id, 1500, 20s);
+  result.interim = f.servers(shard).front();
+  result.reply = f.send_slow(0, id, handler_ms, 20s);
   f.start(2);
-  auto took = advance_until(f, [&] {
+  result.took = advance_until(f, [&] {
     auto who = f.servers(shard);
     return who.size() == 1 && who.front() == 2;
   });
-  REQUIRE(took);
+  return result;
+}
+
+caf_cluster::sharding_config with_grace(caf::timespan grace) {
+  auto cfg = cluster_fixture::default_config();
+  cfg.entity_termination_timeout = grace;
+  cfg.send_timeout = 20s;
+  return cfg;
+}
+
+} // namespace
+
+TEST_CASE("a shard moves as soon as its running message finished") {
+  cluster_fixture f{3, with_grace(10s)};
+  // A 1.5 s handler runs on the interim owner when runner 2 comes back.
+  auto x = hand_over_slow(f, 1500);
+  REQUIRE(x.took);
   MESSAGE("hand-over of a shard with a 1.5 s handler running: "
-          << std::chrono::duration_cast<std::chrono::milliseconds>(*took).count()
+          << std::chrono::duration_cast<std::chrono::milliseconds>(*x.took).count()
           << " ms (termination timeout 10 s)");
-  CHECK(*took >= 1400ms);
-  CHECK(*took < 2500ms);
-  await_replies(f, {slot});
-  REQUIRE(slot->has_value());
-  REQUIRE(slot->value());
-  CHECK(*slot->value() == 1);
-  CHECK(interim != 2);
+  CHECK(*x.took >= 1400ms);
+  CHECK(*x.took < 2500ms);
+  await_replies(f, {x.reply});
+  REQUIRE(x.reply->has_value());
+  REQUIRE(x.reply->value());
+  CHECK(*x.reply->value() == 1);
+  CHECK(x.interim != 2);
 }
 
 TEST_CASE("a handler past the grace is stopped before its shard moves") {
-  auto cfg = cluster_fixture::default_config();
-  cfg.entity_termination_timeout = 1s;
-  cfg.send_timeout = 20s;
-  cluster_fixture f{3, cfg};
-  auto id = slow_id_on(f, 2);
-  auto shard = shard_of(f, id);
-  f.crash(2);
-  REQUIRE(advance_until(f, [&] { return settled(f); }));
-  auto slot = f.send_slow(0, id, 4000, 20s);
-  f.start(2);
-  auto took = advance_until(f, [&] {
-    auto who = f.servers(shard);
-    return who.size() == 1 && who.front() == 2;
-  });
-  REQUIRE(took);
+  cluster_fixture f{3, with_grace(1s)};
+  auto x = hand_over_slow(f, 4000);
+  REQUIRE(x.took);
   // Released after the 1 s grace (not after the 4 s handler).
-  CHECK(*took >= 1000ms);
-  CHECK(*took < 2500ms);
+  CHECK(*x.took >= 1000ms);
+  CHECK(*x.took < 2500ms);
   // The sender's router retried on the new owner, where the handler ran in
   // full: volatile messages may run twice across a hand-over.
-  await_replies(f, {slot});
-  REQUIRE(slot->has_value());
-  REQUIRE(slot->value());
-  CHECK(*slot->value() == 1);
+  await_replies(f, {x.reply});
+  REQUIRE(x.reply->has_value());
+  REQUIRE(x.reply->value());
+  CHECK(*x.reply->value() == 1);
 }
 
 namespace {

@@ -18,9 +18,12 @@
 #include "caf_cluster/storage/sqlite_runner_driver.hpp"
 
 #include "storage/runner_rows_io.hpp"
+#include "storage/sqlite_file.hpp"
 #include "storage/temp_dir.hpp"
 
 using namespace caf_cluster::storage;
+using caf_cluster::storage::test::execute;
+using caf_cluster::storage::test::query;
 using caf_cluster::storage::test::message_of;
 using caf_cluster::storage::test::temp_dir;
 
@@ -38,21 +41,6 @@ std::unique_ptr<runner_driver> open_driver(const std::string& path,
   auto driver = make_sqlite_runner_driver(path, opts);
   REQUIRE_MESSAGE(driver, message_of(driver.error()));
   return std::move(*driver);
-}
-
-/// Returns the first column of every row of `sql` on a connection of its own.
-strings query(const std::string& path, const std::string& sql) {
-  SQLite::Database db{path, SQLite::OPEN_READONLY};
-  SQLite::Statement stmt{db, sql};
-  strings result;
-  while (stmt.executeStep())
-    result.push_back(stmt.getColumn(0).getString());
-  return result;
-}
-
-void execute(const std::string& path, const std::string& sql) {
-  SQLite::Database db{path, SQLite::OPEN_READWRITE};
-  db.exec(sql);
 }
 
 std::string open_error_of(const std::string& path) {

@@ -37,48 +37,45 @@ public:
 
   /// Returns whether shard `index` (1-based) may be served at `clock`'s now.
   bool active(int32_t index, const wall_clock& clock) const noexcept {
-    if (index < 1 || index > count_)
-      return false;
-    auto until = until_[static_cast<size_t>(index - 1)].load(
-      std::memory_order_acquire);
+    auto until = load(until_, index);
     return until == always || (until > 0 && until > clock.now_ms());
   }
 
   /// Serves shard `index` until `until_ms` (0 stops serving it at once).
   void set(int32_t index, int64_t until_ms) noexcept {
-    if (index >= 1 && index <= count_)
-      until_[static_cast<size_t>(index - 1)].store(until_ms,
-                                                  std::memory_order_release);
+    store(until_, index, until_ms);
   }
 
-  /// Returns the serving deadline of shard `index`.
-  int64_t until(int32_t index) const noexcept {
-    if (index < 1 || index > count_)
-      return 0;
-    return until_[static_cast<size_t>(index - 1)].load(
-      std::memory_order_acquire);
-  }
 
   /// Records the lease epoch of shard `index` (the fencing token of writes
   /// made on its behalf); set before the shard starts serving.
   void set_epoch(int32_t index, int64_t epoch) noexcept {
-    if (index >= 1 && index <= count_)
-      epoch_[static_cast<size_t>(index - 1)].store(epoch,
-                                                  std::memory_order_release);
+    store(epoch_, index, epoch);
   }
 
   /// Returns the lease epoch of shard `index` (0: never leased here).
   int64_t epoch(int32_t index) const noexcept {
-    if (index < 1 || index > count_)
-      return 0;
-    return epoch_[static_cast<size_t>(index - 1)].load(
-      std::memory_order_acquire);
+    return load(epoch_, index);
   }
 
 private:
+  using column = std::unique_ptr<std::atomic<int64_t>[]>;
+
+  // Indexes outside 1..count read as 0 and ignore writes.
+  int64_t load(const column& xs, int32_t index) const noexcept {
+    if (index < 1 || index > count_)
+      return 0;
+    return xs[static_cast<size_t>(index - 1)].load(std::memory_order_acquire);
+  }
+
+  void store(column& xs, int32_t index, int64_t value) noexcept {
+    if (index >= 1 && index <= count_)
+      xs[static_cast<size_t>(index - 1)].store(value, std::memory_order_release);
+  }
+
   int32_t count_;
-  std::unique_ptr<std::atomic<int64_t>[]> until_;
-  std::unique_ptr<std::atomic<int64_t>[]> epoch_;
+  column until_;
+  column epoch_;
 };
 
 } // namespace caf_cluster::internal

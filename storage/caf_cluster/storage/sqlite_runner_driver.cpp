@@ -9,6 +9,7 @@
 #include "caf_cluster/storage/errc.hpp"
 #include "caf_cluster/storage/internal/runner_rules.hpp"
 #include "caf_cluster/storage/internal/sqlite_database.hpp"
+#include "caf_cluster/storage/internal/sqlite_transaction.hpp"
 #include "caf_cluster/storage/internal/sqlite_runner_schema.hpp"
 #include "caf_cluster/storage/internal/string_list_codec.hpp"
 
@@ -19,15 +20,6 @@ namespace {
 using internal::acquire_action;
 using internal::shards_per_group_key;
 using internal::statement_scope;
-
-bool succeeded(const caf::error& x) {
-  return !x;
-}
-
-template <class T>
-bool succeeded(const caf::expected<T>& x) {
-  return static_cast<bool>(x);
-}
 
 class sqlite_runner_driver : public runner_driver {
 public:
@@ -151,33 +143,14 @@ public:
   }
 
 private:
-  // Runs `f` in a BEGIN IMMEDIATE transaction: concurrent writers (other
-  // connections, other processes) queue on the busy timeout instead of
-  // failing on a read-to-write upgrade. Commits only if `f` succeeds.
   template <class F>
   auto write(const std::string& what, F f) -> decltype(f()) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    try {
-      SQLite::Transaction tx{*db_, SQLite::TransactionBehavior::IMMEDIATE};
-      auto result = f();
-      if (succeeded(result))
-        tx.commit();
-      return result;
-    } catch (const std::exception& ex) {
-      return internal::to_storage_error(ex, what);
-    }
+    return internal::write_transaction(*db_, mtx_, what, std::move(f));
   }
 
-  // Runs `f` outside a transaction: each read is one statement, and SQLite
-  // gives a statement a consistent snapshot.
   template <class F>
   auto read(const std::string& what, F f) -> decltype(f()) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    try {
-      return f();
-    } catch (const std::exception& ex) {
-      return internal::to_storage_error(ex, what);
-    }
+    return internal::read_statement(mtx_, what, std::move(f));
   }
 
   caf::expected<std::vector<runner_row>> select_runners() {
