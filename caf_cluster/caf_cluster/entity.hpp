@@ -4,13 +4,41 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
+#include "caf/message.hpp"
 #include "caf/timespan.hpp"
 
+#include "caf_cluster/internal/message_traits.hpp"
+
 namespace caf_cluster {
+
+/// Whether message type `T` names its own deduplication key: a member
+/// `std::string primary_key() const`. A persisted message with a key is
+/// processed once per key and entity, however often it is sent (a client
+/// that retries after an error sends the same key again).
+template <class T, class = void>
+struct has_primary_key : std::false_type {};
+
+template <class T>
+struct has_primary_key<
+  T, std::void_t<decltype(std::string{std::declval<const T&>().primary_key()})>>
+  : std::true_type {};
+
+/// A message type whose messages go through message storage.
+struct persisted_message {
+  /// Whether a message is one of this type.
+  std::function<bool(const caf::message&)> matches;
+
+  /// The message's own primary key, or an empty string for the default (the
+  /// send's identity).
+  std::function<std::string(const caf::message&)> key;
+};
 
 /// Per-type options; unset values fall back to the `sharding_config` defaults.
 struct entity_options {
@@ -25,22 +53,46 @@ struct entity_options {
   /// Never passivate entities of this type (they stay resident until their
   /// shard moves or the runner stops).
   bool keep_alive = false;
+
+  /// The message types stored before delivery (see `entity::persisted`).
+  std::vector<persisted_message> persisted;
+
+  /// Whether entities of this type have durable state (see
+  /// `entity::durable_state`).
+  bool durable = false;
+
+  /// Returns the persisted type `msg` belongs to, or null if it is volatile.
+  const persisted_message* find_persisted(const caf::message& msg) const {
+    for (auto& x : persisted)
+      if (x.matches(msg))
+        return &x;
+    return nullptr;
+  }
 };
 
 /// Definition of an entity type whose behaviour implements `Interface`, a
-/// `caf::typed_actor<...>`. Builder-style: every setter returns a copy, so a
-/// definition can be a namespace-scope constant:
+/// `caf::typed_actor<...>`, with durable state `State` (`void`: none).
+/// Builder-style: every setter returns a copy, so a definition can be a
+/// namespace-scope constant:
 ///
 /// ~~~
 /// inline const auto counter = caf_cluster::entity<counter_actor>("Counter")
+///   .persisted<increment, decrement>()
+///   .durable_state<counter_state>()
 ///   .max_idle(std::chrono::minutes{2})
 ///   .mailbox_capacity(4096);
 /// ~~~
-template <class Interface>
+template <class Interface, class State = void>
 class entity {
 public:
+  template <class, class>
+  friend class entity;
+
   /// The typed actor interface of this entity.
   using interface_type = Interface;
+
+  /// The durable state type, or `void`.
+  using state_type = State;
 
   /// The message signatures a client may send.
   using signatures = typename Interface::signatures;
@@ -81,7 +133,57 @@ public:
     return result;
   }
 
+  /// Returns a copy that stores messages of the types `Ts` (values or
+  /// `std::tuple`s, as clients send them) before delivering them and their
+  /// replies after the handler: they survive crashes and shard moves and are
+  /// processed once per primary key (`has_primary_key`; by default once per
+  /// send). Needs message storage on the runners that host the type.
+  template <class... Ts>
+  [[nodiscard]] entity persisted() const {
+    static_assert(sizeof...(Ts) > 0, "name at least one message type");
+    static_assert((internal::accepts<signatures, Ts> && ...),
+                  "the entity's interface does not accept this message type");
+    auto result = *this;
+    (result.options_.persisted.push_back(make_persisted<Ts>()), ...);
+    return result;
+  }
+
+  /// Returns a copy whose entities keep `S`, the state of their stateful
+  /// actor, in message storage: loaded at activation and stored with the
+  /// reply of each persisted message (in the same transaction). `S` must be
+  /// CAF-inspectable and added with `add_message_type` on every runner.
+  template <class S>
+  [[nodiscard]] entity<Interface, S> durable_state() const {
+    static_assert(std::is_same<State, void>::value,
+                  "durable_state is set already");
+    entity<Interface, S> result{name_};
+    result.options_ = options_;
+    result.options_.durable = true;
+    return result;
+  }
+
 private:
+  template <class T>
+  static persisted_message make_persisted() {
+    using elements = typename internal::message_elements<T>::type;
+    persisted_message result;
+    result.matches = [](const caf::message& msg) {
+      return match(msg, elements{});
+    };
+    result.key = [](const caf::message& msg) -> std::string {
+      if constexpr (has_primary_key<T>::value)
+        return msg.get_as<T>(0).primary_key();
+      else
+        return std::string{};
+    };
+    return result;
+  }
+
+  template <class... Es>
+  static bool match(const caf::message& msg, caf::detail::type_list<Es...>) {
+    return msg.match_elements<Es...>();
+  }
+
   std::string name_;
   entity_options options_;
 };

@@ -20,6 +20,7 @@
 #include "caf_cluster/atoms.hpp"
 #include "caf_cluster/entity.hpp"
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/delivery.hpp"
 #include "caf_cluster/internal/message_traits.hpp"
 #include "caf_cluster/internal/sharding_state.hpp"
 
@@ -84,7 +85,8 @@ public:
   /// `timeout` passes (then `errc::timeout`). For plain threads (main, CLIs,
   /// tests); inside actors use `request`.
   template <class Msg>
-  auto ask(std::string_view entity_id, Msg&& msg, caf::timespan timeout) const
+  auto ask(std::string_view entity_id, Msg&& msg, caf::timespan timeout,
+           int64_t deliver_at_ms = 0) const
     -> caf::expected<typename internal::ask_value<
       internal::reply_types<signatures, Msg>>::type> {
     static_assert(internal::accepts<signatures, Msg>,
@@ -102,7 +104,8 @@ public:
     self
       ->request(st->route(entity_type_), timeout + std::chrono::seconds{1},
                 deliver_atom::value, entity_type_, std::string{entity_id},
-                internal::to_message(std::forward<Msg>(msg)), timeout)
+                internal::to_message(std::forward<Msg>(msg)), timeout,
+                internal::delivery{0, 0, deliver_at_ms})
       .receive(on_value<value_type>(result,
                                     internal::reply_types<signatures, Msg>{}),
                [&](caf::error& err) {
@@ -122,6 +125,17 @@ public:
     return ask(entity_id, std::forward<Msg>(msg), default_timeout_);
   }
 
+  /// Like `ask(id, msg, timeout)` for a persisted message that must not be
+  /// delivered before `deliver_at_ms` (milliseconds since the Unix epoch on
+  /// the cluster's clock); it waits in message storage until then, also
+  /// across restarts. `timeout` counts from now. Volatile messages ignore
+  /// `deliver_at_ms`.
+  template <class Msg>
+  auto ask_at(std::string_view entity_id, Msg&& msg, int64_t deliver_at_ms,
+              caf::timespan timeout) const {
+    return ask(entity_id, std::forward<Msg>(msg), timeout, deliver_at_ms);
+  }
+
   /// Sends `msg` without waiting for a reply (fire and forget; the reply and
   /// any error are dropped).
   template <class Msg>
@@ -131,6 +145,19 @@ public:
     caf::anon_send(target(), deliver_atom::value, entity_type_,
                    std::string{entity_id},
                    internal::to_message(std::forward<Msg>(msg)));
+  }
+
+  /// Like `tell`, for a persisted message that waits in message storage
+  /// until `deliver_at_ms` (see `ask_at`).
+  template <class Msg>
+  void tell_at(std::string_view entity_id, Msg&& msg,
+               int64_t deliver_at_ms) const {
+    static_assert(internal::accepts<signatures, Msg>,
+                  "the entity's interface does not accept this message");
+    caf::anon_send(target(), deliver_atom::value, entity_type_,
+                   std::string{entity_id},
+                   internal::to_message(std::forward<Msg>(msg)),
+                   default_timeout_, internal::delivery{0, 0, deliver_at_ms});
   }
 
 private:

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "caf_cluster/storage/message_driver.hpp"
 #include "caf_cluster/storage/runner_driver.hpp"
 #include "caf_cluster/transport.hpp"
 
@@ -19,12 +20,19 @@ struct runner_options {
   /// The network to the other runners; required.
   std::shared_ptr<caf_cluster::transport> transport;
 
+  /// Message storage for persisted messages and durable state, shared by
+  /// every runner of the cluster and on the same database as `storage` (its
+  /// writes are fenced by the lease epochs there). Optional: without it,
+  /// entity types with persisted messages or durable state are refused at
+  /// registration.
+  std::shared_ptr<storage::message_driver> messages;
+
   /// When true the node routes messages but hosts no shards: it neither
   /// listens nor registers, and `cluster.runner-address` may be empty.
   bool client_only = false;
 
-  /// Runs the blocking storage calls of the shard manager on a thread of its
-  /// own (the default), so a slow database never stalls entities. Turn it off
+  /// Runs the blocking storage calls of the shard manager and of the message
+  /// storage writer on threads of their own (the default), so a slow database never stalls entities. Turn it off
   /// only under CAF's deterministic test coordinator, with memory storage.
   bool detach_storage_calls = true;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <random>
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
@@ -9,8 +10,10 @@
 #include "caf/send.hpp"
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/delivery.hpp"
 #include "caf_cluster/internal/router.hpp"
 #include "caf_cluster/internal/shard_manager.hpp"
+#include "caf_cluster/internal/storage_writer.hpp"
 #include "caf_cluster/internal/sharding_access.hpp"
 #include "caf_cluster/internal/sharding_state.hpp"
 #include "caf_cluster/runner_address.hpp"
@@ -41,7 +44,16 @@ caf::behavior refuser_impl(std::shared_ptr<std::atomic<bool>> shutting_down) {
         const caf::message&, caf::timespan) -> caf::error {
       return refuse(entity_type);
     },
+    [=](deliver_atom, const std::string& entity_type, const std::string&,
+        const caf::message&, caf::timespan, const delivery&) -> caf::error {
+      return refuse(entity_type);
+    },
   };
+}
+
+uint64_t random_origin() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
 }
 
 } // namespace
@@ -54,7 +66,8 @@ sharding_state::sharding_state(caf::actor_system& sys, sharding_config cfg,
     clock(std::move(clk)),
     options(std::move(opts)),
     snowflakes(clock, machine_id),
-    refuser_flag(std::make_shared<std::atomic<bool>>(false)) {
+    refuser_flag(std::make_shared<std::atomic<bool>>(false)),
+    origin(random_origin()) {
   refuser = system.spawn(refuser_impl, refuser_flag);
   auto clustered = static_cast<bool>(options.transport);
   shards = std::make_shared<shard_table>(config.shards_per_group,
@@ -67,6 +80,8 @@ sharding_state::~sharding_state() {
   // A clustered runner's shard manager stops the router and closes the
   // transport once its entity managers are done (see begin_shutdown).
   if (!shard_manager) {
+    if (writer)
+      caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
     if (router)
       caf::anon_send(router, shutdown_atom::value);
     if (options.transport)
@@ -130,6 +145,8 @@ void simulate_crash(sharding_state& st) {
     caf::anon_send_exit(st.shard_manager, caf::exit_reason::kill);
   if (st.router)
     caf::anon_send_exit(st.router, caf::exit_reason::kill);
+  if (st.writer)
+    caf::anon_send_exit(st.writer, caf::exit_reason::kill);
 }
 
 } // namespace internal
@@ -151,11 +168,12 @@ caf::expected<sharding> sharding::make(caf::actor_system& sys) {
                            "has no middleman: call "
                            "caf_cluster::enable_socket_transport on its "
                            "configuration");
-  auto driver = storage::open_runner_driver(cfg->storage);
-  if (!driver)
-    return std::move(driver.error());
+  auto drivers = storage::open_cluster_storage(cfg->storage);
+  if (!drivers)
+    return std::move(drivers.error());
   runner_options opts;
-  opts.storage = std::move(*driver);
+  opts.storage = std::move(drivers->runners);
+  opts.messages = std::move(drivers->messages);
   opts.transport = make_socket_transport(sys);
   return make_runner(sys, std::move(*cfg), std::move(opts));
 }
@@ -196,6 +214,9 @@ caf::expected<sharding> sharding::make_runner(caf::actor_system& sys,
   rcfg.transport = opts.transport;
   rcfg.sharding = state;
   state->router = internal::spawn_router(sys, std::move(rcfg));
+  if (opts.messages)
+    state->writer = internal::spawn_storage_writer(sys, opts.messages,
+                                                   opts.detach_storage_calls);
   if (!opts.client_only) {
     // Validated above, so both parse.
     auto advertised = *parse_runner_address(cfg.runner_address);
@@ -235,6 +256,8 @@ caf::expected<sharding> sharding::make_runner(caf::actor_system& sys,
   mcfg.router = state->router;
   mcfg.transport = opts.transport;
   mcfg.sharding = state;
+  mcfg.writer = state->writer;
+  mcfg.message_claim_timeout = cfg.message_claim_timeout;
   mcfg.detached = opts.detach_storage_calls;
   state->shard_manager = internal::spawn_shard_manager(sys, std::move(mcfg));
   return sharding{std::move(state)};
@@ -259,6 +282,12 @@ caf::error sharding::register_entity_impl(const std::string& name,
                            "mailbox_capacity of entity type '" + name
                              + "' must be at least 1, got "
                              + std::to_string(capacity));
+  if ((!options.persisted.empty() || options.durable) && !state_->writer)
+    return caf::make_error(errc::invalid_config,
+                           "entity type '" + name
+                             + "' has persisted messages or durable state, but "
+                               "this runner has no message storage (set "
+                               "cluster.storage, or runner_options::messages)");
   std::unique_lock<std::shared_mutex> guard{state_->registry_mutex};
   // Checked under the lock so that no manager escapes a concurrent shutdown.
   if (state_->shutting_down.load())
@@ -281,6 +310,9 @@ caf::error sharding::register_entity_impl(const std::string& name,
   mcfg.clock = state_->clock;
   mcfg.router = state_->router;
   mcfg.send_timeout = cfg.send_timeout;
+  mcfg.persisted = options.persisted;
+  mcfg.durable = options.durable;
+  mcfg.writer = state_->writer;
   auto counters = mcfg.counters;
   auto manager = internal::spawn_entity_manager(state_->system, std::move(mcfg));
   state_->registry.emplace(name, internal::registered_entity{manager, counters});

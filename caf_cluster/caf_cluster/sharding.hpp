@@ -23,6 +23,7 @@
 #include "caf_cluster/entity.hpp"
 #include "caf_cluster/entity_client.hpp"
 #include "caf_cluster/entity_context.hpp"
+#include "caf_cluster/internal/durable_state.hpp"
 #include "caf_cluster/internal/entity_manager.hpp"
 #include "caf_cluster/metrics.hpp"
 #include "caf_cluster/runner_options.hpp"
@@ -81,9 +82,11 @@ public:
   /// a CAF typed-actor function for `Interface`, taking the actor pointer (for
   /// state: `Interface::stateful_pointer<State>`) and optionally an
   /// `entity_context`. Fails with `errc::invalid_argument` for a duplicate or
-  /// empty type name and with `errc::shutting_down` after `shutdown()`.
-  template <class Interface, class F>
-  caf::error register_entity(const entity<Interface>& def, F fun) {
+  /// empty type name, with `errc::invalid_config` for persisted messages or
+  /// durable state on a runner without message storage, and with
+  /// `errc::shutting_down` after `shutdown()`.
+  template <class Interface, class State, class F>
+  caf::error register_entity(const entity<Interface, State>& def, F fun) {
     using trait = caf::detail::get_callable_trait<F>;
     using args = typename trait::arg_types;
     using self_ptr = typename caf::detail::tl_head<args>::type;
@@ -93,10 +96,18 @@ public:
       std::is_same<typename std::remove_pointer_t<self_ptr>::signatures,
                    typename Interface::signatures>::value,
       "the behaviour's actor type does not implement the entity's interface");
+    if constexpr (!std::is_same<State, void>::value)
+      static_assert(
+        std::is_same<self_ptr,
+                     typename Interface::template stateful_pointer<State>>::value,
+        "an entity with durable_state<S> takes "
+        "Interface::stateful_pointer<S> as its first argument");
     internal::entity_factory factory
       = [fun](caf::event_based_actor* manager, entity_context ctx) {
           auto init = [fun](self_ptr self, entity_context ctx) {
             internal::install_entity_exception_handler(self, ctx.address());
+            if constexpr (!std::is_same<State, void>::value)
+              internal::install_state_handler(self);
             if constexpr (trait::num_args == 2)
               return fun(self, std::move(ctx));
             else
@@ -111,8 +122,9 @@ public:
   /// Returns a client for entities of type `def`. Works whether or not the
   /// type is registered here; sending to an unregistered type fails with
   /// `errc::unknown_entity_type`.
-  template <class Interface>
-  entity_client<Interface> make_client(const entity<Interface>& def) const {
+  template <class Interface, class State>
+  entity_client<Interface>
+  make_client(const entity<Interface, State>& def) const {
     return entity_client<Interface>{def.name(), state_, send_timeout()};
   }
 

@@ -51,6 +51,9 @@ void for_each_option(F&& f) {
   f("send-retry-interval", "pause before re-routing a message",
     &c::send_retry_interval);
   f("send-timeout", "default ask timeout and retry bound", &c::send_timeout);
+  f("message-claim-timeout",
+    "re-deliver a claimed persisted message without reply after this long",
+    &c::message_claim_timeout);
   f("storage", "memory or sqlite:<path>", &c::storage);
 }
 
@@ -303,6 +306,8 @@ caf::error sharding_config::validate() const {
   if (auto err = check_positive("send-retry-interval", send_retry_interval))
     return err;
   if (auto err = check_positive("send-timeout", send_timeout))
+    return err;
+  if (auto err = check_positive("message-claim-timeout", message_claim_timeout))
     return err;
   if (auto uri = storage::parse_storage_uri(storage); !uri)
     return invalid_config(option_key("storage")

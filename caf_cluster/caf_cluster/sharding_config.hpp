@@ -38,6 +38,7 @@ namespace caf_cluster {
 /// | `refresh_assignments_interval` | `cluster.refresh-assignments-interval` | `1s` | period of re-reading runners and recomputing assignments, > 0 |
 /// | `send_retry_interval` | `cluster.send-retry-interval` | `100ms` | pause before re-routing a message whose shard is moving, > 0 |
 /// | `send_timeout` | `cluster.send-timeout` | `10s` | default timeout of a blocking ask and bound on routing retries, > 0 |
+/// | `message_claim_timeout` | `cluster.message-claim-timeout` | `10s` | a stored persisted message handed to an entity manager but still without reply is delivered again after this long (if it is not in that runner's queues any more), > 0 |
 /// | `storage` | `cluster.storage` | `"memory"` | runner and message storage: `memory` or `sqlite:<path>` |
 ///
 /// Syntax, the same on the command line and in INI files except for quoting:
@@ -100,6 +101,10 @@ struct sharding_config {
 
   /// Default timeout of a blocking ask and bound on routing retries.
   caf::timespan send_timeout = std::chrono::seconds{10};
+
+  /// How long a claimed persisted message may stay without reply before its
+  /// shard's owner claims it again (a message still queued there is skipped).
+  caf::timespan message_claim_timeout = std::chrono::seconds{10};
 
   /// Runner and message storage: `memory` or `sqlite:<path>`.
   std::string storage = "memory";

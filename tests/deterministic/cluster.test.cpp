@@ -13,33 +13,14 @@
 #include "caf_cluster/shard_id.hpp"
 
 #include "deterministic/cluster_fixture.hpp"
+#include "deterministic/cluster_steps.hpp"
 
 using namespace std::chrono_literals;
 using caf_cluster::testing::cluster_fixture;
 using caf_cluster::testing::reply_slot;
+using namespace caf_cluster::testing::steps;
 
 namespace {
-
-constexpr auto step = 100ms;
-
-// Returns the first shard served by two runners, or 0.
-int32_t doubly_served(const cluster_fixture& f) {
-  for (int32_t i = 1; i <= f.config().shards_per_group; ++i)
-    if (f.servers(i).size() > 1)
-      return i;
-  return 0;
-}
-
-// Whether every shard is served by exactly one runner, which holds its lease.
-bool settled(const cluster_fixture& f) {
-  for (int32_t i = 1; i <= f.config().shards_per_group; ++i) {
-    auto who = f.servers(i);
-    auto holder = f.lease_holder(i);
-    if (who.size() != 1 || !holder || *holder != f.address(who.front()))
-      return false;
-  }
-  return true;
-}
 
 std::map<size_t, int> shards_per_runner(const cluster_fixture& f) {
   std::map<size_t, int> result;
@@ -47,31 +28,6 @@ std::map<size_t, int> shards_per_runner(const cluster_fixture& f) {
     for (auto r : f.servers(i))
       ++result[r];
   return result;
-}
-
-// Advances in steps until `pred` holds, checking the invariant after each;
-// returns the time it took, or nothing within `limit`.
-template <class Pred>
-std::optional<caf::timespan> advance_until(cluster_fixture& f, Pred pred,
-                                           caf::timespan limit = 10s) {
-  caf::timespan waited{0};
-  while (!pred()) {
-    if (waited >= limit)
-      return std::nullopt;
-    f.advance(step);
-    waited += step;
-    REQUIRE(doubly_served(f) == 0);
-  }
-  return waited;
-}
-
-// Waits (in steps) until every slot holds a reply.
-void await_replies(cluster_fixture& f, const std::vector<reply_slot>& slots) {
-  for (int i = 0; i < 100; ++i) {
-    if (std::all_of(slots.begin(), slots.end(), [](auto& s) { return s->has_value(); }))
-      return;
-    f.advance(step);
-  }
 }
 
 } // namespace

@@ -9,7 +9,11 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "caf/typed_response_promise.hpp"
 
+#include "caf_cluster/atoms.hpp"
+#include "caf_cluster/internal/delivery.hpp"
 #include "caf_cluster/internal/sharding_access.hpp"
+#include "caf_cluster/message_codec.hpp"
+#include "caf_cluster/storage/memory_message_driver.hpp"
 #include "caf_cluster/shard_id.hpp"
 
 namespace caf_cluster::testing {
@@ -104,7 +108,7 @@ cluster_fixture::cluster_fixture(size_t runners, sharding_config base)
 
 cluster_fixture::~cluster_fixture() {
   for (auto& n : nodes_)
-    n.paused = false;
+    n.paused = n.writer_held = false;
   refresh_paused_ids();
   for (auto& n : nodes_)
     if (n.cluster)
@@ -137,7 +141,7 @@ void cluster_fixture::start(size_t i) {
   auto& n = nodes_[i];
   if (up(i))
     crash(i); // restarting a running runner: the old process dies first
-  n.paused = false;
+  n.paused = n.writer_held = false;
   refresh_paused_ids();
   // A runner still leaving holds its address (as a stopping process holds
   // its port) until its shard manager is done: wait for that first.
@@ -151,6 +155,9 @@ void cluster_fixture::start(size_t i) {
   cfg.runner_address = address(i);
   runner_options opts;
   opts.storage = n.storage;
+  n.messages = std::make_shared<faulty_message_driver>(
+    storage::make_memory_message_driver(store_));
+  opts.messages = n.messages;
   opts.transport = make_memory_transport(network_);
   opts.detach_storage_calls = false;
   auto made = sharding::make_runner(sys, std::move(cfg), std::move(opts),
@@ -161,6 +168,8 @@ void cluster_fixture::start(size_t i) {
   if (auto err = n.cluster->register_entity(tally_entity(), tally_impl))
     throw std::runtime_error("register_entity failed: " + render(err));
   if (auto err = n.cluster->register_entity(slow_entity(), slow_impl))
+    throw std::runtime_error("register_entity failed: " + render(err));
+  if (auto err = n.cluster->register_entity(ledger_entity(), ledger_impl))
     throw std::runtime_error("register_entity failed: " + render(err));
   ++n.generation;
   refresh_paused_ids();
@@ -215,7 +224,13 @@ void cluster_fixture::refresh_paused_ids() {
       paused_ids_.push_back(st->router.id());
     if (st->shard_manager)
       paused_ids_.push_back(st->shard_manager.id());
+    if (st->writer)
+      paused_ids_.push_back(st->writer.id());
   }
+  for (auto& n : nodes_)
+    if (n.writer_held && !n.paused && n.cluster)
+      if (auto st = internal::sharding_access::state(*n.cluster); st->writer)
+        paused_ids_.push_back(st->writer.id());
 }
 
 size_t cluster_fixture::run() {
@@ -288,6 +303,89 @@ reply_slot cluster_fixture::send_slow(size_t via, std::string id, int64_t ms,
     timeout);
   run();
   return slot;
+}
+
+template <class Msg>
+reply_slot cluster_fixture::send_ledger(size_t via, std::string id, Msg msg,
+                                        caf::timespan timeout,
+                                        int64_t deliver_at_ms) {
+  if (!nodes_[via].cluster)
+    return std::make_shared<std::optional<caf::expected<int64_t>>>();
+  auto client = nodes_[via].cluster->make_client(ledger_entity());
+  auto route = nodes_[via].cluster->route(ledger_entity().name());
+  auto slot = std::make_shared<std::optional<caf::expected<int64_t>>>();
+  // Through the untyped entry point, which takes a delivery time.
+  sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    self
+      ->request(route, caf::infinite, deliver_atom::value,
+                ledger_entity().name(), id, caf::make_message(msg), timeout,
+                internal::delivery{0, 0, deliver_at_ms})
+      .then(
+        [=](int64_t x) {
+          *slot = x;
+          self->quit();
+        },
+        [=](caf::error& err) {
+          *slot = std::move(err);
+          self->quit();
+        });
+    self->delayed_send(self, timeout + std::chrono::seconds{2},
+                       guard_atom::value);
+    return {[=](guard_atom) { self->quit(); }};
+  });
+  run();
+  return slot;
+}
+
+template reply_slot cluster_fixture::send_ledger(size_t, std::string,
+                                                 keyed_add, caf::timespan,
+                                                 int64_t);
+template reply_slot cluster_fixture::send_ledger(size_t, std::string, int64_t,
+                                                 caf::timespan, int64_t);
+
+reply_slot cluster_fixture::read_ledger(size_t via, std::string id) {
+  if (!nodes_[via].cluster)
+    return std::make_shared<std::optional<caf::expected<int64_t>>>();
+  auto slot = request_from_fresh_actor(
+    sys, nodes_[via].cluster->make_client(ledger_entity()), std::move(id),
+    value_atom::value, std::chrono::seconds{3});
+  run();
+  return slot;
+}
+
+std::optional<ledger_state> cluster_fixture::stored_ledger(const std::string& id) {
+  auto bytes = message_storage()->load_state(ledger_entity().name(), id);
+  if (!bytes || !*bytes)
+    return std::nullopt;
+  auto x = decode_value<ledger_state>(sys, **bytes);
+  if (!x)
+    return std::nullopt;
+  return *x;
+}
+
+std::shared_ptr<storage::message_driver> cluster_fixture::message_storage() const {
+  return storage::make_memory_message_driver(store_);
+}
+
+void cluster_fixture::run_writer(size_t i) {
+  if (!nodes_[i].cluster)
+    return;
+  auto id = internal::sharding_access::state(*nodes_[i].cluster)->writer.id();
+  sched.run_jobs_filtered([id](caf::resumable* job) {
+    auto* actor = dynamic_cast<caf::abstract_actor*>(job);
+    return actor != nullptr && actor->id() == id;
+  });
+}
+
+void cluster_fixture::hold_writer(size_t i, bool on) {
+  nodes_[i].writer_held = on;
+  refresh_paused_ids();
+  run();
+}
+
+void cluster_fixture::cut_messages(size_t i, bool on) {
+  if (nodes_[i].messages)
+    nodes_[i].messages->cut = on;
 }
 
 } // namespace caf_cluster::testing

@@ -25,7 +25,9 @@
 #include "caf_cluster/storage/memory_runner_driver.hpp"
 #include "caf_cluster/wall_clock.hpp"
 
+#include "deterministic/faulty_message_driver.hpp"
 #include "deterministic/faulty_runner_driver.hpp"
+#include "deterministic/ledger_entity.hpp"
 #include "deterministic/test_fixture.hpp"
 
 namespace caf_cluster::testing {
@@ -113,6 +115,39 @@ public:
   reply_slot send_slow(size_t via, std::string id, int64_t ms,
                        caf::timespan timeout);
 
+  /// Sends `msg` (a `keyed_add` or an `int64_t`) to ledger `id` through
+  /// runner `via`; like `send`.
+  template <class Msg>
+  reply_slot send_ledger(size_t via, std::string id, Msg msg,
+                         caf::timespan timeout = std::chrono::seconds{3},
+                         int64_t deliver_at_ms = 0);
+
+  /// Reads ledger `id`'s value through runner `via` (volatile).
+  reply_slot read_ledger(size_t via, std::string id);
+
+  /// Returns the durable state of ledger `id` in message storage.
+  std::optional<ledger_state> stored_ledger(const std::string& id);
+
+  /// Returns a driver on the cluster's message storage, for inspection.
+  std::shared_ptr<storage::message_driver> message_storage() const;
+
+  /// Returns how many reply writes of runner `i`'s current process storage
+  /// refused as fenced.
+  int fenced_writes(size_t i) const {
+    return nodes_[i].messages ? nodes_[i].messages->fenced.load() : 0;
+  }
+
+  /// Makes every message storage call of runner `i` fail (or work again).
+  void cut_messages(size_t i, bool on);
+
+  /// Runs only the message storage writer of runner `i` (held or not) until
+  /// it has nothing to do.
+  void run_writer(size_t i);
+
+  /// Freezes (or thaws) only the message storage writer of runner `i`: the
+  /// writes it was asked for wait in its mailbox.
+  void hold_writer(size_t i, bool on);
+
   /// Returns how often runner `i` was started.
   int generation(size_t i) const;
 
@@ -129,9 +164,11 @@ public:
 private:
   struct node {
     std::shared_ptr<faulty_runner_driver> storage;
+    std::shared_ptr<faulty_message_driver> messages;
     std::optional<sharding> cluster;
     bool crashed = false;
     bool paused = false;
+    bool writer_held = false;
     int generation = 0;
   };
 

@@ -38,7 +38,7 @@ using ledger_actor = caf::typed_actor<caf::replies_to<int64_t>::with<int64_t>>;
 ledger_actor::behavior_type
 ledger_impl(ledger_actor::stateful_pointer<ledger_state> self,
             std::string stored) {
-  internal::install_snapshot_handler(self);
+  internal::install_state_handler(self);
   if (!stored.empty())
     if (auto err = internal::restore_state(self, stored))
       self->quit(err);

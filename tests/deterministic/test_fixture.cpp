@@ -1,5 +1,7 @@
 #include "deterministic/test_fixture.hpp"
 
+#include "deterministic/ledger_entity.hpp"
+
 #include "caf/atom.hpp"
 
 #include "caf_cluster/errc.hpp"
@@ -8,6 +10,7 @@ namespace caf_cluster::testing {
 
 test_config::test_config() {
   set("scheduler.policy", caf::atom("testing"));
+  add_ledger_types(*this);
 }
 
 fixture::fixture(sharding_config scfg)

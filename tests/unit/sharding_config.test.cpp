@@ -379,6 +379,7 @@ TEST_CASE("mistyped INI values are refused by sharding(), not dropped") {
      "entity-max-idle, "
      "entity-termination-timeout, lease-duration, lease-refresh-interval, "
      "refresh-assignments-interval, send-retry-interval, send-timeout, "
+     "message-claim-timeout, "
      "storage"},
   };
   for (const auto& c : cases) {

@@ -1,9 +1,11 @@
 #include "caf_cluster/internal/entity_manager.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -19,7 +21,13 @@
 #include "caf_cluster/atoms.hpp"
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/any_response.hpp"
+#include "caf_cluster/internal/delivery.hpp"
+#include "caf_cluster/internal/durable_state.hpp"
+#include "caf_cluster/internal/sharding_state.hpp"
+#include "caf_cluster/internal/storage_writer.hpp"
+#include "caf_cluster/message_codec.hpp"
 #include "caf_cluster/shard_id.hpp"
+#include "caf_cluster/storage/errc.hpp"
 
 namespace caf_cluster::internal {
 
@@ -39,7 +47,33 @@ struct pending_message {
   time_point deadline = time_point::max(); // the sender's timeout
   bool expired = false;                    // answered with errc::timeout
   bool reroute = false; // from a local client: may go to the shard's owner
+  delivery meta;        // the send's identity, kept when it moves on
+  // Persisted messages only: the stored row's id; `saved` once stored (it
+  // may run then); `dropped` when settled without running (a duplicate or a
+  // failed save).
+  int64_t request_id = 0;
+  bool persisted = false;
+  bool saved = false;
+  bool dropped = false;
+
+  // Whether this message still has to run.
+  bool runnable() const noexcept {
+    return !dropped && (persisted || !expired);
+  }
 };
+
+// A sender of a persisted message that waits for another request's reply:
+// the original of its duplicate key, or its own scheduled message.
+struct joiner {
+  std::string id;
+  int32_t shard_index = 0;
+  pending_message msg;
+};
+
+void answer(caf::response_promise& rp, caf::message msg) {
+  if (rp.pending())
+    rp.deliver(std::move(msg));
+}
 
 // A `stop_shard` request waiting for busy entities of the shard.
 struct shard_stop {
@@ -64,7 +98,11 @@ struct entity_slot {
   caf::actor actor; // null while not activated
   std::vector<pending_message> queue; // [queue_head] runs while busy
   size_t queue_head = 0;
-  bool busy = false;
+  bool busy = false;    // has messages (in the busy list)
+  bool running = false; // [queue_head] is at the entity or being stored
+  bool finishing = false; // [queue_head] replied; its reply is being stored
+  bool loading = false; // durable state on its way into a new activation
+  uint64_t activation = 0; // tells replies of this activation from older ones
   bool bounced = false; // the current message bounced off a quit actor once
   caf::message_id current_request; // of the message the entity is processing
   time_point idle_since;
@@ -141,6 +179,13 @@ struct manager_state {
   // Entities killed at the end of a shard stop's grace, until they are gone.
   std::unordered_map<caf::actor_addr, int32_t> dying;
   uint64_t next_stop_seq = 1;
+  uint64_t next_activation = 1;
+  // Persisted requests queued or running here: a recovered copy is skipped.
+  std::unordered_set<int64_t> inflight;
+  // Senders waiting for the reply of a request (by its id).
+  std::unordered_map<int64_t, std::vector<joiner>> joiners;
+  // Scheduled messages whose rows are being stored.
+  std::unordered_map<int64_t, joiner> scheduling;
 
   // A manager that dies for any reason (killed, crashed) takes its entities
   // along: nothing else would ever stop them.
@@ -165,18 +210,30 @@ struct manager_state {
   // router, which finds the owner and retries; messages that came through
   // the router already are refused so that their sender retries.
   void bounce(std::string id, caf::message payload, caf::response_promise& rp,
-              bool reroute, std::optional<caf::timespan> timeout) {
+              bool reroute, std::optional<caf::timespan> timeout,
+              const delivery& meta) {
+    if (!rp.pending())
+      return; // a recovered message: storage keeps it for the next owner
     if (reroute && cfg.router) {
       rp.delegate(cfg.router, deliver_atom::value, cfg.entity_type,
                   std::move(id), std::move(payload),
-                  timeout.value_or(cfg.send_timeout));
+                  timeout.value_or(cfg.send_timeout), meta);
       return;
     }
     rp.deliver(refusal(errc::entity_not_assigned_to_runner, id));
   }
 
+  void bounce(const std::string& id, pending_message& msg, time_point now) {
+    std::optional<caf::timespan> left;
+    if (msg.deadline != time_point::max())
+      left = std::max(caf::timespan{0}, msg.deadline - now);
+    bounce(id, std::move(msg.payload), msg.promise, msg.reroute, left,
+           msg.meta);
+  }
+
   void deliver(std::string& id, caf::message& payload,
-               std::optional<caf::timespan> timeout, bool reroute) {
+               std::optional<caf::timespan> timeout, bool reroute,
+               delivery meta = {}) {
     auto promise = self->make_response_promise();
     if (stopping) {
       promise.deliver(refusal(errc::shutting_down, id));
@@ -190,14 +247,15 @@ struct manager_state {
         return;
       }
       if (!serving(shard->index)) {
-        bounce(std::move(id), std::move(payload), promise, reroute, timeout);
+        bounce(std::move(id), std::move(payload), promise, reroute, timeout,
+               meta);
         return;
       }
       i = entities.emplace(std::move(id), entity_slot{}).first;
       i->second.id = &i->first;
       i->second.shard = std::move(*shard);
     } else if (!serving(i->second.shard.index)) {
-      bounce(id, std::move(payload), promise, reroute, timeout);
+      bounce(id, std::move(payload), promise, reroute, timeout, meta);
       return;
     }
     auto& slot = i->second;
@@ -208,12 +266,31 @@ struct manager_state {
       promise.deliver(refusal(errc::mailbox_full, *slot.id));
       return;
     }
-    pending_message msg{std::move(payload), std::move(promise)};
+    pending_message msg;
+    msg.payload = std::move(payload);
+    msg.promise = std::move(promise);
     msg.reroute = reroute;
+    msg.meta = meta;
     auto now = self->clock().now();
     // A timeout too large to add to the clock (timespan::max) means none.
     if (timeout && *timeout < time_point::max() - now)
       msg.deadline = now + *timeout;
+    if (auto* kind = cfg.writer ? find_persisted(msg.payload) : nullptr) {
+      if (!save_request(slot, msg, *kind))
+        return;
+      if (msg.meta.deliver_at_ms > cfg.clock->now_ms()) {
+        // Scheduled: the row waits in storage until due; the sender waits
+        // for its reply like a duplicate does.
+        auto rid = msg.request_id;
+        if (msg.deadline != time_point::max())
+          watch_deadline(msg.deadline);
+        scheduling.emplace(rid, joiner{*slot.id, slot.shard.index,
+                                       std::move(msg)});
+        if (slot.queue.empty() && !slot.busy && !slot.actor)
+          remove(slot);
+        return;
+      }
+    }
     slot.queue.push_back(std::move(msg));
     if (slot.queue.back().deadline != time_point::max())
       watch_deadline(slot.queue.back().deadline);
@@ -223,17 +300,18 @@ struct manager_state {
 
   // Sends every waiting (not running) message of `slot` on to the router or
   // back to its sender.
+  // Persisted ones stay in storage for the shard's next owner; their
+  // senders retry there and join them.
   void evacuate(entity_slot& slot) {
-    auto first = slot.busy ? slot.queue_head + 1 : slot.queue_head;
+    auto first = slot.running ? slot.queue_head + 1 : slot.queue_head;
     auto now = self->clock().now();
     for (auto i = first; i < slot.queue.size(); ++i) {
       auto& msg = slot.queue[i];
-      if (msg.expired)
+      if (msg.request_id != 0)
+        inflight.erase(msg.request_id);
+      if (msg.expired || msg.dropped)
         continue;
-      std::optional<caf::timespan> left;
-      if (msg.deadline != time_point::max())
-        left = std::max(caf::timespan{0}, msg.deadline - now);
-      bounce(*slot.id, std::move(msg.payload), msg.promise, msg.reroute, left);
+      bounce(*slot.id, msg, now);
     }
     slot.queue.resize(std::min(slot.queue.size(), first));
   }
@@ -251,12 +329,11 @@ struct manager_state {
       if (kvp.second.shard.index == index)
         in_shard.push_back(&kvp.second);
     for (auto* slot : in_shard) {
-      if (slot->busy) {
-        evacuate(*slot);
-      } else {
+      evacuate(*slot);
+      if (!slot->running)
         remove(*slot);
-      }
     }
+    bounce_joiners([index](const joiner& x) { return x.shard_index == index; });
     if (!shard_has_entities(index)) {
       promise.deliver(caf::unit);
       return;
@@ -303,11 +380,13 @@ struct manager_state {
         in_shard.push_back(&kvp.second);
     for (auto* slot : in_shard) {
       evacuate(*slot);
-      if (slot->busy && !slot->queue[slot->queue_head].expired)
-        slot->queue[slot->queue_head].promise.deliver(caf::make_error(
+      if (slot->running && !slot->queue[slot->queue_head].expired)
+        answer(slot->queue[slot->queue_head].promise, caf::make_message(caf::make_error(
           errc::entity_not_assigned_to_runner, cfg.entity_type + "/" + *slot->id,
           std::string{"stopped while handing its shard over; the message may "
-                      "have run"}));
+                      "have run"})));
+      if (slot->running && slot->queue[slot->queue_head].request_id != 0)
+        inflight.erase(slot->queue[slot->queue_head].request_id);
       if (slot->actor) {
         // A kill takes effect only once the running handler returns: the
         // shard counts as stopped (and its lease is released) after the
@@ -344,13 +423,29 @@ struct manager_state {
           continue;
         if (msg.deadline <= now) {
           msg.expired = true;
-          msg.promise.deliver(caf::make_error(
-            errc::timeout, cfg.entity_type + "/" + *slot->id));
+          answer(msg.promise, caf::make_message(caf::make_error(
+                                errc::timeout, cfg.entity_type + "/" + *slot->id)));
         } else if (msg.deadline < next) {
           next = msg.deadline;
         }
       }
     }
+    auto expire_joiner = [&](joiner& x) {
+      if (x.msg.expired)
+        return;
+      if (x.msg.deadline <= now) {
+        x.msg.expired = true;
+        answer(x.msg.promise, caf::make_message(caf::make_error(
+                                errc::timeout, cfg.entity_type + "/" + x.id)));
+      } else if (x.msg.deadline < next) {
+        next = x.msg.deadline;
+      }
+    };
+    for (auto& kvp : joiners)
+      for (auto& x : kvp.second)
+        expire_joiner(x);
+    for (auto& kvp : scheduling)
+      expire_joiner(kvp.second);
     next_deadline_check = time_point::max();
     if (next != time_point::max())
       watch_deadline(next);
@@ -359,6 +454,7 @@ struct manager_state {
   void activate(entity_slot& slot) {
     entity_address addr{cfg.entity_type, *slot.id, slot.shard};
     slot.actor = cfg.factory(self, entity_context{std::move(addr), cfg.sharding});
+    slot.activation = next_activation++;
     // Tells us when the entity dies for any reason, including one that drops a
     // response promise, so no message waits forever on a dead entity.
     slot.actor->attach_functor(
@@ -394,9 +490,10 @@ struct manager_state {
                          + static_cast<std::ptrdiff_t>(slot.queue_head));
       slot.queue_head = 0;
     }
-    // Messages whose sender gave up while they waited are not processed.
+    // Volatile messages whose sender gave up while they waited are not
+    // processed; persisted ones are (they are stored and would be anyway).
     while (slot.queue_head < slot.queue.size()
-           && slot.queue[slot.queue_head].expired)
+           && !slot.queue[slot.queue_head].runnable())
       ++slot.queue_head;
     if (slot.queue_head == slot.queue.size()) {
       finish_idle(slot);
@@ -404,7 +501,7 @@ struct manager_state {
     }
     if (!serving(slot.shard.index)) {
       // The shard moved or its lease lapsed while these messages waited.
-      slot.busy = false;
+      slot.running = false;
       evacuate(slot);
       auto index = slot.shard.index;
       remove(slot);
@@ -412,26 +509,44 @@ struct manager_state {
       return;
     }
     idle.erase(&slot);
-    if (!slot.busy)
+    if (!slot.busy) {
       busy_slots.push_back(&slot);
-    if (!slot.actor)
+      slot.busy = true;
+    }
+    auto& head = slot.queue[slot.queue_head];
+    if (slot.running || slot.loading || (head.persisted && !head.saved))
+      return; // resumed when the running message, the state or the row is in
+    if (!slot.actor) {
       activate(slot);
-    slot.busy = true;
+      if (cfg.durable) {
+        load_state(slot);
+        return;
+      }
+    }
+    slot.running = true;
+    ask_entity(slot, slot.queue[slot.queue_head].payload,
+               [this](entity_slot& s, caf::message& reply) {
+                 on_reply(s, reply);
+               });
+  }
+
+  // Sends `msg` to the entity of `slot` as a request of the manager; `f`
+  // gets the reply or error while the slot still waits for it.
+  template <class F>
+  void ask_entity(entity_slot& slot, caf::message msg, F f) {
     auto mid = self->new_request_id(caf::message_priority::normal);
     slot.current_request = mid;
-    slot.actor->enqueue(caf::make_mailbox_element(
-                          self->ctrl(), mid, {},
-                          slot.queue[slot.queue_head].payload),
+    slot.actor->enqueue(caf::make_mailbox_element(self->ctrl(), mid, {},
+                                                  std::move(msg)),
                         self->context());
     // Captures the id, not the slot: the slot may be gone when a late reply
     // arrives (its entity died and the manager moved on).
     self->add_multiplexed_response_handler(
       mid.response_id(),
-      any_response([this, id = *slot.id, mid](caf::message& reply) {
+      any_response([this, id = *slot.id, mid, f](caf::message& reply) mutable {
         auto i = entities.find(id);
-        if (i != entities.end() && i->second.busy
-            && i->second.current_request == mid)
-          on_reply(i->second, reply);
+        if (i != entities.end() && i->second.current_request == mid)
+          f(i->second, reply);
       }));
   }
 
@@ -450,10 +565,14 @@ struct manager_state {
     auto& slot = i->second;
     slot.actor = nullptr;
     cfg.counters->resident.fetch_sub(1, std::memory_order_relaxed);
+    if (slot.loading || slot.finishing)
+      return; // the restore or snapshot request fails and handles it
     if (!slot.busy) {
       remove(slot);
       return;
     }
+    if (!slot.running)
+      return; // the next message activates it again
     if (!reason || reason == caf::exit_reason::normal
         || reason == caf::exit_reason::user_shutdown)
       reason = caf::make_error(errc::entity_failed, cfg.entity_type + "/" + id,
@@ -469,8 +588,11 @@ struct manager_state {
         // The entity quit on its own before this message reached it, so the
         // message was never processed: re-activate and deliver it once more.
         slot.bounced = true;
-        slot.actor = nullptr;
-        cfg.counters->resident.fetch_sub(1, std::memory_order_relaxed);
+        slot.running = false;
+        if (slot.actor) {
+          slot.actor = nullptr;
+          cfg.counters->resident.fetch_sub(1, std::memory_order_relaxed);
+        }
         dispatch_next(slot);
         return;
       }
@@ -479,9 +601,20 @@ struct manager_state {
     }
     slot.bounced = false;
     auto& current = slot.queue[slot.queue_head];
+    if (current.persisted) {
+      finish_persisted(slot, std::move(reply));
+      return;
+    }
     if (!current.expired)
-      current.promise.deliver(std::move(reply));
+      answer(current.promise, std::move(reply));
+    complete(slot);
+  }
+
+  // The running message is done: on to the next one.
+  void complete(entity_slot& slot) {
     cfg.counters->processed.fetch_add(1, std::memory_order_relaxed);
+    slot.running = false;
+    slot.finishing = false;
     ++slot.queue_head;
     dispatch_next(slot);
   }
@@ -491,6 +624,7 @@ struct manager_state {
   void finish_idle(entity_slot& slot) {
     slot.queue.clear();
     slot.queue_head = 0;
+    slot.running = false;
     if (slot.busy) {
       slot.busy = false;
       busy_slots.erase(&slot);
@@ -514,6 +648,9 @@ struct manager_state {
   }
 
   void remove(entity_slot& slot) {
+    for (auto i = slot.queue_head; i < slot.queue.size(); ++i)
+      if (slot.queue[i].request_id != 0)
+        inflight.erase(slot.queue[i].request_id);
     idle.erase(&slot);
     busy_slots.erase(&slot);
     drop_actor(slot);
@@ -562,6 +699,8 @@ struct manager_state {
     if (stopping)
       return;
     stopping = true;
+    // Their senders retry at the shard's next owner.
+    bounce_joiners([](const joiner&) { return true; });
     for (auto& kvp : entities)
       if (!kvp.second.busy)
         to_stop.push_back(kvp.first);
@@ -589,15 +728,448 @@ struct manager_state {
     for (auto& kvp : entities) {
       auto& slot = kvp.second;
       for (auto i = slot.queue_head; i < slot.queue.size(); ++i)
-        if (!slot.queue[i].expired)
-          slot.queue[i].promise.deliver(refusal(errc::shutting_down, kvp.first));
+        if (!slot.queue[i].expired && !slot.queue[i].dropped)
+          answer(slot.queue[i].promise,
+                 caf::make_message(refusal(errc::shutting_down, kvp.first)));
       if (slot.actor) {
         self->send_exit(slot.actor, caf::exit_reason::kill);
         cfg.counters->resident.fetch_sub(1, std::memory_order_relaxed);
       }
     }
     entities.clear();
+    inflight.clear();
     finish();
+  }
+
+  // -- persisted messages (DESIGN.md §5) ------------------------------------
+
+  const persisted_message* find_persisted(const caf::message& msg) const {
+    for (auto& x : cfg.persisted)
+      if (x.matches(msg))
+        return &x;
+    return nullptr;
+  }
+
+  std::string shard_text(int32_t index) const {
+    return cfg.shard_group + ":" + std::to_string(index);
+  }
+
+  // Stores `msg` before it may run; false when it was answered already.
+  bool save_request(entity_slot& slot, pending_message& msg,
+                    const persisted_message& kind) {
+    auto st = cfg.sharding.lock();
+    auto bytes = encode_message(self->system(), msg.payload);
+    if (!st || !bytes) {
+      answer(msg.promise,
+             caf::make_message(st ? std::move(bytes.error())
+                                  : refusal(errc::shutting_down, *slot.id)));
+      return false;
+    }
+    if (msg.meta.request_id == 0) {
+      // Sent from this node straight to its own manager.
+      msg.meta.request_id = st->snowflakes.next().value();
+      msg.meta.origin = st->origin;
+    }
+    storage::request_row row;
+    row.request_id = st->snowflakes.next().value();
+    row.entity_type = cfg.entity_type;
+    row.entity_id = *slot.id;
+    row.shard = shard_text(slot.shard.index);
+    row.tag = message_tag(self->system(), msg.payload);
+    row.payload = std::move(*bytes);
+    row.primary_key = kind.key(msg.payload);
+    if (row.primary_key.empty())
+      row.primary_key = msg.meta.default_key();
+    row.deliver_at_ms = msg.meta.deliver_at_ms;
+    msg.persisted = true;
+    msg.request_id = row.request_id;
+    auto rid = row.request_id;
+    self
+      ->request(cfg.writer, caf::infinite, save_requests_atom::value,
+                std::vector<storage::request_row>{std::move(row)})
+      .then(
+        [this, id = *slot.id, rid](std::vector<storage::save_outcome>& xs) {
+          if (xs.size() == 1)
+            on_saved(id, rid, xs.front());
+          else
+            on_save_failed(id, rid, caf::make_error(errc::persistence_error,
+                                                    "no outcome for a row"));
+        },
+        [this, id = *slot.id, rid](caf::error& err) {
+          on_save_failed(id, rid, std::move(err));
+        });
+    return true;
+  }
+
+  // Finds the queued message with row id `rid`, or null.
+  std::pair<entity_slot*, pending_message*> find_queued(const std::string& id,
+                                                        int64_t rid) {
+    auto i = entities.find(id);
+    if (i == entities.end())
+      return {nullptr, nullptr};
+    auto& slot = i->second;
+    for (auto k = slot.queue_head; k < slot.queue.size(); ++k)
+      if (slot.queue[k].request_id == rid && !slot.queue[k].dropped)
+        return {&slot, &slot.queue[k]};
+    return {&slot, nullptr};
+  }
+
+  // Takes a message being stored out of the queue or the scheduled ones.
+  std::optional<joiner> take_saving(const std::string& id, int64_t rid) {
+    if (auto i = scheduling.find(rid); i != scheduling.end()) {
+      auto result = std::move(i->second);
+      scheduling.erase(i);
+      return result;
+    }
+    auto [slot, msg] = find_queued(id, rid);
+    if (!msg)
+      return std::nullopt; // moved on meanwhile (evacuated or stopped)
+    joiner result{id, slot->shard.index, std::move(*msg)};
+    msg->dropped = true;
+    if (slot->busy && !slot->running)
+      dispatch_next(*slot);
+    return result;
+  }
+
+  void on_saved(const std::string& id, int64_t rid,
+                storage::save_outcome& outcome) {
+    if (!outcome.duplicate) {
+      if (auto i = scheduling.find(rid); i != scheduling.end()) {
+        // Due later: the shard's owner delivers it from storage then.
+        joiners[rid].push_back(std::move(i->second));
+        scheduling.erase(i);
+        return;
+      }
+      auto [slot, msg] = find_queued(id, rid);
+      if (!msg)
+        return;
+      msg->saved = true;
+      inflight.insert(rid);
+      if (slot->busy && !slot->running)
+        dispatch_next(*slot);
+      return;
+    }
+    auto waiting = take_saving(id, rid);
+    if (!waiting)
+      return;
+    if (outcome.reply) {
+      answer(waiting->msg.promise, decode_reply(*outcome.reply));
+      return;
+    }
+    // The original has no reply yet: it is queued here, or stored and
+    // delivered by a claim soon; this sender gets its reply.
+    if (waiting->msg.deadline != time_point::max())
+      watch_deadline(waiting->msg.deadline);
+    joiners[outcome.request_id].push_back(std::move(*waiting));
+  }
+
+  void on_save_failed(const std::string& id, int64_t rid, caf::error err) {
+    if (auto waiting = take_saving(id, rid))
+      answer(waiting->msg.promise, caf::make_message(std::move(err)));
+  }
+
+  caf::message decode_reply(const storage::reply_row& row) {
+    auto msg = decode_message(self->system(), row.payload);
+    if (!msg)
+      return caf::make_message(std::move(msg.error()));
+    return std::move(*msg);
+  }
+
+  void answer_joiners(int64_t rid, const caf::message& reply) {
+    auto i = joiners.find(rid);
+    if (i == joiners.end())
+      return;
+    for (auto& x : i->second)
+      if (!x.msg.expired)
+        answer(x.msg.promise, reply);
+    joiners.erase(i);
+  }
+
+  // Sends the waiting senders that `pred` selects on to the shard's owner.
+  template <class Pred>
+  void bounce_joiners(Pred pred, std::optional<int64_t> only = std::nullopt) {
+    auto now = self->clock().now();
+    for (auto i = joiners.begin(); i != joiners.end();) {
+      if (only && i->first != *only) {
+        ++i;
+        continue;
+      }
+      auto& xs = i->second;
+      auto last = std::partition(xs.begin(), xs.end(),
+                                 [&](const joiner& x) { return !pred(x); });
+      for (auto k = last; k != xs.end(); ++k)
+        if (!k->msg.expired)
+          bounce(k->id, k->msg, now);
+      xs.erase(last, xs.end());
+      i = xs.empty() ? joiners.erase(i) : std::next(i);
+    }
+  }
+
+  // The running persisted message replied: store the reply (and the state)
+  // under the shard's lease, then answer.
+  void finish_persisted(entity_slot& slot, caf::message reply) {
+    slot.finishing = true;
+    if (!cfg.durable || !slot.actor) {
+      // Without an entity there is no state to store: a failed entity's
+      // changes died with it.
+      store_reply(slot, std::move(reply), std::nullopt);
+      return;
+    }
+    ask_entity(slot, caf::make_message(snapshot_atom::value),
+               [this, reply](entity_slot& s, caf::message& snap) mutable {
+                 if (snap.match_elements<std::string>()) {
+                   store_reply(s, std::move(reply),
+                               std::move(snap.get_mutable_as<std::string>(0)));
+                   return;
+                 }
+                 // The state is gone (the entity quit after replying): the
+                 // message runs again from the stored state.
+                 unstored(s, caf::make_error(
+                               errc::entity_failed,
+                               cfg.entity_type + "/" + *s.id,
+                               std::string{"the entity stopped before its "
+                                           "state was stored; the message "
+                                           "will run again"}));
+               });
+  }
+
+  void store_reply(entity_slot& slot, caf::message reply,
+                   std::optional<std::string> state) {
+    auto& head = slot.queue[slot.queue_head];
+    storage::reply_write w;
+    w.reply.request_id = head.request_id;
+    w.reply.ok = !reply.match_elements<caf::error>();
+    auto bytes = encode_message(self->system(), reply);
+    if (!bytes) {
+      // A reply type that cannot be stored: store why instead.
+      w.reply.ok = false;
+      reply = caf::make_message(std::move(bytes.error()));
+      bytes = encode_message(self->system(), reply);
+      if (!bytes) {
+        unstored(slot, std::move(bytes.error()));
+        return;
+      }
+    }
+    w.reply.payload = std::move(*bytes);
+    w.by.shard = shard_text(slot.shard.index);
+    w.by.epoch = cfg.shards->epoch(slot.shard.index);
+    if (state)
+      w.state = storage::state_row{cfg.entity_type, *slot.id, std::move(*state)};
+    auto mid = self->new_request_id(caf::message_priority::normal);
+    slot.current_request = mid;
+    auto done = [this, id = *slot.id, mid, reply](caf::error err) {
+      auto i = entities.find(id);
+      if (i == entities.end() || i->second.current_request != mid)
+        return;
+      on_reply_stored(i->second, reply, std::move(err));
+    };
+    self
+      ->request(cfg.writer, caf::infinite, save_replies_atom::value,
+                std::vector<storage::reply_write>{std::move(w)})
+      .then(
+        [done](std::vector<caf::error>& xs) mutable {
+          done(xs.size() == 1 ? std::move(xs.front())
+                              : caf::make_error(errc::persistence_error,
+                                                "no result for a reply"));
+        },
+        [done](caf::error& err) mutable { done(std::move(err)); });
+  }
+
+  void on_reply_stored(entity_slot& slot, const caf::message& reply,
+                       caf::error err) {
+    if (err == storage::errc::fenced) {
+      // Another runner owns the shard now and runs the message from storage;
+      // the senders get its reply there.
+      unstored(slot, caf::none);
+      return;
+    }
+    if (err) {
+      unstored(slot, caf::make_error(errc::persistence_error,
+                                     self->system().render(err)));
+      return;
+    }
+    auto& head = slot.queue[slot.queue_head];
+    inflight.erase(head.request_id);
+    if (!head.expired)
+      answer(head.promise, reply);
+    answer_joiners(head.request_id, reply);
+    complete(slot);
+  }
+
+  // The running message's outcome could not be stored: its effects in the
+  // entity are discarded with the entity (storage still has the message as
+  // unprocessed, so it runs again from the stored state), and its senders
+  // learn `err`, or without one go on to the shard's owner.
+  void unstored(entity_slot& slot, caf::error err) {
+    drop_actor(slot);
+    auto& head = slot.queue[slot.queue_head];
+    auto rid = head.request_id;
+    inflight.erase(rid);
+    if (!err) {
+      auto now = self->clock().now();
+      if (!head.expired)
+        bounce(*slot.id, head, now);
+      bounce_joiners([&](const joiner&) { return true; }, rid);
+    } else {
+      auto reply = caf::make_message(err);
+      if (!head.expired)
+        answer(head.promise, reply);
+      answer_joiners(rid, reply);
+    }
+    slot.running = false;
+    slot.finishing = false;
+    ++slot.queue_head;
+    dispatch_next(slot);
+  }
+
+  // A new activation of a durable entity gets its stored state before its
+  // first message.
+  void load_state(entity_slot& slot) {
+    slot.loading = true;
+    auto act = slot.activation;
+    auto id = *slot.id;
+    self
+      ->request(cfg.writer, caf::infinite, load_state_atom::value,
+                cfg.entity_type, id)
+      .then(
+        [this, id, act](bool found, std::string& bytes) {
+          auto i = entities.find(id);
+          if (i == entities.end() || i->second.activation != act
+              || !i->second.loading || !i->second.actor)
+            return;
+          auto& slot = i->second;
+          if (!found) {
+            loaded(slot);
+            return;
+          }
+          ask_entity(slot, caf::make_message(restore_atom::value,
+                                             std::move(bytes)),
+                     [this, act](entity_slot& s, caf::message& x) {
+                       if (s.activation != act)
+                         return;
+                       if (x.match_elements<caf::error>())
+                         state_failed(s, x.get_as<caf::error>(0));
+                       else
+                         loaded(s);
+                     });
+        },
+        [this, id, act](caf::error& err) {
+          auto i = entities.find(id);
+          if (i != entities.end() && i->second.activation == act
+              && i->second.loading)
+            state_failed(i->second, err);
+        });
+  }
+
+  void loaded(entity_slot& slot) {
+    slot.loading = false;
+    dispatch_next(slot);
+  }
+
+  // The stored state cannot be loaded (storage failed, or it no longer
+  // decodes): the entity must not run from an empty state, so its waiting
+  // senders get the error; persisted messages stay stored.
+  void state_failed(entity_slot& slot, const caf::error& err) {
+    slot.loading = false;
+    drop_actor(slot);
+    auto reply = caf::make_message(
+      err == errc::malformed_message || err == errc::persistence_error
+        ? err
+        : caf::make_error(errc::persistence_error, self->system().render(err)));
+    for (auto i = slot.queue_head; i < slot.queue.size(); ++i) {
+      auto& msg = slot.queue[i];
+      if (msg.request_id != 0)
+        inflight.erase(msg.request_id);
+      if (!msg.expired && !msg.dropped)
+        answer(msg.promise, reply);
+    }
+    slot.queue.clear();
+    slot.queue_head = 0;
+    auto index = slot.shard.index;
+    remove(slot);
+    check_shard_stops(index);
+  }
+
+  // Stored messages claimed for this runner's shards, oldest first.
+  void recover(std::vector<storage::request_row>& rows) {
+    std::vector<std::string> touched;
+    for (auto& row : rows) {
+      if (stopping || inflight.count(row.request_id) > 0)
+        continue;
+      auto shard = make_shard_id(row.entity_id, cfg.shard_group,
+                                 cfg.shards_per_group);
+      if (!shard)
+        continue;
+      auto payload = decode_message(self->system(), row.payload);
+      if (!payload) {
+        store_malformed(row, shard->index, payload.error());
+        continue;
+      }
+      auto i = entities.find(row.entity_id);
+      if (i == entities.end()) {
+        i = entities.emplace(row.entity_id, entity_slot{}).first;
+        i->second.id = &i->first;
+        i->second.shard = std::move(*shard);
+      }
+      pending_message msg;
+      msg.payload = std::move(*payload);
+      msg.request_id = row.request_id;
+      msg.persisted = true;
+      msg.saved = true;
+      i->second.queue.push_back(std::move(msg));
+      inflight.insert(row.request_id);
+      touched.push_back(row.entity_id);
+    }
+    for (auto& id : touched) {
+      auto i = entities.find(id);
+      if (i != entities.end() && !i->second.busy
+          && serving(i->second.shard.index))
+        dispatch_next(i->second);
+    }
+  }
+
+  void resume(const std::vector<int32_t>& indexes) {
+    std::vector<entity_slot*> ready;
+    for (auto& kvp : entities)
+      if (!kvp.second.busy && kvp.second.queued() > 0
+          && std::find(indexes.begin(), indexes.end(), kvp.second.shard.index)
+               != indexes.end())
+        ready.push_back(&kvp.second);
+    for (auto* slot : ready)
+      dispatch_next(*slot);
+  }
+
+  // A stored message that no longer decodes is answered with the reason,
+  // so that it is not delivered again and again.
+  void store_malformed(const storage::request_row& row, int32_t index,
+                       const caf::error& why) {
+    std::fprintf(stderr,
+                 "caf-cluster: stored message %lld for %s/%s does not decode "
+                 "(%s); answering it with malformed_message\n",
+                 static_cast<long long>(row.request_id), row.entity_type.c_str(),
+                 row.entity_id.c_str(), self->system().render(why).c_str());
+    auto err = caf::make_error(errc::malformed_message,
+                               cfg.entity_type + "/" + row.entity_id,
+                               self->system().render(why));
+    storage::reply_write w;
+    w.reply.request_id = row.request_id;
+    w.reply.ok = false;
+    if (auto bytes = encode_message(self->system(), caf::make_message(err)))
+      w.reply.payload = std::move(*bytes);
+    w.by.shard = row.shard;
+    w.by.epoch = cfg.shards->epoch(index);
+    auto reply = caf::make_message(err);
+    self
+      ->request(cfg.writer, caf::infinite, save_replies_atom::value,
+                std::vector<storage::reply_write>{std::move(w)})
+      .then(
+        [this, rid = row.request_id, reply](std::vector<caf::error>& xs) {
+          if (xs.size() == 1 && !xs.front())
+            answer_joiners(rid, reply);
+        },
+        [](caf::error&) {
+          // Stays unprocessed; the next claim tries again.
+        });
   }
 };
 
@@ -613,9 +1185,20 @@ caf::behavior manager_impl(caf::stateful_actor<manager_state>* self,
         caf::message& payload, caf::timespan timeout) {
       self->state.deliver(id, payload, timeout, true);
     },
+    [=](deliver_atom, const std::string&, std::string& id,
+        caf::message& payload, caf::timespan timeout, delivery& meta) {
+      self->state.deliver(id, payload, timeout, true, meta);
+    },
     [=](deliver_here_atom, const std::string&, std::string& id,
-        caf::message& payload, caf::timespan timeout) {
-      self->state.deliver(id, payload, timeout, false);
+        caf::message& payload, caf::timespan timeout, delivery& meta) {
+      self->state.deliver(id, payload, timeout, false, meta);
+    },
+    [=](recover_atom, std::vector<storage::request_row>& rows) {
+      self->state.recover(rows);
+      return caf::unit;
+    },
+    [=](resume_atom, const std::vector<int32_t>& indexes) {
+      self->state.resume(indexes);
     },
     [=](stop_shard_atom, const std::string& group, int32_t index,
         caf::timespan grace) { self->state.stop_shard(group, index, grace); },

@@ -7,11 +7,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "caf/actor.hpp"
+#include "caf/atom.hpp"
 #include "caf/fwd.hpp"
 #include "caf/timespan.hpp"
 
+#include "caf_cluster/entity.hpp"
 #include "caf_cluster/entity_context.hpp"
 #include "caf_cluster/internal/shard_table.hpp"
 #include "caf_cluster/metrics.hpp"
@@ -55,7 +58,23 @@ struct entity_manager_config {
   caf::actor router;
   /// Routing bound for messages sent without a timeout (`tell`).
   caf::timespan send_timeout{0};
+  /// Message types stored before delivery.
+  std::vector<persisted_message> persisted;
+  /// Whether entities keep durable state in message storage.
+  bool durable = false;
+  /// The message storage writer; null without message storage.
+  caf::actor writer;
 };
+
+/// `(recover_atom, std::vector<storage::request_row>)` -> `caf::unit`:
+/// stored persisted messages of this manager's type for it to deliver
+/// (skipping those it holds already); for shards not served yet they wait
+/// for `resume_atom`.
+using recover_atom = caf::atom_constant<caf::atom("cc_recover")>;
+
+/// `(resume_atom, std::vector<int32_t> shard_indexes)`: these shards are
+/// served now; deliver the messages recovered for them.
+using resume_atom = caf::atom_constant<caf::atom("cc_resume")>;
 
 /// Spawns an entity manager.
 caf::actor spawn_entity_manager(caf::actor_system& sys,

@@ -14,6 +14,8 @@
 #include "caf/meta/type_name.hpp"
 #include "caf/timespan.hpp"
 
+#include "caf_cluster/internal/delivery.hpp"
+
 namespace caf_cluster::internal {
 
 /// A message for an entity on its way to the runner serving its shard.
@@ -27,12 +29,14 @@ struct envelope {
   caf::message payload;
   /// Time left until the sender's deadline.
   caf::timespan timeout{0};
+  /// The send's identity and schedule.
+  delivery meta;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, envelope& x) {
   return f(caf::meta::type_name("caf_cluster.envelope"), x.job, x.attempt,
-           x.entity_type, x.entity_id, x.payload, x.timeout);
+           x.entity_type, x.entity_id, x.payload, x.timeout, x.meta);
 }
 
 /// The reply to an envelope: the entity's reply message or an error.

@@ -32,6 +32,7 @@ struct job {
   std::string type;
   std::string id;
   caf::message payload;
+  delivery meta;
   caf::response_promise promise;
   time_point deadline;
   uint32_t attempt = 0;
@@ -76,17 +77,29 @@ struct router_state {
   }
 
   void accept(std::string type, std::string id, caf::message payload,
-              caf::timespan timeout) {
+              caf::timespan timeout, delivery meta = {}) {
     auto promise = self->make_response_promise();
     if (stopped) {
       promise.deliver(caf::make_error(errc::shutting_down, type + "/" + id));
       return;
+    }
+    // The send enters the cluster here: every retry carries this identity,
+    // so a persisted message is stored once however often it is re-sent.
+    if (meta.request_id == 0) {
+      auto st = cfg.sharding.lock();
+      if (!st) {
+        promise.deliver(caf::make_error(errc::shutting_down, type + "/" + id));
+        return;
+      }
+      meta.request_id = st->snowflakes.next().value();
+      meta.origin = st->origin;
     }
     auto now = self->clock().now();
     job j;
     j.type = std::move(type);
     j.id = std::move(id);
     j.payload = std::move(payload);
+    j.meta = meta;
     j.promise = std::move(promise);
     j.deadline = timeout < time_point::max() - now ? now + timeout
                                                    : time_point::max();
@@ -176,7 +189,7 @@ struct router_state {
     }
     auto& box = outbox[dest];
     box.push_back(envelope{jid, j.attempt, j.type, j.id, j.payload,
-                           time_left(j, now)});
+                           time_left(j, now), j.meta});
     schedule_flush();
   }
 
@@ -217,7 +230,7 @@ struct router_state {
     auto mid = self->new_request_id(caf::message_priority::normal);
     dest->enqueue(caf::make_mailbox_element(
                     self->ctrl(), mid, {}, deliver_here_atom::value, j.type,
-                    j.id, j.payload, left),
+                    j.id, j.payload, left, j.meta),
                   self->context());
     self->add_multiplexed_response_handler(
       mid.response_id(), any_response([this, jid, attempt_no](caf::message& reply) {
@@ -371,7 +384,7 @@ struct router_state {
       mgr->enqueue(caf::make_mailbox_element(
                      self->ctrl(), mid, {}, deliver_here_atom::value,
                      std::move(x.entity_type), std::move(x.entity_id),
-                     std::move(x.payload), x.timeout),
+                     std::move(x.payload), x.timeout, x.meta),
                    self->context());
       self->add_multiplexed_response_handler(
         mid.response_id(),
@@ -417,6 +430,11 @@ caf::behavior router_impl(caf::stateful_actor<router_state>* self,
         caf::timespan timeout) {
       self->state.accept(std::move(type), std::move(id), std::move(payload),
                          timeout);
+    },
+    [=](deliver_atom, std::string& type, std::string& id, caf::message& payload,
+        caf::timespan timeout, delivery& meta) {
+      self->state.accept(std::move(type), std::move(id), std::move(payload),
+                         timeout, meta);
     },
     [=](deliver_batch_atom, std::vector<envelope>& batch) {
       self->state.serve_batch(batch);

@@ -7,13 +7,16 @@
 
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
+#include "caf/exit_reason.hpp"
 #include "caf/send.hpp"
 #include "caf/spawn_options.hpp"
 #include "caf/stateful_actor.hpp"
 
 #include "caf_cluster/atoms.hpp"
 #include "caf_cluster/hash_ring.hpp"
+#include "caf_cluster/internal/entity_manager.hpp"
 #include "caf_cluster/internal/sharding_state.hpp"
+#include "caf_cluster/internal/storage_writer.hpp"
 #include "caf_cluster/shard_id.hpp"
 
 namespace caf_cluster::internal {
@@ -28,7 +31,14 @@ struct held_shard {
   std::string group;
   int32_t index = 0;
   int64_t epoch = 0;
+  int64_t until = 0;       // lease deadline
+  bool ready = true;       // stored messages handed over; may serve
+  bool recovering = false; // claim of its stored messages under way
 };
+
+// Rows claimed per request at acquisition and per tick.
+constexpr uint64_t recovery_limit = 100'000;
+constexpr uint64_t sweep_limit = 4'096;
 
 struct shard_manager_state {
   static inline const char* name = "caf_cluster.shard_manager";
@@ -43,6 +53,7 @@ struct shard_manager_state {
   int64_t last_renewal_ms = 0;
   size_t managers_left = 0;
   bool poll_pending = false;
+  bool sweep_pending = false;
 
   bool client_only() const noexcept {
     return cfg.address.empty();
@@ -56,8 +67,9 @@ struct shard_manager_state {
     return client_only() ? cfg.assignments_interval : cfg.refresh_interval;
   }
 
-  void serve(const held_shard& s, int64_t until) {
-    if (s.group == cfg.groups.front())
+  void serve(held_shard& s, int64_t until) {
+    s.until = until;
+    if (s.group == cfg.groups.front() && s.ready)
       cfg.table->set(s.index, until);
   }
 
@@ -94,6 +106,10 @@ struct shard_manager_state {
       publish(group, ring, leases ? &*leases : nullptr, now);
       if (!client_only() && registered && !leaving && !ring.empty())
         rebalance(group, ring, now);
+    }
+    if (cfg.writer && !leaving) {
+      recover_unready();
+      sweep(now);
     }
   }
 
@@ -146,7 +162,7 @@ struct shard_manager_state {
     }
   }
 
-  void lose(const held_shard& s) {
+  void lose(held_shard& s) {
     serve(s, 0);
     stop_entities(s, caf::timespan{0}, false);
   }
@@ -215,11 +231,111 @@ struct shard_manager_state {
       if (!shard)
         continue;
       held_shard s{shard->group, shard->index, grant.epoch};
-      if (s.group == cfg.groups.front())
+      if (s.group == cfg.groups.front()) {
         cfg.table->set_epoch(s.index, s.epoch);
+        s.ready = !cfg.writer;
+      }
       serve(s, now + lease_ms());
       held.emplace(grant.shard, std::move(s));
     }
+    recover_unready();
+  }
+
+  // Hands the stored messages of newly acquired shards to the entity
+  // managers, then serves the shards: stored messages run before new ones.
+  void recover_unready() {
+    std::vector<std::string> keys;
+    for (auto& kvp : held)
+      if (!kvp.second.ready && !kvp.second.recovering) {
+        kvp.second.recovering = true;
+        keys.push_back(kvp.first);
+      }
+    if (keys.empty())
+      return;
+    auto now = cfg.clock->now_ms();
+    // A claim time of 0 takes every due message, also those the previous
+    // owner claimed: it is gone or fenced.
+    self
+      ->request(cfg.writer, caf::infinite, claim_atom::value, keys, now,
+                int64_t{0}, recovery_limit)
+      .then(
+        [this, keys](std::vector<storage::request_row>& rows) {
+          hand_over(rows, [this, keys] { recovered(keys); });
+        },
+        [this, keys](caf::error&) {
+          // Tried again on the next tick.
+          for (auto& key : keys)
+            if (auto i = held.find(key); i != held.end())
+              i->second.recovering = false;
+        });
+  }
+
+  void recovered(const std::vector<std::string>& keys) {
+    std::vector<int32_t> indexes;
+    for (auto& key : keys) {
+      auto i = held.find(key);
+      if (i == held.end() || i->second.ready)
+        continue; // lost or moved meanwhile
+      i->second.ready = true;
+      i->second.recovering = false;
+      serve(i->second, i->second.until);
+      indexes.push_back(i->second.index);
+    }
+    if (indexes.empty())
+      return;
+    for (auto& mgr : managers())
+      self->send(mgr, resume_atom::value, indexes);
+  }
+
+  // Sends each entity manager its rows and calls `done` once all took them.
+  template <class F>
+  void hand_over(std::vector<storage::request_row>& rows, F done) {
+    // Rows of shards lost meanwhile stay for their next owner.
+    std::map<std::string, std::vector<storage::request_row>> by_type;
+    for (auto& row : rows)
+      if (held.count(row.shard) > 0)
+        by_type[row.entity_type].push_back(std::move(row));
+    auto st = cfg.sharding.lock();
+    std::vector<std::pair<caf::actor, std::vector<storage::request_row>>> jobs;
+    for (auto& kvp : by_type)
+      if (auto mgr = st ? st->manager(kvp.first) : caf::actor{})
+        jobs.emplace_back(std::move(mgr), std::move(kvp.second));
+    if (jobs.empty()) {
+      done();
+      return;
+    }
+    auto pending = std::make_shared<size_t>(jobs.size());
+    auto one = [pending, done]() mutable {
+      if (--*pending == 0)
+        done();
+    };
+    for (auto& [mgr, xs] : jobs)
+      self->request(mgr, caf::infinite, recover_atom::value, std::move(xs))
+        .then([one]() mutable { one(); },
+              [one](caf::error&) mutable { one(); });
+  }
+
+  // Due messages without a reply that nobody has claimed lately: scheduled
+  // ones that came due, and stored ones whose delivery failed or whose
+  // sender stored them after this runner's recovery claim.
+  void sweep(int64_t now) {
+    if (sweep_pending)
+      return;
+    std::vector<std::string> keys;
+    for (auto& kvp : held)
+      if (kvp.second.ready && kvp.second.group == cfg.groups.front())
+        keys.push_back(kvp.first);
+    if (keys.empty())
+      return;
+    sweep_pending = true;
+    self
+      ->request(cfg.writer, caf::infinite, claim_atom::value, keys, now,
+                to_ms(cfg.message_claim_timeout), sweep_limit)
+      .then(
+        [this](std::vector<storage::request_row>& rows) {
+          hand_over(rows, [this] { sweep_pending = false; });
+        },
+        [this](caf::error&) { sweep_pending = false; });
   }
 
   // Some shards this runner should own are still leased elsewhere (their
@@ -284,6 +400,8 @@ struct shard_manager_state {
       cfg.storage->unregister_runner(cfg.address);
     }
     self->send(cfg.router, shutdown_atom::value);
+    if (cfg.writer)
+      self->send_exit(cfg.writer, caf::exit_reason::user_shutdown);
     if (cfg.transport)
       cfg.transport->close();
     self->quit();

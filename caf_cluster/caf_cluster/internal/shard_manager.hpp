@@ -50,6 +50,12 @@ struct shard_manager_config {
   std::shared_ptr<shard_table> table;
   /// Receives the shard map; stopped by the shard manager when it left.
   caf::actor router;
+  /// The message storage writer; null without message storage. With it, an
+  /// acquired shard serves only after its stored messages went to the entity
+  /// managers, and every tick hands them due and unanswered ones.
+  caf::actor writer;
+  /// See `sharding_config::message_claim_timeout`.
+  caf::timespan message_claim_timeout{0};
   /// Closed by the shard manager when it left.
   std::shared_ptr<caf_cluster::transport> transport;
   /// For entity managers and the snowflake machine id.

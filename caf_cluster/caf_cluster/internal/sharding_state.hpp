@@ -84,6 +84,13 @@ struct sharding_state {
   /// Holds this runner's leases; null for a single runner.
   caf::actor shard_manager;
 
+  /// Group-commits writes to message storage; null without message storage.
+  caf::actor writer;
+
+  /// A random number of this node for the identity of sends (see
+  /// `delivery::origin`).
+  const uint64_t origin;
+
   mutable std::shared_mutex registry_mutex;
   std::unordered_map<std::string, registered_entity> registry;
 };

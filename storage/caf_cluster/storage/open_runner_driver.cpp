@@ -1,6 +1,8 @@
 #include "caf_cluster/storage/open_runner_driver.hpp"
 
+#include "caf_cluster/storage/memory_message_driver.hpp"
 #include "caf_cluster/storage/memory_runner_driver.hpp"
+#include "caf_cluster/storage/sqlite_message_driver.hpp"
 #include "caf_cluster/storage/sqlite_runner_driver.hpp"
 #include "caf_cluster/storage/storage_uri.hpp"
 
@@ -17,6 +19,29 @@ open_runner_driver(std::string_view uri, sqlite_options opts) {
   if (!driver)
     return std::move(driver.error());
   return std::shared_ptr<runner_driver>{std::move(*driver)};
+}
+
+caf::expected<cluster_storage> open_cluster_storage(std::string_view uri,
+                                                    sqlite_options opts) {
+  auto parsed = parse_storage_uri(uri);
+  if (!parsed)
+    return std::move(parsed.error());
+  cluster_storage result;
+  if (parsed->type == storage_uri::kind::memory) {
+    auto store = make_memory_runner_store();
+    result.runners = make_memory_runner_driver(store);
+    result.messages = make_memory_message_driver(store);
+    return result;
+  }
+  auto runners = make_sqlite_runner_driver(parsed->path, opts);
+  if (!runners)
+    return std::move(runners.error());
+  auto messages = make_sqlite_message_driver(parsed->path, opts);
+  if (!messages)
+    return std::move(messages.error());
+  result.runners = std::move(*runners);
+  result.messages = std::move(*messages);
+  return result;
 }
 
 } // namespace caf_cluster::storage

@@ -7,6 +7,7 @@
 
 #include "caf/expected.hpp"
 
+#include "caf_cluster/storage/message_driver.hpp"
 #include "caf_cluster/storage/runner_driver.hpp"
 #include "caf_cluster/storage/sqlite_options.hpp"
 
@@ -19,5 +20,18 @@ namespace caf_cluster::storage {
 ///          file cannot be opened or created).
 caf::expected<std::shared_ptr<runner_driver>>
 open_runner_driver(std::string_view uri, sqlite_options opts = {});
+
+/// The runner and message storage of one cluster database.
+struct cluster_storage {
+  std::shared_ptr<runner_driver> runners;
+  std::shared_ptr<message_driver> messages;
+};
+
+/// Opens runner and message storage at `uri` on one database: two
+/// connections to one SQLite file, or two drivers on one memory store (the
+/// message driver fences its writes with the runner storage's epochs).
+/// @returns the drivers or the errors of `open_runner_driver`.
+caf::expected<cluster_storage> open_cluster_storage(std::string_view uri,
+                                                    sqlite_options opts = {});
 
 } // namespace caf_cluster::storage

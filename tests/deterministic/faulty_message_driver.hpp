@@ -1,0 +1,93 @@
+// A message storage decorator for fault injection: while `cut` is set, every
+// call fails as if the database were unreachable (disk full, locked file).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "caf_cluster/storage/errc.hpp"
+#include "caf_cluster/storage/message_driver.hpp"
+
+namespace caf_cluster::testing {
+
+class faulty_message_driver final : public storage::message_driver {
+public:
+  explicit faulty_message_driver(std::shared_ptr<storage::message_driver> inner)
+    : inner_(std::move(inner)) {
+    // nop
+  }
+
+  /// While true, every call fails with `storage::errc::io_error`.
+  std::atomic<bool> cut{false};
+
+  /// How many reply writes storage refused as fenced.
+  std::atomic<int> fenced{0};
+
+  caf::expected<std::vector<storage::save_outcome>>
+  save_requests(const std::vector<storage::request_row>& rows) override {
+    if (cut)
+      return failure();
+    return inner_->save_requests(rows);
+  }
+
+  caf::expected<std::vector<caf::error>>
+  save_replies(const std::vector<storage::reply_write>& writes) override {
+    if (cut)
+      return failure();
+    auto result = inner_->save_replies(writes);
+    if (result)
+      for (auto& err : *result)
+        if (err == storage::errc::fenced)
+          ++fenced;
+    return result;
+  }
+
+  caf::expected<std::optional<storage::reply_row>>
+  reply_for(int64_t request_id) override {
+    if (cut)
+      return failure();
+    return inner_->reply_for(request_id);
+  }
+
+  caf::expected<std::vector<storage::request_row>>
+  claim_unprocessed(const std::vector<std::string>& shards, int64_t now_ms,
+                    int64_t claim_ms, size_t limit) override {
+    if (cut)
+      return failure();
+    return inner_->claim_unprocessed(shards, now_ms, claim_ms, limit);
+  }
+
+  caf::error reset_claims(const std::vector<std::string>& shards) override {
+    return cut ? failure() : inner_->reset_claims(shards);
+  }
+
+  caf::expected<std::optional<std::string>>
+  load_state(const std::string& type, const std::string& id) override {
+    if (cut)
+      return failure();
+    return inner_->load_state(type, id);
+  }
+
+  caf::error save_state(const storage::state_row& state,
+                        const storage::fence& by) override {
+    return cut ? failure() : inner_->save_state(state, by);
+  }
+
+  caf::expected<std::vector<storage::pending_count>> pending_counts() override {
+    if (cut)
+      return failure();
+    return inner_->pending_counts();
+  }
+
+private:
+  static caf::error failure() {
+    return caf::make_error(storage::errc::io_error,
+                           "message storage unreachable (test fault)");
+  }
+
+  std::shared_ptr<storage::message_driver> inner_;
+};
+
+} // namespace caf_cluster::testing

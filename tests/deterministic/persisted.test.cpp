@@ -1,0 +1,357 @@
+// Persisted messages and durable state on several runners (DESIGN.md §3, §5):
+// stored before delivery, answered once per key, resumed by a shard's next
+// owner, fenced against former owners, scheduled, and exactly-once under
+// seeded crashes, pauses and leaves.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "caf_cluster/errc.hpp"
+#include "caf_cluster/message_codec.hpp"
+#include "caf_cluster/shard_id.hpp"
+
+#include "deterministic/cluster_fixture.hpp"
+#include "deterministic/cluster_steps.hpp"
+#include "deterministic/test_fixture.hpp"
+
+using namespace std::chrono_literals;
+using namespace caf_cluster;
+using namespace caf_cluster::testing;
+using namespace caf_cluster::testing::steps;
+
+namespace {
+
+int32_t shard_of(const cluster_fixture& f, const std::string& id) {
+  return make_shard_id(id, "default", f.config().shards_per_group)->index;
+}
+
+// The runner serving `id`'s shard.
+size_t owner_of(const cluster_fixture& f, const std::string& id) {
+  auto who = f.servers(shard_of(f, id));
+  REQUIRE(who.size() == 1);
+  return who.front();
+}
+
+// Waits until `slot` holds a reply and returns it.
+caf::expected<int64_t> await(cluster_fixture& f, const reply_slot& slot,
+                             int steps_left = 100) {
+  while (!slot->has_value() && steps_left-- > 0)
+    f.advance(step);
+  REQUIRE(slot->has_value());
+  return **slot;
+}
+
+int64_t value_of(const caf::expected<int64_t>& x) {
+  REQUIRE_MESSAGE(x, (x ? std::string{} : to_string(x.error())));
+  return *x;
+}
+
+size_t pending(cluster_fixture& f) {
+  size_t n = 0;
+  auto counts = f.message_storage()->pending_counts();
+  REQUIRE(counts);
+  for (auto& x : *counts)
+    n += static_cast<size_t>(x.count);
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("a persisted message runs once per key and its reply is stored") {
+  cluster_fixture f{3};
+  CHECK_EQ(value_of(await(f, f.send_ledger(0, "acct-1", keyed_add{5, "k1"}))), 5);
+  // The same key through another runner: the stored reply, not a second run.
+  CHECK_EQ(value_of(await(f, f.send_ledger(1, "acct-1", keyed_add{5, "k1"}))), 5);
+  CHECK_EQ(value_of(await(f, f.send_ledger(2, "acct-1", keyed_add{2, "k2"}))), 7);
+  // Without a key of its own every send is a new message.
+  CHECK_EQ(value_of(await(f, f.send_ledger(0, "acct-1", int64_t{3}))), 10);
+  CHECK_EQ(value_of(await(f, f.send_ledger(0, "acct-1", int64_t{3}))), 13);
+  auto stored = f.stored_ledger("acct-1");
+  REQUIRE(stored);
+  CHECK_EQ(stored->value, 13);
+  CHECK_EQ(stored->applied, 4);
+  CHECK_EQ(pending(f), 0u);
+}
+
+TEST_CASE("durable state survives passivation, a crash and a graceful leave") {
+  cluster_fixture f{3};
+  CHECK_EQ(value_of(await(f, f.send_ledger(0, "acct-2", keyed_add{4, "a"}))), 4);
+  // Passivated after max_idle (1 min), activated again with its state.
+  for (int i = 0; i < 70; ++i)
+    f.advance(1s);
+  CHECK_EQ(value_of(await(f, f.read_ledger(1, "acct-2"))), 4);
+  auto owner = owner_of(f, "acct-2");
+  f.crash(owner);
+  REQUIRE(advance_until(f, [&] { return settled(f); }));
+  auto via = (owner + 1) % 3;
+  CHECK_EQ(value_of(await(f, f.read_ledger(via, "acct-2"))), 4);
+  CHECK_EQ(value_of(await(f, f.send_ledger(via, "acct-2", keyed_add{1, "b"}))), 5);
+  f.start(owner);
+  auto second = owner_of(f, "acct-2");
+  f.leave(second);
+  REQUIRE(advance_until(f, [&] { return settled(f); }));
+  CHECK_EQ(value_of(await(f, f.read_ledger((second + 1) % 3, "acct-2"))), 5);
+}
+
+TEST_CASE("a message whose reply could not be stored runs again once") {
+  cluster_fixture f{3};
+  CHECK_EQ(value_of(await(f, f.send_ledger(0, "acct-3", keyed_add{1, "a"}))), 1);
+  auto owner = owner_of(f, "acct-3");
+  // Storage fails after the request is stored: the handler's effect is
+  // discarded with its entity and the sender learns why.
+  f.hold_writer(owner, true);
+  auto slot = f.send_ledger(owner, "acct-3", keyed_add{10, "b"});
+  f.run_writer(owner); // stores the request
+  f.run();             // the entity runs; its reply waits for the writer
+  f.cut_messages(owner, true);
+  f.hold_writer(owner, false);
+  auto failed = await(f, slot);
+  REQUIRE(!failed);
+  CHECK_EQ(failed.error(), errc::persistence_error);
+  // The runner dies; the next owner runs the stored message exactly once.
+  f.crash(owner);
+  REQUIRE(advance_until(f, [&] { return settled(f); }));
+  auto via = (owner + 1) % 3;
+  CHECK_EQ(value_of(await(f, f.send_ledger(via, "acct-3", keyed_add{10, "b"}))), 11);
+  auto stored = f.stored_ledger("acct-3");
+  REQUIRE(stored);
+  CHECK_EQ(stored->value, 11);
+  CHECK_EQ(stored->applied, 2);
+  CHECK_EQ(pending(f), 0u);
+}
+
+TEST_CASE("a paused former owner's late writes are refused by their epoch") {
+  cluster_fixture f{3};
+  CHECK_EQ(value_of(await(f, f.send_ledger(0, "acct-4", keyed_add{1, "a"}))), 1);
+  auto owner = owner_of(f, "acct-4");
+  auto index = shard_of(f, "acct-4");
+  f.hold_writer(owner, true);
+  auto slot = f.send_ledger(owner, "acct-4", keyed_add{10, "b"});
+  f.run_writer(owner); // the request is stored
+  f.run();             // the entity ran; its reply and state wait to be stored
+  auto old_epoch = f.epoch(owner, index);
+  f.pause(owner, true);
+  REQUIRE(advance_until(f, [&] {
+    auto who = f.servers(index);
+    return who.size() == 1 && who.front() != owner;
+  }));
+  auto next = f.servers(index).front();
+  CHECK_GT(f.epoch(next, index), old_epoch);
+  // The new owner ran the stored message from the stored state.
+  REQUIRE(advance_until(f, [&] { return pending(f) == 0; }));
+  f.pause(owner, false);
+  f.hold_writer(owner, false);
+  CHECK_EQ(f.fenced_writes(owner), 1);
+  // The sender still gets the one reply.
+  CHECK_EQ(value_of(await(f, slot)), 11);
+  auto stored = f.stored_ledger("acct-4");
+  REQUIRE(stored);
+  CHECK_EQ(stored->value, 11);
+  CHECK_EQ(stored->applied, 2);
+}
+
+TEST_CASE("a scheduled message waits for its time, also across a restart") {
+  cluster_fixture f{3};
+  auto due = f.clock->now_ms() + 5'000;
+  auto slot = f.send_ledger(0, "acct-5", keyed_add{7, "later"}, 20s, due);
+  for (int i = 0; i < 30; ++i)
+    f.advance(step);
+  CHECK(!slot->has_value());
+  CHECK_EQ(pending(f), 1u);
+  CHECK(!f.stored_ledger("acct-5"));
+  auto owner = owner_of(f, "acct-5");
+  f.crash(owner);
+  f.start(owner);
+  while (f.clock->now_ms() < due) {
+    CHECK(!f.stored_ledger("acct-5"));
+    f.advance(step);
+  }
+  auto via = (owner + 1) % 3;
+  CHECK_EQ(value_of(await(f, f.send_ledger(via, "acct-5", keyed_add{7, "later"}))), 7);
+  CHECK_EQ(f.stored_ledger("acct-5")->applied, 1);
+  if (owner != 0)
+    CHECK_EQ(value_of(await(f, slot)), 7);
+}
+
+TEST_CASE("a storage failure reaches the sender and nothing is acknowledged") {
+  cluster_fixture f{3};
+  auto owner = owner_of(f, "acct-6");
+  f.cut_messages(owner, true);
+  auto failed = await(f, f.send_ledger(owner, "acct-6", keyed_add{3, "a"}));
+  REQUIRE(!failed);
+  CHECK_EQ(failed.error(), errc::persistence_error);
+  CHECK(to_string(failed.error()).find("unreachable") != std::string::npos);
+  CHECK_EQ(pending(f), 0u);
+  f.cut_messages(owner, false);
+  CHECK_EQ(value_of(await(f, f.send_ledger(owner, "acct-6", keyed_add{3, "a"}))), 3);
+  CHECK_EQ(f.stored_ledger("acct-6")->applied, 1);
+}
+
+TEST_CASE("a stored message that no longer decodes gets a malformed_message reply") {
+  cluster_fixture f{3};
+  storage::request_row row;
+  row.request_id = 42;
+  row.entity_type = "Ledger";
+  row.entity_id = "acct-7";
+  row.shard = "default:" + std::to_string(shard_of(f, "acct-7"));
+  row.tag = "test.ledger.keyed_add";
+  row.payload = "not an encoded message";
+  row.primary_key = "broken";
+  REQUIRE(f.message_storage()->save_requests({row}));
+  REQUIRE(advance_until(f, [&] { return pending(f) == 0; }));
+  auto reply = f.message_storage()->reply_for(42);
+  REQUIRE(reply);
+  REQUIRE(*reply);
+  CHECK(!(*reply)->ok);
+  auto err = decode_message(f.sys, (*reply)->payload);
+  REQUIRE(err);
+  REQUIRE(err->match_elements<caf::error>());
+  CHECK_EQ(err->get_as<caf::error>(0), errc::malformed_message);
+  // The runner keeps going.
+  CHECK_EQ(value_of(await(f, f.send_ledger(0, "acct-7", keyed_add{1, "ok"}))), 1);
+}
+
+TEST_CASE("persisted messages need message storage") {
+  fixture f;
+  auto err = f.cluster->register_entity(ledger_entity(), ledger_impl);
+  CHECK_EQ(err, errc::invalid_config);
+  CHECK(to_string(err).find("message storage") != std::string::npos);
+}
+
+namespace {
+
+uint64_t seeds_from_env(const char* name, uint64_t fallback) {
+  if (auto x = std::getenv(name))
+    return std::strtoull(x, nullptr, 10);
+  return fallback;
+}
+
+struct exactly_once_stats {
+  size_t keys = 0;
+  size_t retries = 0;
+  size_t faults = 0;
+};
+
+// Random keyed adds over a few ledgers while runners crash, restart, pause
+// and leave; senders retry failed sends with the same key. Afterwards each
+// ledger applied every key exactly once.
+void exactly_once(uint64_t seed, exactly_once_stats& stats) {
+  std::mt19937_64 rng{seed};
+  auto pick = [&](size_t n) {
+    return static_cast<size_t>(std::uniform_int_distribution<size_t>{0, n - 1}(rng));
+  };
+  constexpr size_t runners = 3;
+  cluster_fixture f{runners};
+  std::ostringstream log;
+  struct send {
+    std::string ledger;
+    std::string key;
+    reply_slot slot;
+  };
+  std::vector<send> sends;
+  std::map<std::string, std::set<std::string>> keys;
+  auto send_via = [&](size_t via, send& x) {
+    x.slot = f.send_ledger(via, x.ledger, keyed_add{1, x.key}, 2s);
+  };
+  auto any_up = [&] {
+    for (size_t r = 0; r < runners; ++r)
+      if (f.up(r) && !f.paused(r))
+        return r;
+    return runners;
+  };
+  for (int s = 0; s < 30; ++s) {
+    if (pick(3) == 0) {
+      ++stats.faults;
+      auto r = pick(runners);
+      switch (pick(4)) {
+        case 0:
+          log << "t" << s << " crash " << r << "; ";
+          f.crash(r);
+          break;
+        case 1:
+          log << "t" << s << " restart " << r << "; ";
+          f.start(r);
+          break;
+        case 2:
+          log << "t" << s << " leave " << r << "; ";
+          f.leave(r);
+          break;
+        default:
+          log << "t" << s << (f.paused(r) ? " resume " : " pause ") << r << "; ";
+          f.pause(r, !f.paused(r));
+      }
+    }
+    for (int k = 0; k < 3; ++k) {
+      auto via = any_up();
+      if (via == runners)
+        break;
+      send x{"ledger-" + std::to_string(pick(6)),
+             "s" + std::to_string(s) + "-" + std::to_string(k), nullptr};
+      keys[x.ledger].insert(x.key);
+      send_via(pick(runners) % runners, x);
+      sends.push_back(std::move(x));
+    }
+    f.advance(250ms);
+    INFO(log.str());
+    REQUIRE(doubly_served(f) == 0);
+  }
+  for (size_t r = 0; r < runners; ++r) {
+    f.pause(r, false);
+    if (!f.up(r))
+      f.start(r);
+  }
+  INFO(log.str());
+  REQUIRE(advance_until(f, [&] { return settled(f); }, 15s));
+  // Retry every send without a value, with its key, until it has one.
+  for (int round = 0; round < 10; ++round) {
+    std::vector<send*> open;
+    for (auto& x : sends)
+      if (!x.slot || !x.slot->has_value() || !x.slot->value())
+        open.push_back(&x);
+    if (open.empty())
+      break;
+    for (auto* x : open) {
+      ++stats.retries;
+      send_via(pick(runners), *x);
+    }
+    for (int i = 0; i < 40; ++i)
+      f.advance(step);
+  }
+  for (auto& x : sends) {
+    INFO("ledger " << x.ledger << " key " << x.key);
+    REQUIRE(x.slot->has_value());
+    REQUIRE(x.slot->value());
+  }
+  for (auto& [ledger, ks] : keys) {
+    INFO(ledger);
+    auto stored = f.stored_ledger(ledger);
+    REQUIRE(stored);
+    CHECK_EQ(stored->applied, static_cast<int64_t>(ks.size()));
+    CHECK_EQ(stored->value, static_cast<int64_t>(ks.size()));
+    stats.keys += ks.size();
+  }
+  CHECK_EQ(pending(f), 0u);
+}
+
+} // namespace
+
+TEST_CASE("seeded faults: every persisted key is applied exactly once") {
+  // CAF_CLUSTER_SEED=<n> replays one seed; CAF_CLUSTER_SEEDS=<n> runs more.
+  auto first = seeds_from_env("CAF_CLUSTER_SEED", 1);
+  auto count = std::getenv("CAF_CLUSTER_SEED")
+                 ? 1
+                 : seeds_from_env("CAF_CLUSTER_SEEDS", 200);
+  exactly_once_stats stats;
+  for (auto seed = first; seed < first + count; ++seed) {
+    INFO("seed " << seed << " (replay with CAF_CLUSTER_SEED=" << seed << ")");
+    exactly_once(seed, stats);
+  }
+  MESSAGE("seeds " << first << ".." << first + count - 1 << ": " << stats.keys
+                   << " keys applied exactly once, " << stats.faults
+                   << " faults, " << stats.retries << " retries");
+}
