@@ -78,9 +78,9 @@ int main(int argc, char** argv) {
   auto& id = pos[1];
   caf::expected<int64_t> value{0};
   if (command == "increment")
-    value = client.ask(id, counter::increment{amount});
+    value = client.ask(id, counter::increment{amount, {}});
   else if (command == "decrement")
-    value = client.ask(id, counter::decrement{amount});
+    value = client.ask(id, counter::decrement{amount, {}});
   else
     value = client.ask(id, counter::get_value{});
   cluster->shutdown();

@@ -10,6 +10,7 @@ void add_counter_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<increment>("counter.increment");
   cfg.add_message_type<decrement>("counter.decrement");
   cfg.add_message_type<get_value>("counter.get_value");
+  cfg.add_message_type<counter_state>("counter.state");
 }
 
 counter_actor::behavior_type

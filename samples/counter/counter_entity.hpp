@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "caf/fwd.hpp"
 #include "caf/meta/type_name.hpp"
@@ -14,14 +15,29 @@
 
 namespace counter {
 
-/// Adds `amount` to the counter; replies with the new value.
+/// Adds `amount` to the counter; replies with the new value. A non-empty
+/// `key` makes the increment count once however often it is sent (a client
+/// retrying after an error sends the same key).
 struct increment {
   int64_t amount = 0;
+  std::string key;
+
+  /// The deduplication key (empty: one increment per send).
+  std::string primary_key() const {
+    return key;
+  }
 };
 
-/// Subtracts `amount` from the counter; replies with the new value.
+/// Subtracts `amount` from the counter; replies with the new value; `key` as
+/// for `increment`.
 struct decrement {
   int64_t amount = 0;
+  std::string key;
+
+  /// The deduplication key (empty: one decrement per send).
+  std::string primary_key() const {
+    return key;
+  }
 };
 
 /// Replies with the current value.
@@ -29,12 +45,12 @@ struct get_value {};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, increment& x) {
-  return f(caf::meta::type_name("counter.increment"), x.amount);
+  return f(caf::meta::type_name("counter.increment"), x.amount, x.key);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, decrement& x) {
-  return f(caf::meta::type_name("counter.decrement"), x.amount);
+  return f(caf::meta::type_name("counter.decrement"), x.amount, x.key);
 }
 
 template <class Inspector>
@@ -48,14 +64,28 @@ using counter_actor
                      caf::replies_to<decrement>::with<int64_t>,
                      caf::replies_to<get_value>::with<int64_t>>;
 
-/// State of one counter activation.
+/// State of one counter, kept in message storage between activations.
 struct counter_state {
   int64_t value = 0;
   static inline const char* name = "counter";
 };
 
-/// The Counter entity type.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, counter_state& x) {
+  return f(caf::meta::type_name("counter.state"), x.value);
+}
+
+/// The Counter entity type of a cluster: increments and decrements are
+/// persisted (stored before they run, once per key), the value is durable.
 inline const auto counter_entity
+  = caf_cluster::entity<counter_actor>("Counter")
+      .persisted<increment, decrement>()
+      .durable_state<counter_state>()
+      .max_idle(std::chrono::minutes{2});
+
+/// The same Counter without persistence, for the single-process demo that
+/// has no message storage.
+inline const auto volatile_counter_entity
   = caf_cluster::entity<counter_actor>("Counter").max_idle(std::chrono::minutes{2});
 
 /// Registers the Counter messages with CAF so they cross the network; every

@@ -24,12 +24,12 @@ int main(int argc, char** argv) {
     std::cerr << "counter-local: " << sys.render(cluster.error()) << '\n';
     return 2;
   }
-  if (auto err = cluster->register_entity(counter::counter_entity,
+  if (auto err = cluster->register_entity(counter::volatile_counter_entity,
                                           counter::counter_impl)) {
     std::cerr << "counter-local: " << sys.render(err) << '\n';
     return 1;
   }
-  auto client = cluster->make_client(counter::counter_entity);
+  auto client = cluster->make_client(counter::volatile_counter_entity);
   auto report = [&](const char* label, caf::expected<int64_t> value) {
     if (!value) {
       std::cerr << "counter-local: " << sys.render(value.error()) << '\n';
@@ -38,8 +38,8 @@ int main(int argc, char** argv) {
     std::cout << label << *value << std::endl;
     return true;
   };
-  bool ok = report("After increment: ", client.ask("counter-1", counter::increment{5}))
-            && report("After decrement: ", client.ask("counter-1", counter::decrement{2}))
+  bool ok = report("After increment: ", client.ask("counter-1", counter::increment{5, {}}))
+            && report("After decrement: ", client.ask("counter-1", counter::decrement{2, {}}))
             && report("Current value: ", client.ask("counter-1", counter::get_value{}));
   cluster->await_shutdown(std::chrono::seconds{5});
   return ok ? 0 : 1;

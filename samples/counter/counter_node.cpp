@@ -58,11 +58,14 @@ int main(int argc, char** argv) {
   if (auto err = scfg->validate())
     return fail(2, caf::to_string(err));
   caf::actor_system sys{cfg};
-  auto driver = caf_cluster::storage::open_runner_driver(scfg->storage);
-  if (!driver)
-    return fail(1, sys.render(driver.error()));
+  // Runner and message storage on one database: persisted increments and
+  // counter values live next to the shard leases that fence their writes.
+  auto drivers = caf_cluster::storage::open_cluster_storage(scfg->storage);
+  if (!drivers)
+    return fail(1, sys.render(drivers.error()));
   caf_cluster::runner_options opts;
-  opts.storage = std::move(*driver);
+  opts.storage = std::move(drivers->runners);
+  opts.messages = std::move(drivers->messages);
   opts.transport = caf_cluster::make_socket_transport(sys);
   auto cluster = caf_cluster::sharding::make_runner(sys, std::move(*scfg),
                                                     std::move(opts));

@@ -170,7 +170,7 @@ client_node::~client_node() {
 caf::expected<int64_t> client_node::increment(const std::string& id,
                                               int64_t amount,
                                               caf::timespan timeout) {
-  return impl_->client->ask(id, counter::increment{amount}, timeout);
+  return impl_->client->ask(id, counter::increment{amount, {}}, timeout);
 }
 
 caf::expected<int64_t> client_node::get(const std::string& id,
