@@ -313,6 +313,7 @@ caf::error sharding::register_entity_impl(const std::string& name,
   mcfg.persisted = options.persisted;
   mcfg.durable = options.durable;
   mcfg.writer = state_->writer;
+  mcfg.claim_timeout = cfg.message_claim_timeout;
   auto counters = mcfg.counters;
   auto manager = internal::spawn_entity_manager(state_->system, std::move(mcfg));
   state_->registry.emplace(name, internal::registered_entity{manager, counters});

@@ -173,10 +173,11 @@ TEST_CASE_TEMPLATE("saved requests read back with every byte", B,
   b.payload.clear();
   b.headers.clear();
   b.deliver_at_ms = t0 - 1;
-  // The driver owns these two fields.
+  // The driver owns `processed`; a claim time is stored as given (tested
+  // below), so row c's claim lapsed by `t0`.
   auto c = request(3, "c-1");
   c.processed = true;
-  c.claimed_at_ms = t0;
+  c.claimed_at_ms = t0 - claim;
   CHECK_EQ(saved(*d, {a, b, c}), outcomes{stored(1), stored(2), stored(3)});
   CHECK_EQ(claimed(*d, {"default:1", "eu:7"}, t0),
            std::vector<request_row>{claimed_at(a, t0), claimed_at(b, t0),
@@ -285,6 +286,19 @@ TEST_CASE_TEMPLATE("claims hide requests for a while and resets free them", B,
   CHECK(bad.error() == errc::invalid_argument);
   CHECK_EQ(message_of(bad.error()),
            "the claim duration must not be negative, got -1 ms");
+}
+
+TEST_CASE_TEMPLATE("a request saved with a claim time is claimed from then on", B,
+                   memory_backend, sqlite_backend) {
+  B backend;
+  auto d = backend.open();
+  // The saving runner delivers it itself: claims leave it alone for claim_ms.
+  REQUIRE_EQ(saved(*d, {claimed_at(request(1, "c-1"), t0), request(2, "c-2")}),
+             (outcomes{stored(1), stored(2)}));
+  CHECK_EQ(claimed_ids(*d, all_shards(), t0 + claim - 1), ids{2});
+  CHECK_EQ(claimed_ids(*d, all_shards(), t0 + claim), ids{1});
+  CHECK(!d->reset_claims(all_shards()));
+  CHECK_EQ(claimed_ids(*d, all_shards(), t0 + claim), ids{1, 2});
 }
 
 TEST_CASE_TEMPLATE("unprocessed requests come in request id order", B,

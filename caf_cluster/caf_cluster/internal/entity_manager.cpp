@@ -52,6 +52,7 @@ struct pending_message {
   // may run then); `dropped` when settled without running (a duplicate or a
   // failed save).
   int64_t request_id = 0;
+  int64_t claimed_ms = 0; // when this runner took it on (cluster clock)
   bool persisted = false;
   bool saved = false;
   bool dropped = false;
@@ -186,6 +187,9 @@ struct manager_state {
   std::unordered_map<int64_t, std::vector<joiner>> joiners;
   // Scheduled messages whose rows are being stored.
   std::unordered_map<int64_t, joiner> scheduling;
+  // Messages that ran longer than half the claim timeout, until a claim
+  // made while they ran can no longer arrive here (by id: expiry in ms).
+  std::unordered_map<int64_t, int64_t> recently_done;
 
   // A manager that dies for any reason (killed, crashed) takes its entities
   // along: nothing else would ever stop them.
@@ -781,6 +785,12 @@ struct manager_state {
     if (row.primary_key.empty())
       row.primary_key = msg.meta.default_key();
     row.deliver_at_ms = msg.meta.deliver_at_ms;
+    // Delivered from here at once: claimed by this runner, so that the
+    // periodic claims leave it alone while it waits and runs.
+    auto now_ms = cfg.clock->now_ms();
+    if (row.deliver_at_ms <= now_ms)
+      row.claimed_at_ms = now_ms;
+    msg.claimed_ms = now_ms;
     msg.persisted = true;
     msg.request_id = row.request_id;
     auto rid = row.request_id;
@@ -990,6 +1000,7 @@ struct manager_state {
     }
     auto& head = slot.queue[slot.queue_head];
     inflight.erase(head.request_id);
+    remember_if_long(head);
     if (!head.expired)
       answer(head.promise, reply);
     answer_joiners(head.request_id, reply);
@@ -1090,11 +1101,27 @@ struct manager_state {
     check_shard_stops(index);
   }
 
+  // A periodic claim may return a message again once it was claimed
+  // `claim_timeout` ago; if that message finishes while the claim's rows
+  // travel here, they must not run it again.
+  void remember_if_long(const pending_message& msg) {
+    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     cfg.claim_timeout)
+                     .count();
+    auto now = cfg.clock->now_ms();
+    if (now - msg.claimed_ms >= timeout / 2)
+      recently_done.emplace(msg.request_id, now + timeout);
+  }
+
   // Stored messages claimed for this runner's shards, oldest first.
   void recover(std::vector<storage::request_row>& rows) {
+    auto now_ms = cfg.clock->now_ms();
+    for (auto i = recently_done.begin(); i != recently_done.end();)
+      i = i->second <= now_ms ? recently_done.erase(i) : std::next(i);
     std::vector<std::string> touched;
     for (auto& row : rows) {
-      if (stopping || inflight.count(row.request_id) > 0)
+      if (stopping || inflight.count(row.request_id) > 0
+          || recently_done.count(row.request_id) > 0)
         continue;
       auto shard = make_shard_id(row.entity_id, cfg.shard_group,
                                  cfg.shards_per_group);
@@ -1114,6 +1141,7 @@ struct manager_state {
       pending_message msg;
       msg.payload = std::move(*payload);
       msg.request_id = row.request_id;
+      msg.claimed_ms = now_ms;
       msg.persisted = true;
       msg.saved = true;
       i->second.queue.push_back(std::move(msg));

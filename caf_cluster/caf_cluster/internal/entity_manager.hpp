@@ -64,6 +64,8 @@ struct entity_manager_config {
   bool durable = false;
   /// The message storage writer; null without message storage.
   caf::actor writer;
+  /// See `sharding_config::message_claim_timeout`.
+  caf::timespan claim_timeout{0};
 };
 
 /// `(recover_atom, std::vector<storage::request_row>)` -> `caf::unit`:

@@ -38,7 +38,9 @@ public:
         result.push_back(save_outcome{true, i->second, reply_of(i->second)});
         continue;
       }
-      memory_request stored{row, std::nullopt};
+      memory_request stored{row, row.claimed_at_ms > 0
+                                   ? std::optional<int64_t>{row.claimed_at_ms}
+                                   : std::nullopt};
       stored.row.processed = false;
       stored.row.claimed_at_ms = 0;
       tbl.requests.emplace(row.request_id, std::move(stored));

@@ -50,7 +50,9 @@ struct request_row {
   bool processed = false;
 
   /// When a runner last claimed the request for delivery, 0 if never or
-  /// since a reset (set by the driver, ignored when saving).
+  /// since a reset. Stored as given when saving: a runner that delivers a
+  /// request it saves claims it at once, so that periodic claims leave it
+  /// alone while it runs.
   int64_t claimed_at_ms = 0;
 };
 

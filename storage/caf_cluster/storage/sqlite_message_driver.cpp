@@ -183,6 +183,10 @@ private:
       bind_blob(stmt, 7, row.headers);
       stmt->bind(8, row.primary_key);
       stmt->bind(9, row.deliver_at_ms);
+      if (row.claimed_at_ms > 0)
+        stmt->bind(10, row.claimed_at_ms);
+      else
+        stmt->bind(10);
       try {
         stmt->exec();
       } catch (const SQLite::Exception& ex) {

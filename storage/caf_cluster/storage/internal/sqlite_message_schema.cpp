@@ -60,7 +60,8 @@ message_statements::message_statements(SQLite::Database& db)
     insert_request(db,
                    "INSERT INTO cluster_requests (request_id, entity_type,"
                    " entity_id, shard, tag, payload, headers, primary_key,"
-                   " deliver_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                   " deliver_at_ms, claimed_at_ms)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
     select_request_owner(db,
                          "SELECT entity_type, entity_id, shard, processed"
                          " FROM cluster_requests WHERE request_id = ?"),
