@@ -2,8 +2,9 @@
 // of caf-cluster entities, each next to the same request/response on a bare
 // CAF stateful typed actor (the ceiling), over several fresh runs; and the
 // same asks from a client process to two runner processes on loopback, next
-// to bare CAF remote actors (the reference of the transport); and message
-// storage rows saved through the storage writer next to raw SQLiteCpp.
+// to bare CAF remote actors (the reference of the transport); message
+// storage rows saved through the storage writer next to raw SQLiteCpp; and
+// persisted asks over loopback next to raw SQLiteCpp's request inserts.
 #include <signal.h>
 
 #include <algorithm>
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     return help_printed ? 0 : 2;
   std::vector<row> rows;
   std::vector<row> storage_rows;
+  std::vector<row> persisted_rows;
   for (auto w : opt.workloads) {
     auto figures = metrics_of(w, opt.sizes);
     std::vector<std::vector<double>> cluster(figures.size());
@@ -68,8 +70,9 @@ int main(int argc, char** argv) {
         std::vector<double> values;
         // Fresh servers for every run, stopped right after it.
         std::optional<server_group> servers;
-        if (is_remote(w))
-          servers.emplace(s, opt);
+        // A persisted workload's other side is raw SQLite, no servers.
+        if (is_remote(w) || (is_persisted(w) && s == side::cluster))
+          servers.emplace(s, opt, is_persisted(w));
         if (opt.in_process) {
           auto local = opt;
           if (servers)
@@ -90,8 +93,9 @@ int main(int argc, char** argv) {
         }
         std::cerr << to_string(w) << " run " << run + 1 << '/' << opt.runs
                   << ' '
-                  << (is_storage(w) && s == side::bare ? "raw SQLiteCpp"
-                                                       : to_string(s))
+                  << ((is_storage(w) || is_persisted(w)) && s == side::bare
+                        ? "raw SQLiteCpp"
+                        : to_string(s))
                   << ':';
         for (size_t i = 0; i < figures.size(); ++i) {
           (s == side::cluster ? cluster : bare)[i].push_back(values[i]);
@@ -106,7 +110,9 @@ int main(int argc, char** argv) {
       }
     }
     for (size_t i = 0; i < figures.size(); ++i)
-      (is_storage(w) ? storage_rows : rows)
+      (is_storage(w)     ? storage_rows
+       : is_persisted(w) ? persisted_rows
+                         : rows)
         .push_back(row{to_string(w), figures[i], cluster[i], bare[i]});
   }
   std::cout << "## cluster-bench" << (opt.quick ? " (--quick)" : "") << "\n\n"
@@ -125,5 +131,12 @@ int main(int argc, char** argv) {
   if (!storage_rows.empty())
     print_table(std::cout, storage_rows, "caf-cluster storage",
                 "raw SQLiteCpp", "storage/raw");
+  if ((!rows.empty() || !storage_rows.empty()) && !persisted_rows.empty())
+    std::cout << '\n';
+  if (!persisted_rows.empty()) {
+    print_table(std::cout, persisted_rows, "caf-cluster persisted asks",
+                "raw SQLiteCpp request inserts", "cluster/raw");
+    print_persisted_comparison(std::cout, persisted_rows);
+  }
   return 0;
 }

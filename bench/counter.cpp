@@ -8,6 +8,7 @@ namespace bench {
 
 void add_bench_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<add>("bench.add");
+  cfg.add_message_type<counter_state>("bench.counter_state");
 }
 
 counter_actor::behavior_type

@@ -27,8 +27,10 @@ typename Inspector::result_type inspect(Inspector& f, add& x) {
   return f(caf::meta::type_name("bench.add"), x.amount);
 }
 
-/// Registers `add` with CAF so that it crosses the network; every process
-/// of a remote workload calls it on its configuration.
+/// Registers `add` (and `counter_state`, the durable state of the persisted
+/// counter) with CAF so that it crosses the network and into message
+/// storage; every process of a remote or persisted workload calls it on its
+/// configuration.
 void add_bench_types(caf::actor_system_config& cfg);
 
 /// Protocol of the counter:
@@ -43,6 +45,13 @@ struct counter_state {
   static inline const char* name = "bench.counter";
 };
 
+/// Makes `counter_state` CAF-inspectable: the durable state of the persisted
+/// counter.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, counter_state& x) {
+  return f(caf::meta::type_name("bench.counter_state"), x.value);
+}
+
 /// Behaviour of a counter, for `sharding::register_entity` and `spawn` alike.
 counter_actor::behavior_type
 counter_impl(counter_actor::stateful_pointer<counter_state> self);
@@ -52,6 +61,16 @@ counter_impl(counter_actor::stateful_pointer<counter_state> self);
 /// goes through the manager's idle bookkeeping, as it does in production.
 inline const auto counter_entity
   = caf_cluster::entity<counter_actor>("BenchCounter")
+      .max_idle(std::chrono::hours{1});
+
+/// The entity type of the persisted workloads: the same counter, but every
+/// `add` is stored in message storage before it runs, and its reply with the
+/// counter's state (durable, one int64) after. Only runners with message
+/// storage host it; a client needs nothing but this definition's name.
+inline const auto persisted_counter_entity
+  = caf_cluster::entity<counter_actor>("BenchPersistedCounter")
+      .persisted<add>()
+      .durable_state<counter_state>()
       .max_idle(std::chrono::hours{1});
 
 } // namespace bench

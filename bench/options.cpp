@@ -24,7 +24,8 @@ const std::vector<workload>& all_workloads() {
     workload::sequential,        workload::concurrent,
     workload::activation,        workload::memory,
     workload::remote_sequential, workload::remote_concurrent,
-    workload::storage_requests,  workload::storage_replies};
+    workload::storage_requests,  workload::storage_replies,
+    workload::persisted_sequential, workload::persisted_concurrent};
   return result;
 }
 
@@ -79,6 +80,10 @@ const char* to_string(workload x) {
       return "storage-requests";
     case workload::storage_replies:
       return "storage-replies";
+    case workload::persisted_sequential:
+      return "persisted-sequential";
+    case workload::persisted_concurrent:
+      return "persisted-concurrent";
   }
   return "?";
 }
@@ -89,6 +94,11 @@ bool is_remote(workload x) {
 
 bool is_storage(workload x) {
   return x == workload::storage_requests || x == workload::storage_replies;
+}
+
+bool is_persisted(workload x) {
+  return x == workload::persisted_sequential
+         || x == workload::persisted_concurrent;
 }
 
 const char* flag_name(side x) {
@@ -111,26 +121,34 @@ client process (a client-only caf-cluster node, or remote_actor handles).
 The storage workloads save rows into a fresh SQLite file through
 caf-cluster's group-commit writer and SQLite message driver; their other
 side, in place of bare CAF, is raw SQLiteCpp on the same table (the ceiling).
+The persisted workloads ask a persisted entity with durable state from a
+client process, as the remote ones do, its runners sharing one SQLite file
+for runner and message storage; their other side is raw SQLiteCpp inserting
+as many request rows in transactions of 1,000 (the ceiling).
 
   --runs N            runs per workload and side (default 5)
   --quick             10x smaller counts, for a smoke run
   --workload NAMES    comma list of sequential, concurrent, activation,
                       memory, remote-sequential, remote-concurrent,
-                      storage-requests, storage-replies, all
+                      storage-requests, storage-replies,
+                      persisted-sequential, persisted-concurrent, all
                       (default all; may repeat)
   --side NAME         cluster, bare or both (default both), e.g. to profile
   --requests N        measured asks in every request workload (default
-                      200,000 sequential, 100,000 concurrent and
-                      remote-concurrent, 20,000 remote-sequential;
+                      200,000 sequential, 100,000 concurrent,
+                      remote-concurrent and persisted-concurrent, 20,000
+                      remote-sequential, 5,000 persisted-sequential;
                       storage: 100,000 rows with the window in flight,
                       20,000 one at a time; --quick: a tenth)
   --entities N        fresh entities in activation and memory (default
                       100,000; --quick: 10,000)
   --window N          requests in flight in concurrent, activation, memory,
-                      remote-concurrent and storage (default 100)
+                      remote-concurrent, persisted-concurrent and storage
+                      (default 100)
   --drivers N         driver actors sharing that window (default 4)
   --server-processes N
-                      servers of the remote workloads (default 2)
+                      servers of the remote and persisted workloads
+                      (default 2)
   --in-process        run every measurement in this process (for profilers;
                       servers of remote workloads still are processes); by
                       default each one runs in a fresh child process, so
@@ -198,6 +216,9 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
         return false;
       }
       out.parent_pid = static_cast<long>(pid);
+    } else if (arg == "--persisted") {
+      // Internal: a server of a persisted workload.
+      out.persisted = true;
     } else if (value_of("--servers", value)) {
       out.servers = split_list(value);
     } else if (value_of("--storage", value)) {
@@ -277,11 +298,13 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
     s.remote_sequential_warmup /= 10;
     s.storage_rows /= 10;
     s.storage_sequential_rows /= 10;
+    s.persisted_sequential_requests /= 10;
+    s.persisted_sequential_warmup /= 10;
   }
   if (requests > 0)
     s.sequential_requests = s.concurrent_requests
       = s.remote_sequential_requests = s.storage_rows
-      = s.storage_sequential_rows = requests;
+      = s.storage_sequential_rows = s.persisted_sequential_requests = requests;
   if (entities > 0)
     s.activations = entities;
   if (window > 0)

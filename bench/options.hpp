@@ -11,7 +11,10 @@ namespace bench {
 
 /// The workloads, in the order they run and print. The `remote_*` ones run
 /// the client in one process against two server processes on 127.0.0.1; the
-/// `storage_*` ones save message storage rows into a fresh SQLite file.
+/// `storage_*` ones save message storage rows into a fresh SQLite file; the
+/// `persisted_*` ones ask a persisted entity with durable state the way the
+/// `remote_*` ones do, its runners sharing one SQLite file for runner and
+/// message storage.
 enum class workload {
   sequential,
   concurrent,
@@ -21,6 +24,8 @@ enum class workload {
   remote_concurrent,
   storage_requests,
   storage_replies,
+  persisted_sequential,
+  persisted_concurrent,
 };
 
 /// Returns whether `x` talks to server processes.
@@ -29,6 +34,10 @@ bool is_remote(workload x);
 /// Returns whether `x` measures message storage: caf-cluster's storage
 /// writer and SQLite driver against raw SQLiteCpp instead of bare CAF.
 bool is_storage(workload x);
+
+/// Returns whether `x` asks persisted entities: caf-cluster runners with
+/// message storage against the raw SQLiteCpp ceiling instead of bare CAF.
+bool is_persisted(workload x);
 
 /// Returns the name of `x` as used by `--workload`.
 const char* to_string(workload x);
@@ -74,8 +83,14 @@ struct workload_sizes {
   int64_t storage_sequential_rows = 20'000;
   /// Storage: distinct entities the rows go to.
   int64_t storage_entities = 1'000;
-  /// Storage, raw SQLiteCpp: rows per transaction in the batched run.
+  /// Storage, raw SQLiteCpp: rows per transaction in the batched run (also
+  /// the raw ceiling of the persisted workloads).
   int64_t storage_batch = 1'000;
+  /// Persisted sequential: asks after the warm-up (each one stores its
+  /// request, then its reply and state, in two commits).
+  int64_t persisted_sequential_requests = 5'000;
+  /// Persisted sequential: warm-up asks.
+  int64_t persisted_sequential_warmup = 500;
 };
 
 /// Parsed command line.
@@ -110,6 +125,9 @@ struct options {
   std::vector<std::string> servers;
   /// Internal, remote workloads on caf-cluster: the runner storage URI.
   std::string storage;
+  /// Internal: this server hosts the persisted counter, with message storage
+  /// on the file of `storage` (the persisted workloads).
+  bool persisted = false;
 };
 
 /// Parses `argv`. Returns false and sets `err` on a bad flag of ours; CAF's

@@ -36,6 +36,7 @@
 #include "child_process.hpp"
 #include "counter.hpp"
 #include "measure.hpp"
+#include "report.hpp"
 
 namespace bench {
 
@@ -102,6 +103,19 @@ caf_cluster::sharding_config sharding_config_of(caf::actor_system& sys) {
 std::shared_ptr<caf_cluster::storage::runner_driver>
 open_storage(caf::actor_system& sys, const std::string& uri) {
   auto result = caf_cluster::storage::open_runner_driver(uri);
+  if (!result)
+    die(sys.render(result.error()));
+  return std::move(*result);
+}
+
+// The storage of a runner: runner storage at `opt.storage`, and for a server
+// of a persisted workload message storage on the same database, as
+// counter-node opens it.
+caf_cluster::storage::cluster_storage open_runner_storage(caf::actor_system& sys,
+                                                          const options& opt) {
+  if (!opt.persisted)
+    return {open_storage(sys, opt.storage), nullptr};
+  auto result = caf_cluster::storage::open_cluster_storage(opt.storage);
   if (!result)
     die(sys.render(result.error()));
   return std::move(*result);
@@ -198,6 +212,10 @@ public:
     return cluster_->make_client(counter_entity);
   }
 
+  caf_cluster::entity_client<counter_actor> persisted_client() const {
+    return cluster_->make_client(persisted_counter_entity);
+  }
+
   const server_list& servers() const noexcept {
     return servers_;
   }
@@ -233,11 +251,12 @@ int serve(const options& opt) {
     address = "127.0.0.1:" + std::to_string(*port);
   } else {
     auto scfg = sharding_config_of(sys);
-    auto storage = open_storage(sys, opt.storage);
+    auto storage = open_runner_storage(sys, opt);
     for (int attempt = 1; !cluster; ++attempt) {
       scfg.runner_address = "127.0.0.1:" + std::to_string(free_port());
       caf_cluster::runner_options ro;
-      ro.storage = storage;
+      ro.storage = storage.runners;
+      ro.messages = storage.messages;
       ro.transport = caf_cluster::make_socket_transport(sys);
       auto runner = caf_cluster::sharding::make_runner(sys, scfg,
                                                        std::move(ro));
@@ -247,7 +266,11 @@ int serve(const options& opt) {
                || attempt == 5)
         die(sys.render(runner.error()));
     }
-    if (auto err = cluster->register_entity(counter_entity, counter_impl))
+    auto err = opt.persisted
+                 ? cluster->register_entity(persisted_counter_entity,
+                                            counter_impl)
+                 : cluster->register_entity(counter_entity, counter_impl);
+    if (err)
       die(sys.render(err));
     address = scfg.runner_address;
   }
@@ -269,17 +292,24 @@ void run_remote_workload(workload w, side s, const options& opt,
   remote_client env{opt, s};
   auto& n = opt.sizes;
   auto& sys = env.system();
-  auto sequential = w == workload::remote_sequential;
+  auto persisted = is_persisted(w);
+  auto sequential = w == workload::remote_sequential
+                    || w == workload::persisted_sequential;
   auto ids = sequential ? make_ids("seq-", 1)
                         : make_ids("con-", n.concurrent_entities);
   auto measure = [&](const auto& send) {
+    if (sequential && persisted)
+      return measure_sequential(sys, send, n.persisted_sequential_warmup,
+                                n.persisted_sequential_requests);
     if (sequential)
       return measure_sequential(sys, send, n.remote_sequential_warmup,
                                 n.remote_sequential_requests);
     return measure_concurrent(sys, send, n);
   };
   if (s == side::cluster)
-    sink(measure(cluster_send{env.client(), ids}));
+    sink(measure(cluster_send{persisted ? env.persisted_client()
+                                        : env.client(),
+                              ids}));
   else
     sink(measure(bare_remote_send{env.servers(), ids}));
 }
@@ -296,6 +326,23 @@ std::string describe_remote_setup(const workload_sizes& n) {
          + count + " process" + (many ? "es" : "")
          + " that each publish one counter actor keyed by id, the server "
            "picked by a hash of the id, requests without CAF timeout)";
+}
+
+std::string describe_persisted_setup(const workload_sizes& n) {
+  auto count = std::to_string(n.servers);
+  auto many = n.servers > 1;
+  return "a client-only node in a client process on 127.0.0.1 against "
+         + count + " runner process" + (many ? "es" : "")
+         + ", fresh per run, sharing one fresh SQLite file (WAL, "
+           "synchronous=NORMAL) for runner and message storage "
+           "(open_cluster_storage); each ask's request is stored before "
+           "delivery and its reply with the counter's state after, through "
+           "the runner's group-commit storage writer; measured once every "
+           "shard is leased to its owner; raw = SQLiteCpp inserting as many "
+           "request rows into a fresh file, "
+         + format_figure(static_cast<double>(n.storage_batch),
+                         figure_format::integer)
+         + " per transaction (the storage-requests ceiling)";
 }
 
 } // namespace bench

@@ -2,7 +2,9 @@
 // server processes on 127.0.0.1. On caf-cluster the servers are runners
 // sharing one SQLite runner storage and the client is a client-only node;
 // on bare CAF each server publishes one counter actor keyed by entity id and
-// the client picks the server by a hash of the id, as sharding would.
+// the client picks the server by a hash of the id, as sharding would. The
+// persisted workloads ask a persisted counter the same way, its runners
+// sharing the SQLite file for message storage too.
 #pragma once
 
 #include <string>
@@ -14,16 +16,22 @@ namespace bench {
 
 /// Main of a server process (`--serve cluster|bare`): listens on a free
 /// port of 127.0.0.1, prints `ready 127.0.0.1:<port>` and serves until
-/// SIGTERM or SIGINT (or the death of `--parent`). Returns the exit code.
+/// SIGTERM or SIGINT (or the death of `--parent`). With `--persisted` a
+/// runner also opens message storage on its runner storage's file and hosts
+/// the persisted counter instead. Returns the exit code.
 int serve(const options& opt);
 
 /// Runs remote workload `w` once on side `s` from this process against the
 /// servers in `opt.servers` (caf-cluster: the runners of `opt.storage`) and
-/// passes its figures to `sink`.
+/// passes its figures to `sink`; also the caf-cluster side of a persisted
+/// workload (asks to the persisted counter).
 void run_remote_workload(workload w, side s, const options& opt,
                          const figures_sink& sink);
 
 /// Describes the processes of a remote run, for the report.
 std::string describe_remote_setup(const workload_sizes& sizes);
+
+/// Describes the processes and storage of a persisted run, for the report.
+std::string describe_persisted_setup(const workload_sizes& sizes);
 
 } // namespace bench

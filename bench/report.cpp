@@ -38,6 +38,21 @@ std::string format_figure(double x, figure_format f) {
 
 namespace {
 
+// Effect's cluster with SQLite message storage on this machine: persisted
+// messages end to end (request and reply stored, plus the network hops), as
+// quoted in issue 4 and the README (Benchmarks, message storage).
+constexpr double effect_sqlite_sequential = 974;   // msg/s
+constexpr double effect_sqlite_concurrent = 1'070; // msg/s
+
+// Issue 4's aim for persisted asks, concurrent: 30x Effect.
+constexpr double persisted_concurrent_aim = 32'000; // msg/s
+
+std::string ratio_text(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", x);
+  return buf;
+}
+
 std::vector<double> measured(const std::vector<double>& xs) {
   std::vector<double> result;
   for (auto x : xs)
@@ -81,6 +96,48 @@ void print_table(std::ostream& out, const std::vector<row>& rows,
     out << "| " << r.workload << " | " << r.figure.name << " | "
         << cell(r.cluster, r.figure.format) << " | "
         << cell(r.bare, r.figure.format) << " | " << ratio << " | " << runs
+        << " |\n";
+  }
+}
+
+void print_persisted_comparison(std::ostream& out,
+                                const std::vector<row>& rows) {
+  std::vector<const row*> rates;
+  for (auto& r : rows)
+    if (r.workload == "persisted-sequential"
+        || r.workload == "persisted-concurrent")
+      if (rates.empty() || rates.back()->workload != r.workload)
+        rates.push_back(&r); // the first figure of each: msg/s
+  if (rates.empty())
+    return;
+  out << "\nPersisted asks against Effect's cluster with SQLite on this machine ("
+      << format_figure(effect_sqlite_sequential, figure_format::integer)
+      << " msg/s sequential, "
+      << format_figure(effect_sqlite_concurrent, figure_format::integer)
+      << " msg/s concurrent), the raw ceiling and issue 4's aim ("
+      << format_figure(persisted_concurrent_aim, figure_format::integer)
+      << " msg/s concurrent):\n\n"
+      << "| workload | caf-cluster msg/s (median) | Effect msg/s | ratio "
+         "cluster/Effect | raw ceiling rows/s (median) | ratio cluster/raw | "
+         "ratio cluster/aim |\n"
+      << "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  for (auto* r : rates) {
+    auto c = measured(r->cluster);
+    auto b = measured(r->bare);
+    if (c.empty())
+      continue;
+    auto rate = summarize(c).median;
+    auto concurrent = r->workload == "persisted-concurrent";
+    auto effect = concurrent ? effect_sqlite_concurrent
+                             : effect_sqlite_sequential;
+    auto raw = b.empty() ? 0.0 : summarize(b).median;
+    out << "| " << r->workload << " | "
+        << format_figure(rate, figure_format::integer) << " | "
+        << format_figure(effect, figure_format::integer) << " | "
+        << ratio_text(rate / effect) << " | "
+        << (raw > 0 ? format_figure(raw, figure_format::integer) : "-")
+        << " | " << (raw > 0 ? ratio_text(rate / raw) : "-") << " | "
+        << (concurrent ? ratio_text(rate / persisted_concurrent_aim) : "-")
         << " |\n";
   }
 }

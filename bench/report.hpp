@@ -50,4 +50,10 @@ void print_table(std::ostream& out, const std::vector<row>& rows,
                  const std::string& right = "bare CAF",
                  const std::string& ratio_name = "cluster/bare");
 
+/// Prints, for the persisted workloads among `rows` (their first figure is
+/// msg/s, against the raw ceiling), the caf-cluster rate against Effect's
+/// cluster with SQLite on this machine, against the raw ceiling and, for
+/// persisted-concurrent, against the aim of issue 4.
+void print_persisted_comparison(std::ostream& out, const std::vector<row>& rows);
+
 } // namespace bench

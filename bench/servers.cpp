@@ -71,7 +71,8 @@ int64_t wall_ms() {
 
 } // namespace
 
-server_group::server_group(side s, const options& opt) : side_(s) {
+server_group::server_group(side s, const options& opt, bool persisted)
+  : side_(s) {
   static std::once_flag once;
   std::call_once(once, [] {
     // Constructed first, so that it is destroyed after the handler ran.
@@ -89,6 +90,8 @@ server_group::server_group(side s, const options& opt) : side_(s) {
     storage_ = "sqlite:" + dir_ + "/runners.db";
     args.emplace_back("--storage");
     args.push_back(storage_);
+    if (persisted)
+      args.emplace_back("--persisted");
   }
   args.insert(args.end(), opt.caf_args.begin(), opt.caf_args.end());
   for (int64_t i = 0; i < opt.sizes.servers; ++i) {

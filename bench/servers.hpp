@@ -17,9 +17,10 @@ namespace bench {
 class server_group {
 public:
   /// Starts the servers for `s` (caf-cluster: runners sharing a SQLite file
-  /// in a fresh temp dir) and waits until they serve; exits the program
-  /// (stopping what it started) if that takes longer than 30 s.
-  server_group(side s, const options& opt);
+  /// in a fresh temp dir; with `persisted`, also as their message storage,
+  /// hosting the persisted counter) and waits until they serve; exits the
+  /// program (stopping what it started) if that takes longer than 30 s.
+  server_group(side s, const options& opt, bool persisted = false);
 
   /// Stops every server and removes the temp dir.
   ~server_group();

@@ -360,6 +360,16 @@ void run_storage_workload(workload w, side s, const options& opt,
   sink(figures);
 }
 
+double raw_request_ceiling(int64_t count, int64_t entities, int64_t per_txn) {
+  auto rows = make_requests(count, entities);
+  auto dir = make_temp_dir();
+  auto figures = raw_run(workload::storage_requests, dir + "/raw.db", rows,
+                         count, per_txn);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return figures[0];
+}
+
 std::string describe_storage(workload w, const workload_sizes& n) {
   auto shape = "request rows (entity type Counter, "
     + with_commas(n.storage_entities)

@@ -1,9 +1,10 @@
 // The storage workloads: message storage rows saved into a fresh SQLite file
 // through caf-cluster's group-commit writer (the layer persisted messages
-// will use), against raw SQLiteCpp inserting the same rows into the same
-// table (the ceiling). End-to-end persisted asks do not exist yet.
+// use), against raw SQLiteCpp inserting the same rows into the same
+// table (the ceiling). The persisted workloads reuse that ceiling.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,11 @@ void run_storage_workload(workload w, side s, const options& opt,
 
 /// Describes storage workload `w` with its sizes, for the report.
 std::string describe_storage(workload w, const workload_sizes& sizes);
+
+/// The raw ceiling of persisted asks: raw SQLiteCpp inserts `count` request
+/// rows over `entities` entities into a fresh SQLite file (temp dir) with
+/// the message driver's schema, `per_txn` rows per transaction, exactly as
+/// the raw side of storage-requests does. Returns rows/s.
+double raw_request_ceiling(int64_t count, int64_t entities, int64_t per_txn);
 
 } // namespace bench

@@ -163,6 +163,23 @@ std::string with_commas(int64_t x) {
   return format_figure(static_cast<double>(x), figure_format::integer);
 }
 
+// The rate of a persisted workload; the raw side counts request rows.
+std::string raw_rate_metric(const workload_sizes& n) {
+  return "msg/s (raw: request rows/s, " + with_commas(n.storage_batch)
+         + " per transaction)";
+}
+
+// The raw SQLiteCpp side of a persisted workload: as many request rows as
+// the workload measures asks, over as many entities. Latencies it has not.
+std::vector<double> persisted_ceiling(workload w, const workload_sizes& n) {
+  if (w == workload::persisted_sequential)
+    return {raw_request_ceiling(n.persisted_sequential_requests, 1,
+                                n.storage_batch),
+            -1, -1};
+  return {raw_request_ceiling(n.concurrent_requests, n.concurrent_entities,
+                              n.storage_batch)};
+}
+
 } // namespace
 
 std::vector<metric> metrics_of(workload w, const workload_sizes& n) {
@@ -184,6 +201,12 @@ std::vector<metric> metrics_of(workload w, const workload_sizes& n) {
     case workload::storage_requests:
     case workload::storage_replies:
       return storage_metrics(n);
+    case workload::persisted_sequential:
+      return {{raw_rate_metric(n), figure_format::integer},
+              {"p50 latency (µs)", figure_format::one_decimal},
+              {"p99 latency (µs)", figure_format::one_decimal}};
+    case workload::persisted_concurrent:
+      return {{raw_rate_metric(n), figure_format::integer}};
   }
   return {};
 }
@@ -223,6 +246,19 @@ std::string describe(workload w, const workload_sizes& n) {
     case workload::storage_requests:
     case workload::storage_replies:
       return describe_storage(w, n);
+    case workload::persisted_sequential:
+      return "persisted-sequential: "
+             + with_commas(n.persisted_sequential_requests)
+             + " persisted asks (add, stored with the counter's durable int64 "
+               "state) on one entity, one in flight, after "
+             + with_commas(n.persisted_sequential_warmup) + " warm-up asks; "
+             + describe_persisted_setup(n);
+    case workload::persisted_concurrent:
+      return "persisted-concurrent: " + with_commas(n.concurrent_requests)
+             + " persisted asks over " + with_commas(n.concurrent_entities)
+             + " entities, " + window + ", after activating them and "
+             + with_commas(n.concurrent_warmup) + " warm-up asks; "
+             + describe_persisted_setup(n);
   }
   return "";
 }
@@ -235,6 +271,13 @@ void run_workload(workload w, side s, const options& opt,
   }
   if (is_storage(w)) {
     run_storage_workload(w, s, opt, sink);
+    return;
+  }
+  if (is_persisted(w)) {
+    if (s == side::cluster)
+      run_remote_workload(w, s, opt, sink);
+    else
+      sink(persisted_ceiling(w, opt.sizes));
     return;
   }
   environment env{opt, s};

@@ -383,6 +383,44 @@ TEST_CASE_TEMPLATE("durable state is stored together with its reply", B,
   CHECK_EQ(*other, std::nullopt);
 }
 
+TEST_CASE_TEMPLATE("a batch of requests and replies gives each part's results", B,
+                   memory_backend, sqlite_backend) {
+  B backend;
+  auto d = backend.open();
+  auto runners = backend.runners();
+  REQUIRE_EQ(runners->acquire("a:1", {"default:1"}, t0, lease)->size(), 1u);
+  REQUIRE(!runners->release("a:1", {"default:1"}));
+  REQUIRE_EQ(runners->acquire("b:1", {"default:1"}, t0, lease)->size(), 1u);
+  REQUIRE_EQ(saved(*d, {request(1, "c-1"), request(2, "c-2")}).size(), 2u);
+  auto stale = reply_to(2, "late", "default:1", 1);
+  auto fresh = reply_to(1, "one", "default:1", 2);
+  fresh.state = state_row{"Counter", "c-1", "state"};
+  auto out = d->save_batch({request(3, "c-1"), request(4, "c-1", "default:1", "1")},
+                           {fresh, stale});
+  REQUIRE(out.requests);
+  CHECK_EQ(*out.requests, (outcomes{stored(3), duplicate_of(1)}));
+  REQUIRE(out.replies);
+  REQUIRE_EQ(out.replies->size(), 2u);
+  CHECK(!(*out.replies)[0]);
+  CHECK((*out.replies)[1] == errc::fenced);
+  CHECK_EQ(reply_of(*d, 1), reply_row{1, true, "one"});
+  CHECK_EQ(state_of(*d, "c-1"), "state");
+  CHECK_EQ(claimed_ids(*d, all_shards(), t0), (ids{2, 3}));
+  // A bad request row refuses the requests only.
+  auto bad = request(5, "");
+  auto mixed = d->save_batch({bad}, {reply_to(3, "three", "default:1", 2)});
+  CHECK(!mixed.requests);
+  REQUIRE(mixed.replies);
+  CHECK(!(*mixed.replies)[0]);
+  CHECK_EQ(reply_of(*d, 3), reply_row{3, true, "three"});
+  // Empty parts give empty results.
+  auto none = d->save_batch({}, {});
+  REQUIRE(none.requests);
+  REQUIRE(none.replies);
+  CHECK(none.requests->empty());
+  CHECK(none.replies->empty());
+}
+
 TEST_CASE_TEMPLATE("a writer with a stale epoch stores nothing", B,
                    memory_backend, sqlite_backend) {
   B backend;

@@ -56,6 +56,7 @@ struct pending_message {
   bool persisted = false;
   bool saved = false;
   bool dropped = false;
+  bool recovered = false; // from storage, without a sender
 
   // Whether this message still has to run.
   bool runnable() const noexcept {
@@ -216,8 +217,6 @@ struct manager_state {
   void bounce(std::string id, caf::message payload, caf::response_promise& rp,
               bool reroute, std::optional<caf::timespan> timeout,
               const delivery& meta) {
-    if (!rp.pending())
-      return; // a recovered message: storage keeps it for the next owner
     if (reroute && cfg.router) {
       rp.delegate(cfg.router, deliver_atom::value, cfg.entity_type,
                   std::move(id), std::move(payload),
@@ -228,6 +227,8 @@ struct manager_state {
   }
 
   void bounce(const std::string& id, pending_message& msg, time_point now) {
+    if (msg.recovered)
+      return; // no sender: storage keeps it for the shard's next owner
     std::optional<caf::timespan> left;
     if (msg.deadline != time_point::max())
       left = std::max(caf::timespan{0}, msg.deadline - now);
@@ -1144,6 +1145,7 @@ struct manager_state {
       msg.claimed_ms = now_ms;
       msg.persisted = true;
       msg.saved = true;
+      msg.recovered = true;
       i->second.queue.push_back(std::move(msg));
       inflight.insert(row.request_id);
       touched.push_back(row.entity_id);

@@ -76,16 +76,16 @@ struct writer_state {
     return self->system().render(err);
   }
 
+  // Requests and replies of one turn share one transaction.
   void flush() {
     flush_pending = false;
-    if (!requests.rows.empty()) {
-      auto results = driver->save_requests(requests.rows);
-      answer(requests, results);
-    }
-    if (!replies.rows.empty()) {
-      auto results = driver->save_replies(replies.rows);
-      answer(replies, results);
-    }
+    if (requests.rows.empty() && replies.rows.empty())
+      return;
+    auto results = driver->save_batch(requests.rows, replies.rows);
+    if (!requests.rows.empty())
+      answer(requests, results.requests);
+    if (!replies.rows.empty())
+      answer(replies, results.replies);
   }
 };
 

@@ -51,4 +51,14 @@ bool operator!=(const pending_count& x, const pending_count& y) noexcept {
 
 message_driver::~message_driver() = default;
 
+batch_outcome message_driver::save_batch(const std::vector<request_row>& rows,
+                                         const std::vector<reply_write>& writes) {
+  batch_outcome result;
+  if (!rows.empty())
+    result.requests = save_requests(rows);
+  if (!writes.empty())
+    result.replies = save_replies(writes);
+  return result;
+}
+
 } // namespace caf_cluster::storage

@@ -159,6 +159,13 @@ bool operator==(const pending_count& x, const pending_count& y) noexcept;
 /// Returns whether any field of `x` and `y` differs.
 bool operator!=(const pending_count& x, const pending_count& y) noexcept;
 
+/// What `message_driver::save_batch` did: the results `save_requests` and
+/// `save_replies` would have given.
+struct batch_outcome {
+  caf::expected<std::vector<save_outcome>> requests{std::vector<save_outcome>{}};
+  caf::expected<std::vector<caf::error>> replies{std::vector<caf::error>{}};
+};
+
 /// Storage of persisted requests, replies and durable entity state, shared
 /// by all runners of a cluster.
 ///
@@ -240,6 +247,13 @@ public:
   /// entity type, sorted by shard and then entity type (as strings), without
   /// zero counts.
   virtual caf::expected<std::vector<pending_count>> pending_counts() = 0;
+
+  /// Stores `rows` as `save_requests` and `writes` as `save_replies` would,
+  /// in one transaction where the backend can (a group commit of everything
+  /// a runner has to write at once takes the database's write lock once).
+  /// The default calls the two in turn.
+  virtual batch_outcome save_batch(const std::vector<request_row>& rows,
+                                   const std::vector<reply_write>& writes);
 };
 
 } // namespace caf_cluster::storage

@@ -3,6 +3,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #include <sqlite3.h>
 
@@ -73,6 +74,34 @@ public:
                      result.push_back(do_save_reply(write));
                    return result;
                  });
+  }
+
+  batch_outcome save_batch(const std::vector<request_row>& rows,
+                           const std::vector<reply_write>& writes) override {
+    if (rows.empty() || writes.empty() || internal::check_requests(rows))
+      return message_driver::save_batch(rows, writes);
+    using both = std::pair<std::vector<save_outcome>, std::vector<caf::error>>;
+    auto done = write("save " + count_of(rows.size(), "requests") + " and "
+                        + count_of(writes.size(), "replies"),
+                      [&]() -> caf::expected<both> {
+                        auto saved = do_save_requests(rows);
+                        if (!saved)
+                          return std::move(saved.error());
+                        std::vector<caf::error> results;
+                        results.reserve(writes.size());
+                        for (const auto& write : writes)
+                          results.push_back(do_save_reply(write));
+                        return both{std::move(*saved), std::move(results)};
+                      });
+    if (!done) {
+      // Each part's own outcome (e.g. one bad row refuses only the
+      // requests); rare, so two transactions are fine here.
+      return message_driver::save_batch(rows, writes);
+    }
+    batch_outcome result;
+    result.requests = std::move(done->first);
+    result.replies = std::move(done->second);
+    return result;
   }
 
   caf::expected<std::optional<reply_row>>
