@@ -120,3 +120,15 @@ echo "counter-1 is on shard $shard, held by runner ${holder:-(none)}"
 
 stop_runners
 echo "Stopped 3 runners."
+
+# Increments and decrements are persisted and the value is durable state:
+# a new cluster on the same file carries on where the old one stopped.
+for n in 1 2 3; do
+  start_runner "$n"
+done
+value=$("$cli" --storage "$storage" get counter-1)
+echo "Restarted 3 runners; counter-1 is still $value"
+value=$("$cli" --storage "$storage" increment counter-1 1)
+echo "After increment: $value"
+stop_runners
+echo "Stopped 3 runners."
