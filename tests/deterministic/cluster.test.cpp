@@ -308,27 +308,7 @@ void chaos(uint64_t seed, std::ostringstream& log, chaos_stats& stats) {
     if (pick(4) == 0) {
       ++stats.faults;
       auto r = pick(runners);
-      switch (pick(5)) {
-        case 0:
-          log << "t" << s << " crash " << r << "; ";
-          f.crash(r);
-          break;
-        case 1:
-          log << "t" << s << " restart " << r << "; ";
-          f.start(r);
-          break;
-        case 2:
-          log << "t" << s << " leave " << r << "; ";
-          f.leave(r);
-          break;
-        case 3:
-          log << "t" << s << (f.paused(r) ? " resume " : " pause ") << r << "; ";
-          f.pause(r, !f.paused(r));
-          break;
-        default:
-          log << "t" << s << (f.cut(r) ? " reconnect " : " cut ") << r << "; ";
-          f.cut_storage(r, !f.cut(r));
-      }
+      inject_fault(f, pick(5), r, s, log);
       REQUIRE(doubly_served(f) == 0);
     }
     auto via = pick(runners);

@@ -47,28 +47,37 @@ slow_impl(slow_actor::stateful_pointer<slow_state> self) {
   };
 }
 
-template <class Client, class Msg>
-reply_slot request_from_fresh_actor(caf::actor_system& sys, Client client,
-                                    std::string id, Msg msg,
-                                    caf::timespan timeout) {
+// Sends one request from a fresh actor (`send(self)` returns the typed
+// response handle) and fills the slot with its reply.
+template <class Send>
+reply_slot from_fresh_actor(caf::actor_system& sys, caf::timespan timeout,
+                            Send send) {
   auto slot = std::make_shared<std::optional<caf::expected<int64_t>>>();
   sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
-    client.request(self, id, msg, timeout)
-      .then(
-        [=](int64_t x) {
-          *slot = x;
-          self->quit();
-        },
-        [=](caf::error& err) {
-          *slot = std::move(err);
-          self->quit();
-        });
+    send(self).then(
+      [=](int64_t x) {
+        *slot = x;
+        self->quit();
+      },
+      [=](caf::error& err) {
+        *slot = std::move(err);
+        self->quit();
+      });
     // A requester whose runner crashed would wait forever otherwise.
     self->delayed_send(self, timeout + std::chrono::seconds{2},
                        guard_atom::value);
     return {[=](guard_atom) { self->quit(); }};
   });
   return slot;
+}
+
+template <class Client, class Msg>
+reply_slot request_from_fresh_actor(caf::actor_system& sys, Client client,
+                                    std::string id, Msg msg,
+                                    caf::timespan timeout) {
+  return from_fresh_actor(sys, timeout, [=](caf::event_based_actor* self) {
+    return client.request(self, id, msg, timeout);
+  });
 }
 
 } // namespace
@@ -311,27 +320,12 @@ reply_slot cluster_fixture::send_ledger(size_t via, std::string id, Msg msg,
                                         int64_t deliver_at_ms) {
   if (!nodes_[via].cluster)
     return std::make_shared<std::optional<caf::expected<int64_t>>>();
-  auto client = nodes_[via].cluster->make_client(ledger_entity());
   auto route = nodes_[via].cluster->route(ledger_entity().name());
-  auto slot = std::make_shared<std::optional<caf::expected<int64_t>>>();
   // Through the untyped entry point, which takes a delivery time.
-  sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
-    self
-      ->request(route, caf::infinite, deliver_atom::value,
-                ledger_entity().name(), id, caf::make_message(msg), timeout,
-                internal::delivery{0, 0, deliver_at_ms})
-      .then(
-        [=](int64_t x) {
-          *slot = x;
-          self->quit();
-        },
-        [=](caf::error& err) {
-          *slot = std::move(err);
-          self->quit();
-        });
-    self->delayed_send(self, timeout + std::chrono::seconds{2},
-                       guard_atom::value);
-    return {[=](guard_atom) { self->quit(); }};
+  auto slot = from_fresh_actor(sys, timeout, [=](caf::event_based_actor* self) {
+    return self->request(route, caf::infinite, deliver_atom::value,
+                         ledger_entity().name(), id, caf::make_message(msg),
+                         timeout, internal::delivery{0, 0, deliver_at_ms});
   });
   run();
   return slot;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <ostream>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -57,6 +58,34 @@ inline void await_replies(cluster_fixture& f, const std::vector<reply_slot>& slo
     if (std::all_of(slots.begin(), slots.end(), [](auto& s) { return s->has_value(); }))
       return;
     f.advance(step);
+  }
+}
+
+// Injects fault `kind` into runner `r` at step `s` and logs it: 0 crash,
+// 1 restart, 2 graceful leave, 3 pause or resume, 4 cut from or reconnect
+// to runner storage.
+inline void inject_fault(cluster_fixture& f, size_t kind, size_t r, int s,
+                         std::ostream& log) {
+  switch (kind) {
+    case 0:
+      log << "t" << s << " crash " << r << "; ";
+      f.crash(r);
+      break;
+    case 1:
+      log << "t" << s << " restart " << r << "; ";
+      f.start(r);
+      break;
+    case 2:
+      log << "t" << s << " leave " << r << "; ";
+      f.leave(r);
+      break;
+    case 3:
+      log << "t" << s << (f.paused(r) ? " resume " : " pause ") << r << "; ";
+      f.pause(r, !f.paused(r));
+      break;
+    default:
+      log << "t" << s << (f.cut(r) ? " reconnect " : " cut ") << r << "; ";
+      f.cut_storage(r, !f.cut(r));
   }
 }
 

@@ -268,23 +268,7 @@ void exactly_once(uint64_t seed, exactly_once_stats& stats) {
     if (pick(3) == 0) {
       ++stats.faults;
       auto r = pick(runners);
-      switch (pick(4)) {
-        case 0:
-          log << "t" << s << " crash " << r << "; ";
-          f.crash(r);
-          break;
-        case 1:
-          log << "t" << s << " restart " << r << "; ";
-          f.start(r);
-          break;
-        case 2:
-          log << "t" << s << " leave " << r << "; ";
-          f.leave(r);
-          break;
-        default:
-          log << "t" << s << (f.paused(r) ? " resume " : " pause ") << r << "; ";
-          f.pause(r, !f.paused(r));
-      }
+      inject_fault(f, pick(4), r, s, log); // no storage cuts here
     }
     for (int k = 0; k < 3; ++k) {
       auto via = any_up();
