@@ -5,6 +5,7 @@ add_executable(multiprocess_tests
   multiprocess/process.cpp
   multiprocess/cluster.cpp
   multiprocess/counter_cluster.test.cpp
+  multiprocess/persisted_cluster.test.cpp
   multiprocess/bad_input.test.cpp)
 target_include_directories(multiprocess_tests PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}

@@ -37,8 +37,11 @@ public:
   caf::expected<runner_address>
   listen(const caf::actor& router, const runner_address& bind,
          const runner_address& advertised) override {
+    // SO_REUSEADDR: a runner restarted after a crash must get its port back
+    // while the dead process's connections linger in TIME-WAIT; Linux still
+    // refuses a second live listener on the port.
     auto port = sys_.middleman().publish(router, bind.port,
-                                         bind.host.c_str(), false);
+                                         bind.host.c_str(), true);
     if (!port)
       return caf::make_error(errc::runner_unavailable,
                              "cannot listen on " + to_string(bind) + ": "

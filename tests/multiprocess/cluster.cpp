@@ -173,6 +173,18 @@ caf::expected<int64_t> client_node::increment(const std::string& id,
   return impl_->client->ask(id, counter::increment{amount, {}}, timeout);
 }
 
+caf::expected<int64_t> client_node::increment(const std::string& id,
+                                              int64_t amount,
+                                              const std::string& key,
+                                              caf::timespan timeout) {
+  return impl_->client->ask(id, counter::increment{amount, key}, timeout);
+}
+
+void client_node::increment_at(const std::string& id, int64_t amount,
+                               const std::string& key, int64_t deliver_at_ms) {
+  impl_->client->tell_at(id, counter::increment{amount, key}, deliver_at_ms);
+}
+
 caf::expected<int64_t> client_node::get(const std::string& id,
                                         caf::timespan timeout) {
   return impl_->client->ask(id, counter::get_value{}, timeout);

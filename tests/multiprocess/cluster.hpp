@@ -78,6 +78,19 @@ public:
   caf::expected<int64_t> increment(const std::string& id, int64_t amount,
                                    caf::timespan timeout = 5s);
 
+  /// Asks the persisted `increment{amount, key}`: it counts once per
+  /// (counter, key), so a retry with the same key after an error returns the
+  /// stored reply instead of adding again. Safe to call from several threads
+  /// at once (each ask has its own scoped actor).
+  caf::expected<int64_t> increment(const std::string& id, int64_t amount,
+                                   const std::string& key,
+                                   caf::timespan timeout);
+
+  /// Sends the persisted `increment{amount, key}` for delivery at
+  /// `deliver_at_ms` (ms since the epoch) without waiting for its reply.
+  void increment_at(const std::string& id, int64_t amount,
+                    const std::string& key, int64_t deliver_at_ms);
+
   /// Asks `get_value`; the error text on failure.
   caf::expected<int64_t> get(const std::string& id, caf::timespan timeout = 5s);
 
