@@ -97,9 +97,9 @@ struct cluster_fixture {
     return result;
   }
 
-  /// After runner `gone` left: every counter answered, the others kept their
-  /// values, and the counters of `gone` answer with a fresh 0 (volatile
-  /// state) unless their value survived.
+  /// After runner `gone` left: every counter answered with its value, also
+  /// those of `gone` (the Counter's increments are persisted and its value
+  /// is durable state).
   void check_values(const recovery& rec,
                     const std::map<std::string, std::string>& owner,
                     const std::string& gone) {
@@ -111,17 +111,12 @@ struct cluster_fixture {
       if (found == rec.values.end())
         continue;
       auto& holder = owner.at(ids[i]);
-      if (holder == gone) {
-        CHECK_MESSAGE((found->second == 0 || found->second == filled_value(i)),
-                      ids[i] << " of the stopped runner answered "
-                             << found->second);
-      } else {
-        CHECK_MESSAGE(found->second == filled_value(i),
-                      ids[i] << " on surviving runner " << holder
-                             << " answered " << found->second << " instead of "
-                             << filled_value(i) << " (now on "
-                             << client->shard_of(ids[i]) << ")");
-      }
+      CHECK_MESSAGE(found->second == filled_value(i),
+                    ids[i] << (holder == gone ? " of the stopped runner "
+                                              : " on surviving runner ")
+                           << holder << " answered " << found->second
+                           << " instead of " << filled_value(i) << " (now on "
+                           << client->shard_of(ids[i]) << ")");
     }
   }
 };
