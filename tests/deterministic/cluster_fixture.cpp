@@ -371,6 +371,12 @@ void cluster_fixture::run_writer(size_t i) {
   });
 }
 
+sharding& cluster_fixture::runner(size_t i) {
+  if (!nodes_[i].cluster)
+    throw std::runtime_error("runner " + std::to_string(i) + " is not running");
+  return *nodes_[i].cluster;
+}
+
 void cluster_fixture::hold_writer(size_t i, bool on) {
   nodes_[i].writer_held = on;
   refresh_paused_ids();

@@ -148,6 +148,10 @@ public:
   /// writes it was asked for wait in its mailbox.
   void hold_writer(size_t i, bool on);
 
+  /// Returns the sharding service of runner `i` (e.g. to register more
+  /// entity types); throws if it is not running.
+  sharding& runner(size_t i);
+
   /// Returns how often runner `i` was started.
   int generation(size_t i) const;
 

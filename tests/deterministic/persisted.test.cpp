@@ -216,6 +216,33 @@ TEST_CASE("a stored message that no longer decodes gets a malformed_message repl
   CHECK_EQ(value_of(await(f, f.send_ledger(0, "acct-7", keyed_add{1, "ok"}))), 1);
 }
 
+TEST_CASE("a durable entity that cannot start fails its message, never hangs") {
+  cluster_fixture f{3};
+  // Its behaviour throws before its state is even loaded.
+  auto broken = entity<ledger_actor>("Broken")
+                  .persisted<keyed_add>()
+                  .durable_state<ledger_state>();
+  for (size_t i = 0; i < 3; ++i)
+    REQUIRE(!f.runner(i).register_entity(
+      broken,
+      [](ledger_actor::stateful_pointer<ledger_state>)
+        -> ledger_actor::behavior_type {
+        throw std::runtime_error("cannot start");
+      }));
+  auto slot = std::make_shared<std::optional<caf::expected<int64_t>>>();
+  auto client = f.runner(0).make_client(broken);
+  f.sys.spawn([=](caf::event_based_actor* self) {
+    client.request(self, "b-1", keyed_add{1, "k"}, std::chrono::seconds{3})
+      .then([=](int64_t x) { *slot = x; },
+            [=](caf::error& err) { *slot = std::move(err); });
+  });
+  auto reply = await(f, slot);
+  REQUIRE(!reply);
+  CHECK_EQ(reply.error(), errc::entity_failed);
+  // A message of a working type still runs on every runner.
+  CHECK_EQ(value_of(await(f, f.send_ledger(0, "acct-8", keyed_add{1, "ok"}))), 1);
+}
+
 TEST_CASE("persisted messages need message storage") {
   fixture f;
   auto err = f.cluster->register_entity(ledger_entity(), ledger_impl);

@@ -53,6 +53,7 @@ struct pending_message {
   // failed save).
   int64_t request_id = 0;
   int64_t claimed_ms = 0; // when this runner took it on (cluster clock)
+  int64_t epoch = 0;      // the shard's lease epoch then: fences its writes
   bool persisted = false;
   bool saved = false;
   bool dropped = false;
@@ -281,8 +282,11 @@ struct manager_state {
     if (timeout && *timeout < time_point::max() - now)
       msg.deadline = now + *timeout;
     if (auto* kind = cfg.writer ? find_persisted(msg.payload) : nullptr) {
-      if (!save_request(slot, msg, *kind))
+      if (!save_request(slot, msg, *kind)) {
+        if (slot.queue.empty() && !slot.busy && !slot.actor)
+          remove(slot);
         return;
+      }
       if (msg.meta.deliver_at_ms > cfg.clock->now_ms()) {
         // Scheduled: the row waits in storage until due; the sender waits
         // for its reply like a duplicate does.
@@ -339,6 +343,7 @@ struct manager_state {
         remove(*slot);
     }
     bounce_joiners([index](const joiner& x) { return x.shard_index == index; });
+    bounce_scheduling([index](const joiner& x) { return x.shard_index == index; });
     if (!shard_has_entities(index)) {
       promise.deliver(caf::unit);
       return;
@@ -446,9 +451,16 @@ struct manager_state {
         next = x.msg.deadline;
       }
     };
-    for (auto& kvp : joiners)
-      for (auto& x : kvp.second)
+    for (auto i = joiners.begin(); i != joiners.end();) {
+      auto& xs = i->second;
+      for (auto& x : xs)
         expire_joiner(x);
+      xs.erase(std::remove_if(xs.begin(), xs.end(),
+                              [](const joiner& x) { return x.msg.expired; }),
+               xs.end());
+      i = xs.empty() ? joiners.erase(i) : std::next(i);
+    }
+    // Kept until stored (the outcome looks them up), answered already.
     for (auto& kvp : scheduling)
       expire_joiner(kvp.second);
     next_deadline_check = time_point::max();
@@ -550,8 +562,11 @@ struct manager_state {
       mid.response_id(),
       any_response([this, id = *slot.id, mid, f](caf::message& reply) mutable {
         auto i = entities.find(id);
-        if (i != entities.end() && i->second.current_request == mid)
-          f(i->second, reply);
+        if (i == entities.end() || i->second.current_request != mid)
+          return;
+        auto& s = i->second;
+        if (s.running || s.loading || s.finishing)
+          f(s, reply);
       }));
   }
 
@@ -570,8 +585,25 @@ struct manager_state {
     auto& slot = i->second;
     slot.actor = nullptr;
     cfg.counters->resident.fetch_sub(1, std::memory_order_relaxed);
-    if (slot.loading || slot.finishing)
-      return; // the restore or snapshot request fails and handles it
+    if (slot.finishing)
+      return; // the snapshot request fails and handles it
+    if (slot.loading) {
+      // Died before its first message (its behaviour failed to start, or
+      // quit): like a message bounced off a quit entity, try a new
+      // activation once, then fail the message.
+      slot.loading = false;
+      if (!slot.bounced) {
+        slot.bounced = true;
+        dispatch_next(slot);
+      } else {
+        slot.running = true;
+        auto reply = caf::make_message(caf::make_error(
+          errc::entity_failed, cfg.entity_type + "/" + id,
+          std::string{"entity stopped before its state was loaded"}));
+        on_reply(slot, reply);
+      }
+      return;
+    }
     if (!slot.busy) {
       remove(slot);
       return;
@@ -706,6 +738,7 @@ struct manager_state {
     stopping = true;
     // Their senders retry at the shard's next owner.
     bounce_joiners([](const joiner&) { return true; });
+    bounce_scheduling([](const joiner&) { return true; });
     for (auto& kvp : entities)
       if (!kvp.second.busy)
         to_stop.push_back(kvp.first);
@@ -792,6 +825,7 @@ struct manager_state {
     if (row.deliver_at_ms <= now_ms)
       row.claimed_at_ms = now_ms;
     msg.claimed_ms = now_ms;
+    msg.epoch = cfg.shards->epoch(slot.shard.index);
     msg.persisted = true;
     msg.request_id = row.request_id;
     auto rid = row.request_id;
@@ -916,6 +950,22 @@ struct manager_state {
     }
   }
 
+  // Scheduled sends still being stored go on like the waiting ones; their
+  // save outcomes find nothing here then.
+  template <class Pred>
+  void bounce_scheduling(Pred pred) {
+    auto now = self->clock().now();
+    for (auto i = scheduling.begin(); i != scheduling.end();) {
+      if (!pred(i->second)) {
+        ++i;
+        continue;
+      }
+      if (!i->second.msg.expired)
+        bounce(i->second.id, i->second.msg, now);
+      i = scheduling.erase(i);
+    }
+  }
+
   // The running persisted message replied: store the reply (and the state)
   // under the shard's lease, then answer.
   void finish_persisted(entity_slot& slot, caf::message reply) {
@@ -962,8 +1012,11 @@ struct manager_state {
       }
     }
     w.reply.payload = std::move(*bytes);
+    // The epoch under which this runner took the message on, not today's:
+    // a runner that lost the shard and acquired it again meanwhile must not
+    // store the outcome of a run the new acquisition repeats.
     w.by.shard = shard_text(slot.shard.index);
-    w.by.epoch = cfg.shards->epoch(slot.shard.index);
+    w.by.epoch = head.epoch;
     if (state)
       w.state = storage::state_row{cfg.entity_type, *slot.id, std::move(*state)};
     auto mid = self->new_request_id(caf::message_priority::normal);
@@ -990,7 +1043,9 @@ struct manager_state {
                        caf::error err) {
     if (err == storage::errc::fenced) {
       // Another runner owns the shard now and runs the message from storage;
-      // the senders get its reply there.
+      // the senders get its reply there. Nothing else of the shard may run
+      // here, before the shard manager notices the lost lease.
+      cfg.shards->set(slot.shard.index, 0);
       unstored(slot, caf::none);
       return;
     }
@@ -1090,8 +1145,10 @@ struct manager_state {
         : caf::make_error(errc::persistence_error, self->system().render(err)));
     for (auto i = slot.queue_head; i < slot.queue.size(); ++i) {
       auto& msg = slot.queue[i];
-      if (msg.request_id != 0)
+      if (msg.request_id != 0) {
         inflight.erase(msg.request_id);
+        answer_joiners(msg.request_id, reply);
+      }
       if (!msg.expired && !msg.dropped)
         answer(msg.promise, reply);
     }
@@ -1110,15 +1167,21 @@ struct manager_state {
                      cfg.claim_timeout)
                      .count();
     auto now = cfg.clock->now_ms();
-    if (now - msg.claimed_ms >= timeout / 2)
+    if (now - msg.claimed_ms >= timeout / 2) {
+      prune_recently_done(now);
       recently_done.emplace(msg.request_id, now + timeout);
+    }
+  }
+
+  void prune_recently_done(int64_t now_ms) {
+    for (auto i = recently_done.begin(); i != recently_done.end();)
+      i = i->second <= now_ms ? recently_done.erase(i) : std::next(i);
   }
 
   // Stored messages claimed for this runner's shards, oldest first.
   void recover(std::vector<storage::request_row>& rows) {
     auto now_ms = cfg.clock->now_ms();
-    for (auto i = recently_done.begin(); i != recently_done.end();)
-      i = i->second <= now_ms ? recently_done.erase(i) : std::next(i);
+    prune_recently_done(now_ms);
     std::vector<std::string> touched;
     for (auto& row : rows) {
       if (stopping || inflight.count(row.request_id) > 0
@@ -1142,7 +1205,8 @@ struct manager_state {
       pending_message msg;
       msg.payload = std::move(*payload);
       msg.request_id = row.request_id;
-      msg.claimed_ms = now_ms;
+      msg.claimed_ms = row.claimed_at_ms > 0 ? row.claimed_at_ms : now_ms;
+      msg.epoch = cfg.shards->epoch(i->second.shard.index);
       msg.persisted = true;
       msg.saved = true;
       msg.recovered = true;

@@ -54,6 +54,8 @@ struct shard_manager_state {
   size_t managers_left = 0;
   bool poll_pending = false;
   bool sweep_pending = false;
+  // Claimed stored messages of entity types without a manager here yet.
+  std::map<int64_t, storage::request_row> orphans;
 
   bool client_only() const noexcept {
     return cfg.address.empty();
@@ -109,6 +111,7 @@ struct shard_manager_state {
     }
     if (cfg.writer && !leaving) {
       recover_unready();
+      adopt_orphans();
       sweep(now);
     }
   }
@@ -162,16 +165,19 @@ struct shard_manager_state {
     }
   }
 
+  // The lease is gone: stop serving at once, and stay away from the shard
+  // until its entities are gone (a new acquisition must not start while an
+  // entity of the old one still runs).
   void lose(held_shard& s) {
     serve(s, 0);
-    stop_entities(s, caf::timespan{0}, false);
+    draining.emplace(shard_key(s.group, s.index), s);
+    stop_entities(s, caf::timespan{0}, true);
   }
 
   void lose_all() {
     for (auto& kvp : held)
       lose(kvp.second);
     held.clear();
-    draining.clear();
   }
 
   // Shard map for the router: the lease holder where a lease holds, else
@@ -252,6 +258,9 @@ struct shard_manager_state {
       }
     if (keys.empty())
       return;
+    std::map<std::string, int64_t> epochs;
+    for (auto& key : keys)
+      epochs.emplace(key, held[key].epoch);
     auto now = cfg.clock->now_ms();
     // A claim time of 0 takes every due message, also those the previous
     // owner claimed: it is gone or fenced.
@@ -259,8 +268,8 @@ struct shard_manager_state {
       ->request(cfg.writer, caf::infinite, claim_atom::value, keys, now,
                 int64_t{0}, recovery_limit)
       .then(
-        [this, keys](std::vector<storage::request_row>& rows) {
-          hand_over(rows, [this, keys] { recovered(keys); });
+        [this, epochs](std::vector<storage::request_row>& rows) {
+          hand_over(rows, [this, epochs] { recovered(epochs); });
         },
         [this, keys](caf::error&) {
           // Tried again on the next tick.
@@ -270,12 +279,13 @@ struct shard_manager_state {
         });
   }
 
-  void recovered(const std::vector<std::string>& keys) {
+  // `epochs`: the acquisitions whose messages were handed over.
+  void recovered(const std::map<std::string, int64_t>& epochs) {
     std::vector<int32_t> indexes;
-    for (auto& key : keys) {
+    for (auto& [key, epoch] : epochs) {
       auto i = held.find(key);
-      if (i == held.end() || i->second.ready)
-        continue; // lost or moved meanwhile
+      if (i == held.end() || i->second.ready || i->second.epoch != epoch)
+        continue; // lost (or lost and acquired again) meanwhile
       i->second.ready = true;
       i->second.recovering = false;
       serve(i->second, i->second.until);
@@ -297,9 +307,16 @@ struct shard_manager_state {
         by_type[row.entity_type].push_back(std::move(row));
     auto st = cfg.sharding.lock();
     std::vector<std::pair<caf::actor, std::vector<storage::request_row>>> jobs;
-    for (auto& kvp : by_type)
-      if (auto mgr = st ? st->manager(kvp.first) : caf::actor{})
+    for (auto& kvp : by_type) {
+      if (auto mgr = st ? st->manager(kvp.first) : caf::actor{}) {
         jobs.emplace_back(std::move(mgr), std::move(kvp.second));
+      } else {
+        // Its type is not registered (yet: a runner registers its types
+        // right after it starts): handed over on a later tick.
+        for (auto& row : kvp.second)
+          orphans.emplace(row.request_id, std::move(row));
+      }
+    }
     if (jobs.empty()) {
       done();
       return;
@@ -313,6 +330,16 @@ struct shard_manager_state {
       self->request(mgr, caf::infinite, recover_atom::value, std::move(xs))
         .then([one]() mutable { one(); },
               [one](caf::error&) mutable { one(); });
+  }
+
+  void adopt_orphans() {
+    if (orphans.empty())
+      return;
+    std::vector<storage::request_row> rows;
+    for (auto& kvp : orphans)
+      rows.push_back(std::move(kvp.second));
+    orphans.clear();
+    hand_over(rows, [] {});
   }
 
   // Due messages without a reply that nobody has claimed lately: scheduled
