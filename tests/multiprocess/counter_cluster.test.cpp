@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "multiprocess/cluster.hpp"
+#include "multiprocess/runner_fixture.hpp"
 
 using namespace caf_cluster::multiprocess;
 
@@ -20,14 +21,7 @@ namespace {
 
 constexpr int num_counters = 30;
 
-struct cluster_fixture {
-  // Members go in reverse: the client first, then the processes (killed),
-  // then the directory with the database.
-  temp_dir dir;
-  std::string storage = "sqlite:" + dir.file("cluster.db");
-  process_group procs;
-  std::vector<runner> runners;
-  std::unique_ptr<client_node> client;
+struct cluster_fixture : runner_fixture {
   std::vector<std::string> ids;
 
   cluster_fixture() {
@@ -38,32 +32,6 @@ struct cluster_fixture {
   /// The value counter `i` holds after `fill()`.
   static int64_t filled_value(size_t i) {
     return static_cast<int64_t>(i) + 1;
-  }
-
-  /// Starts `n` runners on free ports.
-  void start(int n) {
-    for (int i = 0; i < n; ++i)
-      runners.push_back(start_node(procs, storage));
-  }
-
-  /// `count` shards for each runner in `members`.
-  static std::map<std::string, int> even(const std::vector<runner>& members,
-                                         int count) {
-    std::map<std::string, int> result;
-    for (auto& r : members)
-      result[r.address] = count;
-    return result;
-  }
-
-  /// Waits until the three runners hold 100 shards each.
-  shard_table settle() {
-    auto expected = even(runners, 300 / static_cast<int>(runners.size()));
-    auto start = clock_type::now();
-    auto table = await_shard_counts(storage, expected, 10s);
-    MESSAGE("shards settled after " << seconds_between(start, clock_type::now())
-                                    << " s: " << to_string(table.counts));
-    REQUIRE(to_string(table.counts) == to_string(expected));
-    return table;
   }
 
   /// Connects the in-process client and sets counter i to i + 1.

@@ -26,50 +26,13 @@
 #include "caf_cluster/storage/open_runner_driver.hpp"
 
 #include "multiprocess/cluster.hpp"
+#include "multiprocess/runner_fixture.hpp"
 
 using namespace caf_cluster::multiprocess;
 
 namespace {
 
-struct persisted_fixture {
-  // Members go in reverse: the client first, then the processes (killed),
-  // then the directory with the database.
-  temp_dir dir;
-  std::string storage = "sqlite:" + dir.file("cluster.db");
-  process_group procs;
-  std::vector<runner> runners;
-  std::unique_ptr<client_node> client;
-
-  /// Starts `n` runners on free ports.
-  void start(int n) {
-    for (int i = 0; i < n; ++i)
-      runners.push_back(start_node(procs, storage));
-  }
-
-  /// `count` shards for each runner.
-  std::map<std::string, int> even(int count) const {
-    std::map<std::string, int> result;
-    for (auto& r : runners)
-      result[r.address] = count;
-    return result;
-  }
-
-  /// Waits until the runners hold 300 shards evenly.
-  shard_table settle(clock_type::duration timeout = 15s) {
-    auto expected = even(300 / static_cast<int>(runners.size()));
-    auto start = clock_type::now();
-    auto table = await_shard_counts(storage, expected, timeout);
-    MESSAGE("shards settled after " << seconds_between(start, clock_type::now())
-                                    << " s: " << to_string(table.counts));
-    // Runners that died before hold nothing but stay listed with 0.
-    std::map<std::string, int> holding;
-    for (auto& [address, count] : table.counts)
-      if (count != 0)
-        holding.emplace(address, count);
-    REQUIRE(to_string(holding) == to_string(expected));
-    return table;
-  }
-
+struct persisted_fixture : runner_fixture {
   /// Reads what the runners wrote so far, so that no pipe fills up and
   /// blocks a runner that logs a lot during failover.
   void drain_runners() {

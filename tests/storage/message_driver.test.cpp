@@ -383,14 +383,23 @@ TEST_CASE_TEMPLATE("durable state is stored together with its reply", B,
   CHECK_EQ(*other, std::nullopt);
 }
 
+namespace {
+
+/// Runner a:1 held default:1 under epoch 1; b:1 holds it now under epoch 2.
+void lease_to_b_under_epoch_2(runner_driver& runners) {
+  REQUIRE_EQ(runners.acquire("a:1", {"default:1"}, t0, lease)->size(), 1u);
+  REQUIRE(!runners.release("a:1", {"default:1"}));
+  REQUIRE_EQ(*runners.acquire("b:1", {"default:1"}, t0, lease),
+             std::vector<lease_grant>{{"default:1", 2}});
+}
+
+} // namespace
+
 TEST_CASE_TEMPLATE("a batch of requests and replies gives each part's results", B,
                    memory_backend, sqlite_backend) {
   B backend;
   auto d = backend.open();
-  auto runners = backend.runners();
-  REQUIRE_EQ(runners->acquire("a:1", {"default:1"}, t0, lease)->size(), 1u);
-  REQUIRE(!runners->release("a:1", {"default:1"}));
-  REQUIRE_EQ(runners->acquire("b:1", {"default:1"}, t0, lease)->size(), 1u);
+  lease_to_b_under_epoch_2(*backend.runners());
   REQUIRE_EQ(saved(*d, {request(1, "c-1"), request(2, "c-2")}).size(), 2u);
   auto stale = reply_to(2, "late", "default:1", 1);
   auto fresh = reply_to(1, "one", "default:1", 2);
@@ -426,10 +435,9 @@ TEST_CASE_TEMPLATE("a writer with a stale epoch stores nothing", B,
   B backend;
   auto d = backend.open();
   auto runners = backend.runners();
-  REQUIRE_EQ(runners->acquire("a:1", {"default:1"}, t0, lease)->size(), 1u);
-  REQUIRE(!runners->release("a:1", {"default:1"}));
-  REQUIRE_EQ(*runners->acquire("b:1", {"default:1", "default:2"}, t0, lease),
-             std::vector<lease_grant>{{"default:1", 2}, {"default:2", 1}});
+  lease_to_b_under_epoch_2(*runners);
+  REQUIRE_EQ(*runners->acquire("b:1", {"default:2"}, t0, lease),
+             std::vector<lease_grant>{{"default:2", 1}});
   REQUIRE_EQ(saved(*d,
                    {request(1, "c-1"), request(2, "c-2", "default:2"),
                     request(3, "c-3", "default:3")})
