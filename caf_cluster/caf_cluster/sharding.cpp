@@ -168,7 +168,7 @@ caf::expected<sharding> sharding::make(caf::actor_system& sys) {
                            "has no middleman: call "
                            "caf_cluster::enable_socket_transport on its "
                            "configuration");
-  auto drivers = storage::open_cluster_storage(cfg->storage);
+  auto drivers = storage::open_cluster_storage(cfg->storage, cfg->sqlite());
   if (!drivers)
     return std::move(drivers.error());
   runner_options opts;

@@ -55,6 +55,9 @@ void for_each_option(F&& f) {
     "re-deliver a claimed persisted message without reply after this long",
     &c::message_claim_timeout);
   f("storage", "memory or sqlite:<path>", &c::storage);
+  f("storage-synchronous-full",
+    "every SQLite commit waits for fsync (synchronous=FULL)",
+    &c::storage_synchronous_full);
 }
 
 template <class T>
@@ -178,6 +181,15 @@ caf::error read_value(std::string_view name, const caf::config_value& x,
     return caf::none;
   }
   return type_error(name, "a list of strings, e.g. [\"a\", \"b\"]", x);
+}
+
+caf::error read_value(std::string_view name, const caf::config_value& x,
+                      bool& out) {
+  if (auto val = caf::get_if<bool>(&x)) {
+    out = *val;
+    return caf::none;
+  }
+  return type_error(name, "true or false", x);
 }
 
 std::string known_keys() {
@@ -372,6 +384,12 @@ read_sharding_config(const caf::actor_system_config& cfg) {
   }
   if (auto err = result.validate())
     return err;
+  return result;
+}
+
+storage::sqlite_options sharding_config::sqlite() const {
+  storage::sqlite_options result;
+  result.synchronous_full = storage_synchronous_full;
   return result;
 }
 

@@ -14,6 +14,8 @@
 #include "caf/fwd.hpp"
 #include "caf/timespan.hpp"
 
+#include "caf_cluster/storage/sqlite_options.hpp"
+
 namespace caf_cluster {
 
 // Keeps the markdown table rows on one line each.
@@ -40,6 +42,7 @@ namespace caf_cluster {
 /// | `send_timeout` | `cluster.send-timeout` | `10s` | default timeout of a blocking ask and bound on routing retries, > 0 |
 /// | `message_claim_timeout` | `cluster.message-claim-timeout` | `10s` | a stored persisted message handed to an entity manager but still without reply is delivered again after this long (if it is not in that runner's queues any more), > 0 |
 /// | `storage` | `cluster.storage` | `"memory"` | runner and message storage: `memory` or `sqlite:<path>` |
+/// | `storage_synchronous_full` | `cluster.storage-synchronous-full` | `false` | SQLite commits wait for fsync (`synchronous=FULL`); the default `NORMAL` in WAL mode may lose the last commits on a power cut, never on a process crash |
 ///
 /// Syntax, the same on the command line and in INI files except for quoting:
 /// - durations: an integer followed by a unit, one of `ns`, `us`, `ms`, `s`,
@@ -108,6 +111,12 @@ struct sharding_config {
 
   /// Runner and message storage: `memory` or `sqlite:<path>`.
   std::string storage = "memory";
+
+  /// Whether SQLite commits wait for fsync (`PRAGMA synchronous=FULL`).
+  bool storage_synchronous_full = false;
+
+  /// The SQLite options these settings select.
+  storage::sqlite_options sqlite() const;
 
   /// Checks every field against the rules of the defaults table.
   /// @returns `none`, or `errc::invalid_config` whose message names the first

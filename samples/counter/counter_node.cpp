@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
   // Runner and message storage on one database: persisted increments and
   // counter values live next to the shard leases that fence their writes.
-  auto drivers = caf_cluster::storage::open_cluster_storage(scfg->storage);
+  auto drivers = caf_cluster::storage::open_cluster_storage(scfg->storage,
+                                                            scfg->sqlite());
   if (!drivers)
     return fail(1, sys.render(drivers.error()));
   caf_cluster::runner_options opts;

@@ -98,7 +98,9 @@ TEST_CASE("defaults") {
   CHECK(x.refresh_assignments_interval == 1s);
   CHECK(x.send_retry_interval == 100ms);
   CHECK(x.send_timeout == 10s);
+  CHECK(x.message_claim_timeout == 10s);
   CHECK_EQ(x.storage, "memory");
+  CHECK(!x.storage_synchronous_full);
   CHECK(!x.validate());
 }
 
@@ -240,7 +242,9 @@ TEST_CASE("every option has a flag") {
     "--cluster.refresh-assignments-interval=250ms",
     "--cluster.send-retry-interval=10ns",
     "--cluster.send-timeout=20s",
+    "--cluster.message-claim-timeout=3s",
     "--cluster.storage=memory",
+    "--cluster.storage-synchronous-full", // a bool flag takes no value
   });
   REQUIRE(x);
   CHECK_EQ(x->shards_per_group, 7);
@@ -256,7 +260,10 @@ TEST_CASE("every option has a flag") {
   CHECK(x->refresh_assignments_interval == 250ms);
   CHECK(x->send_retry_interval == 10ns);
   CHECK(x->send_timeout == 20s);
+  CHECK(x->message_claim_timeout == 3s);
   CHECK_EQ(x->storage, "memory");
+  CHECK(x->storage_synchronous_full);
+  CHECK(x->sqlite().synchronous_full);
 }
 
 TEST_CASE("list flags with and without brackets and quotes") {
@@ -380,7 +387,7 @@ TEST_CASE("mistyped INI values are refused by sharding(), not dropped") {
      "entity-termination-timeout, lease-duration, lease-refresh-interval, "
      "refresh-assignments-interval, send-retry-interval, send-timeout, "
      "message-claim-timeout, "
-     "storage"},
+     "storage, storage-synchronous-full"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.ini);
