@@ -60,15 +60,18 @@ struct entity_options {
   /// Whether entities of this type have durable state (see
   /// `entity::durable_state`).
   bool durable = false;
-
-  /// Returns the persisted type `msg` belongs to, or null if it is volatile.
-  const persisted_message* find_persisted(const caf::message& msg) const {
-    for (auto& x : persisted)
-      if (x.matches(msg))
-        return &x;
-    return nullptr;
-  }
 };
+
+/// Returns the type of `kinds` that `msg` belongs to, or null if `msg` is
+/// volatile.
+inline const persisted_message*
+find_persisted(const std::vector<persisted_message>& kinds,
+               const caf::message& msg) {
+  for (auto& x : kinds)
+    if (x.matches(msg))
+      return &x;
+  return nullptr;
+}
 
 /// Definition of an entity type whose behaviour implements `Interface`, a
 /// `caf::typed_actor<...>`, with durable state `State` (`void`: none).

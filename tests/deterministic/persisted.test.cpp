@@ -51,6 +51,16 @@ int64_t value_of(const caf::expected<int64_t>& x) {
   return *x;
 }
 
+// The ledger's stored state: its value and how many messages it applied.
+void check_stored(cluster_fixture& f, const std::string& id, int64_t value,
+                  int64_t applied) {
+  INFO("stored state of " << id);
+  auto stored = f.stored_ledger(id);
+  REQUIRE(stored);
+  CHECK_EQ(stored->value, value);
+  CHECK_EQ(stored->applied, applied);
+}
+
 size_t pending(cluster_fixture& f) {
   size_t n = 0;
   auto counts = f.message_storage()->pending_counts();
@@ -71,10 +81,7 @@ TEST_CASE("a persisted message runs once per key and its reply is stored") {
   // Without a key of its own every send is a new message.
   CHECK_EQ(value_of(await(f, f.send_ledger(0, "acct-1", int64_t{3}))), 10);
   CHECK_EQ(value_of(await(f, f.send_ledger(0, "acct-1", int64_t{3}))), 13);
-  auto stored = f.stored_ledger("acct-1");
-  REQUIRE(stored);
-  CHECK_EQ(stored->value, 13);
-  CHECK_EQ(stored->applied, 4);
+  check_stored(f, "acct-1", 13, 4);
   CHECK_EQ(pending(f), 0u);
 }
 
@@ -118,10 +125,7 @@ TEST_CASE("a message whose reply could not be stored runs again once") {
   REQUIRE(advance_until(f, [&] { return settled(f); }));
   auto via = (owner + 1) % 3;
   CHECK_EQ(value_of(await(f, f.send_ledger(via, "acct-3", keyed_add{10, "b"}))), 11);
-  auto stored = f.stored_ledger("acct-3");
-  REQUIRE(stored);
-  CHECK_EQ(stored->value, 11);
-  CHECK_EQ(stored->applied, 2);
+  check_stored(f, "acct-3", 11, 2);
   CHECK_EQ(pending(f), 0u);
 }
 
@@ -149,10 +153,7 @@ TEST_CASE("a paused former owner's late writes are refused by their epoch") {
   CHECK_EQ(f.fenced_writes(owner), 1);
   // The sender still gets the one reply.
   CHECK_EQ(value_of(await(f, slot)), 11);
-  auto stored = f.stored_ledger("acct-4");
-  REQUIRE(stored);
-  CHECK_EQ(stored->value, 11);
-  CHECK_EQ(stored->applied, 2);
+  check_stored(f, "acct-4", 11, 2);
 }
 
 TEST_CASE("a scheduled message waits for its time, also across a restart") {

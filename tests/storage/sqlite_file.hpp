@@ -5,8 +5,18 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include <doctest/doctest.h>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+
+#include "caf/expected.hpp"
+
+#include "caf_cluster/storage/errc.hpp"
+
+#include "storage/runner_rows_io.hpp"
 
 namespace caf_cluster::storage::test {
 
@@ -25,6 +35,21 @@ inline std::vector<std::string> query(const std::string& path,
 inline void execute(const std::string& path, const std::string& sql) {
   SQLite::Database db{path, SQLite::OPEN_READWRITE};
   db.exec(sql);
+}
+
+/// Returns the driver a factory made, failing the test with its error.
+template <class Driver>
+std::unique_ptr<Driver> opened(caf::expected<std::unique_ptr<Driver>> x) {
+  REQUIRE_MESSAGE(x, message_of(x.error()));
+  return std::move(*x);
+}
+
+/// Returns the message of the `open_failed` error a factory gave.
+template <class Driver>
+std::string open_failure(caf::expected<std::unique_ptr<Driver>> x) {
+  REQUIRE(!x);
+  CHECK(x.error() == errc::open_failed);
+  return message_of(x.error());
 }
 
 } // namespace caf_cluster::storage::test

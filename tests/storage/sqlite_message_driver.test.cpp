@@ -40,22 +40,15 @@ using strings = std::vector<std::string>;
 
 std::unique_ptr<message_driver> open_driver(const std::string& path,
                                             sqlite_options opts = {}) {
-  auto driver = make_sqlite_message_driver(path, opts);
-  REQUIRE_MESSAGE(driver, message_of(driver.error()));
-  return std::move(*driver);
+  return test::opened(make_sqlite_message_driver(path, opts));
 }
 
 std::unique_ptr<runner_driver> open_runners(const std::string& path) {
-  auto driver = make_sqlite_runner_driver(path);
-  REQUIRE_MESSAGE(driver, message_of(driver.error()));
-  return std::move(*driver);
+  return test::opened(make_sqlite_runner_driver(path));
 }
 
 std::string open_error_of(const std::string& path) {
-  auto driver = make_sqlite_message_driver(path);
-  REQUIRE(!driver);
-  CHECK(driver.error() == errc::open_failed);
-  return message_of(driver.error());
+  return test::open_failure(make_sqlite_message_driver(path));
 }
 
 request_row request(int64_t id, std::string entity, std::string key = "") {

@@ -38,16 +38,11 @@ using grant_list = std::vector<lease_grant>;
 
 std::unique_ptr<runner_driver> open_driver(const std::string& path,
                                            sqlite_options opts = {}) {
-  auto driver = make_sqlite_runner_driver(path, opts);
-  REQUIRE_MESSAGE(driver, message_of(driver.error()));
-  return std::move(*driver);
+  return test::opened(make_sqlite_runner_driver(path, opts));
 }
 
 std::string open_error_of(const std::string& path) {
-  auto driver = make_sqlite_runner_driver(path);
-  REQUIRE(!driver);
-  CHECK(driver.error() == errc::open_failed);
-  return message_of(driver.error());
+  return test::open_failure(make_sqlite_runner_driver(path));
 }
 
 } // namespace

@@ -281,7 +281,8 @@ struct manager_state {
     // A timeout too large to add to the clock (timespan::max) means none.
     if (timeout && *timeout < time_point::max() - now)
       msg.deadline = now + *timeout;
-    if (auto* kind = cfg.writer ? find_persisted(msg.payload) : nullptr) {
+    if (auto* kind = cfg.writer ? find_persisted(cfg.persisted, msg.payload)
+                                : nullptr) {
       if (!save_request(slot, msg, *kind)) {
         if (slot.queue.empty() && !slot.busy && !slot.actor)
           remove(slot);
@@ -781,17 +782,6 @@ struct manager_state {
 
   // -- persisted messages (DESIGN.md §5) ------------------------------------
 
-  const persisted_message* find_persisted(const caf::message& msg) const {
-    for (auto& x : cfg.persisted)
-      if (x.matches(msg))
-        return &x;
-    return nullptr;
-  }
-
-  std::string shard_text(int32_t index) const {
-    return cfg.shard_group + ":" + std::to_string(index);
-  }
-
   // Stores `msg` before it may run; false when it was answered already.
   bool save_request(entity_slot& slot, pending_message& msg,
                     const persisted_message& kind) {
@@ -812,7 +802,7 @@ struct manager_state {
     row.request_id = st->snowflakes.next().value();
     row.entity_type = cfg.entity_type;
     row.entity_id = *slot.id;
-    row.shard = shard_text(slot.shard.index);
+    row.shard = to_string(slot.shard);
     row.tag = message_tag(self->system(), msg.payload);
     row.payload = std::move(*bytes);
     row.primary_key = kind.key(msg.payload);
@@ -1015,7 +1005,7 @@ struct manager_state {
     // The epoch under which this runner took the message on, not today's:
     // a runner that lost the shard and acquired it again meanwhile must not
     // store the outcome of a run the new acquisition repeats.
-    w.by.shard = shard_text(slot.shard.index);
+    w.by.shard = to_string(slot.shard);
     w.by.epoch = head.epoch;
     if (state)
       w.state = storage::state_row{cfg.entity_type, *slot.id, std::move(*state)};

@@ -367,19 +367,10 @@ make_sqlite_message_driver(const std::string& path, sqlite_options opts) {
         internal::runner_migrations());
       !runners)
     return runners.error();
-  auto db = internal::open_sqlite_database(path, opts,
-                                           internal::message_history_table,
-                                           internal::message_migrations());
-  if (!db)
-    return db.error();
-  try {
-    return std::unique_ptr<message_driver>{
-      std::make_unique<sqlite_message_driver>(std::move(*db))};
-  } catch (const std::exception& ex) {
-    return caf::make_error(errc::open_failed,
-                           "cannot open SQLite storage \"" + path
-                             + "\": " + ex.what());
-  }
+  return internal::make_sqlite_driver<message_driver, sqlite_message_driver>(
+    path, internal::open_sqlite_database(path, opts,
+                                         internal::message_history_table,
+                                         internal::message_migrations()));
 }
 
 } // namespace caf_cluster::storage

@@ -327,18 +327,10 @@ private:
 
 caf::expected<std::unique_ptr<runner_driver>>
 make_sqlite_runner_driver(const std::string& path, sqlite_options opts) {
-  auto db = internal::open_sqlite_database(
-    path, opts, internal::runner_history_table, internal::runner_migrations());
-  if (!db)
-    return db.error();
-  try {
-    return std::unique_ptr<runner_driver>{
-      std::make_unique<sqlite_runner_driver>(std::move(*db))};
-  } catch (const std::exception& ex) {
-    return caf::make_error(errc::open_failed,
-                           "cannot open SQLite storage \"" + path
-                             + "\": " + ex.what());
-  }
+  return internal::make_sqlite_driver<runner_driver, sqlite_runner_driver>(
+    path, internal::open_sqlite_database(path, opts,
+                                         internal::runner_history_table,
+                                         internal::runner_migrations()));
 }
 
 } // namespace caf_cluster::storage

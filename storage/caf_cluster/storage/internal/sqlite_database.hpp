@@ -16,6 +16,7 @@
 #include "caf/error.hpp"
 #include "caf/expected.hpp"
 
+#include "caf_cluster/storage/errc.hpp"
 #include "caf_cluster/storage/sqlite_options.hpp"
 
 namespace caf_cluster::storage::internal {
@@ -77,5 +78,22 @@ public:
 private:
   SQLite::Statement& stmt_;
 };
+
+/// Makes the driver `Impl` (a `Base`) on the database `db` opened for
+/// `path`; a statement that fails to prepare becomes `errc::open_failed`.
+template <class Base, class Impl>
+caf::expected<std::unique_ptr<Base>>
+make_sqlite_driver(const std::string& path,
+                   caf::expected<std::unique_ptr<SQLite::Database>> db) {
+  if (!db)
+    return std::move(db.error());
+  try {
+    return std::unique_ptr<Base>{std::make_unique<Impl>(std::move(*db))};
+  } catch (const std::exception& ex) {
+    return caf::make_error(errc::open_failed,
+                           "cannot open SQLite storage \"" + path
+                             + "\": " + ex.what());
+  }
+}
 
 } // namespace caf_cluster::storage::internal
