@@ -46,6 +46,8 @@ struct metrics_snapshot {
   std::vector<entity_type_metrics> entity_types;
   /// Shards this runner currently serves.
   int64_t active_shards = 0;
+  /// Singletons running on this runner now.
+  int64_t singletons = 0;
 
   /// Returns the resident entities summed over all types.
   int64_t resident_entities() const noexcept;

@@ -51,6 +51,25 @@ caf::behavior refuser_impl(std::shared_ptr<std::atomic<bool>> shutting_down) {
   };
 }
 
+// Every runner has a singleton manager (also before any singleton is
+// registered), registered like an entity manager so that messages for
+// singletons route to it and shard stops and shutdowns reach it.
+void start_singleton_manager(sharding_state& st, bool holds_everything) {
+  singleton_manager_config cfg;
+  cfg.holds_everything = holds_everything;
+  cfg.shard_group = st.config.shard_groups.front();
+  cfg.shards_per_group = st.config.shards_per_group;
+  cfg.grace = st.config.entity_termination_timeout;
+  cfg.router = st.router;
+  cfg.send_timeout = st.config.send_timeout;
+  cfg.running = st.running_singletons;
+  st.singletons = spawn_singleton_manager(st.system, std::move(cfg));
+  std::unique_lock<std::shared_mutex> guard{st.registry_mutex};
+  st.registry.emplace(singleton_entity_type,
+                      registered_entity{st.singletons,
+                                        std::make_shared<entity_type_counters>()});
+}
+
 uint64_t random_origin() {
   std::random_device rd;
   return (static_cast<uint64_t>(rd()) << 32) ^ rd();
@@ -185,8 +204,10 @@ caf::expected<sharding> sharding::make(caf::actor_system& sys,
     return err;
   if (!clock)
     clock = make_system_wall_clock();
-  return sharding{std::make_shared<internal::sharding_state>(
-    sys, std::move(cfg), std::move(clock), runner_options{}, 0)};
+  auto state = std::make_shared<internal::sharding_state>(
+    sys, std::move(cfg), std::move(clock), runner_options{}, 0);
+  internal::start_singleton_manager(*state, true);
+  return sharding{std::move(state)};
 }
 
 caf::expected<sharding> sharding::make_runner(caf::actor_system& sys,
@@ -241,6 +262,7 @@ caf::expected<sharding> sharding::make_runner(caf::actor_system& sys,
       return std::move(id.error());
     state->snowflakes.machine_id(static_cast<uint16_t>(*id));
   }
+  internal::start_singleton_manager(*state, false);
   internal::shard_manager_config mcfg;
   mcfg.address = state->address;
   mcfg.weight = cfg.runner_weight;
@@ -257,6 +279,7 @@ caf::expected<sharding> sharding::make_runner(caf::actor_system& sys,
   mcfg.transport = opts.transport;
   mcfg.sharding = state;
   mcfg.writer = state->writer;
+  mcfg.singletons = state->singletons;
   mcfg.message_claim_timeout = cfg.message_claim_timeout;
   mcfg.detached = opts.detach_storage_calls;
   state->shard_manager = internal::spawn_shard_manager(sys, std::move(mcfg));
@@ -320,6 +343,31 @@ caf::error sharding::register_entity_impl(const std::string& name,
   return caf::none;
 }
 
+caf::error sharding::register_singleton_impl(std::string name,
+                                             std::string group,
+                                             internal::singleton_factory f) {
+  auto& entity_group = state_->config.shard_groups.front();
+  if (group != entity_group)
+    return caf::make_error(errc::invalid_argument,
+                           "singleton '" + name + "': shard group '" + group
+                             + "' is not the entity group '" + entity_group
+                             + "' (the first of cluster.shard-groups)");
+  auto shard = make_shard_id(name, group, state_->config.shards_per_group);
+  if (!shard)
+    return caf::make_error(errc::invalid_argument,
+                           "singleton name must be non-empty UTF-8: "
+                             + state_->system.render(shard.error()));
+  std::unique_lock<std::shared_mutex> guard{state_->registry_mutex};
+  if (state_->shutting_down.load())
+    return caf::make_error(errc::shutting_down, "singleton '" + name + "'");
+  if (!state_->singleton_names.insert(name).second)
+    return caf::make_error(errc::invalid_argument,
+                           "singleton '" + name + "' is already registered");
+  caf::anon_send(state_->singletons, internal::add_singleton_atom::value,
+                 std::move(name), shard->index, std::move(f));
+  return caf::none;
+}
+
 caf::expected<caf_cluster::shard_id>
 sharding::shard_id(std::string_view entity_id, std::string group) const {
   return make_shard_id(entity_id, std::move(group),
@@ -379,8 +427,11 @@ metrics_snapshot sharding::metrics() const {
   {
     std::shared_lock<std::shared_mutex> guard{state_->registry_mutex};
     for (auto& kvp : state_->registry)
-      result.entity_types.push_back(snapshot(kvp.first, *kvp.second.counters));
+      if (kvp.first != singleton_entity_type)
+        result.entity_types.push_back(
+          snapshot(kvp.first, *kvp.second.counters));
   }
+  result.singletons = state_->running_singletons->load();
   std::sort(result.entity_types.begin(), result.entity_types.end(),
             [](auto& x, auto& y) { return x.entity_type < y.entity_type; });
   if (!is_shutdown())

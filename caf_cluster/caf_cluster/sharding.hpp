@@ -25,10 +25,12 @@
 #include "caf_cluster/entity_context.hpp"
 #include "caf_cluster/internal/durable_state.hpp"
 #include "caf_cluster/internal/entity_manager.hpp"
+#include "caf_cluster/internal/singleton_manager.hpp"
 #include "caf_cluster/metrics.hpp"
 #include "caf_cluster/runner_options.hpp"
 #include "caf_cluster/shard_id.hpp"
 #include "caf_cluster/sharding_config.hpp"
+#include "caf_cluster/singleton.hpp"
 #include "caf_cluster/snowflake.hpp"
 #include "caf_cluster/wall_clock.hpp"
 
@@ -128,6 +130,40 @@ public:
     return entity_client<Interface>{def.name(), state_, send_timeout()};
   }
 
+  /// Registers singleton `name` on this runner: `fun` is a CAF actor
+  /// function (`caf::behavior(caf::event_based_actor*)`, or a typed actor's
+  /// `behavior_type(pointer)`, stateful pointers too) that is spawned while
+  /// this runner holds the lease of shard `shard_id(name, group)`, so that
+  /// exactly one instance runs in the cluster when every runner registers
+  /// it. It starts when the lease is acquired; before the lease goes back it
+  /// gets an exit message (`exit_reason::user_shutdown`) and is killed if it
+  /// is still alive after `cluster.entity-termination-timeout`; when the
+  /// lease is lost it is killed at once. An instance that fails is restarted
+  /// after 200 ms, doubling up to 30 s; one that quits normally stays down
+  /// until its shard comes back. Reach it with `make_singleton_client`.
+  /// Fails with `errc::invalid_argument` for an empty or non-UTF-8 name, a
+  /// name registered already, or a group other than the entity group (the
+  /// first of `cluster.shard-groups`), and with `errc::shutting_down` after
+  /// `shutdown()`.
+  template <class F>
+  caf::error register_singleton(std::string name, F fun,
+                                std::string group = "default") {
+    internal::singleton_factory factory = [fun](caf::event_based_actor* mgr) {
+      return caf::actor_cast<caf::actor>(mgr->spawn(fun));
+    };
+    return register_singleton_impl(std::move(name), std::move(group),
+                                   std::move(factory));
+  }
+
+  /// Returns a client for the singleton `name` with interface `Interface`;
+  /// works on every node (also where it is not registered).
+  template <class Interface>
+  singleton_client<Interface> make_singleton_client(std::string name) const {
+    return singleton_client<Interface>{
+      std::move(name),
+      entity_client<Interface>{singleton_entity_type, state_, send_timeout()}};
+  }
+
   /// Computes the shard of `entity_id` in `group`; fails with
   /// `errc::invalid_argument` for an empty or non-UTF-8 id.
   caf::expected<caf_cluster::shard_id>
@@ -180,6 +216,9 @@ private:
   caf::error register_entity_impl(const std::string& name,
                                   const entity_options& options,
                                   internal::entity_factory factory);
+
+  caf::error register_singleton_impl(std::string name, std::string group,
+                                     internal::singleton_factory factory);
 
   caf::timespan send_timeout() const noexcept;
 

@@ -357,25 +357,17 @@ void chaos(uint64_t seed, std::ostringstream& log, chaos_stats& stats) {
   }
 }
 
-uint64_t env_or(const char* name, uint64_t fallback) {
-  if (auto x = std::getenv(name))
-    return std::strtoull(x, nullptr, 10);
-  return fallback;
-}
-
 } // namespace
 
 TEST_CASE("seeded faults: never two servers per shard, then all settle") {
-  // CAF_CLUSTER_SEED=<n> replays one seed; CAF_CLUSTER_SEEDS=<n> runs more.
-  auto first = env_or("CAF_CLUSTER_SEED", 1);
-  auto count = std::getenv("CAF_CLUSTER_SEED") ? 1 : env_or("CAF_CLUSTER_SEEDS", 200);
+  auto range = seeds(200);
   chaos_stats stats;
-  for (auto seed = first; seed < first + count; ++seed) {
+  for (auto seed = range.first; seed <= range.last(); ++seed) {
     std::ostringstream log;
     INFO("seed " << seed << " (replay with CAF_CLUSTER_SEED=" << seed << ")");
     chaos(seed, log, stats);
   }
-  MESSAGE("seeds " << first << ".." << first + count - 1 << ", faults: " << stats.faults << ", requests: "
+  MESSAGE("seeds " << range.first << ".." << range.last() << ", faults: " << stats.faults << ", requests: "
                     << stats.requests << " (" << stats.values << " answered, "
                     << stats.errors << " failed during faults)");
 }

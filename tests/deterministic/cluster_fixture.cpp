@@ -100,11 +100,13 @@ sharding_config cluster_fixture::default_config() {
   return cfg;
 }
 
-cluster_fixture::cluster_fixture(size_t runners, sharding_config base)
+cluster_fixture::cluster_fixture(size_t runners, sharding_config base,
+                                 setup_fn setup)
   : sys(cfg),
     sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
     clock(std::make_shared<manual_wall_clock>(1'767'225'600'000)),
     base_(std::move(base)),
+    setup_(std::move(setup)),
     store_(storage::make_memory_runner_store()),
     network_(std::make_shared<memory_network>()),
     nodes_(runners) {
@@ -180,6 +182,8 @@ void cluster_fixture::start(size_t i) {
     throw std::runtime_error("register_entity failed: " + render(err));
   if (auto err = n.cluster->register_entity(ledger_entity(), ledger_impl))
     throw std::runtime_error("register_entity failed: " + render(err));
+  if (setup_)
+    setup_(*n.cluster, i);
   ++n.generation;
   refresh_paused_ids();
   run();

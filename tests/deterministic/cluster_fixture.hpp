@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,9 +59,14 @@ public:
   /// a 1 s termination timeout, a 3 s send timeout.
   static sharding_config default_config();
 
-  /// Starts `runners` runners and lets them settle.
+  /// Registers more on runner `i` each time it starts (singletons, crons).
+  using setup_fn = std::function<void(sharding&, size_t i)>;
+
+  /// Starts `runners` runners, each set up by `setup` too, and lets them
+  /// settle.
   explicit cluster_fixture(size_t runners,
-                           sharding_config base = default_config());
+                           sharding_config base = default_config(),
+                           setup_fn setup = {});
 
   /// Stops every runner gracefully and drains the scheduler.
   ~cluster_fixture();
@@ -179,6 +185,7 @@ private:
   void refresh_paused_ids();
 
   sharding_config base_;
+  setup_fn setup_;
   std::shared_ptr<storage::memory_runner_store> store_;
   std::shared_ptr<memory_network> network_;
   std::vector<node> nodes_;

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <ostream>
 #include <vector>
@@ -87,6 +89,24 @@ inline void inject_fault(cluster_fixture& f, size_t kind, size_t r, int s,
       log << "t" << s << (f.cut(r) ? " reconnect " : " cut ") << r << "; ";
       f.cut_storage(r, !f.cut(r));
   }
+}
+
+// The seeds a seeded test runs: `CAF_CLUSTER_SEED=<n>` replays seed n alone,
+// `CAF_CLUSTER_SEEDS=<n>` runs seeds 1..n instead of 1..`fallback`.
+struct seed_range {
+  uint64_t first = 1;
+  uint64_t count = 0;
+  uint64_t last() const {
+    return first + count - 1;
+  }
+};
+
+inline seed_range seeds(uint64_t fallback) {
+  if (auto x = std::getenv("CAF_CLUSTER_SEED"))
+    return {std::strtoull(x, nullptr, 10), 1};
+  if (auto x = std::getenv("CAF_CLUSTER_SEEDS"))
+    return {1, std::strtoull(x, nullptr, 10)};
+  return {1, fallback};
 }
 
 } // namespace caf_cluster::testing::steps

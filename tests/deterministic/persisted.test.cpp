@@ -253,12 +253,6 @@ TEST_CASE("persisted messages need message storage") {
 
 namespace {
 
-uint64_t seeds_from_env(const char* name, uint64_t fallback) {
-  if (auto x = std::getenv(name))
-    return std::strtoull(x, nullptr, 10);
-  return fallback;
-}
-
 struct exactly_once_stats {
   size_t keys = 0;
   size_t retries = 0;
@@ -353,17 +347,13 @@ void exactly_once(uint64_t seed, exactly_once_stats& stats) {
 } // namespace
 
 TEST_CASE("seeded faults: every persisted key is applied exactly once") {
-  // CAF_CLUSTER_SEED=<n> replays one seed; CAF_CLUSTER_SEEDS=<n> runs more.
-  auto first = seeds_from_env("CAF_CLUSTER_SEED", 1);
-  auto count = std::getenv("CAF_CLUSTER_SEED")
-                 ? 1
-                 : seeds_from_env("CAF_CLUSTER_SEEDS", 200);
+  auto range = seeds(200);
   exactly_once_stats stats;
-  for (auto seed = first; seed < first + count; ++seed) {
+  for (auto seed = range.first; seed <= range.last(); ++seed) {
     INFO("seed " << seed << " (replay with CAF_CLUSTER_SEED=" << seed << ")");
     exactly_once(seed, stats);
   }
-  MESSAGE("seeds " << first << ".." << first + count - 1 << ": " << stats.keys
+  MESSAGE("seeds " << range.first << ".." << range.last() << ": " << stats.keys
                    << " keys applied exactly once, " << stats.faults
                    << " faults, " << stats.retries << " retries");
 }

@@ -16,6 +16,7 @@
 #include "caf_cluster/hash_ring.hpp"
 #include "caf_cluster/internal/entity_manager.hpp"
 #include "caf_cluster/internal/sharding_state.hpp"
+#include "caf_cluster/internal/singleton_manager.hpp"
 #include "caf_cluster/internal/storage_writer.hpp"
 #include "caf_cluster/shard_id.hpp"
 
@@ -54,6 +55,8 @@ struct shard_manager_state {
   size_t managers_left = 0;
   bool poll_pending = false;
   bool sweep_pending = false;
+  // Shards of the first group last reported to the singleton manager.
+  std::vector<int32_t> singleton_shards;
   // Claimed stored messages of entity types without a manager here yet.
   std::map<int64_t, storage::request_row> orphans;
 
@@ -114,6 +117,23 @@ struct shard_manager_state {
       adopt_orphans();
       sweep(now);
     }
+    report_held();
+  }
+
+  // Singletons start when their shard's lease arrives (they stop through
+  // `stop_entities`, like entities, before a lease goes back).
+  void report_held() {
+    if (!cfg.singletons || client_only())
+      return;
+    std::vector<int32_t> xs;
+    for (auto& kvp : held)
+      if (kvp.second.group == cfg.groups.front())
+        xs.push_back(kvp.second.index);
+    std::sort(xs.begin(), xs.end());
+    if (xs == singleton_shards)
+      return;
+    singleton_shards = xs;
+    self->send(cfg.singletons, held_atom::value, std::move(xs));
   }
 
   // Refreshes every lease (the heartbeat too); drops what was lost.
@@ -381,6 +401,12 @@ struct shard_manager_state {
   void stop_entities(const held_shard& s, caf::timespan grace, bool release) {
     auto mgrs = managers();
     auto key = shard_key(s.group, s.index);
+    // The singleton manager forgets the shard with the stop (it is among
+    // the managers), so a later acquisition must be reported again.
+    if (s.group == cfg.groups.front())
+      singleton_shards.erase(std::remove(singleton_shards.begin(),
+                                         singleton_shards.end(), s.index),
+                             singleton_shards.end());
     if (mgrs.empty()) {
       if (release)
         released(key);

@@ -54,6 +54,9 @@ struct shard_manager_config {
   /// acquired shard serves only after its stored messages went to the entity
   /// managers, and every tick hands them due and unanswered ones.
   caf::actor writer;
+  /// The singleton manager: told which shards of the first group this
+  /// runner holds whenever that changes.
+  caf::actor singletons;
   /// See `sharding_config::message_claim_timeout`.
   caf::timespan message_claim_timeout{0};
   /// Closed by the shard manager when it left.

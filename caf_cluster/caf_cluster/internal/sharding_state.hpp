@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -84,6 +85,14 @@ struct sharding_state {
   /// Holds this runner's leases; null for a single runner.
   caf::actor shard_manager;
 
+  /// Runs this runner's singletons; registered as the manager of
+  /// `singleton_entity_type`.
+  caf::actor singletons;
+
+  /// Singletons running on this runner now.
+  std::shared_ptr<std::atomic<int64_t>> running_singletons
+    = std::make_shared<std::atomic<int64_t>>(0);
+
   /// Group-commits writes to message storage; null without message storage.
   caf::actor writer;
 
@@ -93,6 +102,8 @@ struct sharding_state {
 
   mutable std::shared_mutex registry_mutex;
   std::unordered_map<std::string, registered_entity> registry;
+  /// Names of the singletons registered here (under `registry_mutex`).
+  std::set<std::string> singleton_names;
 };
 
 } // namespace caf_cluster::internal

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <vector>
 
+#include "caf_cluster/cron/civil_time.hpp"
 #include "caf_cluster/errc.hpp"
 
 namespace caf_cluster::cron {
@@ -170,42 +171,6 @@ std::bitset<N> narrow(const std::bitset<64>& x) {
   for (size_t i = 0; i < N; ++i)
     result[i] = x[i];
   return result;
-}
-
-// Floor division, also for instants before the epoch.
-int64_t floor_div(int64_t x, int64_t y) {
-  auto q = x / y;
-  return (x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q;
-}
-
-// Days since 1970-01-01 of a civil date and back (Howard Hinnant's
-// algorithms, proleptic Gregorian calendar).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  auto era = (y >= 0 ? y : y - 399) / 400;
-  auto yoe = static_cast<unsigned>(y - era * 400);
-  auto doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  auto doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-struct civil {
-  int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-civil civil_from_days(int64_t z) {
-  z += 719468;
-  auto era = (z >= 0 ? z : z - 146096) / 146097;
-  auto doe = static_cast<unsigned>(z - era * 146097);
-  auto yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  auto y = static_cast<int64_t>(yoe) + era * 400;
-  auto doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  auto mp = (5 * doy + 2) / 153;
-  auto d = doy - (153 * mp + 2) / 5 + 1;
-  auto m = mp < 10 ? mp + 3 : mp - 9;
-  return {y + (m <= 2), m, d};
 }
 
 constexpr int64_t day_seconds = 86'400;

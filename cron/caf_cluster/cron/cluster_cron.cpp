@@ -1,0 +1,200 @@
+#include "caf_cluster/cron/cluster_cron.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "caf/atom.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+#include "caf/typed_response_promise.hpp"
+
+#include "caf_cluster/cron/civil_time.hpp"
+#include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/sharding_access.hpp"
+#include "caf_cluster/internal/storage_writer.hpp"
+#include "caf_cluster/internal/stored_send.hpp"
+#include "caf_cluster/sharding.hpp"
+
+namespace caf_cluster::cron {
+
+namespace {
+
+using cron_tick_atom = caf::atom_constant<caf::atom("cc_crontk")>;
+using reseed_atom = caf::atom_constant<caf::atom("cc_reseed")>;
+
+// A tick's entity answers whether the job ran (false: skipped as stale).
+using cron_tick_actor
+  = caf::typed_actor<caf::replies_to<cron_tick_atom, int64_t>::with<bool>>;
+
+// The singleton stores the next tick this often: a chain of ticks that broke
+// (its successor could not be stored) resumes within this bound.
+constexpr auto reseed_interval = std::chrono::minutes{1};
+
+// Ticks are short-lived entities: one activation per tick.
+constexpr auto tick_max_idle = std::chrono::seconds{10};
+
+struct cron_spec {
+  std::string name;
+  std::string type;
+  cron_schedule schedule;
+  cron_job job;
+  cron_options options;
+  std::weak_ptr<internal::sharding_state> state;
+};
+
+using spec_ptr = std::shared_ptr<const cron_spec>;
+
+int64_t to_ms(caf::timespan x) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
+}
+
+void log_failure(const cron_spec& spec, int64_t at, const std::string& what) {
+  std::fprintf(stderr, "caf-cluster: cron '%s' tick %s: %s\n",
+               spec.name.c_str(), cron_tick_id(at).c_str(), what.c_str());
+}
+
+// Stores tick `at` (a duplicate is fine: the tick exists) and calls
+// `done(error)` once it is durable or failed.
+template <class Self, class F>
+void store_tick(Self* self, const spec_ptr& spec, int64_t at, F done) {
+  auto st = spec->state.lock();
+  if (!st || !st->writer) {
+    done(caf::make_error(errc::shutting_down, spec->type));
+    return;
+  }
+  auto id = cron_tick_id(at);
+  auto row = internal::make_stored_send(
+    *st, spec->type, id, caf::make_message(cron_tick_atom::value, at),
+    spec->name + "@" + id, at);
+  if (!row) {
+    done(std::move(row.error()));
+    return;
+  }
+  self
+    ->request(st->writer, caf::infinite,
+              internal::save_requests_atom::value,
+              std::vector<storage::request_row>{std::move(*row)})
+    .then([done](std::vector<storage::save_outcome>&) mutable { done({}); },
+          [done](caf::error& err) mutable { done(std::move(err)); });
+}
+
+void run_job(const cron_spec& spec, int64_t at, const std::string& runner) {
+  try {
+    spec.job(cron_run{spec.name, at, runner});
+  } catch (const std::exception& e) {
+    log_failure(spec, at, std::string{"job threw: "} + e.what());
+  } catch (...) {
+    log_failure(spec, at, "job threw");
+  }
+}
+
+// One tick: store its successor, then run the job (unless it is stale).
+cron_tick_actor::behavior_type tick_impl(cron_tick_actor::pointer self,
+                                         spec_ptr spec) {
+  return {[=](cron_tick_atom, int64_t at) {
+    auto rp = self->make_response_promise<bool>();
+    auto st = spec->state.lock();
+    if (!st) {
+      rp.deliver(caf::make_error(errc::shutting_down, spec->type));
+      return rp;
+    }
+    auto now = st->clock->now_ms();
+    auto skip_ms = to_ms(spec->options.skip_if_older_than);
+    auto stale = at < now - skip_ms;
+    // Never at or before `at`: a runner whose clock lags must not name this
+    // tick again (its key is taken, which would end the chain).
+    auto from = std::max(now, at);
+    if (spec->options.calculate_next_from_previous)
+      from = stale ? std::max(at, now - skip_ms - 1) : at;
+    auto run = [=, runner = st->address]() mutable {
+      if (!stale)
+        run_job(*spec, at, runner);
+      rp.deliver(!stale);
+    };
+    auto next = spec->schedule.next_ms(from);
+    if (!next) {
+      run();
+      return rp;
+    }
+    store_tick(self, spec, *next, [=](caf::error err) mutable {
+      if (err)
+        log_failure(*spec, *next,
+                    "not stored (the singleton stores it again within a "
+                    "minute): "
+                      + self->system().render(err));
+      run();
+    });
+    return rp;
+  }};
+}
+
+// The cron's singleton: starts the chain of ticks and repairs it.
+caf::behavior seeder_impl(caf::event_based_actor* self, spec_ptr spec) {
+  self->send(self, reseed_atom::value);
+  return {[=](reseed_atom) {
+    if (auto st = spec->state.lock())
+      if (auto next = spec->schedule.next_ms(st->clock->now_ms()))
+        store_tick(self, spec, *next, [=, at = *next](caf::error err) {
+          if (err)
+            log_failure(*spec, at, "not stored: " + self->system().render(err));
+        });
+    self->delayed_send(self, reseed_interval, reseed_atom::value);
+  }};
+}
+
+} // namespace
+
+std::string cron_entity_type(const std::string& name) {
+  return "caf_cluster.cron/" + name;
+}
+
+std::string cron_tick_id(int64_t scheduled_ms) {
+  return format_utc(scheduled_ms);
+}
+
+caf::error cluster_cron(sharding& cluster, std::string name,
+                        cron_schedule schedule, cron_job job,
+                        cron_options options) {
+  auto where = "cluster cron '" + name + "'";
+  if (name.empty())
+    return caf::make_error(errc::invalid_argument,
+                           "cluster cron name must not be empty");
+  if (!job)
+    return caf::make_error(errc::invalid_argument, where + ": empty job");
+  if (options.skip_if_older_than.count() <= 0)
+    return caf::make_error(errc::invalid_argument,
+                           where + ": skip_if_older_than must be positive");
+  auto st = internal::sharding_access::state(cluster);
+  if (!schedule.next_ms(st->clock->now_ms()))
+    return caf::make_error(errc::invalid_argument,
+                           where + ": schedule \"" + schedule.text()
+                             + "\" never fires");
+  if (!st->writer)
+    return caf::make_error(errc::invalid_config,
+                           where + " needs message storage (set "
+                                   "cluster.storage, or "
+                                   "runner_options::messages)");
+  auto spec = std::make_shared<const cron_spec>(
+    cron_spec{name, cron_entity_type(name), std::move(schedule),
+              std::move(job), options, st});
+  auto ticks = entity<cron_tick_actor>(spec->type)
+                 .persisted<std::tuple<cron_tick_atom, int64_t>>()
+                 .max_idle(tick_max_idle);
+  if (auto err = cluster.register_entity(
+        ticks, [spec](cron_tick_actor::pointer self) {
+          return tick_impl(self, spec);
+        }))
+    return err;
+  return cluster.register_singleton(
+    spec->type,
+    [spec](caf::event_based_actor* self) { return seeder_impl(self, spec); });
+}
+
+} // namespace caf_cluster::cron

@@ -1,0 +1,88 @@
+// Cluster cron: a job that runs on a schedule once per tick in the whole
+// cluster, across crashes and shard moves (DESIGN.md §6). Each tick is a
+// persisted message due at the tick's time and keyed by the cron's name and
+// that time, so however many runners store it, it is stored and run once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "caf/error.hpp"
+#include "caf/timespan.hpp"
+
+#include "caf_cluster/cron/cron_schedule.hpp"
+
+namespace caf_cluster {
+
+class sharding;
+
+} // namespace caf_cluster
+
+namespace caf_cluster::cron {
+
+/// How a cluster cron treats late ticks.
+struct cron_options {
+  /// A tick that comes due more than this after its time (the cluster was
+  /// down, or its shard moved slowly) is skipped instead of run. Must be
+  /// positive; one day by default (as in Effect's ClusterCron).
+  caf::timespan skip_if_older_than = std::chrono::hours{24};
+
+  /// When false (the default) the tick after a run is the schedule's next
+  /// instant after now, so ticks missed while the cluster was down are not
+  /// made up. When true it is the next instant after the tick that ran, so
+  /// missed ticks run one after another, each still subject to
+  /// `skip_if_older_than`.
+  bool calculate_next_from_previous = false;
+};
+
+/// What a job learns about the tick it runs for.
+struct cron_run {
+  /// The cron's name.
+  std::string name;
+
+  /// The tick's scheduled time, milliseconds since the Unix epoch. A tick
+  /// whose runner died mid-run runs again on the shard's next owner with
+  /// the same time: use it to make the job idempotent.
+  int64_t scheduled_ms = 0;
+
+  /// The address of the runner running the job ("" on a single runner).
+  std::string runner;
+
+  /// Returns the scheduled time as a `system_clock` time point.
+  std::chrono::system_clock::time_point scheduled() const {
+    return std::chrono::system_clock::time_point{
+      std::chrono::milliseconds{scheduled_ms}};
+  }
+};
+
+/// A job: runs inside the actor of its tick, so keep it short or hand long
+/// work to an actor of your own. An exception is caught and written to
+/// stderr; the tick counts as run (it is not retried).
+using cron_job = std::function<void(const cron_run&)>;
+
+/// Registers cron `name` on the runner of `cluster`; call it with the same
+/// name, schedule and options on every runner that may run it. The cron's
+/// singleton (`caf_cluster.cron/<name>`) stores the next tick whenever it
+/// starts and every minute after (duplicates are dropped by key); each tick,
+/// when due, first stores the tick after it and then runs `job`.
+/// @returns `errc::invalid_argument` for an empty name, an empty `job`, a
+///          non-positive `skip_if_older_than`, a schedule that never fires
+///          or a name registered already; `errc::invalid_config` on a
+///          runner without message storage; `errc::shutting_down` after
+///          `shutdown()`.
+caf::error cluster_cron(sharding& cluster, std::string name,
+                        cron_schedule schedule, cron_job job,
+                        cron_options options = {});
+
+/// Returns the entity type of the ticks of cron `name`:
+/// `caf_cluster.cron/<name>` (the name of its singleton too).
+std::string cron_entity_type(const std::string& name);
+
+/// Returns the entity id of the tick at `scheduled_ms` (its time in
+/// ISO-8601 UTC, e.g. `2026-11-24T22:00:00Z`); its primary key is
+/// `<name>@<entity id>`.
+std::string cron_tick_id(int64_t scheduled_ms);
+
+} // namespace caf_cluster::cron
