@@ -21,12 +21,13 @@ namespace caf_cluster::multiprocess {
 const std::string programs::counter_node = CAF_CLUSTER_COUNTER_NODE;
 const std::string programs::counter_cli = CAF_CLUSTER_COUNTER_CLI;
 const std::string programs::cluster_ctl = CAF_CLUSTER_CLUSTER_CTL;
+const std::string programs::services_node = CAF_CLUSTER_SERVICES_NODE;
 
 // -- runners ------------------------------------------------------------------
 
 runner start_node(process_group& group, const std::string& storage,
                   uint16_t port, std::vector<std::string> extra,
-                  clock_type::duration timeout) {
+                  clock_type::duration timeout, const std::string& program) {
   // A free port may be taken between picking and binding it; pick again
   // then, a few times. A fixed port is the caller's choice: no retry.
   const int attempts = port == 0 ? 5 : 1;
@@ -36,7 +37,7 @@ runner start_node(process_group& group, const std::string& storage,
     std::vector<std::string> args{"--host",          "127.0.0.1", "--port",
                                   std::to_string(p), "--storage", storage};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto& proc = group.spawn(programs::counter_node, args);
+    auto& proc = group.spawn(program, args);
     auto address = "127.0.0.1:" + std::to_string(p);
     auto deadline = clock_type::now() + timeout;
     auto line = proc.read_line(deadline);

@@ -23,6 +23,7 @@ struct programs {
   static const std::string counter_node;
   static const std::string counter_cli;
   static const std::string cluster_ctl;
+  static const std::string services_node;
 };
 
 /// One counter-node process.
@@ -33,13 +34,14 @@ struct runner {
   std::string address;
 };
 
-/// Starts `counter-node` on `port` (0: a free port, retried with another one
-/// when the port was taken meanwhile) and waits for its `ready` line.
-/// Throws std::runtime_error with the node's stderr when it does not come up
-/// within `timeout`.
+/// Starts `program` (a runner of a sample: `counter-node` by default) on
+/// `port` (0: a free port, retried with another one when the port was taken
+/// meanwhile) and waits for its `ready` line. Throws std::runtime_error with
+/// the node's stderr when it does not come up within `timeout`.
 runner start_node(process_group& group, const std::string& storage,
                   uint16_t port = 0, std::vector<std::string> extra = {},
-                  clock_type::duration timeout = 10s);
+                  clock_type::duration timeout = 10s,
+                  const std::string& program = programs::counter_node);
 
 /// The output of `cluster-ctl shards`: who holds which shard now.
 struct shard_table {

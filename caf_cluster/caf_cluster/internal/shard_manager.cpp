@@ -55,6 +55,11 @@ struct shard_manager_state {
   size_t managers_left = 0;
   bool poll_pending = false;
   bool sweep_pending = false;
+  struct cached_ring {
+    std::vector<ring_node> nodes;
+    std::vector<std::string> owners;
+  };
+  std::map<std::string, cached_ring> rings; // by group
   // Shards of the first group last reported to the singleton manager.
   std::vector<int32_t> singleton_shards;
   // Claimed stored messages of entity types without a manager here yet.
@@ -107,7 +112,7 @@ struct shard_manager_state {
             && std::find(r.groups.begin(), r.groups.end(), group)
                  != r.groups.end())
           nodes.push_back(ring_node{r.address, r.weight});
-      auto ring = assign_shards(nodes, cfg.shards_per_group);
+      auto& ring = ring_of(group, nodes);
       publish(group, ring, leases ? &*leases : nullptr, now);
       if (!client_only() && registered && !leaving && !ring.empty())
         rebalance(group, ring, now);
@@ -134,6 +139,24 @@ struct shard_manager_state {
       return;
     singleton_shards = xs;
     self->send(cfg.singletons, held_atom::value, std::move(xs));
+  }
+
+  // The hash ring's assignment for `nodes`, recomputed only when the live
+  // runners change (hashing every shard each tick was most of a tick's cost).
+  const std::vector<std::string>& ring_of(const std::string& group,
+                                          const std::vector<ring_node>& nodes) {
+    auto& cached = rings[group];
+    auto same = cached.nodes.size() == nodes.size()
+                && std::equal(nodes.begin(), nodes.end(), cached.nodes.begin(),
+                              [](const ring_node& x, const ring_node& y) {
+                                return x.address == y.address
+                                       && x.weight == y.weight;
+                              });
+    if (!same || cached.owners.empty()) {
+      cached.nodes = nodes;
+      cached.owners = assign_shards(nodes, cfg.shards_per_group);
+    }
+    return cached.owners;
   }
 
   // Refreshes every lease (the heartbeat too); drops what was lost.
