@@ -14,6 +14,6 @@ if [[ "${CAF_CLUSTER_SANITIZE:-1}" == "1" ]]; then
   cmake -S . -B build-asan -G Ninja -DCAF_CLUSTER_SANITIZE=ON \
     -DCAF_CLUSTER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build build-asan --target unit_tests deterministic_tests storage_tests cluster-ctl \
-    seed_runner_storage multiprocess_tests counter-node counter-cli
+    seed_runner_storage multiprocess_tests counter-node counter-cli services-node
   (cd build-asan && ctest --output-on-failure --timeout 600 -L 'unit|deterministic|storage|multiprocess')
 fi
