@@ -9,6 +9,7 @@ packages=(
   libboost-dev      # Asio and Beast (header-only)
   libsqlitecpp-dev libsqlite3-dev
   doctest-dev
+  tzdata            # zone names in cron expressions (/usr/share/zoneinfo)
 )
 
 missing=()
@@ -28,6 +29,6 @@ if [[ $(id -u) -ne 0 ]]; then
   sudo="sudo"
 fi
 echo "bootstrap: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Through env: sudo drops the caller's environment (tzdata would ask for a zone).
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -181,6 +181,14 @@ caf::expected<cron_expression> cron_expression::parse(std::string_view text) {
   return parse(text, std::chrono::minutes{0});
 }
 
+caf::expected<cron_expression> cron_expression::parse(std::string_view text,
+                                                      time_zone zone) {
+  auto result = parse(text, std::chrono::minutes{0});
+  if (result)
+    result->zone_ = std::move(zone);
+  return result;
+}
+
 caf::expected<cron_expression>
 cron_expression::parse(std::string_view text, std::chrono::minutes utc_offset) {
   if (utc_offset > std::chrono::hours{18} || utc_offset < -std::chrono::hours{18})
@@ -210,6 +218,7 @@ cron_expression::parse(std::string_view text, std::chrono::minutes utc_offset) {
   cron_expression result;
   result.text_ = std::string{text};
   result.offset_ = utc_offset;
+  result.zone_ = time_zone::fixed(utc_offset);
   result.has_seconds_ = fields.size() == 6;
   auto first = result.has_seconds_ ? size_t{1} : size_t{0};
   std::array<std::bitset<64>, 6> bits;
@@ -252,9 +261,24 @@ bool cron_expression::day_matches(int64_t days, unsigned day,
 }
 
 std::optional<int64_t> cron_expression::next_ms(int64_t after_ms) const {
-  auto offset_s = static_cast<int64_t>(offset_.count()) * 60;
+  auto cursor = after_ms + zone_.offset_at(floor_div(after_ms, 1000)) * 1000;
+  // Bounded: only a repeated local hour makes a second pass necessary.
+  for (int i = 0; i < 8; ++i) {
+    auto local = next_local(cursor);
+    if (!local)
+      return std::nullopt;
+    auto utc = zone_.to_utc(*local);
+    if (utc * 1000 > after_ms)
+      return utc * 1000;
+    // A local time that occurred before `after_ms` (daylight saving repeats
+    // it): skip every local time up to `after_ms` read at the same offset.
+    cursor = std::max(*local * 1000, after_ms + (*local - utc) * 1000);
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> cron_expression::next_local(int64_t local_ms) const {
   // Local seconds of the first candidate: the next whole second, or minute.
-  auto local_ms = after_ms + offset_s * 1000;
   int64_t t = has_seconds_ ? floor_div(local_ms, 1000) + 1
                            : (floor_div(local_ms, 60'000) + 1) * 60;
   auto limit = floor_div(t, day_seconds) + 400 * 366;
@@ -290,7 +314,7 @@ std::optional<int64_t> cron_expression::next_ms(int64_t after_ms) const {
       ++t;
       continue;
     }
-    return (t - offset_s) * 1000;
+    return t;
   }
 }
 

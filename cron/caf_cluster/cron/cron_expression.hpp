@@ -12,6 +12,8 @@
 
 #include "caf/expected.hpp"
 
+#include "caf_cluster/cron/time_zone.hpp"
+
 namespace caf_cluster::cron {
 
 /// A parsed cron expression: five fields `minute hour day-of-month month
@@ -25,7 +27,10 @@ namespace caf_cluster::cron {
 /// when neither field's text starts with `*`, a day matches if either field
 /// matches (`0 0 13 * FRI`: every 13th and every Friday); when one starts
 /// with `*`, a day must match both (`0 0 */2 * MON`: Mondays on odd days).
-/// Times are UTC unless a fixed offset is given.
+/// Times are UTC unless a fixed offset or a zone of the tz database is given.
+/// In a zone with daylight saving, a local time the clocks skip runs at the
+/// same distance after the jump (02:30 runs at 03:30 when 02:00 jumps to
+/// 03:00), once; a local time they repeat runs at its first occurrence only.
 class cron_expression {
 public:
   /// Parses `text`, evaluated in UTC.
@@ -39,6 +44,10 @@ public:
   /// most 18 hours either way).
   static caf::expected<cron_expression> parse(std::string_view text,
                                               std::chrono::minutes utc_offset);
+
+  /// Parses `text`, evaluated in `zone` (e.g. `time_zone::load("Europe/Berlin")`).
+  static caf::expected<cron_expression> parse(std::string_view text,
+                                              time_zone zone);
 
   /// Returns the first matching instant strictly after `after_ms`
   /// (milliseconds since the Unix epoch): whole minutes for five fields,
@@ -60,9 +69,15 @@ public:
     return has_seconds_;
   }
 
-  /// Returns the offset from UTC it is evaluated at.
+  /// Returns the fixed offset from UTC it is evaluated at (zero for UTC and
+  /// for a zone of the tz database).
   std::chrono::minutes utc_offset() const noexcept {
     return offset_;
+  }
+
+  /// Returns the zone it is evaluated in.
+  const time_zone& zone() const noexcept {
+    return zone_;
   }
 
 private:
@@ -70,9 +85,13 @@ private:
 
   bool day_matches(int64_t days, unsigned day, unsigned month) const;
 
+  // The first matching local second strictly after `local_ms`.
+  std::optional<int64_t> next_local(int64_t local_ms) const;
+
   std::string text_;
   bool has_seconds_ = false;
   std::chrono::minutes offset_{0};
+  time_zone zone_;
   std::bitset<60> seconds_;
   std::bitset<60> minutes_;
   std::bitset<24> hours_;

@@ -22,6 +22,14 @@ caf::expected<cron_schedule> cron_schedule::parse(std::string_view text) {
   return cron_schedule{std::move(*expr)};
 }
 
+caf::expected<cron_schedule> cron_schedule::parse(std::string_view text,
+                                                  time_zone zone) {
+  auto expr = cron_expression::parse(text, std::move(zone));
+  if (!expr)
+    return std::move(expr.error());
+  return cron_schedule{std::move(*expr)};
+}
+
 caf::expected<cron_schedule> cron_schedule::every(caf::timespan interval) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(interval);
   if (ms.count() < 1 || ms != interval)

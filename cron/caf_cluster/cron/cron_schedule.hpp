@@ -22,8 +22,13 @@ public:
   /// Runs at the instants of `expr`.
   cron_schedule(cron_expression expr); // NOLINT: implicit on purpose
 
-  /// Parses a cron expression (see `cron_expression::parse`).
+  /// Parses a cron expression evaluated in UTC (see `cron_expression`).
   static caf::expected<cron_schedule> parse(std::string_view text);
+
+  /// Parses a cron expression evaluated in `zone`, e.g.
+  /// `parse("30 2 * * *", *time_zone::load("Europe/Berlin"))`.
+  static caf::expected<cron_schedule> parse(std::string_view text,
+                                            time_zone zone);
 
   /// Runs every `interval` at the multiples of it since the Unix epoch
   /// (every 10 s: at :00, :10, :20, ...; every 90 min: at 00:00, 01:30, ...
