@@ -9,6 +9,17 @@ addresses=()
 node_args=()
 script=$(basename "$0")
 
+# Fails unless every program given is built.
+require_programs() {
+  local program
+  for program in "$@"; do
+    if [[ ! -x $program ]]; then
+      echo "$script: $program not found; build it first" >&2
+      exit 1
+    fi
+  done
+}
+
 # Stops every runner still running: SIGTERM, then SIGKILL for any that has
 # not exited within 5 s. Succeeds when each exited with 0.
 stop_runners() {

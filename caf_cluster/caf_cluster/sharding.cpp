@@ -60,6 +60,9 @@ void start_singleton_manager(sharding_state& st, bool holds_everything) {
   cfg.shard_group = st.config.shard_groups.front();
   cfg.shards_per_group = st.config.shards_per_group;
   cfg.grace = st.config.entity_termination_timeout;
+  cfg.shards = st.shards;
+  cfg.clock = st.clock;
+  cfg.check_interval = st.config.lease_refresh_interval;
   cfg.router = st.router;
   cfg.send_timeout = st.config.send_timeout;
   cfg.running = st.running_singletons;
@@ -347,6 +350,8 @@ caf::error sharding::register_singleton_impl(std::string name,
                                              std::string group,
                                              internal::singleton_factory f) {
   auto& entity_group = state_->config.shard_groups.front();
+  if (group.empty())
+    group = entity_group;
   if (group != entity_group)
     return caf::make_error(errc::invalid_argument,
                            "singleton '" + name + "': shard group '" + group

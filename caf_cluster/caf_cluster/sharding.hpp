@@ -138,16 +138,18 @@ public:
   /// it. It starts when the lease is acquired; before the lease goes back it
   /// gets an exit message (`exit_reason::user_shutdown`) and is killed if it
   /// is still alive after `cluster.entity-termination-timeout`; when the
-  /// lease is lost it is killed at once. An instance that fails is restarted
+  /// lease is lost, or is about to lapse without a refresh (less than
+  /// `cluster.lease-refresh-interval` left), it is killed at once. An instance that fails is restarted
   /// after 200 ms, doubling up to 30 s; one that quits normally stays down
   /// until its shard comes back. Reach it with `make_singleton_client`.
-  /// Fails with `errc::invalid_argument` for an empty or non-UTF-8 name, a
-  /// name registered already, or a group other than the entity group (the
-  /// first of `cluster.shard-groups`), and with `errc::shutting_down` after
-  /// `shutdown()`.
+  /// `group` defaults to the entity group (the first of
+  /// `cluster.shard-groups`, `default` unless configured), the only group
+  /// singletons may use in this release. Fails with `errc::invalid_argument`
+  /// for an empty or non-UTF-8 name, a name registered already, or another
+  /// group, and with `errc::shutting_down` after `shutdown()`.
   template <class F>
   caf::error register_singleton(std::string name, F fun,
-                                std::string group = "default") {
+                                std::string group = {}) {
     internal::singleton_factory factory = [fun](caf::event_based_actor* mgr) {
       return caf::actor_cast<caf::actor>(mgr->spawn(fun));
     };

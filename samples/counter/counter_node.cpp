@@ -5,80 +5,16 @@
 //
 //   counter-node --host 127.0.0.1 --port 4001 --storage sqlite:/tmp/c.db
 //                [--cluster.<key>=<value> ...]
-#include <csignal>
-#include <iostream>
-#include <pthread.h>
-#include <string>
-
-#include "caf/actor_system.hpp"
-
-#include "caf_cluster/sharding.hpp"
-#include "caf_cluster/socket_transport.hpp"
-#include "caf_cluster/storage/open_runner_driver.hpp"
-
 #include "counter_entity.hpp"
-#include "node_args.hpp"
-
-namespace {
-
-int fail(int code, const std::string& what) {
-  std::cerr << "counter-node: " << what << std::endl;
-  return code;
-}
-
-} // namespace
+#include "runner_main.hpp"
 
 int main(int argc, char** argv) {
-  auto args = counter::split_args(argc, argv, {"host", "port", "storage"});
-  if (args.error)
-    return fail(2, *args.error);
-  if (!args.positional.empty())
-    return fail(2, "unexpected argument '" + args.positional.front() + "'");
-  auto host = args.flags.count("host") ? args.flags["host"] : "127.0.0.1";
-  if (!args.flags.count("port"))
-    return fail(2, "missing --port");
-  if (!args.flags.count("storage"))
-    return fail(2, "missing --storage (e.g. sqlite:/tmp/counter.db)");
-  // Signals are taken by sigwait below; CAF's threads inherit the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  counter::node_config cfg;
-  if (auto err = counter::parse_rest(cfg, args))
-    return fail(2, caf::to_string(err));
-  if (cfg.cli_helptext_printed)
-    return 0;
-  auto scfg = cfg.sharding();
-  if (!scfg)
-    return fail(2, caf::to_string(scfg.error()));
-  scfg->runner_address = host + ":" + args.flags["port"];
-  scfg->storage = args.flags["storage"];
-  if (auto err = scfg->validate())
-    return fail(2, caf::to_string(err));
-  caf::actor_system sys{cfg};
-  // Runner and message storage on one database: persisted increments and
-  // counter values live next to the shard leases that fence their writes.
-  auto drivers = caf_cluster::storage::open_cluster_storage(scfg->storage,
-                                                            scfg->sqlite());
-  if (!drivers)
-    return fail(1, sys.render(drivers.error()));
-  caf_cluster::runner_options opts;
-  opts.storage = std::move(drivers->runners);
-  opts.messages = std::move(drivers->messages);
-  opts.transport = caf_cluster::make_socket_transport(sys);
-  auto cluster = caf_cluster::sharding::make_runner(sys, std::move(*scfg),
-                                                    std::move(opts));
-  if (!cluster)
-    return fail(1, sys.render(cluster.error()));
-  if (auto err = cluster->register_entity(counter::counter_entity,
-                                          counter::counter_impl))
-    return fail(1, sys.render(err));
-  std::cout << "ready " << cluster->config().runner_address << std::endl;
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  auto clean = cluster->await_shutdown(
-    cluster->config().entity_termination_timeout + std::chrono::seconds{5});
-  return clean ? 0 : 1;
+  return counter::run_runner(
+    "counter-node", argc, argv, {},
+    [](counter::node_args&) -> caf::expected<counter::runner_setup> {
+      return counter::runner_setup{[](caf_cluster::sharding& cluster) {
+        return cluster.register_entity(counter::counter_entity,
+                                       counter::counter_impl);
+      }};
+    });
 }

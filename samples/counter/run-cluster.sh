@@ -11,17 +11,11 @@ build=${1:-build}
 node=$build/samples/counter/counter-node
 cli=$build/samples/counter/counter-cli
 ctl=$build/tools/cluster-ctl
-for program in "$node" "$cli" "$ctl"; do
-  if [[ ! -x $program ]]; then
-    echo "run-cluster.sh: $program not found; build it first" >&2
-    exit 1
-  fi
-done
-
 dir=$(mktemp -d "${TMPDIR:-/tmp}/counter-cluster.XXXXXX")
 storage=sqlite:$dir/cluster.db
 
 source "$(dirname "$0")/../runners.sh"
+require_programs "$node" "$cli" "$ctl"
 
 for n in 1 2 3; do
   start_runner "$n"

@@ -11,17 +11,11 @@ set -euo pipefail
 build=${1:-build}
 node=$build/samples/services/services-node
 ctl=$build/tools/cluster-ctl
-for program in "$node" "$ctl"; do
-  if [[ ! -x $program ]]; then
-    echo "run-services.sh: $program not found; build it first" >&2
-    exit 1
-  fi
-done
-
 dir=$(mktemp -d "${TMPDIR:-/tmp}/services-cluster.XXXXXX")
 storage=sqlite:$dir/cluster.db
 
 source "$(dirname "$0")/../runners.sh"
+require_programs "$node" "$ctl"
 
 # Prints the lines it reads: the singleton's first, then the ticks in time
 # order.

@@ -119,7 +119,7 @@ cluster_fixture::cluster_fixture(size_t runners, sharding_config base,
 
 cluster_fixture::~cluster_fixture() {
   for (auto& n : nodes_)
-    n.paused = n.writer_held = false;
+    n.paused = n.writer_held = n.shard_manager_frozen = false;
   refresh_paused_ids();
   for (auto& n : nodes_)
     if (n.cluster)
@@ -152,7 +152,7 @@ void cluster_fixture::start(size_t i) {
   auto& n = nodes_[i];
   if (up(i))
     crash(i); // restarting a running runner: the old process dies first
-  n.paused = n.writer_held = false;
+  n.paused = n.writer_held = n.shard_manager_frozen = false;
   refresh_paused_ids();
   // A runner still leaving holds its address (as a stopping process holds
   // its port) until its shard manager is done: wait for that first.
@@ -195,7 +195,7 @@ void cluster_fixture::crash(size_t i) {
     return;
   internal::simulate_crash(*internal::sharding_access::state(*n.cluster));
   n.crashed = true;
-  n.paused = false;
+  n.paused = n.shard_manager_frozen = false;
   refresh_paused_ids();
   run();
 }
@@ -240,10 +240,15 @@ void cluster_fixture::refresh_paused_ids() {
     if (st->writer)
       paused_ids_.push_back(st->writer.id());
   }
-  for (auto& n : nodes_)
-    if (n.writer_held && !n.paused && n.cluster)
-      if (auto st = internal::sharding_access::state(*n.cluster); st->writer)
-        paused_ids_.push_back(st->writer.id());
+  for (auto& n : nodes_) {
+    if (n.paused || !n.cluster)
+      continue;
+    auto st = internal::sharding_access::state(*n.cluster);
+    if (n.writer_held && st->writer)
+      paused_ids_.push_back(st->writer.id());
+    if (n.shard_manager_frozen && st->shard_manager)
+      paused_ids_.push_back(st->shard_manager.id());
+  }
 }
 
 size_t cluster_fixture::run() {
@@ -383,6 +388,17 @@ sharding& cluster_fixture::runner(size_t i) {
 
 void cluster_fixture::hold_writer(size_t i, bool on) {
   nodes_[i].writer_held = on;
+  refresh_paused_ids();
+  run();
+}
+
+void cluster_fixture::cut_request_saves(size_t i, bool on) {
+  if (nodes_[i].messages)
+    nodes_[i].messages->cut_saves = on;
+}
+
+void cluster_fixture::freeze_shard_manager(size_t i, bool on) {
+  nodes_[i].shard_manager_frozen = on;
   refresh_paused_ids();
   run();
 }

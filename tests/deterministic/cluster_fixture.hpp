@@ -146,6 +146,14 @@ public:
   /// Makes every message storage call of runner `i` fail (or work again).
   void cut_messages(size_t i, bool on);
 
+  /// Makes runner `i`'s saves of requests fail (or work again); replies,
+  /// claims and reads still work.
+  void cut_request_saves(size_t i, bool on);
+
+  /// Freezes (or thaws) only the shard manager of runner `i`, as if it hung
+  /// in a storage call: its leases are not refreshed.
+  void freeze_shard_manager(size_t i, bool on);
+
   /// Runs only the message storage writer of runner `i` (held or not) until
   /// it has nothing to do.
   void run_writer(size_t i);
@@ -179,6 +187,7 @@ private:
     bool crashed = false;
     bool paused = false;
     bool writer_held = false;
+    bool shard_manager_frozen = false;
     int generation = 0;
   };
 

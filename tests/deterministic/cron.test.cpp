@@ -227,6 +227,29 @@ TEST_CASE("after a 10-minute outage, skip_if_older_than drops stale ticks") {
   }
 }
 
+TEST_CASE("a tick whose successor cannot be stored waits, and none is lost") {
+  auto log = std::make_shared<run_log>();
+  cron_options opts;
+  opts.calculate_next_from_previous = true;
+  cluster_fixture f{3, day_config(), register_minutely(log, opts)};
+  auto start = next_minute(f.clock->now_ms()) - minute_ms; // 00:00
+  advance_to(f, start + 3 * minute_ms - 10'000);
+  // Saving requests fails everywhere for 2.5 minutes from 00:02:50: tick
+  // 00:03 is delivered but cannot store 00:04, so its job waits.
+  for (size_t r = 0; r < 3; ++r)
+    f.cut_request_saves(r, true);
+  advance_to(f, start + 5 * minute_ms + 20'000);
+  CHECK_EQ(log->runs.count(start + 3 * minute_ms), 0u);
+  for (size_t r = 0; r < 3; ++r)
+    f.cut_request_saves(r, false);
+  advance_to(f, start + 10 * minute_ms + 30'000);
+  for (int m = 1; m <= 10; ++m) {
+    INFO("minute " << m);
+    CHECK_EQ(log->runs[start + m * minute_ms], 1);
+  }
+  CHECK_EQ(log->total(), 10);
+}
+
 TEST_CASE("a tick stores the next one before its job runs") {
   auto log = std::make_shared<run_log>();
   auto messages = std::make_shared<std::shared_ptr<storage::message_driver>>();

@@ -22,12 +22,15 @@ public:
   /// While true, every call fails with `storage::errc::io_error`.
   std::atomic<bool> cut{false};
 
+  /// While true, saving requests fails (replies and reads still work).
+  std::atomic<bool> cut_saves{false};
+
   /// How many reply writes storage refused as fenced.
   std::atomic<int> fenced{0};
 
   caf::expected<std::vector<storage::save_outcome>>
   save_requests(const std::vector<storage::request_row>& rows) override {
-    if (cut)
+    if (cut || cut_saves)
       return failure();
     return inner_->save_requests(rows);
   }

@@ -30,11 +30,14 @@ namespace {
 
 using where_atom = caf::atom_constant<caf::atom("where")>;
 using fail_atom = caf::atom_constant<caf::atom("fail")>;
+using stall_atom = caf::atom_constant<caf::atom("stall")>;
 
-// A singleton that says where it runs, and fails on request.
+// A singleton that says where it runs, fails on request, and dies holding
+// a reply on request.
 using leader_actor
   = caf::typed_actor<caf::replies_to<where_atom>::with<std::string>,
-                     caf::reacts_to<fail_atom>>;
+                     caf::reacts_to<fail_atom>,
+                     caf::replies_to<stall_atom>::with<std::string>>;
 
 // Live instances per runner, kept by the instances themselves.
 struct census {
@@ -69,6 +72,11 @@ leader_actor::behavior_type leader_impl(leader_actor::pointer self,
   return {
     [=](where_atom) { return address; },
     [=](fail_atom) { self->quit(caf::make_error(errc::entity_failed, "test")); },
+    [=](stall_atom) {
+      auto rp = self->make_response_promise<std::string>();
+      self->quit(caf::make_error(errc::entity_failed, "test"));
+      return rp;
+    },
   };
 }
 
@@ -178,6 +186,47 @@ TEST_CASE("a crashed holder's singleton moves within the failover bound") {
   REQUIRE(step_until(f, *c, [&] { return settled(f) && c->total() == 1; }));
   CHECK_EQ(c->where(),
            static_cast<int>(f.servers(leader_shard(f)).front()));
+}
+
+TEST_CASE("a singleton stops before its lease lapses when refreshes stall") {
+  auto c = std::make_shared<census>();
+  cluster_fixture f{3, cluster_fixture::default_config(), register_leader(c)};
+  REQUIRE(step_until(f, *c, [&] { return settled(f) && c->total() == 1; }));
+  auto old = static_cast<size_t>(c->where());
+  // Its shard manager hangs (as in a slow storage call): no refreshes, no
+  // stop messages; the singleton manager watches the lease deadline itself.
+  f.freeze_shard_manager(old, true);
+  auto gone = step_until(f, *c, [&] { return c->total() == 0; }, 3s);
+  REQUIRE(gone);
+  CHECK(*gone < 2s); // the lease lasts 2 s after the last refresh
+  auto took = step_until(f, *c, [&] {
+    return c->total() == 1 && c->where() != static_cast<int>(old);
+  });
+  REQUIRE(took);
+  f.freeze_shard_manager(old, false);
+  for (int i = 0; i < 30; ++i) {
+    f.advance(step);
+    REQUIRE(c->total() <= 1);
+  }
+}
+
+TEST_CASE("a request to a singleton that dies with it fails at once") {
+  auto c = std::make_shared<census>();
+  cluster_fixture f{2, cluster_fixture::default_config(), register_leader(c)};
+  REQUIRE(step_until(f, *c, [&] { return settled(f) && c->total() == 1; }));
+  auto holder = static_cast<size_t>(c->where());
+  auto slot = std::make_shared<std::optional<caf::expected<std::string>>>();
+  auto client = f.runner(holder).make_singleton_client<leader_actor>("leader");
+  f.sys.spawn([=](caf::event_based_actor* self) {
+    client.request(self, stall_atom::value, std::chrono::hours{1})
+      .then([=](std::string& x) { *slot = std::move(x); },
+            [=](caf::error& err) { *slot = std::move(err); });
+  });
+  f.run();
+  advance_until(f, [&] { return slot->has_value(); }, 1s);
+  REQUIRE(slot->has_value());
+  REQUIRE(!slot->value());
+  CHECK_EQ(slot->value().error(), errc::entity_not_assigned_to_runner);
 }
 
 TEST_CASE("a graceful leave hands the singleton over without overlap") {

@@ -186,8 +186,10 @@ struct shard_manager_state {
     auto kept = cfg.storage->refresh(cfg.address, keys, now, lease_ms());
     if (!kept) {
       // Stop before the lease can lapse: another runner may take the shards
-      // the moment it does.
-      if (now >= last_renewal_ms + lease_ms() - to_ms(cfg.refresh_interval))
+      // the moment it does. The clock is read again: the failed call itself
+      // may have taken long.
+      auto after = cfg.clock->now_ms();
+      if (after >= last_renewal_ms + lease_ms() - to_ms(cfg.refresh_interval))
         lose_all();
       return;
     }

@@ -41,6 +41,12 @@ public:
     return until == always || (until > 0 && until > clock.now_ms());
   }
 
+  /// Returns until when shard `index` may be served (ms since the epoch;
+  /// 0: not served, `always`: forever).
+  int64_t until(int32_t index) const noexcept {
+    return load(until_, index);
+  }
+
   /// Serves shard `index` until `until_ms` (0 stops serving it at once).
   void set(int32_t index, int64_t until_ms) noexcept {
     store(until_, index, until_ms);

@@ -1,6 +1,7 @@
 #include "caf_cluster/internal/singleton_manager.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -51,6 +52,17 @@ struct shard_wait {
   caf::response_promise promise;
 };
 
+// A message forwarded to a singleton, until it replies.
+struct forwarded {
+  caf::actor_addr instance;
+  std::string where;
+  caf::response_promise promise;
+};
+
+int64_t to_ms(caf::timespan x) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
+}
+
 struct singleton_manager_state {
   static inline const char* name = "caf_cluster.singleton_manager";
 
@@ -60,18 +72,50 @@ struct singleton_manager_state {
   std::set<int32_t> held;
   std::unordered_map<caf::actor_addr, std::string> names;
   std::vector<shard_wait> waits; // stop_shard requests not answered yet
+  std::unordered_map<uint64_t, forwarded> replies; // by request id
   bool stopping_all = false;
 
   // A manager that dies for any reason takes its singletons along: nothing
   // else would ever stop them.
   ~singleton_manager_state() {
     for (auto& kvp : singletons)
-      if (kvp.second.actor)
+      if (kvp.second.actor) {
         caf::anon_send_exit(kvp.second.actor, caf::exit_reason::kill);
+        cfg.running->fetch_sub(1, std::memory_order_relaxed);
+      }
   }
 
+  // Whether this runner may run singletons of shard `index` now: it holds
+  // the lease, and the lease is not about to lapse (the deadline the shard
+  // manager extends with every refresh is more than a check away).
   bool holds(int32_t index) const {
-    return !stopping_all && (cfg.holds_everything || held.count(index) > 0);
+    if (stopping_all)
+      return false;
+    if (cfg.holds_everything)
+      return true;
+    if (held.count(index) == 0)
+      return false;
+    auto until = cfg.shards->until(index);
+    return until == shard_table::always
+           || until - cfg.clock->now_ms() > to_ms(cfg.check_interval);
+  }
+
+  // Kills singletons whose lease is about to lapse without a refresh (the
+  // shard manager is stuck in storage calls, or cut off) and starts those
+  // whose shard became servable.
+  void check() {
+    for (auto& [name, entry] : singletons) {
+      // A deadline of 0 means a stop is on its way, with its own grace.
+      if (entry.actor && !entry.stopping
+          && cfg.shards->until(entry.index) != 0 && !holds(entry.index))
+        stop(name, entry, caf::timespan{0});
+    }
+    start_all();
+  }
+
+  void start_all() {
+    for (auto& [name, entry] : singletons)
+      start(name, entry);
   }
 
   void add(const std::string& name, int32_t index, singleton_factory& f) {
@@ -141,7 +185,25 @@ struct singleton_manager_state {
       }
     }
     entry.stopping = false;
+    fail_forwarded(msg.source, name);
     answer_waits();
+    // Stopped while its shard came back (or a lease arrived meanwhile).
+    start(name, entry);
+  }
+
+  // Requests the instance took with it: a retryable error, so that the
+  // router sends them to the next instance.
+  void fail_forwarded(const caf::actor_addr& instance, const std::string& name) {
+    for (auto i = replies.begin(); i != replies.end();) {
+      if (i->second.instance == instance) {
+        i->second.promise.deliver(caf::make_error(
+          errc::entity_not_assigned_to_runner,
+          "singleton '" + name + "' stopped before it replied"));
+        i = replies.erase(i);
+      } else {
+        ++i;
+      }
+    }
   }
 
   void on_restart(const std::string& name, uint64_t generation) {
@@ -166,8 +228,7 @@ struct singleton_manager_state {
       }
     }
     held = std::move(now);
-    for (auto& [name, entry] : singletons)
-      start(name, entry);
+    start_all();
   }
 
   bool alive(int32_t index) const {
@@ -241,6 +302,12 @@ struct singleton_manager_state {
                                  where + " is not registered on this runner"));
       return;
     }
+    if (holds(shard->index) && i->second.finished) {
+      rp.deliver(caf::make_error(errc::entity_failed,
+                                 where + " quit; it starts again when its "
+                                         "shard moves"));
+      return;
+    }
     // Served elsewhere, or restarting here: the router retries until it
     // reaches a running instance or the send times out.
     if (reroute && cfg.router) {
@@ -260,17 +327,23 @@ struct singleton_manager_state {
                caf::response_promise rp, std::optional<caf::timespan> timeout,
                const std::string& where) {
     auto mid = self->new_request_id(caf::message_priority::normal);
+    auto id = mid.integer_value();
+    replies.emplace(id, forwarded{dest.address(), where, std::move(rp)});
     dest->enqueue(caf::make_mailbox_element(self->ctrl(), mid, {},
                                             std::move(msg)),
                   self->context());
     self->add_multiplexed_response_handler(
-      mid.response_id(),
-      any_response([rp, where](caf::message& reply) mutable {
+      mid.response_id(), any_response([this, id](caf::message& reply) {
+        auto i = replies.find(id);
+        if (i == replies.end())
+          return; // answered when the instance went down
+        auto f = std::move(i->second);
+        replies.erase(i);
         if (reply.match_elements<caf::error>()
             && reply.get_as<caf::error>(0) == caf::sec::request_timeout)
-          rp.deliver(caf::make_error(errc::timeout, where));
+          f.promise.deliver(caf::make_error(errc::timeout, f.where));
         else
-          rp.deliver(std::move(reply));
+          f.promise.deliver(std::move(reply));
       }));
     auto t = timeout.value_or(cfg.send_timeout);
     if (t != caf::timespan::max())
@@ -286,7 +359,14 @@ singleton_manager_impl(caf::stateful_actor<singleton_manager_state>* self,
   st.cfg = std::move(cfg);
   self->set_down_handler(
     [self](caf::down_msg& msg) { self->state.on_down(msg); });
+  if (!st.cfg.holds_everything)
+    self->send(self, check_atom::value);
   return {
+    [=](check_atom) {
+      self->state.check();
+      self->delayed_send(self, self->state.cfg.check_interval,
+                         check_atom::value);
+    },
     [=](add_singleton_atom, const std::string& name, int32_t index,
         singleton_factory& f) { self->state.add(name, index, f); },
     [=](held_atom, const std::vector<int32_t>& xs) { self->state.on_held(xs); },
@@ -299,7 +379,8 @@ singleton_manager_impl(caf::stateful_actor<singleton_manager_state>* self,
     [=](stop_shard_atom, const std::string& group, int32_t index,
         caf::timespan grace) { self->state.stop_shard(group, index, grace); },
     [=](resume_atom, const std::vector<int32_t>&) {
-      // Shards serve entities now; singletons started when they arrived.
+      // These shards serve now (their stored messages were recovered).
+      self->state.start_all();
     },
     [=](recover_atom, const std::vector<storage::request_row>&) {
       return caf::unit; // singletons have no stored messages

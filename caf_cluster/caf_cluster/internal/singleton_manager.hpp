@@ -18,6 +18,9 @@
 #include "caf/fwd.hpp"
 #include "caf/timespan.hpp"
 
+#include "caf_cluster/internal/shard_table.hpp"
+#include "caf_cluster/wall_clock.hpp"
+
 namespace caf_cluster::internal {
 
 /// Spawns one singleton actor for `manager` (which monitors it).
@@ -34,6 +37,15 @@ struct singleton_manager_config {
   int32_t shards_per_group = 300;
   /// Time a singleton gets to stop before it is killed.
   caf::timespan grace{0};
+  /// Serving deadlines of the entity group's shards (the shard manager
+  /// extends them with every lease refresh).
+  std::shared_ptr<shard_table> shards;
+  /// The clock of those deadlines.
+  std::shared_ptr<wall_clock> clock;
+  /// Period of checking the deadlines; a singleton is killed once its
+  /// shard's deadline is this close (before its lease can lapse, also when
+  /// the shard manager is stuck in a slow storage call).
+  caf::timespan check_interval{0};
   /// Where messages for singletons served elsewhere go; null on a single
   /// runner.
   caf::actor router;
@@ -51,10 +63,11 @@ using add_singleton_atom = caf::atom_constant<caf::atom("cc_addsgl")>;
 /// runner holds now (sent by the shard manager when the set changes).
 using held_atom = caf::atom_constant<caf::atom("cc_held")>;
 
-/// Timer of a singleton manager: restart a crashed singleton, or kill one
-/// whose grace period ended.
+/// Timers of a singleton manager: restart a crashed singleton, kill one
+/// whose grace period ended, check the shards' deadlines.
 using restart_atom = caf::atom_constant<caf::atom("cc_restart")>;
 using grace_atom = caf::atom_constant<caf::atom("cc_grace")>;
+using check_atom = caf::atom_constant<caf::atom("cc_check")>;
 
 /// Spawns a singleton manager.
 caf::actor spawn_singleton_manager(caf::actor_system& sys,

@@ -27,11 +27,21 @@ namespace caf_cluster::cron {
 namespace {
 
 using cron_tick_atom = caf::atom_constant<caf::atom("cc_crontk")>;
+using cron_retry_atom = caf::atom_constant<caf::atom("cc_cronrty")>;
 using reseed_atom = caf::atom_constant<caf::atom("cc_reseed")>;
 
-// A tick's entity answers whether the job ran (false: skipped as stale).
+// A tick's entity answers whether the job ran (false: skipped as stale); it
+// sends itself `cron_retry_atom` while storing the next tick fails.
 using cron_tick_actor
-  = caf::typed_actor<caf::replies_to<cron_tick_atom, int64_t>::with<bool>>;
+  = caf::typed_actor<caf::replies_to<cron_tick_atom, int64_t>::with<bool>,
+                     caf::reacts_to<cron_retry_atom>>;
+
+struct tick_state {
+  std::function<void()> retry; // the store to try again
+  int failures = 0;
+};
+
+using tick_pointer = cron_tick_actor::stateful_pointer<tick_state>;
 
 // The singleton stores the next tick this often: a chain of ticks that broke
 // (its successor could not be stored) resumes within this bound.
@@ -95,10 +105,43 @@ void run_job(const cron_spec& spec, int64_t at, const std::string& runner) {
   }
 }
 
+// Pause before store attempt `n` + 1: 100 ms, doubling, at most 5 s.
+caf::timespan retry_backoff(int n) {
+  auto ms = int64_t{100} << std::min(n - 1, 6);
+  return std::chrono::milliseconds{std::min<int64_t>(ms, 5'000)};
+}
+
+// Stores tick `at`, retrying until it is stored, then calls `then`: a tick
+// whose successor is not stored must not finish, or the chain would end.
+void store_then(tick_pointer self, const spec_ptr& spec, int64_t at,
+                std::function<void()> then) {
+  store_tick(self, spec, at, [=](caf::error err) {
+    if (!err) {
+      self->state.failures = 0;
+      then();
+      return;
+    }
+    auto n = ++self->state.failures;
+    if (n == 1 || n % 20 == 0)
+      log_failure(*spec, at,
+                  "not stored (attempt " + std::to_string(n)
+                    + ", retrying; the job waits): "
+                    + self->system().render(err));
+    self->state.retry = [=] { store_then(self, spec, at, then); };
+    self->delayed_send(self, retry_backoff(n), cron_retry_atom::value);
+  });
+}
+
 // One tick: store its successor, then run the job (unless it is stale).
-cron_tick_actor::behavior_type tick_impl(cron_tick_actor::pointer self,
-                                         spec_ptr spec) {
-  return {[=](cron_tick_atom, int64_t at) {
+cron_tick_actor::behavior_type tick_impl(tick_pointer self, spec_ptr spec) {
+  return {
+    [=](cron_retry_atom) {
+      auto f = std::move(self->state.retry);
+      self->state.retry = nullptr;
+      if (f)
+        f();
+    },
+    [=](cron_tick_atom, int64_t at) {
     auto rp = self->make_response_promise<bool>();
     auto st = spec->state.lock();
     if (!st) {
@@ -123,14 +166,7 @@ cron_tick_actor::behavior_type tick_impl(cron_tick_actor::pointer self,
       run();
       return rp;
     }
-    store_tick(self, spec, *next, [=](caf::error err) mutable {
-      if (err)
-        log_failure(*spec, *next,
-                    "not stored (the singleton stores it again within a "
-                    "minute): "
-                      + self->system().render(err));
-      run();
-    });
+    store_then(self, spec, *next, run);
     return rp;
   }};
 }
@@ -171,6 +207,11 @@ caf::error cluster_cron(sharding& cluster, std::string name,
   if (options.skip_if_older_than.count() <= 0)
     return caf::make_error(errc::invalid_argument,
                            where + ": skip_if_older_than must be positive");
+  // Checked before anything is registered: the cron's entity type and
+  // singleton are named by it, so both take it once this passes.
+  if (auto shard = cluster.shard_id(cron_entity_type(name)); !shard)
+    return caf::make_error(errc::invalid_argument,
+                           where + ": the name must be UTF-8");
   auto st = internal::sharding_access::state(cluster);
   if (!schedule.next_ms(st->clock->now_ms()))
     return caf::make_error(errc::invalid_argument,
@@ -188,9 +229,7 @@ caf::error cluster_cron(sharding& cluster, std::string name,
                  .persisted<std::tuple<cron_tick_atom, int64_t>>()
                  .max_idle(tick_max_idle);
   if (auto err = cluster.register_entity(
-        ticks, [spec](cron_tick_actor::pointer self) {
-          return tick_impl(self, spec);
-        }))
+        ticks, [spec](tick_pointer self) { return tick_impl(self, spec); }))
     return err;
   return cluster.register_singleton(
     spec->type,

@@ -33,7 +33,8 @@ struct cron_options {
   /// instant after now, so ticks missed while the cluster was down are not
   /// made up. When true it is the next instant after the tick that ran, so
   /// missed ticks run one after another, each still subject to
-  /// `skip_if_older_than`.
+  /// `skip_if_older_than` (the singleton's tick for the next instant after
+  /// now may run before the catch-up reaches it; each tick runs once).
   bool calculate_next_from_previous = false;
 };
 
@@ -66,7 +67,8 @@ using cron_job = std::function<void(const cron_run&)>;
 /// name, schedule and options on every runner that may run it. The cron's
 /// singleton (`caf_cluster.cron/<name>`) stores the next tick whenever it
 /// starts and every minute after (duplicates are dropped by key); each tick,
-/// when due, first stores the tick after it and then runs `job`.
+/// when due, first stores the tick after it (retrying while storage refuses;
+/// the job waits) and then runs `job`.
 /// @returns `errc::invalid_argument` for an empty name, an empty `job`, a
 ///          non-positive `skip_if_older_than`, a schedule that never fires
 ///          or a name registered already; `errc::invalid_config` on a

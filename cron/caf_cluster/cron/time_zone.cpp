@@ -101,12 +101,13 @@ struct rule_parser {
     return pos - begin >= 3;
   }
 
+  // At most 6 digits: enough for any field, far from overflowing.
   bool number(int64_t& x) {
     auto begin = pos;
     x = 0;
-    while (std::isdigit(static_cast<unsigned char>(peek())))
+    while (std::isdigit(static_cast<unsigned char>(peek())) && pos - begin < 6)
       x = x * 10 + (in[pos++] - '0');
-    return pos > begin;
+    return pos > begin && !std::isdigit(static_cast<unsigned char>(peek()));
   }
 
   // [+-]hh[:mm[:ss]] in seconds.
@@ -256,7 +257,7 @@ time_zone::time_zone() : name_("UTC") {
 time_zone time_zone::fixed(std::chrono::minutes offset) {
   time_zone result;
   auto m = offset.count();
-  char buf[16];
+  char buf[48];
   std::snprintf(buf, sizeof(buf), "%c%02lld:%02lld", m < 0 ? '-' : '+',
                 static_cast<long long>(std::abs(m) / 60),
                 static_cast<long long>(std::abs(m) % 60));
@@ -297,6 +298,9 @@ caf::expected<time_zone> time_zone::load(std::string_view name) {
   in.pos += c.v1_size();
   if (!read_header(in, c, version))
     return refuse("damaged TZif file (" + path + ")");
+  if (c.leap > 0)
+    return refuse("has leap seconds, which cron does not count (" + path
+                  + ")");
   auto body = static_cast<size_t>(c.time * 9 + c.type * 6 + c.chars
                                   + c.leap * 12 + c.isstd + c.isut);
   if (!in.has(body))

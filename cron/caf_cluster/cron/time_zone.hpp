@@ -29,7 +29,8 @@ public:
   /// from the directory in `TZDIR`, else `/usr/share/zoneinfo`.
   /// @returns the zone, or `errc::invalid_argument` naming the zone for a
   ///          malformed name (empty, absolute, with `..`), a missing file,
-  ///          or a file that is not TZif version 2 or later.
+  ///          a file that is not TZif version 2 or later, a damaged one, or
+  ///          one with leap seconds (the `right/` zones).
   static caf::expected<time_zone> load(std::string_view name);
 
   /// Returns the zone's name.
@@ -44,8 +45,8 @@ public:
   /// Returns the instant (seconds since the epoch) of local time
   /// `local_s` (seconds since the epoch of local wall-clock time): its
   /// first occurrence when daylight saving repeats it; for a local time that
-  /// daylight saving skips, the instant of the change (what the clock showed
-  /// just before it, moved by the jump).
+  /// daylight saving skips, that time read with the offset before the jump
+  /// (02:30 becomes 03:30 when clocks jump from 02:00 to 03:00).
   int64_t to_utc(int64_t local_s) const;
 
   /// @private The parsed zone.
