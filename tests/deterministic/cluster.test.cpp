@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
-#include <random>
 #include <sstream>
 
 #include "caf_cluster/errc.hpp"
@@ -288,10 +287,7 @@ struct chaos_stats {
 };
 
 void chaos(uint64_t seed, std::ostringstream& log, chaos_stats& stats) {
-  std::mt19937_64 rng{seed};
-  auto pick = [&](size_t n) {
-    return static_cast<size_t>(std::uniform_int_distribution<size_t>{0, n - 1}(rng));
-  };
+  picker pick{seed};
   constexpr size_t runners = 3;
   cluster_fixture f{runners};
   struct sent {

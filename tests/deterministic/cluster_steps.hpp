@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <optional>
 #include <ostream>
+#include <random>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -90,6 +91,22 @@ inline void inject_fault(cluster_fixture& f, size_t kind, size_t r, int s,
       f.cut_storage(r, !f.cut(r));
   }
 }
+
+// Uniform random picks in [0, n) from a seeded generator: one seed, one
+// schedule of faults.
+class picker {
+public:
+  explicit picker(uint64_t seed) : rng_(seed) {
+    // nop
+  }
+
+  size_t operator()(size_t n) {
+    return std::uniform_int_distribution<size_t>{0, n - 1}(rng_);
+  }
+
+private:
+  std::mt19937_64 rng_;
+};
 
 // The seeds a seeded test runs: `CAF_CLUSTER_SEED=<n>` replays seed n alone,
 // `CAF_CLUSTER_SEEDS=<n>` runs seeds 1..n instead of 1..`fallback`.

@@ -6,7 +6,6 @@
 
 #include <map>
 #include <memory>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -108,11 +107,7 @@ struct day_stats {
 // restart and leave at random (at least one stays up): each minute of the
 // day runs exactly once.
 void day_of_ticks(uint64_t seed, day_stats& stats) {
-  std::mt19937_64 rng{seed};
-  auto pick = [&](size_t n) {
-    return static_cast<size_t>(
-      std::uniform_int_distribution<size_t>{0, n - 1}(rng));
-  };
+  picker pick{seed};
   constexpr size_t runners = 3;
   auto log = std::make_shared<run_log>();
   cluster_fixture f{runners, day_config(), register_minutely(log, {})};

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
-#include <random>
 #include <set>
 #include <sstream>
 
@@ -263,10 +262,7 @@ struct exactly_once_stats {
 // and leave; senders retry failed sends with the same key. Afterwards each
 // ledger applied every key exactly once.
 void exactly_once(uint64_t seed, exactly_once_stats& stats) {
-  std::mt19937_64 rng{seed};
-  auto pick = [&](size_t n) {
-    return static_cast<size_t>(std::uniform_int_distribution<size_t>{0, n - 1}(rng));
-  };
+  picker pick{seed};
   constexpr size_t runners = 3;
   cluster_fixture f{runners};
   std::ostringstream log;

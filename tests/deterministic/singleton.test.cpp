@@ -6,7 +6,6 @@
 
 #include <map>
 #include <memory>
-#include <random>
 #include <sstream>
 #include <string>
 
@@ -321,11 +320,7 @@ namespace {
 // Random crashes, restarts, leaves and storage cuts; the singleton never
 // runs twice, and runs again once the faults heal.
 void singleton_chaos(uint64_t seed, size_t& faults) {
-  std::mt19937_64 rng{seed};
-  auto pick = [&](size_t n) {
-    return static_cast<size_t>(
-      std::uniform_int_distribution<size_t>{0, n - 1}(rng));
-  };
+  picker pick{seed};
   constexpr size_t runners = 3;
   auto c = std::make_shared<census>();
   cluster_fixture f{runners, cluster_fixture::default_config(),
