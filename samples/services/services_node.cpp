@@ -69,9 +69,12 @@ using where_atom = caf::atom_constant<caf::atom("where")>;
 // `where` with its runner.
 caf::behavior reporter(caf::event_based_actor* self, std::string runner) {
   say(runner, "singleton 'reporter' started");
-  self->attach_functor(
-    [runner] { say(runner, "singleton 'reporter' stopped"); });
-  return {[runner](where_atom) { return runner; }};
+  self->attach_functor([runner] {
+    say(runner, "singleton 'reporter' stopped");
+  });
+  return {[runner](where_atom) {
+    return runner;
+  }};
 }
 
 } // namespace
@@ -93,27 +96,27 @@ int main(int argc, char** argv) {
                                  "--ticks-db: " + std::string{e.what()});
         }
       }
-      return counter::runner_setup{[schedule = *schedule, ticks](
-                                     caf_cluster::sharding& cluster) {
-        auto me = cluster.config().runner_address;
-        if (auto err = cluster.register_singleton(
-              "reporter", [me](caf::event_based_actor* self) {
-                return reporter(self, me);
-              }))
-          return err;
-        auto job = [me, ticks](const caf_cluster::cron::cron_run& run) {
-          if (ticks)
-            ticks->append(run.scheduled_ms, run.runner);
-          auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-          say(me, "cron '" + run.name + "' tick "
-                    + caf_cluster::cron::cron_tick_id(run.scheduled_ms)
-                    + " (ran " + std::to_string(now - run.scheduled_ms)
-                    + " ms after it)");
-        };
-        return caf_cluster::cron::cluster_cron(cluster, "heartbeat", schedule,
-                                               job);
-      }};
+      return counter::runner_setup{
+        [schedule = *schedule, ticks](caf_cluster::sharding& cluster) {
+          auto me = cluster.config().runner_address;
+          if (auto err = cluster.register_singleton(
+                "reporter", [me](caf::event_based_actor* self) {
+                  return reporter(self, me);
+                }))
+            return err;
+          auto job = [me, ticks](const caf_cluster::cron::cron_run& run) {
+            if (ticks)
+              ticks->append(run.scheduled_ms, run.runner);
+            auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+            say(me,
+                "cron '" + run.name + "' tick "
+                  + caf_cluster::cron::cron_tick_id(run.scheduled_ms) + " (ran "
+                  + std::to_string(now - run.scheduled_ms) + " ms after it)");
+          };
+          return caf_cluster::cron::cluster_cron(cluster, "heartbeat", schedule,
+                                                 job);
+        }};
     });
 }

@@ -38,12 +38,12 @@ constexpr auto stable_after = std::chrono::seconds{30};
 struct singleton_entry {
   int32_t index = 0;
   singleton_factory factory;
-  caf::actor actor;            // the running instance, if any
-  uint64_t generation = 0;     // bumped per start; tells timers apart
-  bool stopping = false;       // exit sent, down message pending
+  caf::actor actor;        // the running instance, if any
+  uint64_t generation = 0; // bumped per start; tells timers apart
+  bool stopping = false;   // exit sent, down message pending
   bool restart_pending = false;
-  bool finished = false;       // quit normally: waits for its shard to return
-  int crashes = 0;             // consecutive crashes
+  bool finished = false; // quit normally: waits for its shard to return
+  int crashes = 0;       // consecutive crashes
   time_point started;
 };
 
@@ -97,7 +97,7 @@ struct singleton_manager_state {
       return false;
     auto until = cfg.shards->until(index);
     return until == shard_table::always
-           || until - cfg.clock->now_ms() > to_ms(cfg.check_interval);
+      || until - cfg.clock->now_ms() > to_ms(cfg.check_interval);
   }
 
   // Kills singletons whose lease is about to lapse without a refresh (the
@@ -106,8 +106,8 @@ struct singleton_manager_state {
   void check() {
     for (auto& [name, entry] : singletons) {
       // A deadline of 0 means a stop is on its way, with its own grace.
-      if (entry.actor && !entry.stopping
-          && cfg.shards->until(entry.index) != 0 && !holds(entry.index))
+      if (entry.actor && !entry.stopping && cfg.shards->until(entry.index) != 0
+          && !holds(entry.index))
         stop(name, entry, caf::timespan{0});
     }
     start_all();
@@ -193,7 +193,8 @@ struct singleton_manager_state {
 
   // Requests the instance took with it: a retryable error, so that the
   // router sends them to the next instance.
-  void fail_forwarded(const caf::actor_addr& instance, const std::string& name) {
+  void fail_forwarded(const caf::actor_addr& instance,
+                      const std::string& name) {
     for (auto i = replies.begin(); i != replies.end();) {
       if (i->second.instance == instance) {
         i->second.promise.deliver(caf::make_error(
@@ -304,8 +305,9 @@ struct singleton_manager_state {
     }
     if (holds(shard->index) && i->second.finished) {
       rp.deliver(caf::make_error(errc::entity_failed,
-                                 where + " quit; it starts again when its "
-                                         "shard moves"));
+                                 where
+                                   + " quit; it starts again when its "
+                                     "shard moves"));
       return;
     }
     // Served elsewhere, or restarting here: the router retries until it
@@ -316,9 +318,9 @@ struct singleton_manager_state {
                   timeout.value_or(cfg.send_timeout), meta);
       return;
     }
-    rp.deliver(caf::make_error(errc::entity_not_assigned_to_runner,
-                               holds(shard->index) ? where + " is restarting"
-                                                   : where));
+    rp.deliver(
+      caf::make_error(errc::entity_not_assigned_to_runner,
+                      holds(shard->index) ? where + " is restarting" : where));
   }
 
   // Sends `msg` to `dest` as this manager's request and relays the reply;
@@ -357,8 +359,9 @@ singleton_manager_impl(caf::stateful_actor<singleton_manager_state>* self,
   auto& st = self->state;
   st.self = self;
   st.cfg = std::move(cfg);
-  self->set_down_handler(
-    [self](caf::down_msg& msg) { self->state.on_down(msg); });
+  self->set_down_handler([self](caf::down_msg& msg) {
+    self->state.on_down(msg);
+  });
   if (!st.cfg.holds_everything)
     self->send(self, check_atom::value);
   return {
@@ -368,8 +371,12 @@ singleton_manager_impl(caf::stateful_actor<singleton_manager_state>* self,
                          check_atom::value);
     },
     [=](add_singleton_atom, const std::string& name, int32_t index,
-        singleton_factory& f) { self->state.add(name, index, f); },
-    [=](held_atom, const std::vector<int32_t>& xs) { self->state.on_held(xs); },
+        singleton_factory& f) {
+      self->state.add(name, index, f);
+    },
+    [=](held_atom, const std::vector<int32_t>& xs) {
+      self->state.on_held(xs);
+    },
     [=](restart_atom, const std::string& name, uint64_t generation) {
       self->state.on_restart(name, generation);
     },
@@ -377,7 +384,9 @@ singleton_manager_impl(caf::stateful_actor<singleton_manager_state>* self,
       self->state.on_grace_over(name, generation);
     },
     [=](stop_shard_atom, const std::string& group, int32_t index,
-        caf::timespan grace) { self->state.stop_shard(group, index, grace); },
+        caf::timespan grace) {
+      self->state.stop_shard(group, index, grace);
+    },
     [=](resume_atom, const std::vector<int32_t>&) {
       // These shards serve now (their stored messages were recovered).
       self->state.start_all();
@@ -385,7 +394,9 @@ singleton_manager_impl(caf::stateful_actor<singleton_manager_state>* self,
     [=](recover_atom, const std::vector<storage::request_row>&) {
       return caf::unit; // singletons have no stored messages
     },
-    [=](shutdown_atom) { self->state.stop_all(); },
+    [=](shutdown_atom) {
+      self->state.stop_all();
+    },
     [=](deliver_atom, const std::string&, std::string& name,
         caf::message& payload) {
       self->state.deliver(name, payload, std::nullopt, true, {});

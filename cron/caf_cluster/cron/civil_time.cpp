@@ -38,9 +38,10 @@ std::string format_utc(int64_t ms) {
   auto date = civil_from_days(days);
   auto secs = in_day / 1000;
   char buf[48];
-  auto n = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                         static_cast<long long>(date.year), date.month, date.day,
-                         static_cast<long long>(secs / 3600),
+  auto n = std::snprintf(buf, sizeof(buf),
+                         "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                         static_cast<long long>(date.year), date.month,
+                         date.day, static_cast<long long>(secs / 3600),
                          static_cast<long long>(secs / 60 % 60),
                          static_cast<long long>(secs % 60));
   std::string result{buf, static_cast<size_t>(n)};

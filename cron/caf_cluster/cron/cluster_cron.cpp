@@ -88,11 +88,15 @@ void store_tick(Self* self, const spec_ptr& spec, int64_t at, F done) {
     return;
   }
   self
-    ->request(st->writer, caf::infinite,
-              internal::save_requests_atom::value,
+    ->request(st->writer, caf::infinite, internal::save_requests_atom::value,
               std::vector<storage::request_row>{std::move(*row)})
-    .then([done](std::vector<storage::save_outcome>&) mutable { done({}); },
-          [done](caf::error& err) mutable { done(std::move(err)); });
+    .then(
+      [done](std::vector<storage::save_outcome>&) mutable {
+        done({});
+      },
+      [done](caf::error& err) mutable {
+        done(std::move(err));
+      });
 }
 
 void run_job(const cron_spec& spec, int64_t at, const std::string& runner) {
@@ -127,48 +131,49 @@ void store_then(tick_pointer self, const spec_ptr& spec, int64_t at,
                   "not stored (attempt " + std::to_string(n)
                     + ", retrying; the job waits): "
                     + self->system().render(err));
-    self->state.retry = [=] { store_then(self, spec, at, then); };
+    self->state.retry = [=] {
+      store_then(self, spec, at, then);
+    };
     self->delayed_send(self, retry_backoff(n), cron_retry_atom::value);
   });
 }
 
 // One tick: store its successor, then run the job (unless it is stale).
 cron_tick_actor::behavior_type tick_impl(tick_pointer self, spec_ptr spec) {
-  return {
-    [=](cron_retry_atom) {
-      auto f = std::move(self->state.retry);
-      self->state.retry = nullptr;
-      if (f)
-        f();
-    },
-    [=](cron_tick_atom, int64_t at) {
-    auto rp = self->make_response_promise<bool>();
-    auto st = spec->state.lock();
-    if (!st) {
-      rp.deliver(caf::make_error(errc::shutting_down, spec->type));
-      return rp;
-    }
-    auto now = st->clock->now_ms();
-    auto skip_ms = to_ms(spec->options.skip_if_older_than);
-    auto stale = at < now - skip_ms;
-    // Never at or before `at`: a runner whose clock lags must not name this
-    // tick again (its key is taken, which would end the chain).
-    auto from = std::max(now, at);
-    if (spec->options.calculate_next_from_previous)
-      from = stale ? std::max(at, now - skip_ms - 1) : at;
-    auto run = [=, runner = st->address]() mutable {
-      if (!stale)
-        run_job(*spec, at, runner);
-      rp.deliver(!stale);
-    };
-    auto next = spec->schedule.next_ms(from);
-    if (!next) {
-      run();
-      return rp;
-    }
-    store_then(self, spec, *next, run);
-    return rp;
-  }};
+  return {[=](cron_retry_atom) {
+            auto f = std::move(self->state.retry);
+            self->state.retry = nullptr;
+            if (f)
+              f();
+          },
+          [=](cron_tick_atom, int64_t at) {
+            auto rp = self->make_response_promise<bool>();
+            auto st = spec->state.lock();
+            if (!st) {
+              rp.deliver(caf::make_error(errc::shutting_down, spec->type));
+              return rp;
+            }
+            auto now = st->clock->now_ms();
+            auto skip_ms = to_ms(spec->options.skip_if_older_than);
+            auto stale = at < now - skip_ms;
+            // Never at or before `at`: a runner whose clock lags must not name
+            // this tick again (its key is taken, which would end the chain).
+            auto from = std::max(now, at);
+            if (spec->options.calculate_next_from_previous)
+              from = stale ? std::max(at, now - skip_ms - 1) : at;
+            auto run = [=, runner = st->address]() mutable {
+              if (!stale)
+                run_job(*spec, at, runner);
+              rp.deliver(!stale);
+            };
+            auto next = spec->schedule.next_ms(from);
+            if (!next) {
+              run();
+              return rp;
+            }
+            store_then(self, spec, *next, run);
+            return rp;
+          }};
 }
 
 // The cron's singleton: starts the chain of ticks and repairs it.
@@ -219,21 +224,24 @@ caf::error cluster_cron(sharding& cluster, std::string name,
                              + "\" never fires");
   if (!st->writer)
     return caf::make_error(errc::invalid_config,
-                           where + " needs message storage (set "
-                                   "cluster.storage, or "
-                                   "runner_options::messages)");
+                           where
+                             + " needs message storage (set "
+                               "cluster.storage, or "
+                               "runner_options::messages)");
   auto spec = std::make_shared<const cron_spec>(
-    cron_spec{name, cron_entity_type(name), std::move(schedule),
-              std::move(job), options, st});
+    cron_spec{name, cron_entity_type(name), std::move(schedule), std::move(job),
+              options, st});
   auto ticks = entity<cron_tick_actor>(spec->type)
                  .persisted<std::tuple<cron_tick_atom, int64_t>>()
                  .max_idle(tick_max_idle);
-  if (auto err = cluster.register_entity(
-        ticks, [spec](tick_pointer self) { return tick_impl(self, spec); }))
+  if (auto err = cluster.register_entity(ticks, [spec](tick_pointer self) {
+        return tick_impl(self, spec);
+      }))
     return err;
-  return cluster.register_singleton(
-    spec->type,
-    [spec](caf::event_based_actor* self) { return seeder_impl(self, spec); });
+  return cluster.register_singleton(spec->type,
+                                    [spec](caf::event_based_actor* self) {
+                                      return seeder_impl(self, spec);
+                                    });
 }
 
 } // namespace caf_cluster::cron

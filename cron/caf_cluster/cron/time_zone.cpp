@@ -20,12 +20,12 @@ constexpr int64_t day_s = 86'400;
 
 // A day of the year in a POSIX TZ rule.
 struct rule_day {
-  char kind = 'M';  // 'M' month.week.weekday, 'J' 1..365 without Feb 29,
-                    // 'N' 0..365 with it
+  char kind = 'M'; // 'M' month.week.weekday, 'J' 1..365 without Feb 29,
+                   // 'N' 0..365 with it
   int month = 0;
-  int week = 0;     // 1..5, 5 = last
-  int weekday = 0;  // 0 = Sunday
-  int day = 0;      // for 'J' and 'N'
+  int week = 0;         // 1..5, 5 = last
+  int weekday = 0;      // 0 = Sunday
+  int day = 0;          // for 'J' and 'N'
   int64_t time = 7'200; // local time of day of the change, seconds
 };
 
@@ -54,8 +54,8 @@ int64_t day_of(const rule_day& d, int64_t y) {
   auto first_weekday = (first + 4) - floor_div(first + 4, 7) * 7; // 0 = Sunday
   auto day = first + (d.weekday - first_weekday + 7) % 7 + 7 * (d.week - 1);
   auto next_month = d.month == 12
-                      ? days_from_civil(y + 1, 1, 1)
-                      : days_from_civil(y, static_cast<unsigned>(d.month + 1), 1);
+    ? days_from_civil(y + 1, 1, 1)
+    : days_from_civil(y, static_cast<unsigned>(d.month + 1), 1);
   while (day >= next_month)
     day -= 7;
   return day;
@@ -238,15 +238,15 @@ bool read_header(byte_reader& in, tzif_counts& c, char& version) {
   c.type = in.be(4);
   c.chars = in.be(4);
   return c.isut >= 0 && c.isstd >= 0 && c.leap >= 0 && c.time >= 0
-         && c.type >= 1 && c.chars >= 0;
+    && c.type >= 1 && c.chars >= 0;
 }
 
 } // namespace
 
 struct time_zone::data {
-  std::vector<int64_t> times;   // transitions, ascending
-  std::vector<int64_t> offsets; // offset from each transition on
-  int64_t initial = 0;          // offset before the first transition
+  std::vector<int64_t> times;     // transitions, ascending
+  std::vector<int64_t> offsets;   // offset from each transition on
+  int64_t initial = 0;            // offset before the first transition
   std::optional<posix_rule> rule; // after the last transition
 };
 
@@ -299,8 +299,7 @@ caf::expected<time_zone> time_zone::load(std::string_view name) {
   if (!read_header(in, c, version))
     return refuse("damaged TZif file (" + path + ")");
   if (c.leap > 0)
-    return refuse("has leap seconds, which cron does not count (" + path
-                  + ")");
+    return refuse("has leap seconds, which cron does not count (" + path + ")");
   auto body = static_cast<size_t>(c.time * 9 + c.type * 6 + c.chars
                                   + c.leap * 12 + c.isstd + c.isut);
   if (!in.has(body))
@@ -328,8 +327,8 @@ caf::expected<time_zone> time_zone::load(std::string_view name) {
     auto end = bytes.find('\n', in.pos + 1);
     if (end != std::string::npos && end > in.pos + 1) {
       posix_rule rule;
-      rule_parser p{std::string_view{bytes}.substr(in.pos + 1,
-                                                   end - in.pos - 1)};
+      rule_parser p{
+        std::string_view{bytes}.substr(in.pos + 1, end - in.pos - 1)};
       if (!p.parse(rule))
         return refuse("unsupported rule in TZif file (" + path + ")");
       zone->rule = rule;
