@@ -56,8 +56,11 @@ for n in 1 2 3; do
   lines+=("$(wc -l <"$dir/runner-$n.out")")
 done
 echo "--- kill -9 ${addresses[$((holder - 1))]}, which runs the reporter ---"
-kill -KILL "${pids[$((holder - 1))]}"
-wait "${pids[$((holder - 1))]}" 2>/dev/null || true
+# In a group with stderr closed: bash reports the killed job there.
+{
+  kill -KILL "${pids[$((holder - 1))]}"
+  wait "${pids[$((holder - 1))]}" || true
+} 2>/dev/null
 unset "pids[$((holder - 1))]"
 pids=("${pids[@]}")
 sleep 5
