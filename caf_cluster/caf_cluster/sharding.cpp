@@ -256,9 +256,7 @@ caf::expected<sharding> sharding::make_runner(caf::actor_system& sys,
     row.address = state->address;
     row.weight = cfg.runner_weight;
     row.groups = cfg.shard_groups;
-    auto lease_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      cfg.lease_duration)
-                      .count();
+    auto lease_ms = to_ms(cfg.lease_duration);
     auto id = opts.storage->register_runner(row, cfg.shards_per_group,
                                             clock->now_ms(), lease_ms);
     if (!id)

@@ -144,52 +144,42 @@ caf::error read_value(std::string_view name, const caf::config_value& x,
   return type_error(name, "an integer", x);
 }
 
-caf::error read_value(std::string_view name, const caf::config_value& x,
-                      int64_t& out) {
-  if (auto val = caf::get_if<int64_t>(&x)) {
+// A value of type T as it is, or a type error naming what was expected.
+template <class T>
+caf::error read_as(std::string_view name, const caf::config_value& x, T& out,
+                   const char* expected) {
+  if (auto val = caf::get_if<T>(&x)) {
     out = *val;
     return caf::none;
   }
-  return type_error(name, "an integer", x);
+  return type_error(name, expected, x);
+}
+
+caf::error read_value(std::string_view name, const caf::config_value& x,
+                      int64_t& out) {
+  return read_as(name, x, out, "an integer");
 }
 
 caf::error read_value(std::string_view name, const caf::config_value& x,
                       caf::timespan& out) {
-  if (auto val = caf::get_if<caf::timespan>(&x)) {
-    out = *val;
-    return caf::none;
-  }
-  return type_error(name,
-                    "a duration: an integer with a unit ns, us, ms, s, min "
-                    "or h, e.g. 500ms or 90s",
-                    x);
+  return read_as(name, x, out,
+                 "a duration: an integer with a unit ns, us, ms, s, min or h, "
+                 "e.g. 500ms or 90s");
 }
 
 caf::error read_value(std::string_view name, const caf::config_value& x,
                       std::string& out) {
-  if (auto val = caf::get_if<std::string>(&x)) {
-    out = *val;
-    return caf::none;
-  }
-  return type_error(name, "a string (double-quoted in INI files)", x);
+  return read_as(name, x, out, "a string (double-quoted in INI files)");
 }
 
 caf::error read_value(std::string_view name, const caf::config_value& x,
                       std::vector<std::string>& out) {
-  if (auto val = caf::get_if<std::vector<std::string>>(&x)) {
-    out = std::move(*val);
-    return caf::none;
-  }
-  return type_error(name, "a list of strings, e.g. [\"a\", \"b\"]", x);
+  return read_as(name, x, out, "a list of strings, e.g. [\"a\", \"b\"]");
 }
 
 caf::error read_value(std::string_view name, const caf::config_value& x,
                       bool& out) {
-  if (auto val = caf::get_if<bool>(&x)) {
-    out = *val;
-    return caf::none;
-  }
-  return type_error(name, "true or false", x);
+  return read_as(name, x, out, "true or false");
 }
 
 std::string known_keys() {

@@ -4,10 +4,19 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
+#include "caf/timespan.hpp"
+
 namespace caf_cluster {
+
+/// Returns `x` in whole milliseconds, the unit of `wall_clock` (leases,
+/// deadlines and storage times are compared in it).
+inline int64_t to_ms(caf::timespan x) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
+}
 
 /// A source of wall-clock time in milliseconds since the Unix epoch.
 class wall_clock {

@@ -33,6 +33,18 @@ using namespace caf_cluster::multiprocess;
 namespace {
 
 struct persisted_fixture : runner_fixture {
+  /// Starts 3 runners, waits until they share the shards, connects the
+  /// in-process client and returns the ids `counter-0`.. of `counters`.
+  std::vector<std::string> start_cluster(int counters) {
+    start(3);
+    settle();
+    client = std::make_unique<client_node>(storage);
+    std::vector<std::string> ids;
+    for (int i = 0; i < counters; ++i)
+      ids.push_back("counter-" + std::to_string(i));
+    return ids;
+  }
+
   /// Reads what the runners wrote so far, so that no pipe fills up and
   /// blocks a runner that logs a lot during failover.
   void drain_runners() {
@@ -175,12 +187,7 @@ TEST_SUITE("multiprocess.persisted_cluster") {
                     "zero loss: 20,000 keyed increments from concurrent "
                     "clients while a runner is killed with -9 and restarted "
                     "twice") {
-    start(3);
-    settle();
-    client = std::make_unique<client_node>(storage);
-    std::vector<std::string> ids;
-    for (int i = 0; i < zl_counters; ++i)
-      ids.push_back("counter-" + std::to_string(i));
+    auto ids = start_cluster(zl_counters);
     // Send n goes to counter n % 100 with key "k<n>": 200 keys per counter.
     zero_loss_log log;
     std::atomic<int> next{0};
@@ -392,12 +399,7 @@ TEST_SUITE("multiprocess.persisted_cluster") {
                     "values and keys survive a restart of the whole "
                     "cluster") {
     constexpr int num_counters = 30;
-    start(3);
-    settle();
-    client = std::make_unique<client_node>(storage);
-    std::vector<std::string> ids;
-    for (int i = 0; i < num_counters; ++i)
-      ids.push_back("counter-" + std::to_string(i));
+    auto ids = start_cluster(num_counters);
     // Counter i: i + 1 under key "first-i", then 100 under "second-i", and
     // a scheduled 1000 that is still pending when the cluster dies.
     constexpr int64_t scheduled = 1000;

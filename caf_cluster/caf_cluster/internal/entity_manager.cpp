@@ -21,6 +21,7 @@
 #include "caf_cluster/atoms.hpp"
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/any_response.hpp"
+#include "caf_cluster/internal/request_rows.hpp"
 #include "caf_cluster/internal/delivery.hpp"
 #include "caf_cluster/internal/durable_state.hpp"
 #include "caf_cluster/internal/sharding_state.hpp"
@@ -786,11 +787,9 @@ struct manager_state {
   bool save_request(entity_slot& slot, pending_message& msg,
                     const persisted_message& kind) {
     auto st = cfg.sharding.lock();
-    auto bytes = encode_message(self->system(), msg.payload);
-    if (!st || !bytes) {
+    if (!st) {
       answer(msg.promise,
-             caf::make_message(st ? std::move(bytes.error())
-                                  : refusal(errc::shutting_down, *slot.id)));
+             caf::make_message(refusal(errc::shutting_down, *slot.id)));
       return false;
     }
     if (msg.meta.request_id == 0) {
@@ -798,17 +797,17 @@ struct manager_state {
       msg.meta.request_id = st->snowflakes.next().value();
       msg.meta.origin = st->origin;
     }
-    storage::request_row row;
-    row.request_id = st->snowflakes.next().value();
-    row.entity_type = cfg.entity_type;
-    row.entity_id = *slot.id;
-    row.shard = to_string(slot.shard);
-    row.tag = message_tag(self->system(), msg.payload);
-    row.payload = std::move(*bytes);
-    row.primary_key = kind.key(msg.payload);
-    if (row.primary_key.empty())
-      row.primary_key = msg.meta.default_key();
-    row.deliver_at_ms = msg.meta.deliver_at_ms;
+    auto key = kind.key(msg.payload);
+    if (key.empty())
+      key = msg.meta.default_key();
+    auto made = make_request_row(*st, cfg.entity_type, *slot.id, slot.shard,
+                                 msg.payload, std::move(key),
+                                 msg.meta.deliver_at_ms);
+    if (!made) {
+      answer(msg.promise, caf::make_message(std::move(made.error())));
+      return false;
+    }
+    auto row = std::move(*made);
     // Delivered from here at once: claimed by this runner, so that the
     // periodic claims leave it alone while it waits and runs.
     auto now_ms = cfg.clock->now_ms();
@@ -1153,9 +1152,7 @@ struct manager_state {
   // `claim_timeout` ago; if that message finishes while the claim's rows
   // travel here, they must not run it again.
   void remember_if_long(const pending_message& msg) {
-    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     cfg.claim_timeout)
-                     .count();
+    auto timeout = to_ms(cfg.claim_timeout);
     auto now = cfg.clock->now_ms();
     if (now - msg.claimed_ms >= timeout / 2) {
       prune_recently_done(now);

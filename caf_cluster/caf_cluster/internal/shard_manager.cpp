@@ -24,10 +24,6 @@ namespace caf_cluster::internal {
 
 namespace {
 
-int64_t to_ms(caf::timespan x) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
-}
-
 struct held_shard {
   std::string group;
   int32_t index = 0;

@@ -59,10 +59,6 @@ struct forwarded {
   caf::response_promise promise;
 };
 
-int64_t to_ms(caf::timespan x) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
-}
-
 struct singleton_manager_state {
   static inline const char* name = "caf_cluster.singleton_manager";
 

@@ -19,8 +19,9 @@
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/sharding_access.hpp"
 #include "caf_cluster/internal/storage_writer.hpp"
-#include "caf_cluster/internal/stored_send.hpp"
+#include "caf_cluster/internal/request_rows.hpp"
 #include "caf_cluster/sharding.hpp"
+#include "caf_cluster/wall_clock.hpp"
 
 namespace caf_cluster::cron {
 
@@ -60,10 +61,6 @@ struct cron_spec {
 };
 
 using spec_ptr = std::shared_ptr<const cron_spec>;
-
-int64_t to_ms(caf::timespan x) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
-}
 
 void log_failure(const cron_spec& spec, int64_t at, const std::string& what) {
   std::fprintf(stderr, "caf-cluster: cron '%s' tick %s: %s\n",
