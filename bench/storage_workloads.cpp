@@ -150,7 +150,7 @@ caf::error check(const std::vector<caf::error>& xs) {
 // messages will; no CAF request timeout (it would wake the clock thread).
 template <class Atom, class Row, class Result>
 struct save_one {
-  caf::actor writer;
+  caf_cluster::detail::storage_writer_actor writer;
   std::shared_ptr<const std::vector<Row>> rows;
 
   template <class Self, class Done>
@@ -192,12 +192,12 @@ std::vector<double> cluster_run(caf::actor_system& sys, workload w,
   if (w == workload::storage_requests)
     r = drive(
       sys,
-      save_one<ci::save_requests_atom, st::request_row, st::save_outcome>{
+      save_one<caf_cluster::detail::save_requests_atom, st::request_row, st::save_outcome>{
         writer, rows},
       count, window, drivers, true);
   else
     r = drive(sys,
-              save_one<ci::save_replies_atom, st::reply_write, caf::error>{
+              save_one<caf_cluster::detail::save_replies_atom, st::reply_write, caf::error>{
                 writer, writes},
               count, window, drivers, true);
   caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);

@@ -14,7 +14,7 @@
 #include "caf/message.hpp"
 #include "caf/timespan.hpp"
 
-#include "caf_cluster/internal/message_traits.hpp"
+#include "caf_cluster/detail/message_traits.hpp"
 
 namespace caf_cluster {
 
@@ -144,7 +144,7 @@ public:
   template <class... Ts>
   [[nodiscard]] entity persisted() const {
     static_assert(sizeof...(Ts) > 0, "name at least one message type");
-    static_assert((internal::accepts<signatures, Ts> && ...),
+    static_assert((detail::accepts<signatures, Ts> && ...),
                   "the entity's interface does not accept this message type");
     auto result = *this;
     (result.options_.persisted.push_back(make_persisted<Ts>()), ...);
@@ -168,7 +168,7 @@ public:
 private:
   template <class T>
   static persisted_message make_persisted() {
-    using elements = typename internal::message_elements<T>::type;
+    using elements = typename detail::message_elements<T>::type;
     persisted_message result;
     result.matches = [](const caf::message& msg) {
       return match(msg, elements{});

@@ -3,6 +3,8 @@
 // to the entity with the given id, wherever it is active.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,11 +20,10 @@
 #include "caf/timespan.hpp"
 
 #include "caf_cluster/atoms.hpp"
-#include "caf_cluster/entity.hpp"
+#include "caf_cluster/detail/message_traits.hpp"
+#include "caf_cluster/detail/send.hpp"
+#include "caf_cluster/detail/send_path.hpp"
 #include "caf_cluster/errc.hpp"
-#include "caf_cluster/internal/delivery.hpp"
-#include "caf_cluster/internal/message_traits.hpp"
-#include "caf_cluster/internal/sharding_state.hpp"
 
 namespace caf_cluster {
 
@@ -39,11 +40,9 @@ public:
   using signatures = typename Interface::signatures;
 
   /// @private Created by `sharding::make_client`.
-  entity_client(std::string entity_type,
-                std::weak_ptr<internal::sharding_state> state,
+  entity_client(std::string entity_type, std::weak_ptr<detail::send_path> path,
                 caf::timespan default_timeout)
-    : entity_type_(std::move(entity_type)),
-      state_(std::move(state)),
+    : entity_type_(std::move(entity_type)), path_(std::move(path)),
       default_timeout_(default_timeout) {
     // nop
   }
@@ -60,18 +59,8 @@ public:
   template <class Self, class Msg>
   auto request(Self* self, std::string entity_id, Msg&& msg,
                caf::timespan timeout) const {
-    static_assert(internal::accepts<signatures, Msg>,
-                  "the entity's interface does not accept this message");
-    using out = internal::reply_types<signatures, Msg>;
-    // The entity manager enforces `timeout`; a CAF request timeout would
-    // cost a clock-thread wake-up per message in CAF 0.17.
-    auto handle = self->request(target(), caf::infinite, deliver_atom::value,
-                                entity_type_, std::move(entity_id),
-                                internal::to_message(std::forward<Msg>(msg)),
-                                timeout);
-    return caf::response_handle<Self, out,
-                                caf::mixin::is_blocking_requester<Self>::value>{
-      handle.id(), self};
+    return request_at(self, std::move(entity_id), std::forward<Msg>(msg), 0,
+                      timeout);
   }
 
   /// Like `request(self, id, msg, timeout)` with `cluster.send-timeout`.
@@ -81,41 +70,64 @@ public:
                    default_timeout_);
   }
 
+  /// Like `request(self, id, msg, timeout)` for a persisted message that must
+  /// not be delivered before `deliver_at_ms` (milliseconds since the Unix
+  /// epoch on the cluster's clock); it waits in message storage until then,
+  /// also across restarts. `timeout` counts from now. Volatile messages
+  /// ignore `deliver_at_ms`.
+  template <class Self, class Msg>
+  auto request_at(Self* self, std::string entity_id, Msg&& msg,
+                  int64_t deliver_at_ms, caf::timespan timeout) const {
+    static_assert(detail::accepts<signatures, Msg>,
+                  "the entity's interface does not accept this message");
+    using out = detail::reply_types<signatures, Msg>;
+    auto x = make_send(std::move(entity_id), std::forward<Msg>(msg), timeout,
+                       deliver_at_ms);
+    auto dest = prepare(x);
+    // The entity manager enforces `timeout`; a CAF request timeout would
+    // cost a clock-thread wake-up per message in CAF 0.17.
+    auto handle = self->request(dest, caf::infinite, deliver_atom::value,
+                                std::move(x));
+    return caf::response_handle<Self, out,
+                                caf::mixin::is_blocking_requester<Self>::value>{
+      handle.id(), self};
+  }
+
   /// Sends `msg` and blocks the calling thread until the reply arrives or
   /// `timeout` passes (then `errc::timeout`). For plain threads (main, CLIs,
   /// tests); inside actors use `request`.
   template <class Msg>
   auto ask(std::string_view entity_id, Msg&& msg, caf::timespan timeout,
            int64_t deliver_at_ms = 0) const
-    -> caf::expected<typename internal::ask_value<
-      internal::reply_types<signatures, Msg>>::type> {
-    static_assert(internal::accepts<signatures, Msg>,
+    -> caf::expected<
+      typename detail::ask_value<detail::reply_types<signatures, Msg>>::type> {
+    static_assert(detail::accepts<signatures, Msg>,
                   "the entity's interface does not accept this message");
-    using value_type = typename internal::ask_value<
-      internal::reply_types<signatures, Msg>>::type;
+    using value_type =
+      typename detail::ask_value<detail::reply_types<signatures, Msg>>::type;
     caf::expected<value_type> result{
       caf::make_error(errc::shutting_down, entity_type_)};
-    auto st = state_.lock();
-    if (!st)
+    auto path = path_.lock();
+    if (!path)
       return result;
-    caf::scoped_actor self{st->system};
+    auto x = make_send(std::string{entity_id}, std::forward<Msg>(msg), timeout,
+                       deliver_at_ms);
+    auto dest = caf::actor_cast<caf::actor>(path->prepare(x));
+    caf::scoped_actor self{path->system()};
     // The manager answers errc::timeout after `timeout`; CAF's own timeout,
     // a little later, only guards against a manager that is gone.
     self
-      ->request(st->route(entity_type_), timeout + std::chrono::seconds{1},
-                deliver_atom::value, entity_type_, std::string{entity_id},
-                internal::to_message(std::forward<Msg>(msg)), timeout,
-                internal::delivery{0, 0, deliver_at_ms})
-      .receive(on_value<value_type>(result,
-                                    internal::reply_types<signatures, Msg>{}),
-               [&](caf::error& err) {
-                 if (err == caf::sec::request_timeout)
-                   result = caf::make_error(errc::timeout, entity_type_ + "/"
-                                                             + std::string{
-                                                               entity_id});
-                 else
-                   result = std::move(err);
-               });
+      ->request(dest, timeout + std::chrono::seconds{1}, deliver_atom::value,
+                std::move(x))
+      .receive(
+        on_value<value_type>(result, detail::reply_types<signatures, Msg>{}),
+        [&](caf::error& err) {
+          if (err == caf::sec::request_timeout)
+            result = caf::make_error(
+              errc::timeout, entity_type_ + "/" + std::string{entity_id});
+          else
+            result = std::move(err);
+        });
     return result;
   }
 
@@ -126,10 +138,7 @@ public:
   }
 
   /// Like `ask(id, msg, timeout)` for a persisted message that must not be
-  /// delivered before `deliver_at_ms` (milliseconds since the Unix epoch on
-  /// the cluster's clock); it waits in message storage until then, also
-  /// across restarts. `timeout` counts from now. Volatile messages ignore
-  /// `deliver_at_ms`.
+  /// delivered before `deliver_at_ms` (see `request_at`).
   template <class Msg>
   auto ask_at(std::string_view entity_id, Msg&& msg, int64_t deliver_at_ms,
               caf::timespan timeout) const {
@@ -140,30 +149,39 @@ public:
   /// any error are dropped).
   template <class Msg>
   void tell(std::string_view entity_id, Msg&& msg) const {
-    static_assert(internal::accepts<signatures, Msg>,
-                  "the entity's interface does not accept this message");
-    caf::anon_send(target(), deliver_atom::value, entity_type_,
-                   std::string{entity_id},
-                   internal::to_message(std::forward<Msg>(msg)));
+    tell_at(entity_id, std::forward<Msg>(msg), 0);
   }
 
   /// Like `tell`, for a persisted message that waits in message storage
-  /// until `deliver_at_ms` (see `ask_at`).
+  /// until `deliver_at_ms` (see `request_at`).
   template <class Msg>
   void tell_at(std::string_view entity_id, Msg&& msg,
                int64_t deliver_at_ms) const {
-    static_assert(internal::accepts<signatures, Msg>,
+    static_assert(detail::accepts<signatures, Msg>,
                   "the entity's interface does not accept this message");
-    caf::anon_send(target(), deliver_atom::value, entity_type_,
-                   std::string{entity_id},
-                   internal::to_message(std::forward<Msg>(msg)),
-                   default_timeout_, internal::delivery{0, 0, deliver_at_ms});
+    auto x = make_send(std::string{entity_id}, std::forward<Msg>(msg),
+                       caf::timespan::max(), deliver_at_ms);
+    auto dest = prepare(x);
+    caf::anon_send(dest, deliver_atom::value, std::move(x));
   }
 
 private:
-  caf::actor target() const {
-    if (auto st = state_.lock())
-      return st->route(entity_type_);
+  template <class Msg>
+  detail::entity_send make_send(std::string entity_id, Msg&& msg,
+                                caf::timespan timeout,
+                                int64_t deliver_at_ms) const {
+    detail::entity_send x;
+    x.entity_type = entity_type_;
+    x.entity_id = std::move(entity_id);
+    x.payload = detail::to_message(std::forward<Msg>(msg));
+    x.timeout = timeout;
+    x.meta.deliver_at_ms = deliver_at_ms;
+    return x;
+  }
+
+  detail::deliver_actor prepare(detail::entity_send& x) const {
+    if (auto path = path_.lock())
+      return path->prepare(x);
     return {};
   }
 
@@ -181,7 +199,7 @@ private:
   }
 
   std::string entity_type_;
-  std::weak_ptr<internal::sharding_state> state_;
+  std::weak_ptr<detail::send_path> path_;
   caf::timespan default_timeout_;
 };
 

@@ -1,12 +1,12 @@
 #include "caf_cluster/entity_context.hpp"
 
-#include "caf_cluster/internal/sharding_state.hpp"
+#include "caf_cluster/internal/runtime.hpp"
 #include "caf_cluster/sharding.hpp"
 
 namespace caf_cluster {
 
 entity_context::entity_context(entity_address address,
-                               std::weak_ptr<internal::sharding_state> state)
+                               std::weak_ptr<internal::runtime> state)
   : address_(std::move(address)), state_(std::move(state)) {
   // nop
 }
@@ -19,13 +19,13 @@ std::optional<sharding> entity_context::cluster() const {
 
 snowflake entity_context::next_snowflake() const {
   if (auto st = state_.lock())
-    return st->snowflakes.next();
+    return st->node->snowflakes->next();
   return snowflake{};
 }
 
 int64_t entity_context::now_ms() const {
   if (auto st = state_.lock())
-    return st->clock->now_ms();
+    return st->node->clock->now_ms();
   return 0;
 }
 

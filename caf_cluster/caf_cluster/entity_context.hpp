@@ -15,7 +15,7 @@ namespace caf_cluster {
 class sharding;
 
 namespace internal {
-struct sharding_state;
+struct runtime;
 } // namespace internal
 
 /// Context of one entity activation.
@@ -23,7 +23,7 @@ class entity_context {
 public:
   /// @private Created by the entity manager.
   entity_context(entity_address address,
-                 std::weak_ptr<internal::sharding_state> state);
+                 std::weak_ptr<internal::runtime> state);
 
   /// Returns the address (type, id, shard) of this entity.
   const entity_address& address() const noexcept {
@@ -45,7 +45,7 @@ public:
 
 private:
   entity_address address_;
-  std::weak_ptr<internal::sharding_state> state_;
+  std::weak_ptr<internal::runtime> state_;
 };
 
 } // namespace caf_cluster

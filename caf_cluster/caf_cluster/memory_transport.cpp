@@ -1,6 +1,6 @@
 #include "caf_cluster/memory_transport.hpp"
 
-#include "caf/event_based_actor.hpp"
+#include "caf/scheduled_actor.hpp"
 
 #include "caf_cluster/errc.hpp"
 
@@ -63,7 +63,7 @@ public:
     }
   }
 
-  void connect(caf::event_based_actor*, const std::string& peer,
+  void connect(caf::scheduled_actor*, const std::string& peer,
                connect_callback done) override {
     if (auto hdl = network_->find(peer))
       done(std::move(hdl));

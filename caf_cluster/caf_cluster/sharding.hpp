@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -15,17 +16,19 @@
 #include "caf/detail/type_traits.hpp"
 #include "caf/error.hpp"
 #include "caf/event_based_actor.hpp"
-#include "caf/stateful_actor.hpp"
-#include "caf/typed_event_based_actor.hpp"
 #include "caf/expected.hpp"
 #include "caf/fwd.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
 
+#include "caf_cluster/detail/durable_state.hpp"
+#include "caf_cluster/detail/entity_factory.hpp"
+#include "caf_cluster/detail/send_path.hpp"
 #include "caf_cluster/entity.hpp"
 #include "caf_cluster/entity_client.hpp"
 #include "caf_cluster/entity_context.hpp"
-#include "caf_cluster/internal/durable_state.hpp"
-#include "caf_cluster/internal/entity_manager.hpp"
-#include "caf_cluster/internal/singleton_manager.hpp"
+#include "caf_cluster/message_codec.hpp"
+#include "caf_cluster/message_storage.hpp"
 #include "caf_cluster/metrics.hpp"
 #include "caf_cluster/runner_options.hpp"
 #include "caf_cluster/shard_id.hpp"
@@ -38,6 +41,7 @@ namespace caf_cluster {
 
 namespace internal {
 
+struct runtime;
 struct sharding_access;
 
 } // namespace internal
@@ -55,13 +59,15 @@ public:
   /// error, or the errors of `make_runner`.
   static caf::expected<sharding> make(caf::actor_system& sys);
 
-  /// Starts a single runner with `cfg` that serves every shard itself;
-  /// `clock` defaults to the system wall clock. Fails with
-  /// `errc::invalid_config` naming the bad option.
-  static caf::expected<sharding> make(caf::actor_system& sys,
-                                      sharding_config cfg,
-                                      std::shared_ptr<wall_clock> clock
-                                      = nullptr);
+  /// Starts a single runner with `cfg` that serves every shard itself,
+  /// without a port; `clock` defaults to the system wall clock. With
+  /// `cfg.storage` set to `sqlite:<path>` it keeps persisted messages and
+  /// durable state in that database (one process per database), and at
+  /// start runs what a previous process left unprocessed there. Fails with
+  /// `errc::invalid_config` naming the bad option, or the storage's error.
+  static caf::expected<sharding>
+  make(caf::actor_system& sys, sharding_config cfg,
+       std::shared_ptr<wall_clock> clock = nullptr);
 
   /// Joins the cluster of `opts.storage`: listens on
   /// `cfg.runner_listen_address` (or `cfg.runner_address`) through
@@ -100,24 +106,45 @@ public:
       "the behaviour's actor type does not implement the entity's interface");
     if constexpr (!std::is_same<State, void>::value)
       static_assert(
-        std::is_same<self_ptr,
-                     typename Interface::template stateful_pointer<State>>::value,
+        std::is_same<
+          self_ptr,
+          typename Interface::template stateful_pointer<State>>::value,
         "an entity with durable_state<S> takes "
         "Interface::stateful_pointer<S> as its first argument");
-    internal::entity_factory factory
-      = [fun](caf::event_based_actor* manager, entity_context ctx) {
-          auto init = [fun](self_ptr self, entity_context ctx) {
-            internal::install_entity_exception_handler(self, ctx.address());
-            if constexpr (!std::is_same<State, void>::value)
-              internal::install_state_handler(self);
-            if constexpr (trait::num_args == 2)
-              return fun(self, std::move(ctx));
-            else
-              return fun(self);
-          };
-          return caf::actor_cast<caf::actor>(
-            manager->spawn(init, std::move(ctx)));
+    detail::entity_factory factory
+      = [fun](caf::local_actor* manager, entity_context ctx,
+              [[maybe_unused]] const std::string* state)
+      -> caf::expected<caf::actor> {
+      if constexpr (std::is_same<State, void>::value) {
+        auto init = [fun](self_ptr self, entity_context ctx) {
+          detail::install_entity_exception_handler(self, ctx.address());
+          return call(fun, self, std::move(ctx));
         };
+        return caf::actor_cast<caf::actor>(
+          manager->spawn(init, std::move(ctx)));
+      } else {
+        // Decoded here, before the entity exists: a state that no longer
+        // decodes fails the activation instead of starting from scratch.
+        std::optional<State> restored;
+        if (state) {
+          auto x = decode_value<State>(manager->system(), *state);
+          if (!x)
+            return std::move(x.error());
+          restored = std::move(*x);
+        }
+        auto init = [fun](self_ptr self, entity_context ctx,
+                          std::optional<State> restored) {
+          detail::install_entity_exception_handler(self, ctx.address());
+          detail::install_state_handler(self);
+          auto bhvr = call(fun, self, std::move(ctx));
+          if (restored)
+            self->state = std::move(*restored);
+          return bhvr;
+        };
+        return caf::actor_cast<caf::actor>(
+          manager->spawn(init, std::move(ctx), std::move(restored)));
+      }
+    };
     return register_entity_impl(def.name(), def.options(), std::move(factory));
   }
 
@@ -127,7 +154,7 @@ public:
   template <class Interface, class State>
   entity_client<Interface>
   make_client(const entity<Interface, State>& def) const {
-    return entity_client<Interface>{def.name(), state_, send_timeout()};
+    return entity_client<Interface>{def.name(), send_path(), send_timeout()};
   }
 
   /// Registers singleton `name` on this runner: `fun` is a CAF actor
@@ -139,18 +166,18 @@ public:
   /// gets an exit message (`exit_reason::user_shutdown`) and is killed if it
   /// is still alive after `cluster.entity-termination-timeout`; when the
   /// lease is lost, or is about to lapse without a refresh (less than
-  /// `cluster.lease-refresh-interval` left), it is killed at once. An instance that fails is restarted
-  /// after 200 ms, doubling up to 30 s; one that quits normally stays down
-  /// until its shard comes back. Reach it with `make_singleton_client`.
-  /// `group` defaults to the entity group (the first of
-  /// `cluster.shard-groups`, `default` unless configured), the only group
+  /// `cluster.lease-refresh-interval` left), it is killed at once. An instance
+  /// that fails is restarted after 200 ms, doubling up to 30 s; one that quits
+  /// normally stays down until its shard comes back. Reach it with
+  /// `make_singleton_client`. `group` defaults to the entity group (the first
+  /// of `cluster.shard-groups`, `default` unless configured), the only group
   /// singletons may use in this release. Fails with `errc::invalid_argument`
   /// for an empty or non-UTF-8 name, a name registered already, or another
   /// group, and with `errc::shutting_down` after `shutdown()`.
   template <class F>
   caf::error register_singleton(std::string name, F fun,
                                 std::string group = {}) {
-    internal::singleton_factory factory = [fun](caf::event_based_actor* mgr) {
+    detail::singleton_factory factory = [fun](caf::local_actor* mgr) {
       return caf::actor_cast<caf::actor>(mgr->spawn(fun));
     };
     return register_singleton_impl(std::move(name), std::move(group),
@@ -163,7 +190,8 @@ public:
   singleton_client<Interface> make_singleton_client(std::string name) const {
     return singleton_client<Interface>{
       std::move(name),
-      entity_client<Interface>{singleton_entity_type, state_, send_timeout()}};
+      entity_client<Interface>{singleton_entity_type, send_path(),
+                               send_timeout()}};
   }
 
   /// Computes the shard of `entity_id` in `group`; fails with
@@ -203,28 +231,54 @@ public:
   /// Returns the actor system the service runs in.
   caf::actor_system& system() const noexcept;
 
+  /// Returns the cluster's clock (leases, deadlines, scheduled messages).
+  std::shared_ptr<wall_clock> clock() const noexcept;
+
+  /// Returns this runner's advertised address, `""` for a single runner or
+  /// a client-only node.
+  const std::string& address() const noexcept;
+
+  /// Returns this runner's message storage, empty (false) without one: for
+  /// code that stores sends or reads replies itself (see
+  /// `message_storage`).
+  caf_cluster::message_storage messages() const;
+
   /// Returns the actor that takes `(deliver_atom, entity_type, entity_id,
   /// caf::message[, caf::timespan timeout])` for `entity_type`: the untyped
   /// entry point for gateways and tools that only know type names at run
-  /// time. Request it with `caf::infinite` and pass the timeout in the message.
+  /// time (it computes the shard and routes like a client). Request it with
+  /// `caf::infinite` and pass the timeout in the message. After a shutdown,
+  /// and on a single runner for a type it does not have, an actor that
+  /// refuses every message with the reason.
   caf::actor route(const std::string& entity_type) const;
 
   /// @private
-  explicit sharding(std::shared_ptr<internal::sharding_state> state);
+  explicit sharding(std::shared_ptr<internal::runtime> state);
 
 private:
   friend struct internal::sharding_access;
 
+  template <class F, class Self>
+  static auto call(F& fun, Self self, [[maybe_unused]] entity_context ctx) {
+    using trait = caf::detail::get_callable_trait<F>;
+    if constexpr (trait::num_args == 2)
+      return fun(self, std::move(ctx));
+    else
+      return fun(self);
+  }
+
+  std::weak_ptr<detail::send_path> send_path() const;
+
   caf::error register_entity_impl(const std::string& name,
                                   const entity_options& options,
-                                  internal::entity_factory factory);
+                                  detail::entity_factory factory);
 
   caf::error register_singleton_impl(std::string name, std::string group,
-                                     internal::singleton_factory factory);
+                                     detail::singleton_factory factory);
 
   caf::timespan send_timeout() const noexcept;
 
-  std::shared_ptr<internal::sharding_state> state_;
+  std::shared_ptr<internal::runtime> state_;
 };
 
 } // namespace caf_cluster

@@ -8,13 +8,14 @@
 #include "caf/actor_cast.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
-#include "caf/event_based_actor.hpp"
 #include "caf/io/middleman.hpp"
 #include "caf/io/middleman_actor.hpp"
 #include "caf/node_id.hpp"
+#include "caf/scheduled_actor.hpp"
 
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/envelope.hpp"
+#include "caf_cluster/internal/request.hpp"
 
 namespace caf_cluster {
 
@@ -40,8 +41,8 @@ public:
     // SO_REUSEADDR: a runner restarted after a crash must get its port back
     // while the dead process's connections linger in TIME-WAIT; Linux still
     // refuses a second live listener on the port.
-    auto port = sys_.middleman().publish(router, bind.port,
-                                         bind.host.c_str(), true);
+    auto port = sys_.middleman().publish(router, bind.port, bind.host.c_str(),
+                                         true);
     if (!port)
       return caf::make_error(errc::runner_unavailable,
                              "cannot listen on " + to_string(bind) + ": "
@@ -63,7 +64,7 @@ public:
     }
   }
 
-  void connect(caf::event_based_actor* self, const std::string& peer,
+  void connect(caf::scheduled_actor* self, const std::string& peer,
                connect_callback done) override {
     auto addr = parse_runner_address(peer);
     if (!addr) {
@@ -74,18 +75,27 @@ public:
     auto fail = [done, peer, this](const caf::error& err) {
       done(caf::make_error(errc::runner_unavailable, peer, sys_.render(err)));
     };
-    self
-      ->request(sys_.middleman().actor_handle(), connect_timeout,
-                caf::connect_atom::value, addr->host, addr->port)
-      .then(
-        [done, fail](caf::node_id&, caf::strong_actor_ptr& ptr,
-                     std::set<std::string>&) {
+    auto mid = internal::request_any(
+      self, sys_.middleman().actor_handle(),
+      caf::make_message(caf::connect_atom::value, addr->host, addr->port),
+      [done, fail](caf::message& reply) {
+        if (reply.match_elements<caf::error>()) {
+          fail(reply.get_as<caf::error>(0));
+        } else if (reply.match_elements<caf::node_id, caf::strong_actor_ptr,
+                                        std::set<std::string>>()) {
+          auto& ptr = reply.get_as<caf::strong_actor_ptr>(1);
           if (!ptr)
             fail(caf::make_error(caf::sec::no_actor_published_at_port));
           else
-            done(caf::actor_cast<caf::actor>(std::move(ptr)));
-        },
-        [fail](caf::error& err) { fail(err); });
+            done(caf::actor_cast<caf::actor>(ptr));
+        } else {
+          fail(caf::make_error(caf::sec::unexpected_response));
+        }
+      });
+    // One CAF request timeout per connection attempt (not per message, so
+    // its cost does not matter): a peer that accepts nothing must fail the
+    // attempt, so that the router tries again.
+    self->request_response_timeout(caf::duration{connect_timeout}, mid);
   }
 
 private:

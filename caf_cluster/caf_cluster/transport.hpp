@@ -29,9 +29,9 @@ public:
   /// `advertised.port` is 0).
   /// @returns `errc::runner_unavailable` naming the address when it cannot
   ///          listen (port in use, no such interface).
-  virtual caf::expected<runner_address>
-  listen(const caf::actor& router, const runner_address& bind,
-         const runner_address& advertised)
+  virtual caf::expected<runner_address> listen(const caf::actor& router,
+                                               const runner_address& bind,
+                                               const runner_address& advertised)
     = 0;
 
   /// Stops listening; idempotent.
@@ -40,7 +40,7 @@ public:
   /// Resolves the router of the runner at `peer` for `self` and calls `done`
   /// in `self`'s context, at most once; failures are
   /// `errc::runner_unavailable` naming `peer`.
-  virtual void connect(caf::event_based_actor* self, const std::string& peer,
+  virtual void connect(caf::scheduled_actor* self, const std::string& peer,
                        connect_callback done)
     = 0;
 };

@@ -10,7 +10,6 @@
 #include "caf/typed_response_promise.hpp"
 
 #include "caf_cluster/atoms.hpp"
-#include "caf_cluster/internal/delivery.hpp"
 #include "caf_cluster/internal/sharding_access.hpp"
 #include "caf_cluster/message_codec.hpp"
 #include "caf_cluster/storage/memory_message_driver.hpp"
@@ -231,21 +230,23 @@ void cluster_fixture::refresh_paused_ids() {
     if (!n.paused || !n.cluster)
       continue;
     auto st = internal::sharding_access::state(*n.cluster);
-    for (auto& hdl : st->managers())
+    for (auto& hdl : st->node->registry->participants())
       paused_ids_.push_back(hdl.id());
     if (st->router)
       paused_ids_.push_back(st->router.id());
     if (st->shard_manager)
       paused_ids_.push_back(st->shard_manager.id());
-    if (st->writer)
-      paused_ids_.push_back(st->writer.id());
+    if (st->storage)
+      paused_ids_.push_back(st->storage.writer().id());
+    if (st->recovery)
+      paused_ids_.push_back(st->recovery.id());
   }
   for (auto& n : nodes_) {
     if (n.paused || !n.cluster)
       continue;
     auto st = internal::sharding_access::state(*n.cluster);
-    if (n.writer_held && st->writer)
-      paused_ids_.push_back(st->writer.id());
+    if (n.writer_held && st->storage)
+      paused_ids_.push_back(st->storage.writer().id());
     if (n.shard_manager_frozen && st->shard_manager)
       paused_ids_.push_back(st->shard_manager.id());
   }
@@ -276,7 +277,7 @@ std::vector<size_t> cluster_fixture::servers(int32_t index) const {
     if (!n.cluster)
       continue;
     auto st = internal::sharding_access::state(*n.cluster);
-    if (st->shards->active(index, *clock))
+    if (st->node->shards->active(index, *clock))
       result.push_back(i);
   }
   return result;
@@ -286,7 +287,7 @@ int64_t cluster_fixture::epoch(size_t i, int32_t index) const {
   if (!nodes_[i].cluster)
     return 0;
   return internal::sharding_access::state(*nodes_[i].cluster)
-    ->shards->epoch(index);
+    ->node->shards->epoch(index);
 }
 
 std::optional<std::string> cluster_fixture::lease_holder(int32_t index) const {
@@ -329,12 +330,9 @@ reply_slot cluster_fixture::send_ledger(size_t via, std::string id, Msg msg,
                                         int64_t deliver_at_ms) {
   if (!nodes_[via].cluster)
     return std::make_shared<std::optional<caf::expected<int64_t>>>();
-  auto route = nodes_[via].cluster->route(ledger_entity().name());
-  // Through the untyped entry point, which takes a delivery time.
+  auto client = nodes_[via].cluster->make_client(ledger_entity());
   auto slot = from_fresh_actor(sys, timeout, [=](caf::event_based_actor* self) {
-    return self->request(route, caf::infinite, deliver_atom::value,
-                         ledger_entity().name(), id, caf::make_message(msg),
-                         timeout, internal::delivery{0, 0, deliver_at_ms});
+    return client.request_at(self, id, msg, deliver_at_ms, timeout);
   });
   run();
   return slot;
@@ -373,7 +371,9 @@ std::shared_ptr<storage::message_driver> cluster_fixture::message_storage() cons
 void cluster_fixture::run_writer(size_t i) {
   if (!nodes_[i].cluster)
     return;
-  auto id = internal::sharding_access::state(*nodes_[i].cluster)->writer.id();
+  auto id = internal::sharding_access::state(*nodes_[i].cluster)
+              ->storage.writer()
+              .id();
   sched.run_jobs_filtered([id](caf::resumable* job) {
     auto* actor = dynamic_cast<caf::abstract_actor*>(job);
     return actor != nullptr && actor->id() == id;

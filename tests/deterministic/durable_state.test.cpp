@@ -13,7 +13,7 @@
 #include "caf/typed_event_based_actor.hpp"
 
 #include "caf_cluster/errc.hpp"
-#include "caf_cluster/internal/durable_state.hpp"
+#include "caf_cluster/detail/durable_state.hpp"
 
 #include "deterministic/test_fixture.hpp"
 
@@ -38,9 +38,9 @@ using ledger_actor = caf::typed_actor<caf::replies_to<int64_t>::with<int64_t>>;
 ledger_actor::behavior_type
 ledger_impl(ledger_actor::stateful_pointer<ledger_state> self,
             std::string stored) {
-  internal::install_state_handler(self);
+  detail::install_state_handler(self);
   if (!stored.empty())
-    if (auto err = internal::restore_state(self, stored))
+    if (auto err = detail::restore_state(self, stored))
       self->quit(err);
   return {[=](int64_t amount) {
     self->state.balance += amount;
@@ -78,7 +78,7 @@ struct state_fixture {
     auto slot = std::make_shared<std::optional<std::string>>();
     auto dest = caf::actor_cast<caf::actor>(hdl);
     sys.spawn([=](caf::event_based_actor* self) {
-      self->request(dest, caf::infinite, internal::snapshot_atom::value)
+      self->request(dest, caf::infinite, detail::snapshot_atom::value)
         .then([=](std::string& x) { *slot = x; });
     });
     sched.run();
@@ -117,10 +117,10 @@ TEST_CASE_FIXTURE(state_fixture, "a damaged stored state is refused, never appli
   damaged[damaged.size() / 2] ^= 0x5a;
   auto probe = sys.spawn([=](ledger_actor::stateful_pointer<ledger_state> self)
                            -> ledger_actor::behavior_type {
-    auto err = internal::restore_state(self, damaged);
+    auto err = detail::restore_state(self, damaged);
     CHECK(err == errc::malformed_message);
     CHECK(self->state.balance == 0);
-    auto ok = internal::restore_state(self, *bytes);
+    auto ok = detail::restore_state(self, *bytes);
     CHECK(!ok);
     CHECK(self->state.balance == 7);
     CHECK(self->state.last == "add 7");

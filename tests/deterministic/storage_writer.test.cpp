@@ -16,8 +16,8 @@
 #include "deterministic/test_fixture.hpp"
 
 using namespace caf_cluster;
-using caf_cluster::internal::save_replies_atom;
-using caf_cluster::internal::save_requests_atom;
+using caf_cluster::detail::save_replies_atom;
+using caf_cluster::detail::save_requests_atom;
 
 namespace {
 
@@ -85,7 +85,8 @@ using outcomes = std::optional<caf::expected<std::vector<storage::save_outcome>>
 
 struct writer_fixture : testing::fixture {
   std::shared_ptr<counting_driver> driver = std::make_shared<counting_driver>();
-  caf::actor writer = internal::spawn_storage_writer(sys, driver, false);
+  detail::storage_writer_actor writer
+    = internal::spawn_storage_writer(sys, driver, false);
 
   // Sends one save from a fresh actor; the slot fills once the scheduler ran.
   std::shared_ptr<outcomes> save(std::vector<storage::request_row> rows) {
@@ -184,9 +185,9 @@ TEST_CASE_FIXTURE(writer_fixture, "replies are group-committed and fenced per wr
 }
 
 TEST_CASE_FIXTURE(writer_fixture, "reads see the writes requested before them") {
-  using internal::claim_atom;
-  using internal::load_state_atom;
-  using internal::reply_for_atom;
+  using detail::claim_atom;
+  using detail::load_state_atom;
+  using detail::reply_for_atom;
   std::vector<storage::reply_write> writes(1);
   writes[0].reply = {1, true, "r1"};
   writes[0].by = {"default:1", 0};

@@ -47,8 +47,8 @@ public:
   template <class Client, class Msg>
   auto request(const Client& client, std::string entity_id, Msg msg,
                caf::timespan timeout = std::chrono::seconds(10)) {
-    using value_type = typename internal::ask_value<
-      internal::reply_types<typename Client::signatures, Msg>>::type;
+    using value_type = typename detail::ask_value<
+      detail::reply_types<typename Client::signatures, Msg>>::type;
     auto slot = std::make_shared<std::optional<caf::expected<value_type>>>();
     sys.spawn([=](caf::event_based_actor* self) {
       client.request(self, entity_id, msg, timeout)

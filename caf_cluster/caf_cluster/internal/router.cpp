@@ -7,102 +7,102 @@
 #include <vector>
 
 #include "caf/actor_system.hpp"
-#include "caf/event_based_actor.hpp"
 #include "caf/exit_reason.hpp"
 #include "caf/response_promise.hpp"
 #include "caf/sec.hpp"
 #include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
 
-#include "caf_cluster/atoms.hpp"
+#include "caf_cluster/detail/backoff.hpp"
 #include "caf_cluster/errc.hpp"
-#include "caf_cluster/internal/any_response.hpp"
-#include "caf_cluster/internal/envelope.hpp"
-#include "caf_cluster/internal/sharding_state.hpp"
+#include "caf_cluster/internal/request.hpp"
 #include "caf_cluster/shard_id.hpp"
 
 namespace caf_cluster::internal {
 
 namespace {
 
+/// The router's own message: send the batches collected in this turn.
+using flush_atom = caf::atom_constant<caf::atom("cc_flush")>;
+
+/// Timer: re-route sends whose back-off ended, give up overdue ones.
+using retry_atom = caf::atom_constant<caf::atom("cc_retry")>;
+
+using router_impl = router_actor::extend<caf::reacts_to<flush_atom>,
+                                         caf::reacts_to<retry_atom>>;
+
 using time_point = caf::actor_clock::time_point;
 
-// A message on its way to the runner that serves its shard.
+// A send on its way to the runner that serves its shard.
 struct job {
-  std::string type;
-  std::string id;
-  caf::message payload;
-  delivery meta;
+  detail::entity_send send;
   caf::response_promise promise;
   time_point deadline;
   uint32_t attempt = 0;
-  std::string target;                       // runner it was sent to
-  std::optional<time_point> retry_at;       // set while waiting to retry
-  caf::error last_error;                    // why the last attempt failed
+  std::string target;                 // runner it was sent to
+  std::optional<time_point> retry_at; // set while waiting to retry
+  caf::error last_error;              // why the last attempt failed
 };
 
 struct peer {
-  caf::actor handle; // null while connecting
+  router_actor handle;           // null while connecting
   std::vector<uint64_t> waiting; // jobs waiting for the connection
 };
 
 // Errors after which another attempt may reach the right runner.
 bool retryable(const caf::error& err) {
   return err == errc::entity_not_assigned_to_runner
-         || err == errc::runner_unavailable || err == errc::shutting_down
-         || err == caf::sec::request_receiver_down
-         || err == caf::exit_reason::remote_link_unreachable
-         || err == caf::exit_reason::unreachable;
+    || err == errc::runner_unavailable || err == errc::shutting_down
+    || err == caf::sec::request_receiver_down
+    || err == caf::exit_reason::remote_link_unreachable
+    || err == caf::exit_reason::unreachable;
 }
 
 struct router_state {
   static inline const char* name = "caf_cluster.router";
 
-  caf::event_based_actor* self = nullptr;
+  router_impl::pointer self = nullptr;
   router_config cfg;
+  std::string address; // this runner's; "" on a client-only node
+  shard_manager_actor shard_manager;
   std::vector<std::string> owners; // shard index - 1 -> runner address
   std::unordered_map<uint64_t, job> jobs;
   std::unordered_map<std::string, peer> peers;
   std::unordered_map<caf::actor_addr, std::string> peer_by_handle;
   uint64_t next_job = 1;
   // Batches collected in this turn of the mailbox, per peer router.
-  std::unordered_map<caf::actor, std::vector<envelope>> outbox;
-  std::unordered_map<caf::strong_actor_ptr, std::vector<reply_envelope>> reply_box;
+  std::unordered_map<caf::strong_actor_ptr, std::vector<envelope>> outbox;
+  std::unordered_map<caf::strong_actor_ptr, std::vector<reply_envelope>>
+    reply_box;
   bool flush_pending = false;
   bool sweep_pending = false;
   bool stopped = false;
 
-  std::string where(const job& j) const {
-    return j.type + "/" + j.id;
+  const sharding_config& config() const {
+    return cfg.node->config;
   }
 
-  void accept(std::string type, std::string id, caf::message payload,
-              caf::timespan timeout, delivery meta = {}) {
+  static std::string where(const detail::entity_send& x) {
+    return x.entity_type + "/" + x.entity_id;
+  }
+
+  void accept(detail::entity_send& x) {
     auto promise = self->make_response_promise();
     if (stopped) {
-      promise.deliver(caf::make_error(errc::shutting_down, type + "/" + id));
+      promise.deliver(caf::make_error(errc::shutting_down, where(x)));
       return;
     }
-    // The send enters the cluster here: every retry carries this identity,
-    // so a persisted message is stored once however often it is re-sent.
-    if (meta.request_id == 0) {
-      auto st = cfg.sharding.lock();
-      if (!st) {
-        promise.deliver(caf::make_error(errc::shutting_down, type + "/" + id));
-        return;
-      }
-      meta.request_id = st->snowflakes.next().value();
-      meta.origin = st->origin;
-    }
     auto now = self->clock().now();
+    // A send without a timeout (a tell) is routed until the send timeout.
+    auto bound = x.timeout == caf::timespan::max() ? config().send_timeout
+                                                   : x.timeout;
     job j;
-    j.type = std::move(type);
-    j.id = std::move(id);
-    j.payload = std::move(payload);
-    j.meta = meta;
+    j.deadline = bound < time_point::max() - now ? now + bound
+                                                 : time_point::max();
+    j.send = std::move(x);
+    j.send.may_reroute = false;
     j.promise = std::move(promise);
-    j.deadline = timeout < time_point::max() - now ? now + timeout
-                                                   : time_point::max();
     auto jid = next_job++;
     jobs.emplace(jid, std::move(j));
     arm_sweep();
@@ -117,31 +117,30 @@ struct router_state {
     auto& j = i->second;
     j.retry_at.reset();
     ++j.attempt;
-    auto shard = make_shard_id(j.id, cfg.group, cfg.shards_per_group);
-    if (!shard) {
-      finish(jid, caf::make_message(std::move(shard.error())));
-      return;
-    }
-    auto index = static_cast<size_t>(shard->index - 1);
-    if (index >= owners.size() || owners[index].empty()) {
-      wait(j, caf::make_error(errc::runner_unavailable, where(j),
-                              "no runner serves shard " + to_string(*shard)
-                                + " yet"));
-      return;
-    }
-    auto& owner = owners[index];
-    j.target = owner;
-    if (owner == cfg.address) {
-      auto st = cfg.sharding.lock();
-      auto mgr = st ? st->manager(j.type) : caf::actor{};
-      if (!mgr) {
-        finish(jid, caf::make_message(caf::make_error(
-                      errc::unknown_entity_type,
-                      "entity type '" + j.type
-                        + "' is not registered on this runner")));
+    auto index = j.send.shard_index;
+    if (index < 1 || index > config().shards_per_group) {
+      auto shard = make_shard_id(j.send.entity_id, cfg.node->entity_group(),
+                                 config().shards_per_group);
+      if (!shard) {
+        finish(jid, caf::make_message(std::move(shard.error())));
         return;
       }
-      send_local(jid, j, mgr);
+      index = j.send.shard_index = shard->index;
+    }
+    auto pos = static_cast<size_t>(index - 1);
+    if (pos >= owners.size() || owners[pos].empty()) {
+      wait(
+        j,
+        caf::make_error(errc::runner_unavailable, where(j.send),
+                        "no runner serves shard "
+                          + to_string(shard_id{cfg.node->entity_group(), index})
+                          + " yet"));
+      return;
+    }
+    auto& owner = owners[pos];
+    j.target = owner;
+    if (owner == address) {
+      send_local(jid, j);
       return;
     }
     auto p = peers.find(owner);
@@ -156,40 +155,47 @@ struct router_state {
     connect(owner);
   }
 
-  void connect(const std::string& address) {
-    cfg.transport->connect(self, address, [this, address](
-                                            caf::expected<caf::actor> hdl) {
-      auto p = peers.find(address);
-      if (p == peers.end())
-        return;
-      auto waiting = std::move(p->second.waiting);
-      if (!hdl) {
-        peers.erase(p);
-        for (auto jid : waiting)
-          if (auto i = jobs.find(jid); i != jobs.end())
-            wait(i->second, hdl.error());
-        return;
-      }
-      p->second.handle = *hdl;
-      peer_by_handle[hdl->address()] = address;
-      self->monitor(*hdl);
-      for (auto jid : waiting)
-        if (auto i = jobs.find(jid); i != jobs.end())
-          send_remote(jid, i->second, *hdl);
-    });
+  void connect(const std::string& peer_address) {
+    cfg.transport->connect(self, peer_address,
+                           [this, peer_address](caf::expected<caf::actor> hdl) {
+                             auto p = peers.find(peer_address);
+                             if (p == peers.end())
+                               return;
+                             auto waiting = std::move(p->second.waiting);
+                             if (!hdl) {
+                               peers.erase(p);
+                               for (auto jid : waiting)
+                                 if (auto i = jobs.find(jid); i != jobs.end())
+                                   wait(i->second, hdl.error());
+                               return;
+                             }
+                             auto typed = caf::actor_cast<router_actor>(*hdl);
+                             p->second.handle = typed;
+                             peer_by_handle[hdl->address()] = peer_address;
+                             self->monitor(*hdl);
+                             for (auto jid : waiting)
+                               if (auto i = jobs.find(jid); i != jobs.end())
+                                 send_remote(jid, i->second, typed);
+                           });
+  }
+
+  bool overdue(uint64_t jid, const job& j, time_point now) {
+    if (now < j.deadline)
+      return false;
+    give_up(jid);
+    return true;
   }
 
   // Queues job `jid` for the peer `dest`; the batch leaves at the end of
   // this turn of the mailbox.
-  void send_remote(uint64_t jid, job& j, const caf::actor& dest) {
+  void send_remote(uint64_t jid, job& j, const router_actor& dest) {
     auto now = self->clock().now();
-    if (now >= j.deadline) {
-      give_up(jid);
+    if (overdue(jid, j, now))
       return;
-    }
-    auto& box = outbox[dest];
-    box.push_back(envelope{jid, j.attempt, j.type, j.id, j.payload,
-                           time_left(j, now), j.meta});
+    auto x = j.send;
+    x.timeout = time_left(j, now);
+    outbox[caf::actor_cast<caf::strong_actor_ptr>(dest)].push_back(
+      envelope{jid, j.attempt, std::move(x)});
     schedule_flush();
   }
 
@@ -209,33 +215,49 @@ struct router_state {
     flush_pending = false;
     for (auto& kvp : outbox)
       if (!kvp.second.empty())
-        self->send(kvp.first, deliver_batch_atom::value, std::move(kvp.second));
+        self->send(caf::actor_cast<router_actor>(kvp.first),
+                   deliver_batch_atom::value, std::move(kvp.second));
     outbox.clear();
     for (auto& kvp : reply_box)
       if (!kvp.second.empty())
-        self->send(caf::actor_cast<caf::actor>(kvp.first),
+        self->send(caf::actor_cast<router_actor>(kvp.first),
                    reply_batch_atom::value, std::move(kvp.second));
     reply_box.clear();
   }
 
-  // Sends job `jid` to this runner's own entity manager.
-  void send_local(uint64_t jid, job& j, const caf::actor& dest) {
+  // The first stop of a send for `type` on this runner, or an error.
+  caf::expected<detail::deliver_actor> local(const std::string& type) {
+    detail::deliver_actor result;
+    if (!cfg.node->registry->with(type, [&](const registered_type& t) {
+          result = t.deliver;
+        }))
+      return caf::make_error(errc::unknown_entity_type,
+                             "entity type '" + type
+                               + "' is not registered on runner " + address);
+    return result;
+  }
+
+  // Sends job `jid` to this runner's own manager of its type.
+  void send_local(uint64_t jid, job& j) {
     auto now = self->clock().now();
-    if (now >= j.deadline) {
-      give_up(jid);
+    if (overdue(jid, j, now))
+      return;
+    auto dest = local(j.send.entity_type);
+    if (!dest) {
+      finish(jid,
+             caf::make_message(
+               caf::make_error(errc::unknown_entity_type,
+                               "entity type '" + j.send.entity_type
+                                 + "' is not registered on this runner")));
       return;
     }
-    auto attempt_no = j.attempt;
-    auto left = time_left(j, now);
-    auto mid = self->new_request_id(caf::message_priority::normal);
-    dest->enqueue(caf::make_mailbox_element(
-                    self->ctrl(), mid, {}, deliver_here_atom::value, j.type,
-                    j.id, j.payload, left, j.meta),
-                  self->context());
-    self->add_multiplexed_response_handler(
-      mid.response_id(), any_response([this, jid, attempt_no](caf::message& reply) {
-        on_reply(jid, attempt_no, reply);
-      }));
+    auto x = j.send;
+    x.timeout = time_left(j, now);
+    request_any(self, *dest,
+                caf::make_message(deliver_atom::value, std::move(x)),
+                [this, jid, attempt_no = j.attempt](caf::message& reply) {
+                  on_reply(jid, attempt_no, reply);
+                });
   }
 
   void on_reply(uint64_t jid, uint32_t attempt_no, caf::message& reply) {
@@ -248,7 +270,7 @@ struct router_state {
       // A peer without the type may be one that just started and has not
       // registered it yet (or runs an older build during a rolling update).
       auto remote_unknown = err == errc::unknown_entity_type
-                            && i->second.target != cfg.address;
+        && i->second.target != address;
       if (retryable(err) || remote_unknown) {
         wait(i->second, err);
         return;
@@ -261,8 +283,9 @@ struct router_state {
   // 1, 2, 4, 4, ... (bounded so a failover is noticed within one interval).
   void wait(job& j, caf::error err) {
     j.last_error = std::move(err);
-    auto factor = 1 << std::min<uint32_t>(j.attempt > 0 ? j.attempt - 1 : 0, 2);
-    j.retry_at = self->clock().now() + cfg.retry_interval * factor;
+    auto first = config().send_retry_interval;
+    j.retry_at = self->clock().now()
+      + detail::backoff(first, static_cast<int>(j.attempt), first * 4);
     j.target.clear();
     arm_sweep();
   }
@@ -281,19 +304,18 @@ struct router_state {
       return;
     auto& j = i->second;
     caf::error err;
+    auto attempts = "gave up routing after " + std::to_string(j.attempt)
+      + " attempts: ";
     if (j.retry_at && j.last_error
         && j.last_error.category() == errc_category) {
-      err = caf::make_error(static_cast<errc>(j.last_error.code()), where(j),
-                            "gave up routing after " + std::to_string(j.attempt)
-                              + " attempts: "
-                              + self->system().render(j.last_error));
+      err = caf::make_error(static_cast<errc>(j.last_error.code()),
+                            where(j.send),
+                            attempts + self->system().render(j.last_error));
     } else if (j.retry_at && j.last_error) {
-      err = caf::make_error(errc::runner_unavailable, where(j),
-                            "gave up routing after " + std::to_string(j.attempt)
-                              + " attempts: "
-                              + self->system().render(j.last_error));
+      err = caf::make_error(errc::runner_unavailable, where(j.send),
+                            attempts + self->system().render(j.last_error));
     } else {
-      err = caf::make_error(errc::timeout, where(j));
+      err = caf::make_error(errc::timeout, where(j.send));
     }
     finish(jid, caf::make_message(std::move(err)));
   }
@@ -304,29 +326,29 @@ struct router_state {
     if (sweep_pending || jobs.empty())
       return;
     sweep_pending = true;
-    self->delayed_send(self, cfg.retry_interval, retry_atom::value);
+    self->delayed_send(self, config().send_retry_interval, retry_atom::value);
   }
 
   void sweep() {
     sweep_pending = false;
     auto now = self->clock().now();
     std::vector<uint64_t> due;
-    std::vector<uint64_t> overdue;
+    std::vector<uint64_t> overdue_jobs;
     for (auto& kvp : jobs) {
       if (now >= kvp.second.deadline)
-        overdue.push_back(kvp.first);
+        overdue_jobs.push_back(kvp.first);
       else if (kvp.second.retry_at && *kvp.second.retry_at <= now)
         due.push_back(kvp.first);
     }
-    for (auto jid : overdue)
+    for (auto jid : overdue_jobs)
       give_up(jid);
     for (auto jid : due)
       attempt(jid);
     arm_sweep();
   }
 
-  void on_assignments(const std::string& group, std::vector<std::string>& xs) {
-    if (group != cfg.group || xs == owners)
+  void on_assignments(std::vector<std::string>& xs) {
+    if (xs == owners)
       return;
     owners = std::move(xs);
     // A new map may name a reachable owner: no reason to sit out a back-off.
@@ -342,99 +364,76 @@ struct router_state {
     auto i = peer_by_handle.find(who);
     if (i == peer_by_handle.end())
       return;
-    auto address = std::move(i->second);
+    auto peer_address = std::move(i->second);
     peer_by_handle.erase(i);
-    peers.erase(address);
+    peers.erase(peer_address);
     for (auto& kvp : jobs)
-      if (!kvp.second.retry_at && kvp.second.target == address)
+      if (!kvp.second.retry_at && kvp.second.target == peer_address)
         wait(kvp.second,
-             caf::make_error(errc::runner_unavailable, address,
+             caf::make_error(errc::runner_unavailable, peer_address,
                              std::string{"connection lost"}));
-    if (auto st = cfg.sharding.lock(); st && st->shard_manager)
-      caf::anon_send(st->shard_manager, recheck_atom::value);
+    if (shard_manager)
+      self->send(shard_manager, recheck_atom::value);
   }
 
-  // A peer's batch of messages for shards it believes this runner serves;
-  // the replies go back in batches too.
+  // A peer's batch of sends for shards it believes this runner serves; the
+  // replies go back in batches too.
   void serve_batch(std::vector<envelope>& batch) {
     auto sender = self->current_sender();
     if (!sender)
       return;
-    auto st = cfg.sharding.lock();
     auto refuse = [&](envelope& x, caf::error err) {
       reply_box[sender].push_back(
         reply_envelope{x.job, x.attempt, caf::make_message(std::move(err))});
       schedule_flush();
     };
     for (auto& x : batch) {
-      auto where = x.entity_type + "/" + x.entity_id;
-      if (!st || st->shutting_down.load()) {
-        refuse(x, caf::make_error(errc::shutting_down, where));
+      if (stopped || cfg.node->registry->closed()) {
+        refuse(x, caf::make_error(errc::shutting_down, where(x.send)));
         continue;
       }
-      auto mgr = st->manager(x.entity_type);
-      if (!mgr) {
-        refuse(x, caf::make_error(errc::unknown_entity_type,
-                                  "entity type '" + x.entity_type
-                                    + "' is not registered on runner "
-                                    + cfg.address));
+      auto dest = local(x.send.entity_type);
+      if (!dest) {
+        refuse(x, std::move(dest.error()));
         continue;
       }
-      auto mid = self->new_request_id(caf::message_priority::normal);
-      mgr->enqueue(caf::make_mailbox_element(
-                     self->ctrl(), mid, {}, deliver_here_atom::value,
-                     std::move(x.entity_type), std::move(x.entity_id),
-                     std::move(x.payload), x.timeout, x.meta),
-                   self->context());
-      self->add_multiplexed_response_handler(
-        mid.response_id(),
-        any_response([this, sender, job = x.job,
-                      attempt = x.attempt](caf::message& reply) {
+      x.send.may_reroute = false;
+      request_any(
+        self, *dest, caf::make_message(deliver_atom::value, std::move(x.send)),
+        [this, sender, job = x.job, attempt = x.attempt](caf::message& reply) {
           reply_box[sender].push_back(
             reply_envelope{job, attempt, std::move(reply)});
           schedule_flush();
-        }));
+        });
     }
   }
 
   void stop() {
     stopped = true;
     flush(); // replies to peers collected in this turn
-
     std::vector<uint64_t> all;
     for (auto& kvp : jobs)
       all.push_back(kvp.first);
-    for (auto jid : all) {
-      auto& j = jobs[jid];
-      finish(jid, caf::make_message(
-                    caf::make_error(errc::shutting_down, where(j))));
-    }
+    for (auto jid : all)
+      finish(jid,
+             caf::make_message(
+               caf::make_error(errc::shutting_down, where(jobs[jid].send))));
     self->quit();
   }
 };
 
-caf::behavior router_impl(caf::stateful_actor<router_state>* self,
-                          router_config cfg) {
+using router_pointer = router_impl::stateful_pointer<router_state>;
+
+router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
   auto& st = self->state;
   st.self = self;
   st.cfg = std::move(cfg);
-  self->set_down_handler(
-    [self](caf::down_msg& dm) { self->state.on_peer_down(dm.source); });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    self->state.on_peer_down(dm.source);
+  });
   return {
-    [=](deliver_atom, std::string& type, std::string& id,
-        caf::message& payload) {
-      self->state.accept(std::move(type), std::move(id), std::move(payload),
-                         self->state.cfg.send_timeout);
-    },
-    [=](deliver_atom, std::string& type, std::string& id, caf::message& payload,
-        caf::timespan timeout) {
-      self->state.accept(std::move(type), std::move(id), std::move(payload),
-                         timeout);
-    },
-    [=](deliver_atom, std::string& type, std::string& id, caf::message& payload,
-        caf::timespan timeout, delivery& meta) {
-      self->state.accept(std::move(type), std::move(id), std::move(payload),
-                         timeout, meta);
+    [=](deliver_atom, detail::entity_send& x) {
+      self->state.accept(x);
     },
     [=](deliver_batch_atom, std::vector<envelope>& batch) {
       self->state.serve_batch(batch);
@@ -443,23 +442,29 @@ caf::behavior router_impl(caf::stateful_actor<router_state>* self,
       for (auto& x : replies)
         self->state.on_reply(x.job, x.attempt, x.reply);
     },
-    [=](flush_atom) { self->state.flush(); },
-    [=](assignments_atom, const std::string& group,
-        std::vector<std::string>& owners) {
-      self->state.on_assignments(group, owners);
+    [=](flush_atom) {
+      self->state.flush();
     },
-    [=](retry_atom) { self->state.sweep(); },
-    [=](address_atom, std::string& address) {
-      self->state.cfg.address = std::move(address);
+    [=](assignments_atom, std::vector<std::string>& owners) {
+      self->state.on_assignments(owners);
     },
-    [=](shutdown_atom) { self->state.stop(); },
+    [=](retry_atom) {
+      self->state.sweep();
+    },
+    [=](address_atom, std::string& address, shard_manager_actor& mgr) {
+      self->state.address = std::move(address);
+      self->state.shard_manager = std::move(mgr);
+    },
+    [=](shutdown_atom) {
+      self->state.stop();
+    },
   };
 }
 
 } // namespace
 
-caf::actor spawn_router(caf::actor_system& sys, router_config cfg) {
-  return sys.spawn(router_impl, std::move(cfg));
+router_actor spawn_router(caf::actor_system& sys, router_config cfg) {
+  return sys.spawn(router_fn, std::move(cfg));
 }
 
 } // namespace caf_cluster::internal

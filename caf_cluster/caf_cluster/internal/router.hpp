@@ -1,44 +1,31 @@
-// The router of a clustered runner: it takes messages for shards that this
-// runner does not serve, finds the owner from the shard manager's assignment
-// table, delivers over the transport and retries with back-off while shards
-// move, until the sender's timeout. It is also the actor peers reach: their
-// messages go straight to the local entity manager.
+// The router of a clustered runner or client-only node (protocol in
+// router_actor.hpp): it takes sends for shards this runner does not serve,
+// finds the owner in the assignment table the shard manager sends it,
+// delivers over the transport in batches and retries with back-off while
+// shards move, until the sender's deadline. Peers' batches go straight to the
+// local managers.
 #pragma once
 
-#include <cstdint>
 #include <memory>
-#include <string>
 
-#include "caf/actor.hpp"
 #include "caf/fwd.hpp"
-#include "caf/timespan.hpp"
 
+#include "caf_cluster/internal/node_context.hpp"
+#include "caf_cluster/internal/router_actor.hpp"
+#include "caf_cluster/internal/shard_manager_actor.hpp"
 #include "caf_cluster/transport.hpp"
 
 namespace caf_cluster::internal {
 
-struct sharding_state;
-
-/// Everything a router needs.
+/// What a router needs besides its node.
 struct router_config {
-  /// This runner's advertised address; empty on a client-only node and until
-  /// an `address_atom` message sets it.
-  std::string address;
-  /// The shard group it routes (the group of every entity type).
-  std::string group;
-  /// Shards per group.
-  int32_t shards_per_group = 300;
-  /// First back-off after a failed attempt; doubles up to four times this.
-  caf::timespan retry_interval{0};
-  /// Routing bound for messages without a timeout.
-  caf::timespan send_timeout{0};
+  /// The node (config, registry of local managers).
+  node_ptr node;
   /// The network to the peers.
   std::shared_ptr<caf_cluster::transport> transport;
-  /// For local managers and the shard manager (weak: no ownership cycle).
-  std::weak_ptr<sharding_state> sharding;
 };
 
 /// Spawns a router.
-caf::actor spawn_router(caf::actor_system& sys, router_config cfg);
+router_actor spawn_router(caf::actor_system& sys, router_config cfg);
 
 } // namespace caf_cluster::internal

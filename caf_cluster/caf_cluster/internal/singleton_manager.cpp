@@ -3,26 +3,23 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <optional>
-#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "caf/actor_system.hpp"
-#include "caf/event_based_actor.hpp"
 #include "caf/exit_reason.hpp"
-#include "caf/mailbox_element.hpp"
 #include "caf/response_promise.hpp"
 #include "caf/sec.hpp"
 #include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
 
-#include "caf_cluster/atoms.hpp"
+#include "caf_cluster/detail/backoff.hpp"
 #include "caf_cluster/errc.hpp"
-#include "caf_cluster/internal/any_response.hpp"
-#include "caf_cluster/internal/delivery.hpp"
-#include "caf_cluster/internal/entity_manager.hpp"
+#include "caf_cluster/internal/deadline_watch.hpp"
+#include "caf_cluster/internal/lease_guard.hpp"
+#include "caf_cluster/internal/request.hpp"
 #include "caf_cluster/shard_id.hpp"
 #include "caf_cluster/singleton.hpp"
 
@@ -30,16 +27,42 @@ namespace caf_cluster::internal {
 
 namespace {
 
+// -- private messages ---------------------------------------------------------
+
+/// Timer: start singletons whose shard serves again.
+using check_atom = caf::atom_constant<caf::atom("cc_check")>;
+
+/// Timer `(name, generation)`: restart a crashed singleton.
+using restart_atom = caf::atom_constant<caf::atom("cc_restart")>;
+
+/// Timer `(name, generation)`: kill a singleton whose grace period ended.
+using grace_atom = caf::atom_constant<caf::atom("cc_grace")>;
+
+/// Timer: answer forwarded messages past their sender's timeout.
+using expire_atom = caf::atom_constant<caf::atom("cc_expire")>;
+
+using singleton_manager_impl = singleton_manager_actor::extend<
+  caf::reacts_to<check_atom>,
+  caf::reacts_to<restart_atom, std::string, uint64_t>,
+  caf::reacts_to<grace_atom, std::string, uint64_t>,
+  caf::reacts_to<expire_atom>, caf::reacts_to<lease_check_atom, uint64_t>>;
+
 using time_point = caf::actor_clock::time_point;
 
 // A singleton that ran this long without crashing starts its back-off anew.
 constexpr auto stable_after = std::chrono::seconds{30};
 
+caf::timespan restart_backoff(int n) {
+  return detail::backoff(std::chrono::milliseconds{200}, n,
+                         std::chrono::seconds{30});
+}
+
 struct singleton_entry {
   int32_t index = 0;
-  singleton_factory factory;
+  detail::singleton_factory factory;
   caf::actor actor;        // the running instance, if any
   uint64_t generation = 0; // bumped per start; tells timers apart
+  int64_t epoch = -1;      // the lease epoch its last start ran under
   bool stopping = false;   // exit sent, down message pending
   bool restart_pending = false;
   bool finished = false; // quit normally: waits for its shard to return
@@ -57,18 +80,21 @@ struct forwarded {
   caf::actor_addr instance;
   std::string where;
   caf::response_promise promise;
+  time_point deadline;
 };
 
 struct singleton_manager_state {
   static inline const char* name = "caf_cluster.singleton_manager";
 
-  caf::event_based_actor* self = nullptr;
+  singleton_manager_impl::pointer self = nullptr;
   singleton_manager_config cfg;
   std::map<std::string, singleton_entry> singletons;
-  std::set<int32_t> held;
   std::unordered_map<caf::actor_addr, std::string> names;
   std::vector<shard_wait> waits; // stop_shard requests not answered yet
-  std::unordered_map<uint64_t, forwarded> replies; // by request id
+  std::unordered_map<uint64_t, forwarded> replies; // by forward number
+  uint64_t next_forward = 1;
+  deadline_watch deadlines;
+  lease_guard guard;
   bool stopping_all = false;
 
   // A manager that dies for any reason takes its singletons along: nothing
@@ -77,36 +103,40 @@ struct singleton_manager_state {
     for (auto& kvp : singletons)
       if (kvp.second.actor) {
         caf::anon_send_exit(kvp.second.actor, caf::exit_reason::kill);
-        cfg.running->fetch_sub(1, std::memory_order_relaxed);
+        cfg.node->running_singletons->fetch_sub(1, std::memory_order_relaxed);
       }
   }
 
-  // Whether this runner may run singletons of shard `index` now: it holds
-  // the lease, and the lease is not about to lapse (the deadline the shard
-  // manager extends with every refresh is more than a check away).
-  bool holds(int32_t index) const {
-    if (stopping_all)
-      return false;
-    if (cfg.holds_everything)
-      return true;
-    if (held.count(index) == 0)
-      return false;
-    auto until = cfg.shards->until(index);
-    return until == shard_table::always
-      || until - cfg.clock->now_ms() > to_ms(cfg.check_interval);
+  const shard_table& table() const {
+    return *cfg.node->shards;
   }
 
-  // Kills singletons whose lease is about to lapse without a refresh (the
-  // shard manager is stuck in storage calls, or cut off) and starts those
-  // whose shard became servable.
+  // Whether singletons of shard `index` may run now: it serves here, before
+  // its deadline (one refresh interval before the lease could lapse).
+  bool holds(int32_t index) const {
+    return !stopping_all && table().active(index, *cfg.node->clock);
+  }
+
+  // Starts the singletons whose shard serves here (again).
   void check() {
-    for (auto& [name, entry] : singletons) {
-      // A deadline of 0 means a stop is on its way, with its own grace.
-      if (entry.actor && !entry.stopping && cfg.shards->until(entry.index) != 0
-          && !holds(entry.index))
-        stop(name, entry, caf::timespan{0});
-    }
     start_all();
+  }
+
+  // Kills, at their shard's deadline, singletons whose lease was not
+  // refreshed in time (the shard manager hangs in storage calls, or is cut
+  // off); a shard being handed over gets its stop with a grace instead.
+  void on_lease_check(uint64_t seq) {
+    if (!guard.fired(seq))
+      return;
+    for (auto& [name, entry] : singletons)
+      if (entry.actor && table().lapsed(entry.index, *cfg.node->clock))
+        stop(name, entry, caf::timespan{0});
+    arm_guard();
+  }
+
+  void arm_guard() {
+    guard.arm(self, table(), *cfg.node->clock,
+              cfg.occupancy->occupied_shards());
   }
 
   void start_all() {
@@ -114,7 +144,8 @@ struct singleton_manager_state {
       start(name, entry);
   }
 
-  void add(const std::string& name, int32_t index, singleton_factory& f) {
+  void add(const std::string& name, int32_t index,
+           detail::singleton_factory& f) {
     auto& entry = singletons[name];
     entry.index = index;
     entry.factory = std::move(f);
@@ -122,8 +153,16 @@ struct singleton_manager_state {
   }
 
   void start(const std::string& name, singleton_entry& entry) {
-    if (entry.actor || entry.finished || entry.restart_pending
-        || !holds(entry.index))
+    if (!holds(entry.index))
+      return;
+    auto epoch = table().epoch(entry.index);
+    if (epoch != entry.epoch) {
+      // A new lease: a fresh start, whatever happened under the last one.
+      entry.epoch = epoch;
+      entry.finished = false;
+      entry.crashes = 0;
+    }
+    if (entry.actor || entry.finished || entry.restart_pending)
       return;
     entry.actor = entry.factory(self);
     if (!entry.actor)
@@ -133,7 +172,9 @@ struct singleton_manager_state {
     entry.started = self->clock().now();
     names.emplace(entry.actor.address(), name);
     self->monitor(entry.actor);
-    cfg.running->fetch_add(1, std::memory_order_relaxed);
+    cfg.occupancy->enter(entry.index);
+    cfg.node->running_singletons->fetch_add(1, std::memory_order_relaxed);
+    arm_guard();
   }
 
   // Asks the singleton to exit; kills it if it is still there after `grace`.
@@ -167,7 +208,8 @@ struct singleton_manager_state {
     names.erase(n);
     auto& entry = singletons[name];
     entry.actor = nullptr;
-    cfg.running->fetch_sub(1, std::memory_order_relaxed);
+    cfg.occupancy->leave(entry.index);
+    cfg.node->running_singletons->fetch_sub(1, std::memory_order_relaxed);
     if (!entry.stopping) {
       if (msg.reason == caf::exit_reason::normal || !msg.reason) {
         entry.finished = true;
@@ -176,7 +218,7 @@ struct singleton_manager_state {
         entry.crashes = now - entry.started >= stable_after ? 1
                                                             : entry.crashes + 1;
         entry.restart_pending = true;
-        self->delayed_send(self, singleton_backoff(entry.crashes),
+        self->delayed_send(self, restart_backoff(entry.crashes),
                            restart_atom::value, name, entry.generation);
       }
     }
@@ -212,36 +254,14 @@ struct singleton_manager_state {
     start(name, i->second);
   }
 
-  void on_held(const std::vector<int32_t>& xs) {
-    std::set<int32_t> now{xs.begin(), xs.end()};
-    for (auto& [name, entry] : singletons)
-      if (now.count(entry.index) == 0)
-        stop(name, entry, cfg.grace);
-    for (auto& [name, entry] : singletons) {
-      if (now.count(entry.index) > 0 && held.count(entry.index) == 0) {
-        // A new lease: a fresh start, whatever happened under the last one.
-        entry.finished = false;
-        entry.crashes = 0;
-      }
-    }
-    held = std::move(now);
-    start_all();
-  }
-
   bool alive(int32_t index) const {
     return std::any_of(singletons.begin(), singletons.end(), [&](auto& kvp) {
       return kvp.second.index == index && kvp.second.actor;
     });
   }
 
-  void stop_shard(const std::string& group, int32_t index,
-                  caf::timespan grace) {
+  void stop_shard(int32_t index, caf::timespan grace) {
     auto rp = self->make_response_promise();
-    if (group != cfg.shard_group) {
-      rp.deliver(caf::unit);
-      return;
-    }
-    held.erase(index);
     for (auto& [name, entry] : singletons)
       if (entry.index == index)
         stop(name, entry, grace);
@@ -254,7 +274,7 @@ struct singleton_manager_state {
       return;
     stopping_all = true;
     for (auto& [name, entry] : singletons)
-      stop(name, entry, cfg.grace);
+      stop(name, entry, cfg.node->config.entity_termination_timeout);
     answer_waits();
   }
 
@@ -273,33 +293,36 @@ struct singleton_manager_state {
 
   // -- messages for singletons ----------------------------------------------
 
-  void deliver(std::string& name, caf::message& payload,
-               std::optional<caf::timespan> timeout, bool reroute,
-               const delivery& meta) {
+  void deliver(detail::entity_send& x) {
     auto rp = self->make_response_promise();
-    auto where = "singleton '" + name + "'";
+    auto where = "singleton '" + x.entity_id + "'";
     if (stopping_all) {
       rp.deliver(caf::make_error(errc::shutting_down, where));
       return;
     }
-    auto i = singletons.find(name);
+    auto i = singletons.find(x.entity_id);
     if (i != singletons.end() && i->second.actor && !i->second.stopping
         && holds(i->second.index)) {
-      forward(i->second.actor, std::move(payload), std::move(rp), timeout,
+      forward(i->second.actor, std::move(x.payload), std::move(rp), x.timeout,
               where);
       return;
     }
-    auto shard = make_shard_id(name, cfg.shard_group, cfg.shards_per_group);
-    if (!shard) {
-      rp.deliver(std::move(shard.error()));
-      return;
+    auto index = x.shard_index;
+    if (index < 1 || index > table().size()) {
+      auto shard = make_shard_id(x.entity_id, cfg.node->entity_group(),
+                                 table().size());
+      if (!shard) {
+        rp.deliver(std::move(shard.error()));
+        return;
+      }
+      index = shard->index;
     }
-    if (holds(shard->index) && i == singletons.end()) {
+    if (holds(index) && i == singletons.end()) {
       rp.deliver(caf::make_error(errc::unknown_entity_type,
                                  where + " is not registered on this runner"));
       return;
     }
-    if (holds(shard->index) && i->second.finished) {
+    if (holds(index) && i->second.finished) {
       rp.deliver(caf::make_error(errc::entity_failed,
                                  where
                                    + " quit; it starts again when its "
@@ -308,70 +331,90 @@ struct singleton_manager_state {
     }
     // Served elsewhere, or restarting here: the router retries until it
     // reaches a running instance or the send times out.
-    if (reroute && cfg.router) {
-      rp.delegate(cfg.router, deliver_atom::value, singleton_entity_type,
-                  std::move(name), std::move(payload),
-                  timeout.value_or(cfg.send_timeout), meta);
+    if (x.may_reroute && cfg.router) {
+      x.shard_index = index;
+      rp.delegate(cfg.router, deliver_atom::value, std::move(x));
       return;
     }
     rp.deliver(
       caf::make_error(errc::entity_not_assigned_to_runner,
-                      holds(shard->index) ? where + " is restarting" : where));
+                      holds(index) ? where + " is restarting" : where));
   }
 
   // Sends `msg` to `dest` as this manager's request and relays the reply;
   // the timeout is enforced here because clients request with `infinite`.
   void forward(const caf::actor& dest, caf::message msg,
-               caf::response_promise rp, std::optional<caf::timespan> timeout,
+               caf::response_promise rp, caf::timespan timeout,
                const std::string& where) {
-    auto mid = self->new_request_id(caf::message_priority::normal);
-    auto id = mid.integer_value();
-    replies.emplace(id, forwarded{dest.address(), where, std::move(rp)});
-    dest->enqueue(caf::make_mailbox_element(self->ctrl(), mid, {},
-                                            std::move(msg)),
-                  self->context());
-    self->add_multiplexed_response_handler(
-      mid.response_id(), any_response([this, id](caf::message& reply) {
-        auto i = replies.find(id);
-        if (i == replies.end())
-          return; // answered when the instance went down
-        auto f = std::move(i->second);
-        replies.erase(i);
-        if (reply.match_elements<caf::error>()
-            && reply.get_as<caf::error>(0) == caf::sec::request_timeout)
-          f.promise.deliver(caf::make_error(errc::timeout, f.where));
-        else
-          f.promise.deliver(std::move(reply));
-      }));
-    auto t = timeout.value_or(cfg.send_timeout);
-    if (t != caf::timespan::max())
-      self->request_response_timeout(caf::duration{t}, mid);
+    auto t = timeout != caf::timespan::max() ? timeout
+                                             : cfg.node->config.send_timeout;
+    auto now = self->clock().now();
+    auto deadline = t < time_point::max() - now ? now + t : time_point::max();
+    auto n = next_forward++;
+    replies.emplace(n,
+                    forwarded{dest.address(), where, std::move(rp), deadline});
+    if (deadline != time_point::max())
+      deadlines.watch(self, deadline, expire_atom::value);
+    request_any(self, dest, std::move(msg), [this, n](caf::message& reply) {
+      auto i = replies.find(n);
+      if (i == replies.end())
+        return; // answered when the instance went down or timed out
+      auto f = std::move(i->second);
+      replies.erase(i);
+      f.promise.deliver(std::move(reply));
+    });
+  }
+
+  void expire_overdue() {
+    deadlines.fired();
+    auto now = self->clock().now();
+    auto next = time_point::max();
+    for (auto i = replies.begin(); i != replies.end();) {
+      if (i->second.deadline <= now) {
+        i->second.promise.deliver(
+          caf::make_error(errc::timeout, i->second.where));
+        i = replies.erase(i);
+        continue;
+      }
+      next = std::min(next, i->second.deadline);
+      ++i;
+    }
+    if (next != time_point::max())
+      deadlines.watch(self, next, expire_atom::value);
   }
 };
 
-caf::behavior
-singleton_manager_impl(caf::stateful_actor<singleton_manager_state>* self,
-                       singleton_manager_config cfg) {
+using singleton_pointer
+  = singleton_manager_impl::stateful_pointer<singleton_manager_state>;
+
+singleton_manager_impl::behavior_type
+singleton_manager_impl_fn(singleton_pointer self,
+                          singleton_manager_config cfg) {
   auto& st = self->state;
   st.self = self;
   st.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& msg) {
     self->state.on_down(msg);
   });
-  if (!st.cfg.holds_everything)
+  auto clustered = st.cfg.router != nullptr;
+  if (clustered)
     self->send(self, check_atom::value);
   return {
     [=](check_atom) {
       self->state.check();
-      self->delayed_send(self, self->state.cfg.check_interval,
+      self->delayed_send(self,
+                         self->state.cfg.node->config.lease_refresh_interval,
                          check_atom::value);
     },
+    [=](lease_check_atom, uint64_t seq) {
+      self->state.on_lease_check(seq);
+    },
     [=](add_singleton_atom, const std::string& name, int32_t index,
-        singleton_factory& f) {
+        detail::singleton_factory& f) {
       self->state.add(name, index, f);
     },
-    [=](held_atom, const std::vector<int32_t>& xs) {
-      self->state.on_held(xs);
+    [=](held_atom) {
+      self->state.start_all();
     },
     [=](restart_atom, const std::string& name, uint64_t generation) {
       self->state.on_restart(name, generation);
@@ -379,51 +422,27 @@ singleton_manager_impl(caf::stateful_actor<singleton_manager_state>* self,
     [=](grace_atom, const std::string& name, uint64_t generation) {
       self->state.on_grace_over(name, generation);
     },
-    [=](stop_shard_atom, const std::string& group, int32_t index,
-        caf::timespan grace) {
-      self->state.stop_shard(group, index, grace);
+    [=](expire_atom) {
+      self->state.expire_overdue();
     },
-    [=](resume_atom, const std::vector<int32_t>&) {
-      // These shards serve now (their stored messages were recovered).
-      self->state.start_all();
-    },
-    [=](recover_atom, const std::vector<storage::request_row>&) {
-      return caf::unit; // singletons have no stored messages
+    [=](stop_shard_atom, int32_t index, caf::timespan grace) {
+      self->state.stop_shard(index, grace);
+      return caf::delegated<void>{};
     },
     [=](shutdown_atom) {
       self->state.stop_all();
     },
-    [=](deliver_atom, const std::string&, std::string& name,
-        caf::message& payload) {
-      self->state.deliver(name, payload, std::nullopt, true, {});
-    },
-    [=](deliver_atom, const std::string&, std::string& name,
-        caf::message& payload, caf::timespan timeout) {
-      self->state.deliver(name, payload, timeout, true, {});
-    },
-    [=](deliver_atom, const std::string&, std::string& name,
-        caf::message& payload, caf::timespan timeout, delivery& meta) {
-      self->state.deliver(name, payload, timeout, true, meta);
-    },
-    [=](deliver_here_atom, const std::string&, std::string& name,
-        caf::message& payload, caf::timespan timeout, delivery& meta) {
-      self->state.deliver(name, payload, timeout, false, meta);
+    [=](deliver_atom, detail::entity_send& x) {
+      self->state.deliver(x);
     },
   };
 }
 
 } // namespace
 
-caf::actor spawn_singleton_manager(caf::actor_system& sys,
-                                   singleton_manager_config cfg) {
-  return sys.spawn(singleton_manager_impl, std::move(cfg));
-}
-
-caf::timespan singleton_backoff(int n) {
-  auto ms = int64_t{200};
-  for (int i = 1; i < n && ms < 30'000; ++i)
-    ms *= 2;
-  return std::chrono::milliseconds{std::min<int64_t>(ms, 30'000)};
+singleton_manager_actor spawn_singleton_manager(caf::actor_system& sys,
+                                                singleton_manager_config cfg) {
+  return sys.spawn(singleton_manager_impl_fn, std::move(cfg));
 }
 
 } // namespace caf_cluster::internal

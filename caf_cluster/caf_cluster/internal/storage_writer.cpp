@@ -3,11 +3,11 @@
 #include <utility>
 
 #include "caf/actor_system.hpp"
-#include "caf/event_based_actor.hpp"
 #include "caf/response_promise.hpp"
 #include "caf/result.hpp"
 #include "caf/spawn_options.hpp"
 #include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
 
 #include "caf_cluster/errc.hpp"
 
@@ -15,7 +15,13 @@ namespace caf_cluster::internal {
 
 namespace {
 
+using namespace detail;
+
+// The writer's own message: the mailbox turn ended, commit the batch.
 using flush_writes_atom = caf::atom_constant<caf::atom("cc_wflush")>;
+
+using writer_impl_actor
+  = storage_writer_actor::extend<caf::reacts_to<flush_writes_atom>>;
 
 // Rows of one caller inside a batch.
 template <class Row>
@@ -27,7 +33,7 @@ struct batch {
 struct writer_state {
   static inline const char* name = "caf_cluster.storage_writer";
 
-  caf::event_based_actor* self = nullptr;
+  writer_impl_actor::pointer self = nullptr;
   std::shared_ptr<storage::message_driver> driver;
   batch<storage::request_row> requests;
   batch<storage::reply_write> replies;
@@ -51,14 +57,13 @@ struct writer_state {
   }
 
   // Splits `results` (one per row, in order) among the callers of `b`, or
-  // fails them all with `err`.
+  // fails them all with the storage's error.
   template <class Row, class Result>
   void answer(batch<Row>& b, caf::expected<std::vector<Result>>& results) {
     size_t offset = 0;
     for (auto& [promise, count] : b.callers) {
       if (!results) {
-        promise.deliver(caf::make_error(errc::persistence_error,
-                                        to_text(results.error())));
+        promise.deliver(persistence(results.error()));
         continue;
       }
       std::vector<Result> mine;
@@ -72,8 +77,8 @@ struct writer_state {
   }
 
   // The storage's own message, with its category.
-  std::string to_text(const caf::error& err) const {
-    return self->system().render(err);
+  caf::error persistence(const caf::error& err) const {
+    return caf::make_error(errc::persistence_error, self->system().render(err));
   }
 
   // Requests and replies of one turn share one transaction.
@@ -87,60 +92,65 @@ struct writer_state {
     if (!replies.rows.empty())
       answer(replies, results.replies);
   }
+
+  // Answers a read after committing the writes queued before it.
+  template <class F>
+  auto read(F f) {
+    flush();
+    return f(*driver);
+  }
 };
 
-// Answers a read after committing the writes queued before it.
-template <class F>
-auto read(caf::stateful_actor<writer_state>* self, F f) {
-  self->state.flush();
-  return f(*self->state.driver);
-}
+using writer_pointer = writer_impl_actor::stateful_pointer<writer_state>;
 
-caf::error persistence(caf::stateful_actor<writer_state>* self,
-                       const caf::error& err) {
-  return caf::make_error(errc::persistence_error,
-                         self->state.to_text(err));
-}
-
-caf::behavior writer_impl(caf::stateful_actor<writer_state>* self,
-                          std::shared_ptr<storage::message_driver> driver) {
+writer_impl_actor::behavior_type
+writer_impl(writer_pointer self,
+            std::shared_ptr<storage::message_driver> driver) {
   self->state.self = self;
   self->state.driver = std::move(driver);
   return {
     [=](save_requests_atom, std::vector<storage::request_row>& rows) {
       self->state.add(self->state.requests, rows);
+      return caf::delegated<std::vector<storage::save_outcome>>{};
     },
     [=](save_replies_atom, std::vector<storage::reply_write>& writes) {
       self->state.add(self->state.replies, writes);
+      return caf::delegated<std::vector<caf::error>>{};
     },
-    [=](flush_writes_atom) { self->state.flush(); },
-    [=](load_state_atom, const std::string& type, const std::string& id)
-      -> caf::result<bool, std::string> {
-      auto x = read(self, [&](auto& d) { return d.load_state(type, id); });
+    [=](flush_writes_atom) {
+      self->state.flush();
+    },
+    [=](load_state_atom, const std::string& type,
+        const std::string& id) -> caf::result<bool, std::string> {
+      auto x = self->state.read([&](auto& d) {
+        return d.load_state(type, id);
+      });
       if (!x)
-        return persistence(self, x.error());
+        return self->state.persistence(x.error());
       if (!*x)
         return {false, std::string{}};
       return {true, std::move(**x)};
     },
-    [=](reply_for_atom, int64_t request_id)
-      -> caf::result<bool, bool, std::string> {
-      auto x = read(self, [&](auto& d) { return d.reply_for(request_id); });
+    [=](reply_for_atom,
+        int64_t request_id) -> caf::result<bool, bool, std::string> {
+      auto x = self->state.read([&](auto& d) {
+        return d.reply_for(request_id);
+      });
       if (!x)
-        return persistence(self, x.error());
+        return self->state.persistence(x.error());
       if (!*x)
         return {false, false, std::string{}};
       return {true, (*x)->ok, std::move((*x)->payload)};
     },
     [=](claim_atom, const std::vector<std::string>& shards, int64_t now_ms,
-        int64_t claim_ms, uint64_t limit)
-      -> caf::result<std::vector<storage::request_row>> {
-      auto x = read(self, [&](auto& d) {
+        int64_t claim_ms,
+        uint64_t limit) -> caf::result<std::vector<storage::request_row>> {
+      auto x = self->state.read([&](auto& d) {
         return d.claim_unprocessed(shards, now_ms, claim_ms,
                                    static_cast<size_t>(limit));
       });
       if (!x)
-        return persistence(self, x.error());
+        return self->state.persistence(x.error());
       return std::move(*x);
     },
   };
@@ -148,9 +158,10 @@ caf::behavior writer_impl(caf::stateful_actor<writer_state>* self,
 
 } // namespace
 
-caf::actor spawn_storage_writer(caf::actor_system& sys,
-                                std::shared_ptr<storage::message_driver> driver,
-                                bool detached) {
+detail::storage_writer_actor
+spawn_storage_writer(caf::actor_system& sys,
+                     std::shared_ptr<storage::message_driver> driver,
+                     bool detached) {
   if (detached)
     return sys.spawn<caf::detached>(writer_impl, std::move(driver));
   return sys.spawn(writer_impl, std::move(driver));

@@ -16,10 +16,9 @@
 #include "caf/typed_response_promise.hpp"
 
 #include "caf_cluster/cron/civil_time.hpp"
+#include "caf_cluster/detail/backoff.hpp"
 #include "caf_cluster/errc.hpp"
-#include "caf_cluster/internal/sharding_access.hpp"
-#include "caf_cluster/internal/storage_writer.hpp"
-#include "caf_cluster/internal/request_rows.hpp"
+#include "caf_cluster/message_storage.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/wall_clock.hpp"
 
@@ -57,7 +56,8 @@ struct cron_spec {
   cron_schedule schedule;
   cron_job job;
   cron_options options;
-  std::weak_ptr<internal::sharding_state> state;
+  message_storage storage;
+  std::shared_ptr<wall_clock> clock;
 };
 
 using spec_ptr = std::shared_ptr<const cron_spec>;
@@ -71,29 +71,25 @@ void log_failure(const cron_spec& spec, int64_t at, const std::string& what) {
 // `done(error)` once it is durable or failed.
 template <class Self, class F>
 void store_tick(Self* self, const spec_ptr& spec, int64_t at, F done) {
-  auto st = spec->state.lock();
-  if (!st || !st->writer) {
-    done(caf::make_error(errc::shutting_down, spec->type));
-    return;
-  }
-  auto id = cron_tick_id(at);
-  auto row = internal::make_stored_send(
-    *st, spec->type, id, caf::make_message(cron_tick_atom::value, at),
-    spec->name + "@" + id, at);
+  stored_send x;
+  x.entity_type = spec->type;
+  x.entity_id = cron_tick_id(at);
+  x.payload = caf::make_message(cron_tick_atom::value, at);
+  x.primary_key = spec->name + "@" + x.entity_id;
+  x.deliver_at_ms = at;
+  auto row = spec->storage.make_row(x);
   if (!row) {
     done(std::move(row.error()));
     return;
   }
-  self
-    ->request(st->writer, caf::infinite, internal::save_requests_atom::value,
-              std::vector<storage::request_row>{std::move(*row)})
-    .then(
-      [done](std::vector<storage::save_outcome>&) mutable {
-        done({});
-      },
-      [done](caf::error& err) mutable {
-        done(std::move(err));
-      });
+  spec->storage.store(
+    self, std::move(*row),
+    [done](store_outcome&) mutable {
+      done({});
+    },
+    [done](caf::error& err) mutable {
+      done(std::move(err));
+    });
 }
 
 void run_job(const cron_spec& spec, int64_t at, const std::string& runner) {
@@ -108,8 +104,8 @@ void run_job(const cron_spec& spec, int64_t at, const std::string& runner) {
 
 // Pause before store attempt `n` + 1: 100 ms, doubling, at most 5 s.
 caf::timespan retry_backoff(int n) {
-  auto ms = int64_t{100} << std::min(n - 1, 6);
-  return std::chrono::milliseconds{std::min<int64_t>(ms, 5'000)};
+  return detail::backoff(std::chrono::milliseconds{100}, n,
+                         std::chrono::seconds{5});
 }
 
 // Stores tick `at`, retrying until it is stored, then calls `then`: a tick
@@ -136,7 +132,8 @@ void store_then(tick_pointer self, const spec_ptr& spec, int64_t at,
 }
 
 // One tick: store its successor, then run the job (unless it is stale).
-cron_tick_actor::behavior_type tick_impl(tick_pointer self, spec_ptr spec) {
+cron_tick_actor::behavior_type
+tick_impl(tick_pointer self, const entity_context& ctx, spec_ptr spec) {
   return {[=](cron_retry_atom) {
             auto f = std::move(self->state.retry);
             self->state.retry = nullptr;
@@ -145,12 +142,14 @@ cron_tick_actor::behavior_type tick_impl(tick_pointer self, spec_ptr spec) {
           },
           [=](cron_tick_atom, int64_t at) {
             auto rp = self->make_response_promise<bool>();
-            auto st = spec->state.lock();
-            if (!st) {
+            auto cluster = ctx.cluster();
+            if (!cluster || cluster->is_shutdown()) {
               rp.deliver(caf::make_error(errc::shutting_down, spec->type));
               return rp;
             }
-            auto now = st->clock->now_ms();
+            auto runner = cluster->address();
+            cluster.reset(); // a handle kept here would keep the service alive
+            auto now = spec->clock->now_ms();
             auto skip_ms = to_ms(spec->options.skip_if_older_than);
             auto stale = at < now - skip_ms;
             // Never at or before `at`: a runner whose clock lags must not name
@@ -158,7 +157,7 @@ cron_tick_actor::behavior_type tick_impl(tick_pointer self, spec_ptr spec) {
             auto from = std::max(now, at);
             if (spec->options.calculate_next_from_previous)
               from = stale ? std::max(at, now - skip_ms - 1) : at;
-            auto run = [=, runner = st->address]() mutable {
+            auto run = [=]() mutable {
               if (!stale)
                 run_job(*spec, at, runner);
               rp.deliver(!stale);
@@ -177,12 +176,11 @@ cron_tick_actor::behavior_type tick_impl(tick_pointer self, spec_ptr spec) {
 caf::behavior seeder_impl(caf::event_based_actor* self, spec_ptr spec) {
   self->send(self, reseed_atom::value);
   return {[=](reseed_atom) {
-    if (auto st = spec->state.lock())
-      if (auto next = spec->schedule.next_ms(st->clock->now_ms()))
-        store_tick(self, spec, *next, [=, at = *next](caf::error err) {
-          if (err)
-            log_failure(*spec, at, "not stored: " + self->system().render(err));
-        });
+    if (auto next = spec->schedule.next_ms(spec->clock->now_ms()))
+      store_tick(self, spec, *next, [=, at = *next](caf::error err) {
+        if (err)
+          log_failure(*spec, at, "not stored: " + self->system().render(err));
+      });
     self->delayed_send(self, reseed_interval, reseed_atom::value);
   }};
 }
@@ -214,12 +212,13 @@ caf::error cluster_cron(sharding& cluster, std::string name,
   if (auto shard = cluster.shard_id(cron_entity_type(name)); !shard)
     return caf::make_error(errc::invalid_argument,
                            where + ": the name must be UTF-8");
-  auto st = internal::sharding_access::state(cluster);
-  if (!schedule.next_ms(st->clock->now_ms()))
+  auto clock = cluster.clock();
+  if (!schedule.next_ms(clock->now_ms()))
     return caf::make_error(errc::invalid_argument,
                            where + ": schedule \"" + schedule.text()
                              + "\" never fires");
-  if (!st->writer)
+  auto storage = cluster.messages();
+  if (!storage)
     return caf::make_error(errc::invalid_config,
                            where
                              + " needs message storage (set "
@@ -227,13 +226,14 @@ caf::error cluster_cron(sharding& cluster, std::string name,
                                "runner_options::messages)");
   auto spec = std::make_shared<const cron_spec>(
     cron_spec{name, cron_entity_type(name), std::move(schedule), std::move(job),
-              options, st});
+              options, std::move(storage), std::move(clock)});
   auto ticks = entity<cron_tick_actor>(spec->type)
                  .persisted<std::tuple<cron_tick_atom, int64_t>>()
                  .max_idle(tick_max_idle);
-  if (auto err = cluster.register_entity(ticks, [spec](tick_pointer self) {
-        return tick_impl(self, spec);
-      }))
+  if (auto err = cluster.register_entity(
+        ticks, [spec](tick_pointer self, entity_context ctx) {
+          return tick_impl(self, ctx, spec);
+        }))
     return err;
   return cluster.register_singleton(spec->type,
                                     [spec](caf::event_based_actor* self) {

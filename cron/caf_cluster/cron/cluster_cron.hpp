@@ -1,5 +1,5 @@
 // Cluster cron: a job that runs on a schedule once per tick in the whole
-// cluster, across crashes and shard moves (DESIGN.md §6). Each tick is a
+// cluster, across crashes and shard moves. Each tick is a
 // persisted message due at the tick's time and keyed by the cron's name and
 // that time, so however many runners store it, it is stored and run once.
 #pragma once

@@ -1,8 +1,10 @@
-#include "caf_cluster/internal/delivery.hpp"
+#include "caf_cluster/detail/send.hpp"
+
+#include "caf_cluster/detail/send_path.hpp"
 
 #include <cstdio>
 
-namespace caf_cluster::internal {
+namespace caf_cluster::detail {
 
 std::string delivery::default_key() const {
   char buf[48];
@@ -12,4 +14,8 @@ std::string delivery::default_key() const {
   return buf;
 }
 
-} // namespace caf_cluster::internal
+send_path::~send_path() {
+  // nop
+}
+
+} // namespace caf_cluster::detail

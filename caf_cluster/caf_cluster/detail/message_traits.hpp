@@ -13,7 +13,7 @@
 #include "caf/make_message.hpp"
 #include "caf/response_type.hpp"
 
-namespace caf_cluster::internal {
+namespace caf_cluster::detail {
 
 /// The CAF element types that `T` becomes; a `std::tuple` stands for a
 /// message of several elements (e.g. an atom and its arguments).
@@ -72,4 +72,4 @@ struct ask_value<caf::detail::type_list<T, U, Ts...>> {
   using type = std::tuple<T, U, Ts...>;
 };
 
-} // namespace caf_cluster::internal
+} // namespace caf_cluster::detail

@@ -1,0 +1,69 @@
+// The protocol of the storage writer: the one actor per runner that talks to
+// message storage. Writes are group-committed (every save that reaches it in
+// one turn of its mailbox shares one transaction); reads go through it too,
+// after the writes it holds, so a caller reads its own writes. Rows travel
+// between actors of one process only, never over the network.
+//
+// ~~~
+// save_requests_atom, std::vector<request_row>
+//   -> std::vector<save_outcome>             one per row, in order
+// save_replies_atom, std::vector<reply_write>
+//   -> std::vector<caf::error>               one per write: none, or why
+//   refused
+// load_state_atom, entity_type, entity_id
+//   -> bool found, std::string state
+// reply_for_atom, int64_t request_id
+//   -> bool found, bool ok, std::string payload
+// claim_atom, shards, int64_t now_ms, int64_t claim_ms, uint64_t limit
+//   -> std::vector<request_row>              see
+//   message_driver::claim_unprocessed
+// ~~~
+// Every request fails with `errc::persistence_error` (and the storage's
+// message) when storage fails.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "caf/allowed_unsafe_message_type.hpp"
+#include "caf/atom.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "caf_cluster/storage/message_driver.hpp"
+
+namespace caf_cluster::detail {
+
+/// Saves persisted requests.
+using save_requests_atom = caf::atom_constant<caf::atom("cc_savereq")>;
+
+/// Saves replies (with state), fenced by the shard's lease epoch.
+using save_replies_atom = caf::atom_constant<caf::atom("cc_saverep")>;
+
+/// Reads the durable state of an entity.
+using load_state_atom = caf::atom_constant<caf::atom("cc_loadst")>;
+
+/// Reads the stored reply of a request.
+using reply_for_atom = caf::atom_constant<caf::atom("cc_replyfr")>;
+
+/// Claims unprocessed requests of shards for delivery.
+using claim_atom = caf::atom_constant<caf::atom("cc_claim")>;
+
+/// The storage writer's interface.
+using storage_writer_actor = caf::typed_actor<
+  caf::replies_to<save_requests_atom, std::vector<storage::request_row>>::with<
+    std::vector<storage::save_outcome>>,
+  caf::replies_to<save_replies_atom, std::vector<storage::reply_write>>::with<
+    std::vector<caf::error>>,
+  caf::replies_to<load_state_atom, std::string, std::string>::with<bool,
+                                                                   std::string>,
+  caf::replies_to<reply_for_atom, int64_t>::with<bool, bool, std::string>,
+  caf::replies_to<claim_atom, std::vector<std::string>, int64_t, int64_t,
+                  uint64_t>::with<std::vector<storage::request_row>>>;
+
+} // namespace caf_cluster::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<caf_cluster::storage::request_row>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<caf_cluster::storage::save_outcome>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<caf_cluster::storage::reply_write>)

@@ -1,0 +1,194 @@
+// Leases: refreshed every interval (the runner's heartbeat), acquired where
+// the ring says, given back after the shard's participants stopped it, and
+// given up at once when lost. Every change goes into the shard table first,
+// so the participants see it before they are asked to act on it.
+#include <algorithm>
+#include <memory>
+
+#include "caf/send.hpp"
+
+#include "caf_cluster/internal/shard_manager_state.hpp"
+
+namespace caf_cluster::internal {
+
+int64_t shard_manager_state::serve_until(int64_t now) const {
+  return now + lease_ms() - to_ms(node().config.lease_refresh_interval);
+}
+
+void shard_manager_state::renew(int64_t now) {
+  if (!registered) {
+    rejoin(now);
+    return;
+  }
+  std::vector<std::string> keys;
+  for_each_owned([&](shard_ref s, shard_state) {
+    keys.push_back(key(s));
+  });
+  auto kept = cfg.storage->refresh(cfg.address, keys, now, lease_ms());
+  if (!kept) {
+    // Stop before the lease can lapse: another runner may take the shards
+    // the moment it does. The clock is read again: the failed call itself
+    // may have taken long.
+    auto after = node().clock->now_ms();
+    if (after >= last_renewal_ms + lease_ms()
+          - to_ms(node().config.lease_refresh_interval))
+      lose_all();
+    return;
+  }
+  last_renewal_ms = now;
+  std::set<std::string> still;
+  for (auto& grant : *kept)
+    still.insert(grant.shard);
+  for_each_owned([&](shard_ref s, shard_state st) {
+    if (still.count(key(s)) == 0) {
+      if (st != shard_state::draining || table().until(s.index, s.g) != 0)
+        lose(s);
+      return;
+    }
+    // Also while leaving, and for draining shards: messages accepted
+    // earlier finish under a lease that still holds.
+    table().extend(s.index, serve_until(now), s.g);
+  });
+}
+
+void shard_manager_state::rebalance(size_t g,
+                                    const std::vector<std::string>& ring,
+                                    int64_t now) {
+  auto& t = table();
+  std::vector<std::string> wanted;
+  for (int32_t index = 1; index <= t.size(); ++index) {
+    auto mine = ring[static_cast<size_t>(index - 1)] == cfg.address;
+    auto st = t.state(index, g);
+    if (!mine
+        && (st == shard_state::recovering || st == shard_state::serving)) {
+      t.drain(index, g);
+      recovery_asked.erase(index);
+      stop_entities(shard_ref{g, index},
+                    node().config.entity_termination_timeout, true);
+    } else if (mine && st == shard_state::unowned) {
+      wanted.push_back(key(shard_ref{g, index}));
+    }
+  }
+  if (wanted.empty())
+    return;
+  auto granted = cfg.storage->acquire(cfg.address, wanted, now, lease_ms());
+  if (!granted || granted->size() < wanted.size())
+    poll_soon();
+  if (!granted)
+    return;
+  bool serving_now = false;
+  for (auto& grant : *granted) {
+    auto s = parse(grant.shard);
+    if (!s)
+      continue;
+    t.acquire(s->index, grant.epoch, serve_until(now), s->g);
+    // Only the entity group has stored messages to hand over first.
+    if (s->g != 0 || !cfg.recovery) {
+      t.serve(s->index, s->g);
+      serving_now = true;
+    }
+  }
+  if (serving_now && cfg.singletons)
+    self->send(cfg.singletons, held_atom::value);
+  if (cfg.recovery)
+    request_recovery();
+}
+
+void shard_manager_state::request_recovery() {
+  std::vector<int32_t> indexes;
+  std::vector<int64_t> epochs;
+  for (int32_t index = 1; index <= table().size(); ++index)
+    if (table().state(index) == shard_state::recovering
+        && recovery_asked.insert(index).second) {
+      indexes.push_back(index);
+      epochs.push_back(table().epoch(index));
+    }
+  if (indexes.empty())
+    return;
+  self->request(cfg.recovery, caf::infinite, recover_atom::value, indexes)
+    .then(
+      [this, indexes, epochs]() {
+        bool serving_now = false;
+        for (size_t i = 0; i < indexes.size(); ++i) {
+          auto index = indexes[i];
+          recovery_asked.erase(index);
+          // Lost (or lost and acquired again) meanwhile: not this one.
+          if (table().state(index) != shard_state::recovering
+              || table().epoch(index) != epochs[i])
+            continue;
+          table().serve(index);
+          serving_now = true;
+        }
+        if (serving_now && cfg.singletons)
+          self->send(cfg.singletons, held_atom::value);
+      },
+      [this, indexes](caf::error&) {
+        // Asked again on the next tick.
+        for (auto index : indexes)
+          recovery_asked.erase(index);
+      });
+}
+
+void shard_manager_state::lose(shard_ref s) {
+  table().lose(s.index, s.g);
+  if (s.g == 0)
+    recovery_asked.erase(s.index);
+  stop_entities(s, caf::timespan{0}, true);
+}
+
+void shard_manager_state::lose_all() {
+  for_each_owned([&](shard_ref s, shard_state st) {
+    if (st == shard_state::recovering || st == shard_state::serving)
+      lose(s);
+  });
+}
+
+void shard_manager_state::stop_entities(shard_ref s, caf::timespan grace,
+                                        bool release) {
+  // Read after the table changed: a participant that counted something in
+  // the shard before it saw the change is asked; one that counts later
+  // sees the change and stops it on its own.
+  std::vector<shard_participant_actor> asked;
+  if (s.g == 0)
+    node().registry->for_each(
+      [&](const std::string&, const registered_type& t) {
+        if (t.occupancy->occupied(s.index))
+          asked.push_back(t.participant);
+      });
+  if (asked.empty()) {
+    if (release)
+      released(s);
+    return;
+  }
+  auto pending = std::make_shared<size_t>(asked.size());
+  auto done = [this, s, pending, release] {
+    if (--*pending == 0 && release)
+      released(s);
+  };
+  for (auto& x : asked)
+    self->request(x, caf::infinite, stop_shard_atom::value, s.index, grace)
+      .then(
+        [done]() {
+          done();
+        },
+        [done](caf::error&) {
+          done();
+        });
+}
+
+void shard_manager_state::released(shard_ref s) {
+  if (table().state(s.index, s.g) != shard_state::draining)
+    return; // acquired again meanwhile
+  table().release(s.index, s.g);
+  cfg.storage->release(cfg.address, {key(s)});
+}
+
+void shard_manager_state::poll_soon() {
+  if (poll_pending)
+    return;
+  poll_pending = true;
+  self->delayed_send(self, node().config.lease_refresh_interval / 5,
+                     poll_atom::value);
+}
+
+} // namespace caf_cluster::internal

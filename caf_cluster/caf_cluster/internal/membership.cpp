@@ -1,0 +1,75 @@
+// Membership: this runner's registration, the live runners, the hash ring
+// over them and the shard map the router routes by.
+#include <algorithm>
+
+#include "caf/send.hpp"
+
+#include "caf_cluster/internal/shard_manager_state.hpp"
+
+namespace caf_cluster::internal {
+
+void shard_manager_state::rejoin(int64_t now) {
+  if (leaving)
+    return;
+  storage::runner_row row;
+  row.address = cfg.address;
+  row.weight = node().config.runner_weight;
+  row.groups = node().config.shard_groups;
+  auto id = cfg.storage->register_runner(row, node().config.shards_per_group,
+                                         now, lease_ms());
+  if (!id)
+    return;
+  registered = true;
+  last_renewal_ms = now;
+  node().snowflakes->machine_id(static_cast<uint16_t>(*id));
+}
+
+bool shard_manager_state::listed(
+  const std::vector<storage::runner_row>& live) const {
+  return std::any_of(live.begin(), live.end(), [&](auto& r) {
+    return r.address == cfg.address;
+  });
+}
+
+const std::vector<std::string>&
+shard_manager_state::ring_of(const std::string& group,
+                             const std::vector<storage::runner_row>& live) {
+  std::vector<ring_node> nodes;
+  for (auto& r : live)
+    if (r.healthy
+        && std::find(r.groups.begin(), r.groups.end(), group) != r.groups.end())
+      nodes.push_back(ring_node{r.address, r.weight});
+  auto& cached = rings[group];
+  auto same = cached.nodes.size() == nodes.size()
+    && std::equal(nodes.begin(), nodes.end(), cached.nodes.begin(),
+                  [](const ring_node& x, const ring_node& y) {
+                    return x.address == y.address && x.weight == y.weight;
+                  });
+  if (!same || cached.owners.empty()) {
+    cached.nodes = std::move(nodes);
+    cached.owners = assign_shards(cached.nodes, node().config.shards_per_group);
+  }
+  return cached.owners;
+}
+
+void shard_manager_state::publish(const std::vector<std::string>& ring,
+                                  const std::vector<storage::lease_row>* leases,
+                                  int64_t now) {
+  auto owners = ring;
+  owners.resize(static_cast<size_t>(node().config.shards_per_group));
+  if (leases) {
+    for (auto& row : *leases) {
+      if (row.expires_at_ms <= now)
+        continue;
+      auto s = parse(row.shard);
+      if (s && s->g == 0)
+        owners[static_cast<size_t>(s->index - 1)] = row.runner;
+    }
+  }
+  if (owners == published)
+    return;
+  published = owners;
+  self->send(cfg.router, assignments_atom::value, std::move(owners));
+}
+
+} // namespace caf_cluster::internal

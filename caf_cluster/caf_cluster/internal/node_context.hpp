@@ -1,0 +1,63 @@
+// What every actor of one runner (or client-only node) shares, set up once
+// when the node starts: the configuration, the clock, ids, the shard table and
+// the registry of entity types. Actors get it as one shared pointer instead of
+// copies of its fields, and it holds no actor of the node's, so nothing keeps
+// the node alive through it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "caf/fwd.hpp"
+
+#include "caf_cluster/internal/entity_registry.hpp"
+#include "caf_cluster/internal/shard_table.hpp"
+#include "caf_cluster/sharding_config.hpp"
+#include "caf_cluster/snowflake_generator.hpp"
+#include "caf_cluster/wall_clock.hpp"
+
+namespace caf_cluster::internal {
+
+/// The shared, thread-safe parts of one node.
+struct node_context {
+  /// A node that owns every shard forever (`own_everything`, a single
+  /// runner) or one that leases them.
+  node_context(caf::actor_system& sys, sharding_config cfg,
+               std::shared_ptr<wall_clock> clk, bool own_everything);
+
+  /// Returns the group of entity shards: the first hosted group.
+  const std::string& entity_group() const noexcept {
+    return config.shard_groups.front();
+  }
+
+  /// The actor system.
+  caf::actor_system& system;
+
+  /// The validated configuration.
+  const sharding_config config;
+
+  /// The cluster's clock (leases, deadlines, scheduled messages).
+  const std::shared_ptr<wall_clock> clock;
+
+  /// This node's ids (the machine id is set at registration).
+  const std::shared_ptr<snowflake_generator> snowflakes;
+
+  /// A random number of this node for the identity of sends (see
+  /// `detail::delivery::origin`).
+  const uint64_t origin;
+
+  /// Which shards this node owns.
+  const std::shared_ptr<shard_table> shards;
+
+  /// The entity types registered here.
+  const std::shared_ptr<entity_registry> registry;
+
+  /// Singletons running here now (for metrics).
+  const std::shared_ptr<std::atomic<int64_t>> running_singletons;
+};
+
+using node_ptr = std::shared_ptr<const node_context>;
+
+} // namespace caf_cluster::internal

@@ -1,0 +1,114 @@
+#include "caf_cluster/internal/runtime.hpp"
+
+#include "caf/actor_system.hpp"
+#include "caf/exit_reason.hpp"
+#include "caf/send.hpp"
+
+#include "caf_cluster/entity.hpp"
+#include "caf_cluster/shard_hash.hpp"
+
+namespace caf_cluster::internal {
+
+runtime::runtime(caf::actor_system& sys, sharding_config cfg,
+                 std::shared_ptr<wall_clock> clk, runner_options opts)
+  : node(std::make_shared<node_context>(sys, std::move(cfg), std::move(clk),
+                                        !opts.transport)),
+    options(std::move(opts)) {
+  refuser = spawn_refuser(sys, shutting_down);
+}
+
+runtime::~runtime() {
+  begin_shutdown();
+  caf::anon_send_exit(refuser, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(front_door, caf::exit_reason::user_shutdown);
+  // A clustered node's shard manager stops the router, the writer, the
+  // recovery and the transport once its participants are done (see
+  // begin_shutdown); a single runner has nobody else to do it.
+  if (!shard_manager) {
+    if (storage)
+      caf::anon_send_exit(storage.writer(), caf::exit_reason::user_shutdown);
+    if (recovery)
+      caf::anon_send_exit(recovery, caf::exit_reason::user_shutdown);
+    if (router)
+      caf::anon_send(router, shutdown_atom::value);
+    if (options.transport)
+      options.transport->close();
+  }
+}
+
+caf::actor_system& runtime::system() const noexcept {
+  return node->system;
+}
+
+caf::timespan runtime::send_timeout() const noexcept {
+  return node->config.send_timeout;
+}
+
+detail::deliver_actor runtime::prepare(detail::entity_send& x) const {
+  if (shutting_down->load(std::memory_order_relaxed))
+    return refuser;
+  auto& n = *node;
+  // The one place the shard of a send is computed; it travels with it.
+  auto index = shard_index(x.entity_id, n.config.shards_per_group);
+  x.shard_index = index ? *index : 0;
+  detail::deliver_actor local;
+  bool persisted = false;
+  n.registry->with(x.entity_type, [&](const registered_type& t) {
+    local = t.deliver;
+    persisted = find_persisted(t.persisted, x.payload) != nullptr;
+  });
+  // The one place a send gets its identity: where it enters the cluster.
+  // A type hosted elsewhere may persist it there, so it gets one too.
+  if (x.meta.request_id == 0 && (local ? persisted : clustered())) {
+    x.meta.request_id = n.snowflakes->next().value();
+    x.meta.origin = n.origin;
+  }
+  if (local
+      && (!router || x.shard_index == 0
+          || n.shards->active(x.shard_index, *n.clock)))
+    return local;
+  if (router)
+    return router;
+  return refuser;
+}
+
+caf::actor runtime::route(const std::string& entity_type) const {
+  if (shutting_down->load()
+      || (!router && !node->registry->with(entity_type, [](auto&) {})))
+    return caf::actor_cast<caf::actor>(refuser);
+  return caf::actor_cast<caf::actor>(front_door);
+}
+
+bool runtime::begin_shutdown() {
+  if (shutting_down->exchange(true))
+    return false;
+  node->registry->close();
+  auto participants = node->registry->participants();
+  for (auto& x : participants)
+    caf::anon_send(x, shutdown_atom::value);
+  // The list travels with the message: the shard manager must wait for
+  // these even when this state is gone by the time it looks.
+  if (shard_manager)
+    caf::anon_send(shard_manager, leave_atom::value, std::move(participants));
+  return true;
+}
+
+void simulate_crash(runtime& st) {
+  st.shutting_down->store(true);
+  st.node->registry->close();
+  st.node->shards->lose_all();
+  if (st.options.transport)
+    st.options.transport->close();
+  for (auto& x : st.node->registry->participants())
+    caf::anon_send_exit(x, caf::exit_reason::kill);
+  if (st.shard_manager)
+    caf::anon_send_exit(st.shard_manager, caf::exit_reason::kill);
+  if (st.router)
+    caf::anon_send_exit(st.router, caf::exit_reason::kill);
+  if (st.storage)
+    caf::anon_send_exit(st.storage.writer(), caf::exit_reason::kill);
+  if (st.recovery)
+    caf::anon_send_exit(st.recovery, caf::exit_reason::kill);
+}
+
+} // namespace caf_cluster::internal

@@ -1,0 +1,147 @@
+#include "caf_cluster/internal/wiring.hpp"
+
+#include <utility>
+#include <vector>
+
+#include "caf/actor_system.hpp"
+#include "caf/exit_reason.hpp"
+#include "caf/send.hpp"
+
+#include "caf_cluster/internal/recovery.hpp"
+#include "caf_cluster/internal/router.hpp"
+#include "caf_cluster/internal/shard_manager.hpp"
+#include "caf_cluster/internal/singleton_manager.hpp"
+#include "caf_cluster/internal/storage_writer.hpp"
+#include "caf_cluster/runner_address.hpp"
+#include "caf_cluster/shard_id.hpp"
+#include "caf_cluster/singleton.hpp"
+#include "caf_cluster/storage/open_runner_driver.hpp"
+
+namespace caf_cluster::internal {
+
+namespace {
+
+// Message storage over `driver`: the writer, the typed layer (whose fenced
+// writes stop the shard in the table) and the recovery actor.
+void start_message_storage(runtime& rt,
+                           std::shared_ptr<storage::message_driver> driver,
+                           bool detached) {
+  auto& n = *rt.node;
+  auto writer = spawn_storage_writer(n.system, std::move(driver), detached);
+  auto on_fenced = [shards = n.shards, group = n.entity_group()](
+                     const std::string& shard, int64_t epoch) {
+    auto x = parse_shard_id(shard);
+    if (x && x->group == group)
+      shards->fence(x->index, epoch);
+  };
+  rt.storage = message_storage{
+    n.system,         std::move(writer),         n.snowflakes,
+    n.entity_group(), n.config.shards_per_group, std::move(on_fenced)};
+  rt.recovery = spawn_recovery(n.system, recovery_config{rt.node, rt.storage});
+}
+
+// Every node has a singleton manager (also before any singleton is
+// registered), registered like an entity manager so that messages for
+// singletons route to it and shard stops and shutdowns reach it.
+caf::error start_singleton_manager(runtime& rt) {
+  auto& n = *rt.node;
+  auto occupancy = std::make_shared<shard_occupancy>(n.config.shards_per_group);
+  rt.singletons = spawn_singleton_manager(
+    n.system, singleton_manager_config{rt.node, occupancy, rt.router});
+  registered_type x;
+  x.deliver = rt.singletons;
+  x.participant = rt.singletons;
+  x.counters = std::make_shared<entity_type_counters>();
+  x.occupancy = std::move(occupancy);
+  return n.registry->add(singleton_entity_type, std::move(x));
+}
+
+} // namespace
+
+caf::expected<std::shared_ptr<runtime>>
+start_single(caf::actor_system& sys, sharding_config cfg,
+             std::shared_ptr<wall_clock> clock) {
+  auto rt = std::make_shared<runtime>(sys, std::move(cfg), std::move(clock),
+                                      runner_options{});
+  auto& n = *rt->node;
+  if (n.config.storage != "memory") {
+    auto drivers = storage::open_cluster_storage(n.config.storage,
+                                                 n.config.sqlite());
+    if (!drivers)
+      return std::move(drivers.error());
+    start_message_storage(*rt, std::move(drivers->messages), true);
+    // Everything a previous process left unprocessed (a claim time of 0
+    // takes what it had claimed too); rows of types registered later wait
+    // for them.
+    std::vector<int32_t> all;
+    for (int32_t i = 1; i <= n.config.shards_per_group; ++i)
+      all.push_back(i);
+    caf::anon_send(rt->recovery, recover_atom::value, std::move(all));
+  }
+  rt->front_door = spawn_front_door(sys, rt);
+  if (auto err = start_singleton_manager(*rt))
+    return err;
+  return rt;
+}
+
+caf::expected<std::shared_ptr<runtime>>
+start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
+             std::shared_ptr<wall_clock> clock) {
+  auto rt = std::make_shared<runtime>(sys, std::move(cfg), std::move(clock),
+                                      opts);
+  auto& n = *rt->node;
+  rt->router = spawn_router(sys, router_config{rt->node, opts.transport});
+  if (opts.messages)
+    start_message_storage(*rt, opts.messages, opts.detach_storage_calls);
+  if (!opts.client_only) {
+    // Validated by the caller, so both parse.
+    auto advertised = *parse_runner_address(n.config.runner_address);
+    auto bind = n.config.runner_listen_address.empty()
+      ? advertised
+      : *parse_runner_address(n.config.runner_listen_address);
+    auto bound = opts.transport->listen(caf::actor_cast<caf::actor>(rt->router),
+                                        bind, advertised);
+    if (!bound)
+      return std::move(bound.error());
+    rt->address = to_string(*bound);
+    storage::runner_row row;
+    row.address = rt->address;
+    row.weight = n.config.runner_weight;
+    row.groups = n.config.shard_groups;
+    auto id = opts.storage->register_runner(row, n.config.shards_per_group,
+                                            n.clock->now_ms(),
+                                            to_ms(n.config.lease_duration));
+    if (!id)
+      return std::move(id.error());
+    n.snowflakes->machine_id(static_cast<uint16_t>(*id));
+  }
+  rt->front_door = spawn_front_door(sys, rt);
+  if (auto err = start_singleton_manager(*rt))
+    return err;
+  shard_manager_config mcfg;
+  mcfg.node = rt->node;
+  mcfg.address = rt->address;
+  mcfg.storage = opts.storage;
+  mcfg.router = rt->router;
+  mcfg.recovery = rt->recovery;
+  mcfg.singletons = rt->singletons;
+  mcfg.detached = opts.detach_storage_calls;
+  // The router and the transport go last: replies to peers travel through
+  // them until the runner has left.
+  mcfg.on_left = [router = rt->router, writer = rt->storage.writer(),
+                  recovery = rt->recovery, transport = opts.transport] {
+    caf::anon_send(router, shutdown_atom::value);
+    if (writer)
+      caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+    if (recovery)
+      caf::anon_send_exit(recovery, caf::exit_reason::user_shutdown);
+    if (transport)
+      transport->close();
+  };
+  rt->shard_manager = spawn_shard_manager(sys, std::move(mcfg));
+  caf::anon_send(rt->router, address_atom::value, rt->address,
+                 rt->shard_manager);
+  return rt;
+}
+
+} // namespace caf_cluster::internal
