@@ -7,7 +7,8 @@ add_executable(multiprocess_tests
   multiprocess/counter_cluster.test.cpp
   multiprocess/persisted_cluster.test.cpp
   multiprocess/bad_input.test.cpp
-  multiprocess/services_cluster.test.cpp)
+  multiprocess/services_cluster.test.cpp
+  multiprocess/lease_hang_live.test.cpp)
 target_include_directories(multiprocess_tests PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}
   ${PROJECT_SOURCE_DIR}/samples/counter)

@@ -290,15 +290,33 @@ int64_t cluster_fixture::epoch(size_t i, int32_t index) const {
     ->node->shards->epoch(index);
 }
 
-std::optional<std::string> cluster_fixture::lease_holder(int32_t index) const {
-  auto driver = storage::make_memory_runner_driver(store_);
-  auto rows = driver->leases();
+namespace {
+
+std::optional<storage::lease_row>
+current_lease(const std::shared_ptr<storage::memory_runner_store>& store,
+              const std::string& key, int64_t now) {
+  auto rows = storage::make_memory_runner_driver(store)->leases();
   if (!rows)
     return std::nullopt;
-  auto key = base_.shard_groups.front() + ":" + std::to_string(index);
   for (auto& row : *rows)
-    if (row.shard == key && row.expires_at_ms > clock->now_ms())
-      return row.runner;
+    if (row.shard == key && row.expires_at_ms > now)
+      return row;
+  return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::string> cluster_fixture::lease_holder(int32_t index) const {
+  auto key = base_.shard_groups.front() + ":" + std::to_string(index);
+  if (auto row = current_lease(store_, key, clock->now_ms()))
+    return row->runner;
+  return std::nullopt;
+}
+
+std::optional<int64_t> cluster_fixture::lease_expiry(int32_t index) const {
+  auto key = base_.shard_groups.front() + ":" + std::to_string(index);
+  if (auto row = current_lease(store_, key, clock->now_ms()))
+    return row->expires_at_ms;
   return std::nullopt;
 }
 

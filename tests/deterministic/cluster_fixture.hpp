@@ -112,6 +112,9 @@ public:
   /// Returns the runner whose lease on shard `index` holds now, if any.
   std::optional<std::string> lease_holder(int32_t index) const;
 
+  /// Returns when the lease on shard `index` that holds now expires.
+  std::optional<int64_t> lease_expiry(int32_t index) const;
+
   /// Sends `amount` to tally `id` through runner `via`; the slot fills with
   /// the reply, or stays empty if no reply came within `timeout` + 2 s.
   reply_slot send(size_t via, std::string id, int64_t amount,

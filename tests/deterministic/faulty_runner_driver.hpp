@@ -1,9 +1,13 @@
 // A runner storage decorator for fault injection: while `cut` is set, every
-// call fails as if the database were unreachable from this runner.
+// call fails as if the database were unreachable from this runner; while a
+// hang is set, lease refreshes block as on a database that stopped answering
+// (for tests with real threads only: it blocks the calling thread).
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,6 +25,19 @@ public:
 
   /// While true, every call fails with `storage::errc::io_error`.
   std::atomic<bool> cut{false};
+
+  /// With `on`, every `refresh` blocks until `hang_refresh(false)`.
+  void hang_refresh(bool on) {
+    std::lock_guard<std::mutex> guard{hang_mtx_};
+    hang_ = on;
+    hang_cv_.notify_all();
+  }
+
+  /// Returns whether a `refresh` is blocked in a hang now.
+  bool hanging() const {
+    std::lock_guard<std::mutex> guard{hang_mtx_};
+    return blocked_ > 0;
+  }
 
   caf::expected<int32_t> register_runner(const storage::runner_row& row,
                                          int32_t spg, int64_t now,
@@ -62,6 +79,12 @@ public:
   caf::expected<std::vector<storage::lease_grant>>
   refresh(const std::string& runner, const std::vector<std::string>& shards,
           int64_t now, int64_t lease) override {
+    {
+      std::unique_lock<std::mutex> guard{hang_mtx_};
+      ++blocked_;
+      hang_cv_.wait(guard, [this] { return !hang_; });
+      --blocked_;
+    }
     if (cut)
       return failure();
     return inner_->refresh(runner, shards, now, lease);
@@ -95,6 +118,10 @@ private:
   }
 
   std::shared_ptr<storage::runner_driver> inner_;
+  mutable std::mutex hang_mtx_;
+  std::condition_variable hang_cv_;
+  bool hang_ = false;
+  int blocked_ = 0;
 };
 
 } // namespace caf_cluster::testing

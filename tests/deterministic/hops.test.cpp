@@ -54,7 +54,9 @@ std::function<void()> ask(cluster_fixture& f, Client client, std::string id,
                           std::shared_ptr<std::optional<int64_t>> out) {
   return [&f, client, id, msg, out] {
     f.sys.spawn([=](caf::event_based_actor* self) {
-      client.request(self, id, msg, 3s).then([=](int64_t x) { *out = x; });
+      client.request(self, id, msg, 3s).then([=](int64_t x) {
+        *out = x;
+      });
     });
   };
 }
