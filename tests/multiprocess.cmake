@@ -8,7 +8,8 @@ add_executable(multiprocess_tests
   multiprocess/persisted_cluster.test.cpp
   multiprocess/bad_input.test.cpp
   multiprocess/services_cluster.test.cpp
-  multiprocess/lease_hang_live.test.cpp)
+  multiprocess/lease_hang_live.test.cpp
+  multiprocess/single_runner.test.cpp)
 target_include_directories(multiprocess_tests PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}
   ${PROJECT_SOURCE_DIR}/samples/counter)
@@ -19,8 +20,10 @@ target_compile_definitions(multiprocess_tests PRIVATE
   CAF_CLUSTER_COUNTER_NODE="$<TARGET_FILE:counter-node>"
   CAF_CLUSTER_COUNTER_CLI="$<TARGET_FILE:counter-cli>"
   CAF_CLUSTER_CLUSTER_CTL="$<TARGET_FILE:cluster-ctl>"
-  CAF_CLUSTER_SERVICES_NODE="$<TARGET_FILE:services-node>")
-add_dependencies(multiprocess_tests counter-node counter-cli cluster-ctl services-node)
+  CAF_CLUSTER_SERVICES_NODE="$<TARGET_FILE:services-node>"
+  CAF_CLUSTER_COUNTER_LOCAL="$<TARGET_FILE:counter-local>")
+add_dependencies(multiprocess_tests counter-node counter-cli cluster-ctl services-node
+  counter-local)
 caf_cluster_target_defaults(multiprocess_tests)
 # Every test case bounds its own waits; the timeout only catches a hang.
 doctest_discover_tests(multiprocess_tests PROPERTIES LABELS multiprocess TIMEOUT 60)

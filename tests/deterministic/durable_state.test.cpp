@@ -131,3 +131,38 @@ TEST_CASE_FIXTURE(state_fixture, "a damaged stored state is refused, never appli
   caf::anon_send_exit(first, caf::exit_reason::user_shutdown);
   sched.run();
 }
+
+TEST_CASE_FIXTURE(state_fixture, "an entity answers a run request with reply and state together") {
+  auto hdl = sys.spawn(ledger_impl, std::string{});
+  auto slot = std::make_shared<std::optional<caf::message>>();
+  auto dest = caf::actor_cast<caf::actor>(hdl);
+  auto run = [&](caf::message inner) {
+    slot->reset();
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(dest, caf::infinite, detail::run_atom::value, inner)
+        .then(
+          [=](detail::with_state_atom a, caf::message& x, std::string& st) {
+            *slot = caf::make_message(a, x, st);
+          },
+          [=](caf::error& err) { *slot = caf::make_message(err); });
+    });
+    sched.run();
+    return *slot;
+  };
+  auto reply = run(caf::make_message(int64_t{5}));
+  REQUIRE(reply);
+  REQUIRE(reply->match_elements<detail::with_state_atom, caf::message,
+                                std::string>());
+  CHECK(reply->get_as<caf::message>(1).get_as<int64_t>(0) == 5);
+  auto state = decode_value<ledger_state>(sys, reply->get_as<std::string>(2));
+  REQUIRE(state);
+  CHECK(state->balance == 5);
+  CHECK(state->last == "add 5");
+  // A message the interface lacks comes back as CAF's own error.
+  auto wrong = run(caf::make_message(std::string{"hello"}));
+  REQUIRE(wrong);
+  REQUIRE(wrong->match_elements<caf::error>());
+  CHECK(wrong->get_as<caf::error>(0) == caf::sec::unexpected_message);
+  caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+  sched.run();
+}

@@ -250,6 +250,15 @@ TEST_CASE("persisted messages need message storage") {
   CHECK(to_string(err).find("message storage") != std::string::npos);
 }
 
+TEST_CASE("without message storage the error says what works") {
+  fixture f; // a single runner, cluster.storage left at memory
+  auto err = to_string(f.cluster->register_entity(ledger_entity(), ledger_impl));
+  CHECK(err.find("set cluster.storage=sqlite:<path>") != std::string::npos);
+  CHECK(err.find("a single runner opens it without a port")
+        != std::string::npos);
+  CHECK(err.find("runner_options::messages") != std::string::npos);
+}
+
 namespace {
 
 struct exactly_once_stats {

@@ -24,6 +24,7 @@ struct programs {
   static const std::string counter_cli;
   static const std::string cluster_ctl;
   static const std::string services_node;
+  static const std::string counter_local;
 };
 
 /// One counter-node process.
