@@ -14,7 +14,7 @@
 
 namespace caf_cluster {
 
-/// Error codes of the `cluster` error category (DESIGN.md §7).
+/// Error codes of the `cluster` error category.
 enum class errc : uint8_t {
   /// The target runner does not hold the shard of the addressed entity.
   entity_not_assigned_to_runner = 1,

@@ -1,5 +1,5 @@
 // An in-process network for runners that share one actor system: the test
-// runner of DESIGN.md §4 and the deterministic multi-runner tests. Routers
+// runner and the deterministic multi-runner tests. Routers
 // register under their address in a shared `memory_network`; connecting is a
 // map look-up, so everything stays on CAF's (possibly deterministic)
 // scheduler.

@@ -101,4 +101,13 @@ TEST_CASE("hop counts of volatile and persisted asks, local and remote") {
               volatile_local.warm, volatile_local.cold, volatile_remote.warm,
               volatile_remote.cold, persisted_local.warm, persisted_local.cold,
               persisted_remote.warm, persisted_remote.cold);
+  // Before the runtime's split (d8cd01f): 4 (4), 11 (11), 12 (15), 19 (22).
+  CHECK_EQ(volatile_local.warm, 4u);
+  CHECK_EQ(volatile_local.cold, 4u);
+  CHECK_EQ(volatile_remote.warm, 10u);
+  CHECK_EQ(volatile_remote.cold, 10u);
+  CHECK_EQ(persisted_local.warm, 10u);
+  CHECK_EQ(persisted_local.cold, 12u);
+  CHECK_EQ(persisted_remote.warm, 16u);
+  CHECK_EQ(persisted_remote.cold, 18u);
 }

@@ -1,4 +1,4 @@
-// Persisted messages and durable state on several runners (DESIGN.md §3, §5):
+// Persisted messages and durable state on several runners (docs/architecture.md §7):
 // stored before delivery, answered once per key, resumed by a shard's next
 // owner, fenced against former owners, scheduled, and exactly-once under
 // seeded crashes, pauses and leaves.

@@ -1,4 +1,4 @@
-// The message storage contract that the core relies on (DESIGN.md §3, §5),
+// The message storage contract that the core relies on (docs/architecture.md §7),
 // run against every backend: saving with deduplication, exactly one reply per
 // request, claims, delivery order and time, durable state stored with its
 // reply, and fencing by the lease epochs of runner storage.

@@ -1,4 +1,4 @@
-// The runner storage contract that the core relies on (DESIGN.md §4), run
+// The runner storage contract that the core relies on (docs/architecture.md §7), run
 // against every backend: machine ids, liveness, the shards-per-group guard,
 // lease grants, and fencing epochs. Time is a plain number here.
 #include <doctest/doctest.h>

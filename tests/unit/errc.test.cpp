@@ -1,4 +1,4 @@
-// The cluster error category: every code of DESIGN.md §7 exists, renders with
+// The cluster error category: every code of the design exists, renders with
 // its name and context, and compares equal to its enum value.
 #include <doctest/doctest.h>
 

@@ -19,7 +19,7 @@ void manager_state::ask_entity(entity_slot& slot, caf::message msg, F f) {
                 if (i == entities.end() || i->second.request_seq != seq)
                   return;
                 auto& s = i->second;
-                if (s.running() || s.state == slot_state::loading)
+                if (s.running())
                   f(s, reply);
               });
 }

@@ -46,6 +46,9 @@ void manager_state::transition(entity_slot& slot, slot_state to) {
 
 // Sends the oldest queued message to the entity, activating it if needed.
 void manager_state::dispatch_next(entity_slot& slot) {
+  // Resumed when what is under way (the state, the running message) is in.
+  if (slot.state == slot_state::loading || slot.running())
+    return;
   // An entity that never runs dry would otherwise keep every answered
   // message (and its payload) until it does.
   if (slot.queue_head >= 64 && slot.queue_head * 2 >= slot.queue.size()) {
@@ -70,10 +73,8 @@ void manager_state::dispatch_next(entity_slot& slot) {
   }
   if (slot.state == slot_state::idle)
     transition(slot, slot_state::waiting);
-  // Resumed when the running message, the state or the row is in.
-  if (slot.state != slot_state::waiting
-      || slot.head().state == message_state::storing)
-    return;
+  if (slot.head().state == message_state::storing)
+    return; // resumed when its row is stored
   if (!slot.actor) {
     if (cfg.durable) {
       load_state(slot);

@@ -28,9 +28,8 @@ bool allowed(slot_state from, slot_state to) noexcept {
       // running the head.
       return to == s::idle || to == s::loading || to == s::running;
     case s::loading:
-      // Loaded (or the activation died and is retried); running only to
-      // fail the head when a second activation died too.
-      return to == s::waiting || to == s::running;
+      // The state is in and the entity spawned with it.
+      return to == s::waiting;
     case s::running:
       // Replied (finishing a persisted message), done, or bounced off a
       // quit entity and retried.

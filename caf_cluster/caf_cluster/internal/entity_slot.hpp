@@ -1,7 +1,7 @@
 // One entity as its manager knows it: the actor (while activated), its serial
 // queue of messages and where it stands, as one explicit state. The manager
 // feeds the entity one message at a time; every change of state goes through
-// `entity_slots::transition`, which keeps the busy and idle lists in step.
+// `manager_state::transition`, which keeps the busy and idle lists in step.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 // Cron expressions (pure: no actors, no clock): parsing and the next
-// matching instant. The base of cluster cron (DESIGN.md §6), where each tick
+// matching instant. The base of cluster cron, where each tick
 // becomes a persisted message delivered at the instant `next_ms` computes.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Message storage on encoded rows: persisted requests, their replies and the
-// durable state of entities (DESIGN.md §3, §5). The core layers its typed
+// durable state of entities (docs/architecture.md §7). The core layers its typed
 // message storage over this driver and decodes the opaque bytes itself;
 // every backend passes the same conformance suite (tests/storage).
 #pragma once
@@ -98,7 +98,7 @@ bool operator==(const state_row& x, const state_row& y) noexcept;
 /// Returns whether any field of `x` and `y` differs.
 bool operator!=(const state_row& x, const state_row& y) noexcept;
 
-/// The lease a writer holds for the shard it writes for (DESIGN.md §4).
+/// The lease a writer holds for the shard it writes for (docs/architecture.md §7).
 struct fence {
   /// The shard, `"group:index"`.
   std::string shard;
