@@ -152,7 +152,8 @@ public:
   }
 
   /// Returns a copy whose entities keep `S`, the state of their stateful
-  /// actor, in message storage: loaded at activation and stored with the
+  /// actor, in message storage: loaded at activation (set right after the
+  /// behaviour function returned, before the first message) and stored with the
   /// reply of each persisted message (in the same transaction). `S` must be
   /// CAF-inspectable and added with `add_message_type` on every runner.
   template <class S>

@@ -28,8 +28,10 @@
 namespace caf_cluster {
 
 /// Client for entities of interface `Interface`. Cheap to copy; holds the
-/// sharding service weakly, so after the service is gone every call fails with
-/// `errc::shutting_down`.
+/// sharding service weakly, so it never keeps the service alive: after a
+/// shutdown sends fail with `errc::shutting_down`; once the service is gone
+/// `ask` fails with `errc::shutting_down`, `request` with CAF's
+/// `sec::invalid_argument` (no receiver), and `tell` does nothing.
 ///
 /// A message is one value (e.g. `increment{5}`) or a `std::tuple` of several
 /// elements (e.g. `std::make_tuple(add_atom::value, 5)`).
@@ -149,23 +151,31 @@ public:
   /// any error are dropped).
   template <class Msg>
   void tell(std::string_view entity_id, Msg&& msg) const {
-    tell_at(entity_id, std::forward<Msg>(msg), 0);
+    send_only(entity_id, std::forward<Msg>(msg), caf::timespan::max(), 0);
   }
 
   /// Like `tell`, for a persisted message that waits in message storage
-  /// until `deliver_at_ms` (see `request_at`).
+  /// until `deliver_at_ms` (see `request_at`). Nothing waits for its reply
+  /// beyond `cluster.send-timeout`.
   template <class Msg>
   void tell_at(std::string_view entity_id, Msg&& msg,
                int64_t deliver_at_ms) const {
+    send_only(entity_id, std::forward<Msg>(msg), default_timeout_,
+              deliver_at_ms);
+  }
+
+private:
+  template <class Msg>
+  void send_only(std::string_view entity_id, Msg&& msg, caf::timespan timeout,
+                 int64_t deliver_at_ms) const {
     static_assert(detail::accepts<signatures, Msg>,
                   "the entity's interface does not accept this message");
-    auto x = make_send(std::string{entity_id}, std::forward<Msg>(msg),
-                       caf::timespan::max(), deliver_at_ms);
+    auto x = make_send(std::string{entity_id}, std::forward<Msg>(msg), timeout,
+                       deliver_at_ms);
     auto dest = prepare(x);
     caf::anon_send(dest, deliver_atom::value, std::move(x));
   }
 
-private:
   template <class Msg>
   detail::entity_send make_send(std::string entity_id, Msg&& msg,
                                 caf::timespan timeout,

@@ -218,7 +218,8 @@ public:
   /// Stores `x` fenced by `x.by` and calls `done(caf::error, caf::message)`
   /// with the outcome and the reply as stored: no error once stored;
   /// `storage::errc::fenced` when a newer owner holds the shard (the shard
-  /// stops serving here at once); `malformed_message` when neither the reply
+  /// stops serving here at once if it is still held under that epoch);
+  /// `malformed_message` when neither the reply
   /// nor the reason it cannot be encoded encodes; `persistence_error` when
   /// storage fails. A reply that does not encode is stored as the
   /// `malformed_message` error saying why.

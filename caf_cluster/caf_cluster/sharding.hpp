@@ -162,11 +162,14 @@ public:
   /// `behavior_type(pointer)`, stateful pointers too) that is spawned while
   /// this runner holds the lease of shard `shard_id(name, group)`, so that
   /// exactly one instance runs in the cluster when every runner registers
-  /// it. It starts when the lease is acquired; before the lease goes back it
+  /// it. It starts once the shard serves here (its lease acquired and its
+  /// stored messages handed over); before the lease goes back it
   /// gets an exit message (`exit_reason::user_shutdown`) and is killed if it
   /// is still alive after `cluster.entity-termination-timeout`; when the
-  /// lease is lost, or is about to lapse without a refresh (less than
-  /// `cluster.lease-refresh-interval` left), it is killed at once. An instance
+  /// lease is lost, or at the shard's deadline one
+  /// `cluster.lease-refresh-interval` before an unrefreshed lease could
+  /// lapse, it is killed at once (a kill takes effect between two of its
+  /// messages). An instance
   /// that fails is restarted after 200 ms, doubling up to 30 s; one that quits
   /// normally stays down until its shard comes back. Reach it with
   /// `make_singleton_client`. `group` defaults to the entity group (the first
@@ -199,9 +202,11 @@ public:
   caf::expected<caf_cluster::shard_id>
   shard_id(std::string_view entity_id, std::string group = "default") const;
 
-  /// Returns whether this runner currently serves `shard`: holds its lease
-  /// (always, for a single runner); false once shut down, and for groups
-  /// other than the first configured one or indexes outside it.
+  /// Returns whether this runner currently serves `shard`: holds its lease,
+  /// has handed the shard's stored messages to its entities, and is before
+  /// the shard's deadline (always, for a single runner); false once shut
+  /// down, and for groups other than the first configured one or indexes
+  /// outside it.
   bool has_shard_id(const caf_cluster::shard_id& shard) const;
 
   /// Returns a new cluster-unique id.

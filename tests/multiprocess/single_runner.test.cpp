@@ -14,6 +14,7 @@
 #include "caf_cluster/cluster_config.hpp"
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/sharding.hpp"
+#include "caf_cluster/storage/open_runner_driver.hpp"
 
 #include "counter_entity.hpp"
 #include "multiprocess/cluster.hpp"
@@ -110,4 +111,27 @@ TEST_CASE("counter-local keeps its counter in the database it is given") {
   REQUIRE(second.status);
   CHECK_EQ(second.status->to_string(), "exit 0");
   CHECK(second.out.find("Current value: 6\n") != std::string::npos);
+}
+
+TEST_CASE("a single runner refuses a database a cluster uses") {
+  temp_dir dir;
+  auto storage = "sqlite:" + dir.file("shared.db");
+  {
+    // A runner of a cluster registered there.
+    auto drivers = storage::open_cluster_storage(storage, {});
+    REQUIRE(drivers);
+    storage::runner_row row;
+    row.address = "127.0.0.1:4001";
+    row.groups = {"default"};
+    REQUIRE(drivers->runners->register_runner(row, 300, 1'000, 2'000));
+  }
+  counter_config cfg;
+  caf::actor_system sys{cfg};
+  sharding_config c;
+  c.storage = storage;
+  auto made = sharding::make(sys, c);
+  REQUIRE(!made);
+  CHECK_EQ(made.error(), errc::invalid_config);
+  CHECK(sys.render(made.error()).find("belongs to a cluster")
+        != std::string::npos);
 }

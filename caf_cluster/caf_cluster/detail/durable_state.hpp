@@ -10,7 +10,8 @@
 //   manager then asks for the state with `snapshot_atom`.
 // - `(snapshot_atom)` answers the encoded state.
 // A new activation gets its stored state when it is spawned (see
-// `entity_factory`), before its first message.
+// `entity_factory`): set right after its behaviour function returned, before
+// its first message (so the function itself sees a fresh state).
 #pragma once
 
 #include <string>

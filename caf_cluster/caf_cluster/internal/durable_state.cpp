@@ -57,7 +57,7 @@ void manager_state::finish_persisted(entity_slot& slot, caf::message reply) {
 void manager_state::load_state(entity_slot& slot) {
   transition(slot, slot_state::loading);
   auto id = *slot.id;
-  auto seq = ++slot.request_seq;
+  auto seq = slot.request_seq = next_request_seq++;
   auto current = [this, id, seq]() -> entity_slot* {
     auto i = entities.find(id);
     if (i == entities.end() || i->second.request_seq != seq

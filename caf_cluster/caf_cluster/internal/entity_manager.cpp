@@ -58,7 +58,9 @@ void manager_state::deliver(detail::entity_send& x) {
       }
       index = shard->index;
     }
-    if (!serving(index)) {
+    // A killed activation of this id may still run its handler: no second
+    // one until it is gone (the sender retries meanwhile).
+    if (!serving(index) || dying_ids.count(x.entity_id) > 0) {
       x.shard_index = index;
       bounce(std::move(x), promise);
       return;

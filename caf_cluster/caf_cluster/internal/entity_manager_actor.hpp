@@ -22,8 +22,10 @@
 //     earlier messages.
 // recover_atom, std::vector<storage::request_row> -> (nothing)
 //     Stored, unprocessed messages of this type claimed for shards this
-//     runner owns; each runs once its shard may run, oldest first, skipping
-//     those already queued here. Answered once they are queued.
+//     runner owns; they run oldest first, after what is queued for their
+//     entity. Rows of a shard that may not run here (any more), of a message
+//     queued here already, or of an entity whose killed activation still
+//     runs stay stored for the next claim. Answered once they are queued.
 // ~~~
 #pragma once
 

@@ -91,6 +91,9 @@ struct manager_state {
   bool stopping = false;
   bool finished = false;
   uint64_t next_activation = 1;
+  // Tags each request to an entity or to storage, so that a late answer
+  // (from an activation killed meanwhile) never passes for a newer one.
+  uint64_t next_request_seq = 1;
 
   // A manager that dies for any reason (killed, crashed) takes its entities
   // along: nothing else would ever stop them.
@@ -170,8 +173,15 @@ struct manager_state {
 
   std::vector<shard_stop> shard_stops;
   uint64_t next_stop_seq = 1;
-  // Entities killed at the end of a shard stop's grace, until they are gone.
-  std::unordered_map<caf::actor_addr, int32_t> dying;
+  // Entities killed (at the end of a shard stop's grace, or at a shard's
+  // deadline) until they are gone: a kill takes effect only once a running
+  // handler returns, and their ids get no new activation until then.
+  struct dying_entity {
+    std::string id;
+    int32_t shard = 0;
+  };
+  std::unordered_map<caf::actor_addr, dying_entity> dying;
+  std::unordered_map<std::string, int> dying_ids;
   std::vector<std::string> to_stop; // idle entities left to stop on shutdown
   lease_guard guard;
 

@@ -12,7 +12,7 @@ void manager_state::ask_entity(entity_slot& slot, caf::message msg, F f) {
   // Captures the id, not the slot: the slot may be gone when a late reply
   // arrives (its entity died and the manager moved on).
   auto id = *slot.id;
-  auto seq = ++slot.request_seq;
+  auto seq = slot.request_seq = next_request_seq++;
   request_any(self, slot.actor, std::move(msg),
               [this, id, seq, f](caf::message& reply) mutable {
                 auto i = entities.find(id);

@@ -129,7 +129,9 @@ void manager_state::on_entity_down(const std::string& id,
                                    const caf::actor_addr& who,
                                    caf::error& reason) {
   if (auto d = dying.find(who); d != dying.end()) {
-    auto index = d->second;
+    auto index = d->second.shard;
+    if (--dying_ids[d->second.id] == 0)
+      dying_ids.erase(d->second.id);
     dying.erase(d);
     cfg.occupancy->leave(index);
     check_shard_stops(index);

@@ -97,7 +97,7 @@ struct entity_slot {
   size_t queue_head = 0;
   uint64_t activation = 0;  // tells replies of this activation from older ones
   bool retried = false;     // the head bounced off a quit actor once
-  uint64_t request_seq = 0; // tells the awaited answer from late ones
+  uint64_t request_seq = 0; // the awaited answer (unique in its manager)
   time_point idle_since;
   list_links idle_links; // in the idle list while idle
   list_links busy_links; // in the busy list while not idle

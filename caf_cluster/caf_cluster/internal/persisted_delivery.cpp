@@ -126,6 +126,8 @@ void manager_state::on_save_failed(const std::string& id, int64_t rid,
 }
 
 void manager_state::add_joiner(int64_t rid, joiner x) {
+  if (x.msg.answered)
+    return; // its sender gave up already: nobody to answer
   cfg.occupancy->enter(x.shard);
   guard.arm(self, *node().shards, *node().clock, x.shard);
   joiners.add(rid, std::move(x));
@@ -154,7 +156,7 @@ void manager_state::store_reply(entity_slot& slot, caf::message reply,
   x.reply = std::move(reply);
   if (state)
     x.state = storage::state_row{cfg.entity_type, *slot.id, std::move(*state)};
-  auto seq = ++slot.request_seq;
+  auto seq = slot.request_seq = next_request_seq++;
   cfg.storage.store_reply(
     self, std::move(x),
     [this, id = *slot.id, seq](caf::error err, caf::message stored) {
@@ -244,7 +246,10 @@ void manager_state::recover(std::vector<storage::request_row>& rows) {
       continue;
     auto shard = make_shard_id(row.entity_id, node().entity_group(),
                                node().config.shards_per_group);
-    if (!shard)
+    // Rows of a shard that stopped meanwhile, or of an entity whose killed
+    // activation still runs, stay stored for the next claim.
+    if (!shard || !may_run(shard->index)
+        || dying_ids.count(row.entity_id) > 0)
       continue;
     auto payload = cfg.storage.decode(row);
     if (!payload) {

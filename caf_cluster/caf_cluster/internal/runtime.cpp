@@ -1,6 +1,11 @@
 #include "caf_cluster/internal/runtime.hpp"
 
+#include <functional>
+#include <memory>
+#include <vector>
+
 #include "caf/actor_system.hpp"
+#include "caf/event_based_actor.hpp"
 #include "caf/exit_reason.hpp"
 #include "caf/send.hpp"
 
@@ -8,6 +13,33 @@
 #include "caf_cluster/shard_hash.hpp"
 
 namespace caf_cluster::internal {
+
+namespace {
+
+// Runs `then` once every actor of `first` is gone: the storage a single
+// runner's entities store their replies through must outlive them.
+void after_all(caf::actor_system& sys,
+               std::vector<shard_participant_actor> first,
+               std::function<void()> then) {
+  if (first.empty()) {
+    then();
+    return;
+  }
+  sys.spawn([first, then](caf::event_based_actor* self) -> caf::behavior {
+    auto left = std::make_shared<size_t>(first.size());
+    for (auto& x : first)
+      self->monitor(x);
+    self->set_down_handler([self, left, then](caf::down_msg&) {
+      if (--*left == 0) {
+        then();
+        self->quit();
+      }
+    });
+    return {[](caf::unit_t) {}};
+  });
+}
+
+} // namespace
 
 runtime::runtime(caf::actor_system& sys, sharding_config cfg,
                  std::shared_ptr<wall_clock> clk, runner_options opts)
@@ -22,13 +54,10 @@ runtime::~runtime() {
   caf::anon_send_exit(refuser, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(front_door, caf::exit_reason::user_shutdown);
   // A clustered node's shard manager stops the router, the writer, the
-  // recovery and the transport once its participants are done (see
-  // begin_shutdown); a single runner has nobody else to do it.
+  // recovery and the transport once its participants are done, a single
+  // runner its storage once they are (see begin_shutdown). Without a shard
+  // manager (a runner that failed to start) nobody else stops them.
   if (!shard_manager) {
-    if (storage)
-      caf::anon_send_exit(storage.writer(), caf::exit_reason::user_shutdown);
-    if (recovery)
-      caf::anon_send_exit(recovery, caf::exit_reason::user_shutdown);
     if (router)
       caf::anon_send(router, shutdown_atom::value);
     if (options.transport)
@@ -88,8 +117,15 @@ bool runtime::begin_shutdown() {
     caf::anon_send(x, shutdown_atom::value);
   // The list travels with the message: the shard manager must wait for
   // these even when this state is gone by the time it looks.
-  if (shard_manager)
+  if (shard_manager) {
     caf::anon_send(shard_manager, leave_atom::value, std::move(participants));
+  } else if (storage) {
+    after_all(system(), std::move(participants),
+              [writer = storage.writer(), recovery = recovery] {
+                caf::anon_send_exit(recovery, caf::exit_reason::user_shutdown);
+                caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+              });
+  }
   return true;
 }
 

@@ -46,7 +46,7 @@ bool manager_state::shard_has_entities(int32_t index) const {
     if (kvp.second.shard == index)
       return true;
   for (auto& kvp : dying)
-    if (kvp.second == index)
+    if (kvp.second.shard == index)
       return true;
   return false;
 }
@@ -108,7 +108,8 @@ void manager_state::kill_running(int32_t index) {
       // A kill takes effect only once the running handler returns: the
       // shard counts as stopped (and its lease is released) after the
       // entity's death notice, never while it may still run.
-      dying.emplace(slot->actor.address(), index);
+      dying.emplace(slot->actor.address(), dying_entity{*slot->id, index});
+      ++dying_ids[*slot->id];
       cfg.occupancy->enter(index);
       self->send_exit(slot->actor, caf::exit_reason::kill);
       slot->actor = nullptr;

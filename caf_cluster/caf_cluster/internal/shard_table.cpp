@@ -119,22 +119,43 @@ void shard_table::acquire(int32_t index, int64_t epoch, int64_t until_ms,
   words_[i].store(pack(shard_state::recovering, until_ms));
 }
 
+// Changes a word only as `f` says (nothing when it returns 0), retrying when
+// a fence from another thread changed it meanwhile, so none is overwritten.
+template <class F>
+void shard_table::update(int32_t index, size_t g, F f) noexcept {
+  auto i = slot(index, g);
+  if (i == static_cast<size_t>(-1))
+    return;
+  auto word = words_[i].load();
+  for (;;) {
+    auto next = f(word);
+    if (next == 0 || words_[i].compare_exchange_weak(word, next))
+      return;
+  }
+}
+
 void shard_table::serve(int32_t index, size_t g) noexcept {
-  auto word = load(index, g);
-  if (state_of(word) == shard_state::recovering)
-    store(index, g, pack(shard_state::serving, until_of(word)));
+  update(index, g, [](uint64_t word) -> uint64_t {
+    if (state_of(word) != shard_state::recovering)
+      return 0;
+    return pack(shard_state::serving, until_of(word));
+  });
 }
 
 void shard_table::extend(int32_t index, int64_t until_ms, size_t g) noexcept {
-  auto word = load(index, g);
-  if (owned(state_of(word)))
-    store(index, g, pack(state_of(word), until_ms));
+  update(index, g, [until_ms](uint64_t word) -> uint64_t {
+    if (!owned(state_of(word)))
+      return 0;
+    return pack(state_of(word), until_ms);
+  });
 }
 
 void shard_table::drain(int32_t index, size_t g) noexcept {
-  auto word = load(index, g);
-  if (owned(state_of(word)))
-    store(index, g, pack(shard_state::draining, until_of(word)));
+  update(index, g, [](uint64_t word) -> uint64_t {
+    if (!owned(state_of(word)))
+      return 0;
+    return pack(shard_state::draining, until_of(word));
+  });
 }
 
 void shard_table::lose(int32_t index, size_t g) noexcept {

@@ -128,6 +128,9 @@ private:
 
   void store(int32_t index, size_t g, uint64_t word) noexcept;
 
+  template <class F>
+  void update(int32_t index, size_t g, F f) noexcept;
+
   std::vector<std::string> groups_;
   int32_t count_;
   std::unique_ptr<std::atomic<uint64_t>[]> words_;

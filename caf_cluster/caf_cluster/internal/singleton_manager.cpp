@@ -153,8 +153,16 @@ struct singleton_manager_state {
   }
 
   void start(const std::string& name, singleton_entry& entry) {
-    if (!holds(entry.index))
+    if (entry.actor || entry.restart_pending)
       return;
+    // Counted before the table is read: a shard manager that drains the
+    // shard right now then sees this singleton and stops it (the order the
+    // entity managers keep too, see docs/architecture.md §4).
+    cfg.occupancy->enter(entry.index);
+    if (!holds(entry.index)) {
+      cfg.occupancy->leave(entry.index);
+      return;
+    }
     auto epoch = table().epoch(entry.index);
     if (epoch != entry.epoch) {
       // A new lease: a fresh start, whatever happened under the last one.
@@ -162,17 +170,17 @@ struct singleton_manager_state {
       entry.finished = false;
       entry.crashes = 0;
     }
-    if (entry.actor || entry.finished || entry.restart_pending)
+    if (!entry.finished) // one that quit waits for its shard to come back
+      entry.actor = entry.factory(self);
+    if (!entry.actor) {
+      cfg.occupancy->leave(entry.index);
       return;
-    entry.actor = entry.factory(self);
-    if (!entry.actor)
-      return;
+    }
     ++entry.generation;
     entry.stopping = false;
     entry.started = self->clock().now();
     names.emplace(entry.actor.address(), name);
     self->monitor(entry.actor);
-    cfg.occupancy->enter(entry.index);
     cfg.node->running_singletons->fetch_add(1, std::memory_order_relaxed);
     arm_guard();
   }

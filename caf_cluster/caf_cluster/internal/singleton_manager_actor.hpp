@@ -10,8 +10,8 @@
 // add_singleton_atom, std::string name, int32_t shard, singleton_factory
 //     Runs a new singleton whenever shard `shard` serves here.
 // held_atom
-//     The shard table changed (a shard started serving or stopped): start
-//     and stop singletons to match it.
+//     Shards started serving here: start their singletons (they stop
+//     through stop_shard, or at their shard's deadline).
 // ~~~
 #pragma once
 

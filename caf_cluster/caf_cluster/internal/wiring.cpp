@@ -7,6 +7,7 @@
 #include "caf/exit_reason.hpp"
 #include "caf/send.hpp"
 
+#include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/recovery.hpp"
 #include "caf_cluster/internal/router.hpp"
 #include "caf_cluster/internal/shard_manager.hpp"
@@ -56,6 +57,38 @@ caf::error start_singleton_manager(runtime& rt) {
   return n.registry->add(singleton_entity_type, std::move(x));
 }
 
+// A single runner does not lease its shards, so it must not share its
+// database with a cluster: its writes would run beside the cluster's owners
+// (and storage would refuse them by the cluster's lease epochs).
+caf::error check_single_database(const sharding_config& cfg,
+                                 storage::runner_driver& runners) {
+  auto in_use = [&]() -> caf::expected<bool> {
+    auto rows = runners.all_runners();
+    if (!rows)
+      return std::move(rows.error());
+    if (!rows->empty())
+      return true;
+    for (int32_t i = 1; i <= cfg.shards_per_group; ++i) {
+      auto epoch = runners.current_epoch(
+        to_string(shard_id{cfg.shard_groups.front(), i}));
+      if (!epoch)
+        return std::move(epoch.error());
+      if (*epoch > 0)
+        return true;
+    }
+    return false;
+  }();
+  if (!in_use)
+    return std::move(in_use.error());
+  if (*in_use)
+    return caf::make_error(errc::invalid_config,
+                           "cluster.storage=" + cfg.storage
+                             + " belongs to a cluster (runners registered or "
+                               "shards leased there): a single runner needs a "
+                               "database of its own");
+  return caf::none;
+}
+
 } // namespace
 
 caf::expected<std::shared_ptr<runtime>>
@@ -69,6 +102,8 @@ start_single(caf::actor_system& sys, sharding_config cfg,
                                                  n.config.sqlite());
     if (!drivers)
       return std::move(drivers.error());
+    if (auto err = check_single_database(n.config, *drivers->runners))
+      return err;
     start_message_storage(*rt, std::move(drivers->messages), true);
     // Everything a previous process left unprocessed (a claim time of 0
     // takes what it had claimed too); rows of types registered later wait
