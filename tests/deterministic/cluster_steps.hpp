@@ -8,9 +8,12 @@
 #include <optional>
 #include <ostream>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
+
+#include "caf_cluster/shard_id.hpp"
 
 #include "deterministic/cluster_fixture.hpp"
 
@@ -37,6 +40,21 @@ inline bool settled(const cluster_fixture& f) {
       return false;
   }
   return true;
+}
+
+// An entity id (`e-<n>`, n from `start`) whose shard runner `owner` serves
+// alone now.
+inline std::string id_served_by(const cluster_fixture& f, size_t owner,
+                                int start = 0) {
+  for (int i = start; i < start + 10'000; ++i) {
+    auto id = "e-" + std::to_string(i);
+    auto shard = make_shard_id(id, "default", f.config().shards_per_group);
+    auto who = f.servers(shard->index);
+    if (who.size() == 1 && who.front() == owner)
+      return id;
+  }
+  FAIL("no entity id served by runner " << owner);
+  return {};
 }
 
 // Advances in steps until `pred` holds, checking the invariant after each;

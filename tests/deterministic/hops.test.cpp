@@ -15,11 +15,13 @@
 #include "caf_cluster/shard_id.hpp"
 
 #include "deterministic/cluster_fixture.hpp"
+#include "deterministic/cluster_steps.hpp"
 #include "deterministic/ledger_entity.hpp"
 
 using namespace std::chrono_literals;
 using namespace caf_cluster;
 using namespace caf_cluster::testing;
+using caf_cluster::testing::steps::id_served_by;
 
 namespace {
 
@@ -33,19 +35,6 @@ size_t hops(cluster_fixture& f, const std::function<void()>& send) {
   while (f.sched.try_run_once())
     ++jobs;
   return jobs - 1;
-}
-
-// An entity id of a shard that runner `owner` serves.
-std::string id_served_by(cluster_fixture& f, size_t owner) {
-  for (int i = 0; i < 10'000; ++i) {
-    auto id = "e-" + std::to_string(i);
-    auto shard = make_shard_id(id, "default", f.config().shards_per_group);
-    auto servers = f.servers(shard->index);
-    if (servers.size() == 1 && servers.front() == owner)
-      return id;
-  }
-  FAIL("no entity id found for runner " << owner);
-  return {};
 }
 
 template <class Client, class Msg>

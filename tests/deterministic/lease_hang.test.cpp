@@ -25,19 +25,6 @@ using namespace caf_cluster::testing::steps;
 
 namespace {
 
-// An entity id whose shard runner `owner` serves alone.
-std::string served_by(cluster_fixture& f, size_t owner, int start) {
-  for (int i = start; i < start + 10'000; ++i) {
-    auto id = "w-" + std::to_string(i);
-    auto shard = make_shard_id(id, "default", f.config().shards_per_group);
-    auto who = f.servers(shard->index);
-    if (who.size() == 1 && who.front() == owner)
-      return id;
-  }
-  FAIL("no id for runner " << owner);
-  return {};
-}
-
 int64_t value_of_or(const std::optional<caf::expected<int64_t>>& x) {
   return x && *x ? **x : -1;
 }
@@ -76,8 +63,8 @@ TEST_CASE("a runner whose lease refreshes hang stops its entities before "
   REQUIRE(advance_until(f, [&] {
     return settled(f);
   }));
-  auto busy = served_by(f, 0, 0);
-  auto idle = served_by(f, 0, 1000);
+  auto busy = id_served_by(f, 0, 0);
+  auto idle = id_served_by(f, 0, 1000);
   auto busy_shard = shard_of(f, busy);
   auto idle_shard = shard_of(f, idle);
   // `idle` is resident and waits; `busy` runs a 10 s handler, asked through
