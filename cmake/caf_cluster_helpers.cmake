@@ -26,7 +26,11 @@ function(caf_cluster_add_component name)
   set(target caf_cluster_${name})
   add_library(${target} STATIC ${arg_SOURCES})
   add_library(caf_cluster::${name} ALIAS ${target})
-  target_include_directories(${target} PUBLIC ${arg_ROOT})
+  # The install rules (cmake/caf_cluster_install.cmake) add the installed
+  # include folder; the source folder is for builds of this tree only.
+  target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${arg_ROOT}>)
+  # Users' code includes our headers: it must be C++17 too.
+  target_compile_features(${target} PUBLIC cxx_std_17)
   target_link_libraries(${target} PUBLIC ${arg_DEPS})
   caf_cluster_target_defaults(${target})
 endfunction()
