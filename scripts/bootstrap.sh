@@ -9,6 +9,7 @@ packages=(
   libboost-dev      # Asio and Beast (header-only)
   libsqlitecpp-dev libsqlite3-dev
   doctest-dev
+  doxygen           # the API reference (scripts/check-docs.sh)
   tzdata            # zone names in cron expressions (/usr/share/zoneinfo)
 )
 

@@ -11,6 +11,10 @@
 
 namespace caf_cluster {
 
+/// Returns the number of scheduler workers `cluster_config` starts by
+/// default: half the hardware threads, at least one.
+size_t default_worker_count();
+
 // Keeps the markdown table rows on one line each.
 // clang-format off
 /// Base configuration for processes that run or talk to a cluster.
@@ -29,14 +33,10 @@ namespace caf_cluster {
 /// };
 /// ~~~
 // clang-format on
-/// Returns the number of scheduler workers `cluster_config` starts by
-/// default: half the hardware threads, at least one.
-size_t default_worker_count();
-
 class cluster_config : public caf::actor_system_config {
 public:
-  /// Declares the `cluster.*` options, registers the `cluster` and `storage`
-  /// error categories and sets the defaults listed above.
+  /// Declares the options of group `cluster`, registers the `cluster` and
+  /// `storage` error categories and sets the defaults listed above.
   cluster_config();
 
   /// Returns the validated sharding configuration:

@@ -51,7 +51,7 @@ struct sharding_access;
 /// (destroy handles before the `caf::actor_system`).
 class sharding {
 public:
-  /// Starts a sharding service with the `cluster.*` options of `sys`'s
+  /// Starts a sharding service with the `cluster` options of `sys`'s
   /// configuration (defaults where unset): a single runner when
   /// `cluster.runner-address` is empty, else a socket runner with the runner
   /// storage of `cluster.storage` (the middleman must be loaded, see

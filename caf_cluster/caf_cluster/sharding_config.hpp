@@ -126,8 +126,8 @@ struct sharding_config {
 };
 
 /// Declares every `sharding_config` field as an option of group `cluster` in
-/// `cfg`, so `cfg.parse` accepts `--cluster.<key>=` flags and `[cluster]` INI
-/// entries, and `cfg.set("cluster.<key>", ...)` works. Also stores the defaults
+/// `cfg`, so `cfg.parse` accepts `--cluster.KEY=VALUE` flags and `[cluster]`
+/// INI entries, and `cfg.set("cluster.KEY", ...)` works. Also stores the defaults
 /// in `cfg.content` (without overwriting values already there), so
 /// `--dump-config` shows them. Calling it twice is harmless.
 /// @note Type errors in INI files and in `cfg.set` surface in

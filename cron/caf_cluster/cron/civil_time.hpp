@@ -10,9 +10,12 @@ namespace caf_cluster::cron {
 
 /// A civil date.
 struct civil {
+  /// The year (proleptic Gregorian calendar).
   int64_t year;
-  unsigned month; // 1..12
-  unsigned day;   // 1..31
+  /// The month, 1..12.
+  unsigned month;
+  /// The day of the month, 1..31.
+  unsigned day;
 };
 
 /// Floor division (rounds towards negative infinity), `y > 0`.

@@ -25,8 +25,9 @@ public:
   /// Parses a cron expression evaluated in UTC (see `cron_expression`).
   static caf::expected<cron_schedule> parse(std::string_view text);
 
-  /// Parses a cron expression evaluated in `zone`, e.g.
-  /// `parse("30 2 * * *", *time_zone::load("Europe/Berlin"))`.
+  /// Parses a cron expression evaluated in `zone`, e.g. 2:30 every night in
+  /// Berlin: `parse("30 2 * * *", berlin)` with `berlin` from
+  /// `time_zone::load("Europe/Berlin")`.
   static caf::expected<cron_schedule> parse(std::string_view text,
                                             time_zone zone);
 

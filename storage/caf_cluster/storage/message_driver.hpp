@@ -162,7 +162,9 @@ bool operator!=(const pending_count& x, const pending_count& y) noexcept;
 /// What `message_driver::save_batch` did: the results `save_requests` and
 /// `save_replies` would have given.
 struct batch_outcome {
+  /// One outcome per saved request, as `save_requests` returns them.
   caf::expected<std::vector<save_outcome>> requests{std::vector<save_outcome>{}};
+  /// One result per saved reply, as `save_replies` returns them.
   caf::expected<std::vector<caf::error>> replies{std::vector<caf::error>{}};
 };
 

@@ -23,7 +23,9 @@ open_runner_driver(std::string_view uri, sqlite_options opts = {});
 
 /// The runner and message storage of one cluster database.
 struct cluster_storage {
+  /// Runners and shard leases.
   std::shared_ptr<runner_driver> runners;
+  /// Persisted messages, replies and durable state.
   std::shared_ptr<message_driver> messages;
 };
 
