@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# README command 2: install dependencies, build everything, run every test.
+# README command 2: install dependencies, build everything, run every test, then build
+# examples/consumer against the installed package and as a subproject (check-consumer.sh).
 # Then builds the unit, deterministic, storage and multi-process suites again with ASan + UBSan (in
 # build-asan/) and runs them; CAF_CLUSTER_SANITIZE=0 skips that pass.
 set -euo pipefail
@@ -10,6 +11,9 @@ cmake -S . -B build -G Ninja >/dev/null
 cmake --build build
 echo "build: $(( $(date +%s) - start )) s"
 (cd build && ctest --output-on-failure --timeout 600)
+# A user's project against the installed package, then with this tree as its subproject.
+bash scripts/check-consumer.sh --build-dir build
+bash scripts/check-consumer.sh --build-subproject
 if [[ "${CAF_CLUSTER_SANITIZE:-1}" == "1" ]]; then
   cmake -S . -B build-asan -G Ninja -DCAF_CLUSTER_SANITIZE=ON \
     -DCAF_CLUSTER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
