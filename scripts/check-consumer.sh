@@ -63,10 +63,11 @@ fi
 cmake --build "$consumer" >>"$log" 2>&1 || fail "building the consumer"
 (cd "$consumer" && ctest --output-on-failure) >>"$log" 2>&1 || fail "the consumer's ctest"
 tests=$(cd "$consumer" && ctest -N | sed -n 's/^ *Test *#[0-9]*: //p')
+[[ -n $tests ]] || fail "the consumer's ctest lists no test"
 count=$(echo "$tests" | grep -c .)
 
 if [[ $mode == install ]]; then
-  echo "check-consumer (install): installed $files files, consumer built with find_package(caf_cluster 0.2), its $count test(s) passed"
+  echo "check-consumer (install): installed $files files into build-consumer/prefix; consumer built with find_package(caf_cluster 0.2); ctest: $count test(s) passed ($(echo $tests))"
   exit 0
 fi
 [[ $tests == bank_account_tests ]] \
@@ -79,4 +80,4 @@ for program in counter-node cluster-ctl unit_tests cluster-bench; do
     fail "the subproject defines $program"
   fi
 done
-echo "check-consumer (subproject): consumer built with add_subdirectory, its $count test passed; no caf_cluster test, sample, tool or bench in it; CMAKE_BUILD_TYPE left empty"
+echo "check-consumer (subproject): consumer built with add_subdirectory; ctest: only its own test ($tests) registered and passed; no sample, tool, bench or test target of caf-cluster; CMAKE_BUILD_TYPE left empty"
