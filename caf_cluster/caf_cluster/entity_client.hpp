@@ -174,7 +174,6 @@ private:
     return result;
   }
 
-
   template <class Msg>
   void send_only(std::string_view entity_id, Msg&& msg, caf::timespan timeout,
                  int64_t deliver_at_ms) const {

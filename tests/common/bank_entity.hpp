@@ -36,8 +36,7 @@ typename Inspector::result_type inspect(Inspector& f, account_state& x) {
 }
 
 /// The account protocol.
-using account_actor
-  = caf::typed_actor<caf::replies_to<deposit>::with<int64_t>>;
+using account_actor = caf::typed_actor<caf::replies_to<deposit>::with<int64_t>>;
 
 /// Deposits are persisted, the balance is durable.
 inline const auto account = caf_cluster::entity<account_actor>("Account")

@@ -8,8 +8,7 @@
 
 #include "caf_cluster/entity_client.hpp"
 
-using counter_actor
-  = caf::typed_actor<caf::replies_to<int64_t>::with<int64_t>>;
+using counter_actor = caf::typed_actor<caf::replies_to<int64_t>::with<int64_t>>;
 
 void ask_with_a_string(const caf_cluster::entity_client<counter_actor>& c) {
   auto x = c.ask("a", std::string{"not a counter message"});

@@ -31,7 +31,9 @@ namespace {
 
 bank::account_actor::behavior_type
 account_impl(bank::account_actor::stateful_pointer<bank::account_state> self) {
-  return {[=](bank::deposit x) { return self->state.balance += x.amount; }};
+  return {[=](bank::deposit x) {
+    return self->state.balance += x.amount;
+  }};
 }
 
 struct bank_config : cluster_config {
@@ -45,15 +47,14 @@ struct bank_config : cluster_config {
 // One runner with memory runner and message storage on the test coordinator.
 struct bank_runner {
   explicit bank_runner(bool add_types)
-    : cfg(add_types),
-      sys(cfg),
+    : cfg(add_types), sys(cfg),
       sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
       clock(std::make_shared<manual_wall_clock>(1'767'225'600'000)) {
     sched.clock().current_time += std::chrono::hours(1);
     auto store = storage::make_memory_runner_store();
     sharding_config scfg;
     scfg.shards_per_group = 10;
-    scfg.runner_address = "bank-1";
+    scfg.runner_address = "127.0.0.1:4101";
     runner_options opts;
     opts.storage = storage::make_memory_runner_driver(store);
     opts.messages = storage::make_memory_message_driver(store);
@@ -88,8 +89,13 @@ struct bank_runner {
     auto client = cluster->make_client(bank::account);
     sys.spawn([=](caf::event_based_actor* self) {
       client.request(self, id, bank::deposit{amount})
-        .then([slot](int64_t x) { *slot = x; },
-              [slot](caf::error& err) { *slot = std::move(err); });
+        .then(
+          [slot](int64_t x) {
+            *slot = x;
+          },
+          [slot](caf::error& err) {
+            *slot = std::move(err);
+          });
     });
     for (int i = 0; i < 50 && !slot->has_value(); ++i)
       advance(std::chrono::milliseconds{100});
@@ -108,30 +114,30 @@ struct bank_runner {
 
 TEST_SUITE("caf_cluster.entity_types") {
 
-TEST_CASE("register_entity names the types missing from the configuration") {
-  bank_runner r{false};
-  auto err = r.cluster->register_entity(bank::account, account_impl);
-  CHECK_EQ(err, errc::invalid_config);
-  auto text = caf::to_string(err);
-  INFO(text);
-  CHECK_NE(text.find("entity type 'Account' uses types not added to the actor "
-                     "system configuration: bank::deposit, "
-                     "bank::account_state; call "
-                     "caf_cluster::add_entity_types(cfg, def) (or "
-                     "cfg.add_entity(def) on a cluster_config) in every "
-                     "process before the actor system starts"),
-           std::string::npos);
-}
+  TEST_CASE("register_entity names the types missing from the configuration") {
+    bank_runner r{false};
+    auto err = r.cluster->register_entity(bank::account, account_impl);
+    CHECK_EQ(err, errc::invalid_config);
+    auto text = caf::to_string(err);
+    INFO(text);
+    CHECK_NE(text.find(
+               "entity type 'Account' uses types not added to the actor "
+               "system configuration: bank::deposit, "
+               "bank::account_state; call "
+               "caf_cluster::add_entity_types(cfg, def) (or "
+               "cfg.add_entity(def) on a cluster_config) in every "
+               "process before the actor system starts"),
+             std::string::npos);
+  }
 
-TEST_CASE("after add_entity a persisted deposit and the state round-trip") {
-  bank_runner r{true};
-  REQUIRE_FALSE(r.cluster->register_entity(bank::account, account_impl));
-  auto first = r.deposit("acct-1", 5);
-  REQUIRE_MESSAGE(first, (first ? "" : caf::to_string(first.error())));
-  CHECK_EQ(*first, 5);
-  auto second = r.deposit("acct-1", 7);
-  REQUIRE_MESSAGE(second, (second ? "" : caf::to_string(second.error())));
-  CHECK_EQ(*second, 12);
-}
-
+  TEST_CASE("after add_entity a persisted deposit and the state round-trip") {
+    bank_runner r{true};
+    REQUIRE_FALSE(r.cluster->register_entity(bank::account, account_impl));
+    auto first = r.deposit("acct-1", 5);
+    REQUIRE_MESSAGE(first, (first ? "" : caf::to_string(first.error())));
+    CHECK_EQ(*first, 5);
+    auto second = r.deposit("acct-1", 7);
+    REQUIRE_MESSAGE(second, (second ? "" : caf::to_string(second.error())));
+    CHECK_EQ(*second, 12);
+  }
 }

@@ -24,34 +24,33 @@ std::string name_of(const caf::actor_system_config& cfg,
 
 TEST_SUITE("caf_cluster.entity_types") {
 
-TEST_CASE("add_entity names each type by its inspect, else its C++ name") {
-  cluster_config cfg;
-  cfg.add_entity(bank::account);
-  CHECK_EQ(name_of(cfg, typeid(bank::deposit)), "bank.deposit");
-  CHECK_EQ(name_of(cfg, typeid(bank::account_state)), "bank::account_state");
-  // Replies of builtin types need nothing.
-  CHECK_EQ(name_of(cfg, typeid(int64_t)), "<none>");
-}
+  TEST_CASE("add_entity names each type by its inspect, else its C++ name") {
+    cluster_config cfg;
+    cfg.add_entity(bank::account);
+    CHECK_EQ(name_of(cfg, typeid(bank::deposit)), "bank.deposit");
+    CHECK_EQ(name_of(cfg, typeid(bank::account_state)), "bank::account_state");
+    // Replies of builtin types need nothing.
+    CHECK_EQ(name_of(cfg, typeid(int64_t)), "<none>");
+  }
 
-TEST_CASE("add_entity keeps a name given first and may run twice") {
-  cluster_config cfg;
-  cfg.add_message_type<bank::deposit>("my.deposit");
-  add_entity_types(cfg, bank::account);
-  add_entity_types(cfg, bank::account);
-  CHECK_EQ(name_of(cfg, typeid(bank::deposit)), "my.deposit");
-  CHECK_EQ(name_of(cfg, typeid(bank::account_state)), "bank::account_state");
-  CHECK_EQ(cfg.value_factories_by_name.count("bank.deposit"), 0u);
-}
+  TEST_CASE("add_entity keeps a name given first and may run twice") {
+    cluster_config cfg;
+    cfg.add_message_type<bank::deposit>("my.deposit");
+    add_entity_types(cfg, bank::account);
+    add_entity_types(cfg, bank::account);
+    CHECK_EQ(name_of(cfg, typeid(bank::deposit)), "my.deposit");
+    CHECK_EQ(name_of(cfg, typeid(bank::account_state)), "bank::account_state");
+    CHECK_EQ(cfg.value_factories_by_name.count("bank.deposit"), 0u);
+  }
 
-TEST_CASE("a name another type holds falls back to the C++ name") {
-  cluster_config cfg;
-  cfg.add_message_type<bank::account_state>("bank.deposit");
-  cfg.add_entity(bank::account);
-  CHECK_EQ(name_of(cfg, typeid(bank::deposit)), "bank::deposit");
-}
+  TEST_CASE("a name another type holds falls back to the C++ name") {
+    cluster_config cfg;
+    cfg.add_message_type<bank::account_state>("bank.deposit");
+    cfg.add_entity(bank::account);
+    CHECK_EQ(name_of(cfg, typeid(bank::deposit)), "bank::deposit");
+  }
 
-TEST_CASE("demangled_name reads like the C++ source") {
-  CHECK_EQ(detail::demangled_name(typeid(bank::deposit)), "bank::deposit");
-}
-
+  TEST_CASE("demangled_name reads like the C++ source") {
+    CHECK_EQ(detail::demangled_name(typeid(bank::deposit)), "bank::deposit");
+  }
 }

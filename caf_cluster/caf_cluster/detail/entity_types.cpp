@@ -49,10 +49,11 @@ caf::error check_entity_types(caf::actor_system& sys,
     missing += (missing.empty() ? "" : ", ") + x;
   return caf::make_error(
     errc::invalid_config,
-    "entity type '" + entity_type + "' uses types not added to the actor "
-      "system configuration: " + missing
-      + "; call caf_cluster::add_entity_types(cfg, def) (or cfg.add_entity(def) "
-        "on a cluster_config) in every process before the actor system starts");
+    "entity type '" + entity_type
+      + "' uses types not added to the actor system configuration: " + missing
+      + "; call caf_cluster::add_entity_types(cfg, def) (or "
+        "cfg.add_entity(def) on a cluster_config) in every process before "
+        "the actor system starts");
 }
 
 } // namespace caf_cluster::detail

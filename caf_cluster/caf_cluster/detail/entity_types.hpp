@@ -30,9 +30,8 @@ struct type_tag {
 /// Whether `T`, as CAF stores it in a message, needs `add_message_type`:
 /// not `void`, not builtin (atoms included), not a local-only unsafe type.
 template <class T>
-constexpr bool needs_registration
-  = caf::type_nr<T>::value == 0
-    && !caf::is_allowed_unsafe_message_type<T>::value;
+constexpr bool needs_registration = caf::type_nr<T>::value == 0
+  && !caf::is_allowed_unsafe_message_type<T>::value;
 
 template <class T, class F>
 void visit_entity_type(F& f) {
@@ -45,7 +44,8 @@ void visit_entity_type(F& f) {
 
 template <class F, class... Is, class... Os>
 void visit_signature(
-  F& f, caf::typed_mpi<caf::detail::type_list<Is...>, caf::output_tuple<Os...>>*) {
+  F& f,
+  caf::typed_mpi<caf::detail::type_list<Is...>, caf::output_tuple<Os...>>*) {
   (visit_entity_type<Is>(f), ...);
   (visit_entity_type<Os>(f), ...);
 }
@@ -69,8 +69,9 @@ void for_each_entity_type(F f) {
 template <class T>
 constexpr bool require_inspect() {
   constexpr bool result = caf::detail::is_serializable<T>::value;
-  static_assert(result, "add_entity_types: this message, reply or state type "
-                        "of the entity (T) has no inspect() overload");
+  static_assert(result,
+                "add_entity_types: this message, reply or state type "
+                "of the entity (T) has no inspect() overload");
   return result;
 }
 
@@ -114,8 +115,9 @@ struct has_probe_inspect : std::false_type {};
 
 template <class T>
 struct has_probe_inspect<
-  T, std::void_t<decltype(inspect(std::declval<type_name_probe&>(),
-                                  std::declval<T&>()))>> : std::true_type {};
+  T,
+  std::void_t<decltype(inspect(std::declval<type_name_probe&>(),
+                               std::declval<T&>()))>> : std::true_type {};
 
 /// Returns `x`'s C++ name, demangled (e.g. `bank::deposit`).
 std::string demangled_name(const std::type_info& x);
