@@ -27,12 +27,6 @@ typename Inspector::result_type inspect(Inspector& f, add& x) {
   return f(caf::meta::type_name("bench.add"), x.amount);
 }
 
-/// Registers `add` (and `counter_state`, the durable state of the persisted
-/// counter) with CAF so that it crosses the network and into message
-/// storage; every process of a remote or persisted workload calls it on its
-/// configuration.
-void add_bench_types(caf::actor_system_config& cfg);
-
 /// Protocol of the counter:
 /// - `add` -> `int64_t`: adds and returns the new value.
 using counter_actor = caf::typed_actor<caf::replies_to<add>::with<int64_t>>;

@@ -21,6 +21,7 @@ namespace {
 
 environment::environment(const options& opt, side s)
   : cfg_(std::make_unique<caf_cluster::cluster_config>()) {
+  cfg_->add_entity(counter_entity);
   if (auto err = cfg_->parse(opt.caf_args))
     die(caf::to_string(err));
   sys_ = std::make_unique<caf::actor_system>(*cfg_);

@@ -87,7 +87,7 @@ struct bare_remote_send {
 std::unique_ptr<caf_cluster::cluster_config> make_config(const options& opt) {
   auto cfg = std::make_unique<caf_cluster::cluster_config>();
   caf_cluster::enable_socket_transport(*cfg);
-  add_bench_types(*cfg);
+  cfg->add_entity(persisted_counter_entity);
   if (auto err = cfg->parse(opt.caf_args))
     die(caf::to_string(err), 2);
   return cfg;

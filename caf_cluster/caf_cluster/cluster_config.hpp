@@ -1,12 +1,13 @@
 // The actor system configuration of a caf-cluster process: it declares the
 // `cluster.*` options, registers our error categories and picks scheduler
 // defaults measured to suit a latency-sensitive runtime on few cores.
-// Applications derive from it to add their own message types.
+// Applications add their entities' message types to it (`add_entity`).
 #pragma once
 
 #include "caf/actor_system_config.hpp"
 #include "caf/expected.hpp"
 
+#include "caf_cluster/entity_types.hpp"
 #include "caf_cluster/sharding_config.hpp"
 
 namespace caf_cluster {
@@ -29,7 +30,7 @@ size_t default_worker_count();
 ///
 /// ~~~
 /// struct my_config : caf_cluster::cluster_config {
-///   my_config() { add_message_type<my_msg>("my_msg"); }
+///   my_config() { add_entity(bank::account); }
 /// };
 /// ~~~
 // clang-format on
@@ -42,6 +43,15 @@ public:
   /// Returns the validated sharding configuration:
   /// `read_sharding_config(*this)`.
   caf::expected<sharding_config> sharding() const;
+
+  /// Adds the message, reply and durable-state types of entity `def`:
+  /// `add_entity_types(*this, def)`. Every process that hosts or talks to
+  /// the entity calls it before its actor system starts.
+  template <class Interface, class State>
+  cluster_config& add_entity(const entity<Interface, State>& def) {
+    add_entity_types(*this, def);
+    return *this;
+  }
 };
 
 } // namespace caf_cluster

@@ -155,7 +155,7 @@ public:
   /// actor, in message storage: loaded at activation (set right after the
   /// behaviour function returned, before the first message) and stored with the
   /// reply of each persisted message (in the same transaction). `S` must be
-  /// CAF-inspectable and added with `add_message_type` on every runner.
+  /// CAF-inspectable and added on every runner (`add_entity_types`).
   template <class S>
   [[nodiscard]] entity<Interface, S> durable_state() const {
     static_assert(std::is_same<State, void>::value,

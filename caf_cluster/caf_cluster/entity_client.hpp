@@ -100,37 +100,15 @@ public:
   /// tests); inside actors use `request`.
   template <class Msg>
   auto ask(std::string_view entity_id, Msg&& msg, caf::timespan timeout,
-           int64_t deliver_at_ms = 0) const
-    -> caf::expected<
-      typename detail::ask_value<detail::reply_types<signatures, Msg>>::type> {
+           int64_t deliver_at_ms = 0) const ->
+    typename detail::ask_result<signatures, Msg>::type {
     static_assert(detail::accepts<signatures, Msg>,
                   "the entity's interface does not accept this message");
-    using value_type =
-      typename detail::ask_value<detail::reply_types<signatures, Msg>>::type;
-    caf::expected<value_type> result{
-      caf::make_error(errc::shutting_down, entity_type_)};
-    auto path = path_.lock();
-    if (!path)
-      return result;
-    auto x = make_send(std::string{entity_id}, std::forward<Msg>(msg), timeout,
-                       deliver_at_ms);
-    auto dest = caf::actor_cast<caf::actor>(path->prepare(x));
-    caf::scoped_actor self{path->system()};
-    // The manager answers errc::timeout after `timeout`; CAF's own timeout,
-    // a little later, only guards against a manager that is gone.
-    self
-      ->request(dest, timeout + std::chrono::seconds{1}, deliver_atom::value,
-                std::move(x))
-      .receive(
-        on_value<value_type>(result, detail::reply_types<signatures, Msg>{}),
-        [&](caf::error& err) {
-          if (err == caf::sec::request_timeout)
-            result = caf::make_error(
-              errc::timeout, entity_type_ + "/" + std::string{entity_id});
-          else
-            result = std::move(err);
-        });
-    return result;
+    if constexpr (detail::accepts<signatures, Msg>)
+      return ask_impl(entity_id, std::forward<Msg>(msg), timeout,
+                      deliver_at_ms);
+    else
+      return {};
   }
 
   /// Like `ask(id, msg, timeout)` with `cluster.send-timeout`.
@@ -165,6 +143,37 @@ public:
   }
 
 private:
+  template <class Msg>
+  auto ask_impl(std::string_view entity_id, Msg&& msg, caf::timespan timeout,
+                int64_t deliver_at_ms) const {
+    using value_type =
+      typename detail::ask_value<detail::reply_types<signatures, Msg>>::type;
+    caf::expected<value_type> result{
+      caf::make_error(errc::shutting_down, entity_type_)};
+    auto path = path_.lock();
+    if (!path)
+      return result;
+    auto x = make_send(std::string{entity_id}, std::forward<Msg>(msg), timeout,
+                       deliver_at_ms);
+    auto dest = caf::actor_cast<caf::actor>(path->prepare(x));
+    caf::scoped_actor self{path->system()};
+    // The manager answers errc::timeout after `timeout`; CAF's own timeout,
+    // a little later, only guards against a manager that is gone.
+    self
+      ->request(dest, timeout + std::chrono::seconds{1}, deliver_atom::value,
+                std::move(x))
+      .receive(
+        on_value<value_type>(result, detail::reply_types<signatures, Msg>{}),
+        [&](caf::error& err) {
+          if (err == caf::sec::request_timeout)
+            result = caf::make_error(
+              errc::timeout, entity_type_ + "/" + std::string{entity_id});
+          else
+            result = std::move(err);
+        });
+    return result;
+  }
+
   template <class Msg>
   void send_only(std::string_view entity_id, Msg&& msg, caf::timespan timeout,
                  int64_t deliver_at_ms) const {

@@ -16,9 +16,10 @@
 
 namespace caf_cluster {
 
-caf::error sharding::register_entity_impl(const std::string& name,
-                                          const entity_options& options,
-                                          detail::entity_factory factory) {
+caf::error sharding::register_entity_impl(
+  const std::string& name, const entity_options& options,
+  detail::entity_factory factory,
+  const std::vector<const std::type_info*>& types) {
   auto& n = *state_->node;
   auto& cfg = n.config;
   if (name.empty())
@@ -44,6 +45,10 @@ caf::error sharding::register_entity_impl(const std::string& name,
           "message storage: set cluster.storage=sqlite:<path> (a single "
           "runner opens it without a port; runners of a cluster share it), "
           "or give make_runner a runner_options::messages driver");
+  // Here rather than at the first persisted send, which would fail with
+  // malformed_message on every send.
+  if (auto err = detail::check_entity_types(n.system, name, types))
+    return err;
   if (n.registry->closed())
     return caf::make_error(errc::shutting_down, name);
   internal::entity_manager_config mcfg;

@@ -88,10 +88,6 @@ inline const auto counter_entity
 inline const auto volatile_counter_entity
   = caf_cluster::entity<counter_actor>("Counter").max_idle(std::chrono::minutes{2});
 
-/// Registers the Counter messages with CAF so they cross the network; every
-/// process of a cluster (runners and clients) calls it on its configuration.
-void add_counter_types(caf::actor_system_config& cfg);
-
 /// The Counter behaviour.
 counter_actor::behavior_type
 counter_impl(counter_actor::stateful_pointer<counter_state> self,

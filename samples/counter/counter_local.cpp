@@ -43,7 +43,7 @@ int run(caf_cluster::sharding& cluster, const Definition& def) {
 
 int main(int argc, char** argv) {
   caf_cluster::cluster_config cfg;
-  counter::add_counter_types(cfg);
+  cfg.add_entity(counter::counter_entity);
   if (auto err = cfg.parse(argc, argv)) {
     std::cerr << "counter-local: " << caf::to_string(err) << '\n';
     return 2;

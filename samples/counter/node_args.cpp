@@ -44,7 +44,7 @@ node_args split_args(int argc, char** argv,
 
 node_config::node_config() {
   caf_cluster::enable_socket_transport(*this);
-  add_counter_types(*this);
+  add_entity(counter_entity);
 }
 
 caf::error parse_rest(caf::actor_system_config& cfg, node_args& args) {

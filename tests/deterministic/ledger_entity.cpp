@@ -1,6 +1,5 @@
 #include "deterministic/ledger_entity.hpp"
 
-#include "caf/actor_system_config.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
 namespace caf_cluster::testing {
@@ -26,9 +25,5 @@ ledger_impl(ledger_actor::stateful_pointer<ledger_state> self) {
   };
 }
 
-void add_ledger_types(caf::actor_system_config& cfg) {
-  cfg.add_message_type<keyed_add>("test.ledger.keyed_add");
-  cfg.add_message_type<ledger_state>("test.ledger.state");
-}
 
 } // namespace caf_cluster::testing

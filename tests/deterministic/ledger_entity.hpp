@@ -58,7 +58,4 @@ const entity<ledger_actor, ledger_state>& ledger_entity();
 ledger_actor::behavior_type
 ledger_impl(ledger_actor::stateful_pointer<ledger_state> self);
 
-/// Adds the Ledger's message types to `cfg`.
-void add_ledger_types(caf::actor_system_config& cfg);
-
 } // namespace caf_cluster::testing

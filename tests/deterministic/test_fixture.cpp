@@ -1,6 +1,7 @@
 #include "deterministic/test_fixture.hpp"
 
 #include "deterministic/ledger_entity.hpp"
+#include "deterministic/probe_entity.hpp"
 
 #include "caf/atom.hpp"
 
@@ -10,7 +11,8 @@ namespace caf_cluster::testing {
 
 test_config::test_config() {
   set("scheduler.policy", caf::atom("testing"));
-  add_ledger_types(*this);
+  add_entity(ledger_entity());
+  add_entity(probe::probe_entity);
 }
 
 fixture::fixture(sharding_config scfg)

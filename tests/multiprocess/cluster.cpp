@@ -136,7 +136,7 @@ struct client_node::impl {
 client_node::client_node(const std::string& storage) : impl_(new impl) {
   auto& cfg = impl_->cfg;
   caf_cluster::enable_socket_transport(cfg);
-  counter::add_counter_types(cfg);
+  cfg.add_entity(counter::counter_entity);
   auto scfg = cfg.sharding();
   if (!scfg)
     throw std::runtime_error("client_node: " + caf::to_string(scfg.error()));

@@ -28,7 +28,7 @@ namespace {
 
 struct counter_config : cluster_config {
   counter_config() {
-    counter::add_counter_types(*this);
+    add_entity(counter::counter_entity);
   }
 };
 

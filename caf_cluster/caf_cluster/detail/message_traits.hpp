@@ -72,4 +72,17 @@ struct ask_value<caf::detail::type_list<T, U, Ts...>> {
   using type = std::tuple<T, U, Ts...>;
 };
 
+/// The result of a blocking ask of `Msg` under `Sigs`; `caf::expected<void>`
+/// for a message `Sigs` does not accept, so that only the caller's
+/// `static_assert` reports it (not the reply type computation).
+template <class Sigs, class Msg, bool = accepts<Sigs, Msg>>
+struct ask_result {
+  using type = caf::expected<void>;
+};
+
+template <class Sigs, class Msg>
+struct ask_result<Sigs, Msg, true> {
+  using type = caf::expected<typename ask_value<reply_types<Sigs, Msg>>::type>;
+};
+
 } // namespace caf_cluster::detail
