@@ -52,9 +52,11 @@ struct sharding_access;
 class sharding {
 public:
   /// Starts a sharding service with the `cluster.*` options of `sys`'s
-  /// configuration (defaults where unset): a single runner when
-  /// `cluster.runner-address` is empty, else a socket runner with the runner
-  /// storage of `cluster.storage` (the middleman must be loaded, see
+  /// configuration (defaults where unset): a client-only node when
+  /// `cluster.client-only` is true, a single runner when
+  /// `cluster.runner-address` is empty, else a socket runner; the last two
+  /// network kinds use the runner storage of `cluster.storage` (the
+  /// middleman must be loaded, see
   /// `enable_socket_transport`). Fails with `errc::invalid_config`, a storage
   /// error, or the errors of `make_runner`.
   static caf::expected<sharding> make(caf::actor_system& sys);
@@ -73,7 +75,8 @@ public:
   /// `cfg.runner_listen_address` (or `cfg.runner_address`) through
   /// `opts.transport`, registers as `cfg.runner_address`, and from then on
   /// leases its share of the shards and routes messages for the others to
-  /// their owners. With `opts.client_only` it only routes. Returns once
+  /// their owners. With `opts.client_only` (or `cfg.client_only`) it only
+  /// routes. Returns once
   /// listening and registered; shards follow within one lease refresh
   /// interval (messages sent earlier wait and retry).
   /// @returns `errc::invalid_config` for a bad `cfg` or a missing runner

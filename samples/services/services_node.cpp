@@ -26,9 +26,9 @@
 
 #include "caf_cluster/cron/cluster_cron.hpp"
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/node/run_node.hpp"
 #include "caf_cluster/sharding.hpp"
 
-#include "runner_main.hpp"
 
 namespace {
 
@@ -77,46 +77,63 @@ caf::behavior reporter(caf::event_based_actor* self, std::string runner) {
   }};
 }
 
+caf::expected<caf_cluster::cron::cron_schedule>
+schedule_of(const caf_cluster::node_args& args) {
+  return caf_cluster::cron::cron_schedule::parse(
+    args.get("cron", "* * * * * *"));
+}
+
+caf::error start(caf_cluster::sharding& cluster,
+                 const caf_cluster::node_args& args) {
+  auto schedule = schedule_of(args);
+  if (!schedule)
+    return std::move(schedule.error());
+  std::shared_ptr<tick_table> ticks;
+  if (args.has("ticks-db")) {
+    try {
+      ticks = std::make_shared<tick_table>(args.get("ticks-db"));
+    } catch (const std::exception& e) {
+      return caf::make_error(caf_cluster::errc::invalid_argument,
+                             "--ticks-db: " + std::string{e.what()});
+    }
+  }
+  auto me = cluster.config().runner_address;
+  if (auto err = cluster.register_singleton(
+        "reporter", [me](caf::event_based_actor* self) {
+          return reporter(self, me);
+        }))
+    return err;
+  auto job = [me, ticks](const caf_cluster::cron::cron_run& run) {
+    if (ticks)
+      ticks->append(run.scheduled_ms, run.runner);
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    say(me, "cron '" + run.name + "' tick "
+              + caf_cluster::cron::cron_tick_id(run.scheduled_ms) + " (ran "
+              + std::to_string(now - run.scheduled_ms) + " ms after it)");
+  };
+  return caf_cluster::cron::cluster_cron(cluster, "heartbeat", *schedule, job);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-  return counter::run_runner(
-    "services-node", argc, argv, {"cron", "ticks-db"},
-    [](counter::node_args& args) -> caf::expected<counter::runner_setup> {
-      auto schedule = caf_cluster::cron::cron_schedule::parse(
-        args.flags.count("cron") ? args.flags["cron"] : "* * * * * *");
-      if (!schedule)
-        return std::move(schedule.error());
-      std::shared_ptr<tick_table> ticks;
-      if (args.flags.count("ticks-db")) {
-        try {
-          ticks = std::make_shared<tick_table>(args.flags["ticks-db"]);
-        } catch (const std::exception& e) {
-          return caf::make_error(caf_cluster::errc::invalid_argument,
-                                 "--ticks-db: " + std::string{e.what()});
-        }
-      }
-      return counter::runner_setup{
-        [schedule = *schedule, ticks](caf_cluster::sharding& cluster) {
-          auto me = cluster.config().runner_address;
-          if (auto err = cluster.register_singleton(
-                "reporter", [me](caf::event_based_actor* self) {
-                  return reporter(self, me);
-                }))
-            return err;
-          auto job = [me, ticks](const caf_cluster::cron::cron_run& run) {
-            if (ticks)
-              ticks->append(run.scheduled_ms, run.runner);
-            auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-            say(me,
-                "cron '" + run.name + "' tick "
-                  + caf_cluster::cron::cron_tick_id(run.scheduled_ms) + " (ran "
-                  + std::to_string(now - run.scheduled_ms) + " ms after it)");
-          };
-          return caf_cluster::cron::cluster_cron(cluster, "heartbeat", schedule,
-                                                 job);
-        }};
-    });
+  caf_cluster::node_program program;
+  program.name = "services-node";
+  program.summary = "One runner of the services sample: the 'reporter' "
+                    "singleton and the 'heartbeat' cluster cron job.";
+  program.flags = {
+    {"cron", "EXPR",
+     "cron expression of the heartbeat job (default: "
+     "\"* * * * * *\", every second)"},
+    {"ticks-db", "FILE", "also append each tick to table ticks of this SQLite "
+                         "file"},
+  };
+  program.check = [](const caf_cluster::node_args& args) {
+    auto schedule = schedule_of(args);
+    return schedule ? caf::error{} : std::move(schedule.error());
+  };
+  program.start = start;
+  return caf_cluster::run_node(argc, argv, program);
 }
