@@ -53,9 +53,9 @@ class sharding {
 public:
   /// Starts a sharding service with the `cluster.*` options of `sys`'s
   /// configuration (defaults where unset): a client-only node when
-  /// `cluster.client-only` is true, a single runner when
-  /// `cluster.runner-address` is empty, else a socket runner; the last two
-  /// network kinds use the runner storage of `cluster.storage` (the
+  /// `cluster.client-only` is true, else a single runner when
+  /// `cluster.runner-address` is empty, else a socket runner. The client and
+  /// the socket runner use the runner storage of `cluster.storage` (the
   /// middleman must be loaded, see
   /// `enable_socket_transport`). Fails with `errc::invalid_config`, a storage
   /// error, or the errors of `make_runner`.
