@@ -31,8 +31,9 @@ int main(int argc, char** argv) {
     std::cerr << "cluster-bench: " << err << "\n\n" << usage();
     return 2;
   }
+  // The help goes to stdout, before CAF's options (the cluster ones too).
   if (opt.help)
-    std::cerr << usage() << '\n';
+    std::cout << usage() << '\n' << std::flush;
   if (opt.serve)
     return serve(opt);
   if (opt.child) {

@@ -24,7 +24,9 @@ enum class errc : uint8_t {
   persistence_error,
   /// A runner is not (or no longer) registered in runner storage.
   runner_not_registered,
-  /// A runner could not be reached over the transport.
+  /// A runner could not be reached over the transport, or no live runner is
+  /// registered in runner storage at all (a client's send fails at once with
+  /// "no live runner is registered in <storage>").
   runner_unavailable,
   /// The entity's mailbox holds `mailbox_capacity` messages already.
   mailbox_full,

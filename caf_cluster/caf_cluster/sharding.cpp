@@ -27,12 +27,12 @@ caf::expected<sharding> sharding::make(caf::actor_system& sys) {
   auto cfg = read_sharding_config(sys.config());
   if (!cfg)
     return std::move(cfg.error());
-  if (cfg->runner_address.empty())
+  if (cfg->runner_address.empty() && !cfg->client_only)
     return make(sys, std::move(*cfg));
   if (!sys.has_middleman())
     return caf::make_error(errc::invalid_config,
-                           "cluster.runner-address is set but the actor system "
-                           "has no middleman: call "
+                           "cluster.runner-address or cluster.client-only is "
+                           "set but the actor system has no middleman: call "
                            "caf_cluster::enable_socket_transport on its "
                            "configuration");
   auto drivers = storage::open_cluster_storage(cfg->storage, cfg->sqlite());
@@ -42,6 +42,7 @@ caf::expected<sharding> sharding::make(caf::actor_system& sys) {
   opts.storage = std::move(drivers->runners);
   opts.messages = std::move(drivers->messages);
   opts.transport = make_socket_transport(sys);
+  opts.client_only = cfg->client_only;
   return make_runner(sys, std::move(*cfg), std::move(opts));
 }
 
@@ -66,6 +67,7 @@ sharding::make_runner(caf::actor_system& sys, sharding_config cfg,
   if (!opts.storage || !opts.transport)
     return caf::make_error(errc::invalid_argument,
                            "runner_options needs both storage and transport");
+  opts.client_only = opts.client_only || cfg.client_only;
   if (!opts.client_only && cfg.runner_address.empty())
     return caf::make_error(errc::invalid_config,
                            "cluster.runner-address must be set for a runner "

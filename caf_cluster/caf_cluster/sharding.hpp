@@ -23,7 +23,6 @@
 
 #include "caf_cluster/detail/durable_state.hpp"
 #include "caf_cluster/detail/entity_factory.hpp"
-#include "caf_cluster/detail/entity_types.hpp"
 #include "caf_cluster/detail/send_path.hpp"
 #include "caf_cluster/entity.hpp"
 #include "caf_cluster/entity_client.hpp"
@@ -52,10 +51,12 @@ struct sharding_access;
 /// (destroy handles before the `caf::actor_system`).
 class sharding {
 public:
-  /// Starts a sharding service with the `cluster` options of `sys`'s
-  /// configuration (defaults where unset): a single runner when
-  /// `cluster.runner-address` is empty, else a socket runner with the runner
-  /// storage of `cluster.storage` (the middleman must be loaded, see
+  /// Starts a sharding service with the cluster options of `sys`'s
+  /// configuration (defaults where unset): a client-only node when
+  /// `cluster.client-only` is true, else a single runner when
+  /// `cluster.runner-address` is empty, else a socket runner. The client and
+  /// the socket runner use the runner storage of `cluster.storage` (the
+  /// middleman must be loaded, see
   /// `enable_socket_transport`). Fails with `errc::invalid_config`, a storage
   /// error, or the errors of `make_runner`.
   static caf::expected<sharding> make(caf::actor_system& sys);
@@ -74,7 +75,8 @@ public:
   /// `cfg.runner_listen_address` (or `cfg.runner_address`) through
   /// `opts.transport`, registers as `cfg.runner_address`, and from then on
   /// leases its share of the shards and routes messages for the others to
-  /// their owners. With `opts.client_only` it only routes. Returns once
+  /// their owners. With `opts.client_only` (or `cfg.client_only`) it only
+  /// routes. Returns once
   /// listening and registered; shards follow within one lease refresh
   /// interval (messages sent earlier wait and retry).
   /// @returns `errc::invalid_config` for a bad `cfg` or a missing runner
@@ -92,9 +94,7 @@ public:
   /// state: `Interface::stateful_pointer<State>`) and optionally an
   /// `entity_context`. Fails with `errc::invalid_argument` for a duplicate or
   /// empty type name, with `errc::invalid_config` for persisted messages or
-  /// durable state on a runner without message storage or for message,
-  /// reply or state types missing from the actor system's configuration
-  /// (naming each; see `add_entity_types`), and with
+  /// durable state on a runner without message storage, and with
   /// `errc::shutting_down` after `shutdown()`.
   template <class Interface, class State, class F>
   caf::error register_entity(const entity<Interface, State>& def, F fun) {
@@ -148,8 +148,7 @@ public:
           manager->spawn(init, std::move(ctx), std::move(restored)));
       }
     };
-    return register_entity_impl(def.name(), def.options(), std::move(factory),
-                                detail::entity_type_infos<Interface, State>());
+    return register_entity_impl(def.name(), def.options(), std::move(factory));
   }
 
   /// Returns a client for entities of type `def`. Works whether or not the
@@ -278,10 +277,9 @@ private:
 
   std::weak_ptr<detail::send_path> send_path() const;
 
-  caf::error
-  register_entity_impl(const std::string& name, const entity_options& options,
-                       detail::entity_factory factory,
-                       const std::vector<const std::type_info*>& types);
+  caf::error register_entity_impl(const std::string& name,
+                                  const entity_options& options,
+                                  detail::entity_factory factory);
 
   caf::error register_singleton_impl(std::string name, std::string group,
                                      detail::singleton_factory factory);

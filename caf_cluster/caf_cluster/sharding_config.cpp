@@ -58,6 +58,8 @@ void for_each_option(F&& f) {
   f("storage-synchronous-full",
     "every SQLite commit waits for fsync (synchronous=FULL)",
     &c::storage_synchronous_full);
+  f("client-only", "route sends to the cluster but host no shards",
+    &c::client_only);
 }
 
 template <class T>
@@ -311,9 +313,16 @@ caf::error sharding_config::validate() const {
     return err;
   if (auto err = check_positive("message-claim-timeout", message_claim_timeout))
     return err;
-  if (auto uri = storage::parse_storage_uri(storage); !uri)
+  auto uri = storage::parse_storage_uri(storage);
+  if (!uri)
     return invalid_config(option_key("storage")
                           + " is invalid: " + context_text(uri.error()));
+  // Memory storage lives inside one process: a client would see no runner.
+  if (client_only && uri->type != storage::storage_uri::kind::sqlite)
+    return invalid_config(option_key("client-only")
+                          + " needs a cluster.storage shared with the runners "
+                            "(sqlite:<path>), got "
+                          + quoted(storage));
   return caf::none;
 }
 
@@ -380,6 +389,7 @@ read_sharding_config(const caf::actor_system_config& cfg) {
 storage::sqlite_options sharding_config::sqlite() const {
   storage::sqlite_options result;
   result.synchronous_full = storage_synchronous_full;
+  result.create_missing = !client_only;
   return result;
 }
 

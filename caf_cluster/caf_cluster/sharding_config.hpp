@@ -43,6 +43,7 @@ namespace caf_cluster {
 /// | `message_claim_timeout` | `cluster.message-claim-timeout` | `10s` | a stored persisted message handed to an entity manager but still without reply is delivered again after this long (if it is not in that runner's queues any more), > 0 |
 /// | `storage` | `cluster.storage` | `"memory"` | runner and message storage: `memory` or `sqlite:<path>` |
 /// | `storage_synchronous_full` | `cluster.storage-synchronous-full` | `false` | SQLite commits wait for fsync (`synchronous=FULL`); the default `NORMAL` in WAL mode may lose the last commits on a power cut, never on a process crash |
+/// | `client_only` | `cluster.client-only` | `false` | the node routes sends to the cluster's runners but hosts no shards (no port, no registration); needs a shared `sqlite:<path>` storage that already exists |
 ///
 /// Syntax, the same on the command line and in INI files except for quoting:
 /// - durations: an integer followed by a unit, one of `ns`, `us`, `ms`, `s`,
@@ -115,7 +116,12 @@ struct sharding_config {
   /// Whether SQLite commits wait for fsync (`PRAGMA synchronous=FULL`).
   bool storage_synchronous_full = false;
 
-  /// The SQLite options these settings select.
+  /// Whether this node only routes sends (hosts no shards, never listens or
+  /// registers); its SQLite storage file must exist already.
+  bool client_only = false;
+
+  /// The SQLite options these settings select (a client-only node never
+  /// creates the database file).
   storage::sqlite_options sqlite() const;
 
   /// Checks every field against the rules of the defaults table.

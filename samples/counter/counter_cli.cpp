@@ -12,70 +12,51 @@
 
 #include "caf/actor_system.hpp"
 
+#include "caf_cluster/errc.hpp"
+#include "caf_cluster/node/run_node.hpp"
 #include "caf_cluster/sharding.hpp"
-#include "caf_cluster/socket_transport.hpp"
-#include "caf_cluster/storage/open_runner_driver.hpp"
+
+#include "caf_cluster/entity_types.hpp"
 
 #include "counter_entity.hpp"
-#include "node_args.hpp"
 
 namespace {
 
-int fail(int code, const std::string& what) {
-  std::cerr << "counter-cli: " << what << std::endl;
-  return code;
-}
+constexpr const char* usage = "(increment|decrement) ID N | get ID";
 
-constexpr const char* usage
-  = "usage: counter-cli --storage URI (increment|decrement) <id> <n> | get <id>";
-
-} // namespace
-
-int main(int argc, char** argv) {
-  auto args = counter::split_args(argc, argv, {"storage"});
-  if (args.error)
-    return fail(2, *args.error);
-  if (!args.flags.count("storage"))
-    return fail(2, std::string{"missing --storage; "} + usage);
+caf::expected<int64_t> parse_command(const caf_cluster::node_args& args) {
+  auto bad = [](std::string what) {
+    return caf::make_error(caf_cluster::errc::invalid_argument,
+                           std::move(what));
+  };
   auto& pos = args.positional;
   if (pos.empty())
-    return fail(2, usage);
+    return bad(std::string{"missing command; usage: "} + usage);
   auto& command = pos[0];
-  int64_t amount = 0;
-  if (command == "increment" || command == "decrement") {
-    if (pos.size() != 3)
-      return fail(2, usage);
-    auto& text = pos[2];
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(),
-                                     amount);
-    if (ec != std::errc{} || end != text.data() + text.size())
-      return fail(2, "not an integer: '" + text + "'");
-  } else if (command == "get") {
+  if (command == "get") {
     if (pos.size() != 2)
-      return fail(2, usage);
-  } else {
-    return fail(2, "unknown command '" + command + "'; " + usage);
+      return bad(std::string{"usage: get ID"});
+    return int64_t{0};
   }
-  counter::node_config cfg;
-  if (auto err = counter::parse_rest(cfg, args))
-    return fail(2, caf::to_string(err));
-  auto scfg = cfg.sharding();
-  if (!scfg)
-    return fail(2, caf::to_string(scfg.error()));
-  caf::actor_system sys{cfg};
-  auto driver = caf_cluster::storage::open_runner_driver(args.flags["storage"]);
-  if (!driver)
-    return fail(1, sys.render(driver.error()));
-  caf_cluster::runner_options opts;
-  opts.storage = std::move(*driver);
-  opts.transport = caf_cluster::make_socket_transport(sys);
-  opts.client_only = true;
-  auto cluster = caf_cluster::sharding::make_runner(sys, std::move(*scfg),
-                                                    std::move(opts));
-  if (!cluster)
-    return fail(1, sys.render(cluster.error()));
-  auto client = cluster->make_client(counter::counter_entity);
-  auto& id = pos[1];
+  if (command != "increment" && command != "decrement")
+    return bad("unknown command '" + command + "'; usage: " + usage);
+  if (pos.size() != 3)
+    return bad("usage: " + command + " ID N");
+  int64_t amount = 0;
+  auto& text = pos[2];
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(),
+                                   amount);
+  if (ec != std::errc{} || end != text.data() + text.size())
+    return bad("not an integer: '" + text + "'");
+  return amount;
+}
+
+int run(caf_cluster::sharding& cluster, const caf_cluster::node_args& args) {
+  auto& sys = cluster.system();
+  auto client = cluster.make_client(counter::counter_entity);
+  auto& command = args.positional[0];
+  auto& id = args.positional[1];
+  auto amount = *parse_command(args);
   caf::expected<int64_t> value{0};
   if (command == "increment")
     value = client.ask(id, counter::increment{amount, {}});
@@ -83,9 +64,31 @@ int main(int argc, char** argv) {
     value = client.ask(id, counter::decrement{amount, {}});
   else
     value = client.ask(id, counter::get_value{});
-  cluster->shutdown();
-  if (!value)
-    return fail(1, sys.render(value.error()));
+  if (!value) {
+    std::cerr << "counter-cli: " << sys.render(value.error()) << std::endl;
+    return caf_cluster::node_exit_failure;
+  }
   std::cout << *value << std::endl;
-  return 0;
+  return caf_cluster::node_exit_ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  caf_cluster::node_program program;
+  program.name = "counter-cli";
+  program.summary = "A client-only node of the distributed counter: routes one "
+                    "command to the runner owning the counter and prints its "
+                    "value.";
+  program.positional_usage = usage;
+  program.client_only = true;
+  program.configure = [](caf::actor_system_config& cfg) {
+    caf_cluster::add_entity_types(cfg, counter::counter_entity);
+  };
+  program.check = [](const caf_cluster::node_args& args) {
+    auto amount = parse_command(args);
+    return amount ? caf::error{} : std::move(amount.error());
+  };
+  program.run = run;
+  return caf_cluster::run_node(argc, argv, program);
 }

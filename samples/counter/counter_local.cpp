@@ -2,13 +2,16 @@
 // entity on a single runner, then increments counter-1 by 5, decrements it by
 // 2 and reads it back. With --cluster.storage=sqlite:<path> the Counter is the
 // persisted one with a durable value (no port is opened): run it twice and
-// the second run starts from the first run's value.
+// the second run starts from the first run's value. --storage is short for
+// --cluster.storage.
 #include <iostream>
 
 #include "caf/actor_system.hpp"
 
-#include "caf_cluster/cluster_config.hpp"
+#include "caf_cluster/node/run_node.hpp"
 #include "caf_cluster/sharding.hpp"
+
+#include "caf_cluster/entity_types.hpp"
 
 #include "counter_entity.hpp"
 
@@ -35,30 +38,27 @@ int run(caf_cluster::sharding& cluster, const Definition& def) {
     && report("After decrement: ",
               client.ask("counter-1", counter::decrement{2, {}}))
     && report("Current value: ", client.ask("counter-1", counter::get_value{}));
-  cluster.await_shutdown(std::chrono::seconds{5});
   return ok ? 0 : 1;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  caf_cluster::cluster_config cfg;
-  cfg.add_entity(counter::counter_entity);
-  if (auto err = cfg.parse(argc, argv)) {
-    std::cerr << "counter-local: " << caf::to_string(err) << '\n';
-    return 2;
-  }
-  if (cfg.cli_helptext_printed)
-    return 0;
-  caf::actor_system sys{cfg};
-  auto cluster = caf_cluster::sharding::make(sys);
-  if (!cluster) {
-    std::cerr << "counter-local: " << sys.render(cluster.error()) << '\n';
-    return 2;
-  }
-  // Message storage exactly when cluster.storage names a database.
-  if (!cluster->messages())
-    return run(*cluster, counter::volatile_counter_entity);
-  std::cout << "Persisted in " << cluster->config().storage << std::endl;
-  return run(*cluster, counter::counter_entity);
+  caf_cluster::node_program program;
+  program.name = "counter-local";
+  program.summary = "The distributed counter in one process: increments "
+                    "counter-1 by 5, decrements it by 2 and reads it back "
+                    "(persisted and durable with --storage sqlite:<path>).";
+  program.configure = [](caf::actor_system_config& cfg) {
+    caf_cluster::add_entity_types(cfg, counter::counter_entity);
+  };
+  program.run = [](caf_cluster::sharding& cluster,
+                   const caf_cluster::node_args&) {
+    // Message storage exactly when cluster.storage names a database.
+    if (!cluster.messages())
+      return run(cluster, counter::volatile_counter_entity);
+    std::cout << "Persisted in " << cluster.config().storage << std::endl;
+    return run(cluster, counter::counter_entity);
+  };
+  return caf_cluster::run_node(argc, argv, program);
 }

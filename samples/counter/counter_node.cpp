@@ -5,16 +5,25 @@
 //
 //   counter-node --host 127.0.0.1 --port 4001 --storage sqlite:/tmp/c.db
 //                [--cluster.<key>=<value> ...]
+#include "caf_cluster/node/run_node.hpp"
+#include "caf_cluster/sharding.hpp"
+
+#include "caf_cluster/entity_types.hpp"
+
 #include "counter_entity.hpp"
-#include "runner_main.hpp"
 
 int main(int argc, char** argv) {
-  return counter::run_runner(
-    "counter-node", argc, argv, {},
-    [](counter::node_args&) -> caf::expected<counter::runner_setup> {
-      return counter::runner_setup{[](caf_cluster::sharding& cluster) {
-        return cluster.register_entity(counter::counter_entity,
-                                       counter::counter_impl);
-      }};
-    });
+  caf_cluster::node_program program;
+  program.name = "counter-node";
+  program.summary = "One runner of the distributed counter: hosts the Counter "
+                    "entity until SIGTERM or SIGINT.";
+  program.configure = [](caf::actor_system_config& cfg) {
+    caf_cluster::add_entity_types(cfg, counter::counter_entity);
+  };
+  program.start = [](caf_cluster::sharding& cluster,
+                     const caf_cluster::node_args&) {
+    return cluster.register_entity(counter::counter_entity,
+                                   counter::counter_impl);
+  };
+  return caf_cluster::run_node(argc, argv, program);
 }

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -26,9 +27,9 @@
 
 #include "caf_cluster/cron/cluster_cron.hpp"
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/node/run_node.hpp"
 #include "caf_cluster/sharding.hpp"
 
-#include "runner_main.hpp"
 
 namespace {
 
@@ -77,46 +78,72 @@ caf::behavior reporter(caf::event_based_actor* self, std::string runner) {
   }};
 }
 
+// What the flags select, prepared before the actor system starts (a bad
+// value is a usage error, and the runner's shards do not wait for it).
+struct services_setup {
+  std::optional<caf_cluster::cron::cron_schedule> schedule;
+  std::shared_ptr<tick_table> ticks;
+};
+
+caf::error prepare(const caf_cluster::node_args& args, services_setup& out) {
+  auto schedule = caf_cluster::cron::cron_schedule::parse(
+    args.get("cron", "* * * * * *"));
+  if (!schedule)
+    return std::move(schedule.error());
+  out.schedule = std::move(*schedule);
+  if (args.has("ticks-db")) {
+    try {
+      out.ticks = std::make_shared<tick_table>(args.get("ticks-db"));
+    } catch (const std::exception& e) {
+      return caf::make_error(caf_cluster::errc::invalid_argument,
+                             "--ticks-db: " + std::string{e.what()});
+    }
+  }
+  return caf::none;
+}
+
+caf::error start(caf_cluster::sharding& cluster, const services_setup& setup) {
+  auto me = cluster.config().runner_address;
+  if (auto err = cluster.register_singleton(
+        "reporter", [me](caf::event_based_actor* self) {
+          return reporter(self, me);
+        }))
+    return err;
+  auto job = [me, ticks = setup.ticks](const caf_cluster::cron::cron_run& run) {
+    if (ticks)
+      ticks->append(run.scheduled_ms, run.runner);
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    say(me, "cron '" + run.name + "' tick "
+              + caf_cluster::cron::cron_tick_id(run.scheduled_ms) + " (ran "
+              + std::to_string(now - run.scheduled_ms) + " ms after it)");
+  };
+  return caf_cluster::cron::cluster_cron(cluster, "heartbeat", *setup.schedule,
+                                         job);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-  return counter::run_runner(
-    "services-node", argc, argv, {"cron", "ticks-db"},
-    [](counter::node_args& args) -> caf::expected<counter::runner_setup> {
-      auto schedule = caf_cluster::cron::cron_schedule::parse(
-        args.flags.count("cron") ? args.flags["cron"] : "* * * * * *");
-      if (!schedule)
-        return std::move(schedule.error());
-      std::shared_ptr<tick_table> ticks;
-      if (args.flags.count("ticks-db")) {
-        try {
-          ticks = std::make_shared<tick_table>(args.flags["ticks-db"]);
-        } catch (const std::exception& e) {
-          return caf::make_error(caf_cluster::errc::invalid_argument,
-                                 "--ticks-db: " + std::string{e.what()});
-        }
-      }
-      return counter::runner_setup{
-        [schedule = *schedule, ticks](caf_cluster::sharding& cluster) {
-          auto me = cluster.config().runner_address;
-          if (auto err = cluster.register_singleton(
-                "reporter", [me](caf::event_based_actor* self) {
-                  return reporter(self, me);
-                }))
-            return err;
-          auto job = [me, ticks](const caf_cluster::cron::cron_run& run) {
-            if (ticks)
-              ticks->append(run.scheduled_ms, run.runner);
-            auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-            say(me,
-                "cron '" + run.name + "' tick "
-                  + caf_cluster::cron::cron_tick_id(run.scheduled_ms) + " (ran "
-                  + std::to_string(now - run.scheduled_ms) + " ms after it)");
-          };
-          return caf_cluster::cron::cluster_cron(cluster, "heartbeat", schedule,
-                                                 job);
-        }};
-    });
+  auto setup = std::make_shared<services_setup>();
+  caf_cluster::node_program program;
+  program.name = "services-node";
+  program.summary = "One runner of the services sample: the 'reporter' "
+                    "singleton and the 'heartbeat' cluster cron job.";
+  program.flags = {
+    {"cron", "EXPR",
+     "cron expression of the heartbeat job (default: \"* * * * * *\", every "
+     "second)"},
+    {"ticks-db", "FILE", "also append each tick to table ticks of this SQLite "
+                         "file"},
+  };
+  program.check = [setup](const caf_cluster::node_args& args) {
+    return prepare(args, *setup);
+  };
+  program.start = [setup](caf_cluster::sharding& cluster,
+                          const caf_cluster::node_args&) {
+    return start(cluster, *setup);
+  };
+  return caf_cluster::run_node(argc, argv, program);
 }

@@ -101,6 +101,8 @@ TEST_CASE("defaults") {
   CHECK(x.message_claim_timeout == 10s);
   CHECK_EQ(x.storage, "memory");
   CHECK(!x.storage_synchronous_full);
+  CHECK(!x.client_only);
+  CHECK(x.sqlite().create_missing);
   CHECK(!x.validate());
 }
 
@@ -135,6 +137,9 @@ TEST_CASE("validate refuses each bad value and names the option") {
   std::vector<rule> rules{
     {[](auto& x) { x.shards_per_group = 0; },
      "cluster.shards-per-group must be at least 1, got 0"},
+    {[](auto& x) { x.client_only = true; },
+     "cluster.client-only needs a cluster.storage shared with the runners "
+     "(sqlite:<path>), got \"memory\""},
     {[](auto& x) { x.shards_per_group = -7; },
      "cluster.shards-per-group must be at least 1, got -7"},
     {[](auto& x) { x.shards_per_group = 1'000'001; },
@@ -266,6 +271,13 @@ TEST_CASE("every option has a flag") {
   CHECK(x->sqlite().synchronous_full);
 }
 
+TEST_CASE("cluster.client-only is a flag and never creates the database") {
+  auto x = read({"--cluster.client-only", "--cluster.storage=sqlite:/tmp/x.db"});
+  REQUIRE(x);
+  CHECK(x->client_only);
+  CHECK(!x->sqlite().create_missing);
+}
+
 TEST_CASE("list flags with and without brackets and quotes") {
   for (auto arg :
        {"--cluster.shard-groups=a,b", "--cluster.shard-groups=[a,b]",
@@ -387,7 +399,7 @@ TEST_CASE("mistyped INI values are refused by sharding(), not dropped") {
      "entity-termination-timeout, lease-duration, lease-refresh-interval, "
      "refresh-assignments-interval, send-retry-interval, send-timeout, "
      "message-claim-timeout, "
-     "storage, storage-synchronous-full"},
+     "storage, storage-synchronous-full, client-only"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.ini);

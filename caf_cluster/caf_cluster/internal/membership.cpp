@@ -54,7 +54,7 @@ shard_manager_state::ring_of(const std::string& group,
 
 void shard_manager_state::publish(const std::vector<std::string>& ring,
                                   const std::vector<storage::lease_row>* leases,
-                                  int64_t now) {
+                                  int64_t now, size_t live_runners) {
   auto owners = ring;
   owners.resize(static_cast<size_t>(node().config.shards_per_group));
   if (leases) {
@@ -66,10 +66,14 @@ void shard_manager_state::publish(const std::vector<std::string>& ring,
         owners[static_cast<size_t>(s->index - 1)] = row.runner;
     }
   }
-  if (owners == published)
+  auto live = static_cast<int32_t>(live_runners);
+  if (!client_only())
+    live = std::max(live, int32_t{1});
+  if (owners == published && live == published_live)
     return;
   published = owners;
-  self->send(cfg.router, assignments_atom::value, std::move(owners));
+  published_live = live;
+  self->send(cfg.router, assignments_atom::value, std::move(owners), live);
 }
 
 } // namespace caf_cluster::internal

@@ -67,6 +67,7 @@ struct router_state {
   std::string address; // this runner's; "" on a client-only node
   shard_manager_actor shard_manager;
   std::vector<std::string> owners; // shard index - 1 -> runner address
+  int32_t live_runners = -1;       // in storage; -1 until the first map
   std::unordered_map<uint64_t, job> jobs;
   std::unordered_map<std::string, peer> peers;
   std::unordered_map<caf::actor_addr, std::string> peer_by_handle;
@@ -129,6 +130,13 @@ struct router_state {
     }
     auto pos = static_cast<size_t>(index - 1);
     if (pos >= owners.size() || owners[pos].empty()) {
+      // Waiting only helps while some runner may still take the shard.
+      if (live_runners == 0) {
+        finish(jid, caf::make_message(caf::make_error(
+                      errc::runner_unavailable, where(j.send),
+                      "no live runner is registered in " + config().storage)));
+        return;
+      }
       wait(
         j,
         caf::make_error(errc::runner_unavailable, where(j.send),
@@ -347,10 +355,11 @@ struct router_state {
     arm_sweep();
   }
 
-  void on_assignments(std::vector<std::string>& xs) {
-    if (xs == owners)
+  void on_assignments(std::vector<std::string>& xs, int32_t live) {
+    if (xs == owners && live == live_runners)
       return;
     owners = std::move(xs);
+    live_runners = live;
     // A new map may name a reachable owner: no reason to sit out a back-off.
     std::vector<uint64_t> waiting;
     for (auto& kvp : jobs)
@@ -445,8 +454,8 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
     [=](flush_atom) {
       self->state.flush();
     },
-    [=](assignments_atom, std::vector<std::string>& owners) {
-      self->state.on_assignments(owners);
+    [=](assignments_atom, std::vector<std::string>& owners, int32_t live) {
+      self->state.on_assignments(owners, live);
     },
     [=](retry_atom) {
       self->state.sweep();

@@ -8,9 +8,11 @@
 // From this runner:
 // ~~~
 // deliver_atom, detail::entity_send -> the entity's reply, or an error
-// assignments_atom, std::vector<std::string> owners
+// assignments_atom, std::vector<std::string> owners, int32_t live_runners
 //     The runner serving each shard of the entity group (index - 1; "" for
-//     none yet), from the shard manager whenever it changes.
+//     none yet) and the number of live runners in storage, from the shard
+//     manager whenever either changes. With no live runner a send to a shard
+//     without owner fails at once with `runner_unavailable`.
 // address_atom, std::string address, shard_manager_actor
 //     This runner's advertised address ("" on a client-only node) and its
 //     shard manager, told when a peer's connection breaks (sent once both
@@ -57,7 +59,7 @@ using reply_batch_atom = caf::atom_constant<caf::atom("cc_replies")>;
 /// The router.
 using router_actor = caf::typed_actor<
   caf::reacts_to<deliver_atom, detail::entity_send>,
-  caf::reacts_to<assignments_atom, std::vector<std::string>>,
+  caf::reacts_to<assignments_atom, std::vector<std::string>, int32_t>,
   caf::reacts_to<address_atom, std::string, shard_manager_actor>,
   caf::reacts_to<shutdown_atom>,
   caf::reacts_to<deliver_batch_atom, std::vector<envelope>>,

@@ -53,7 +53,7 @@ void shard_manager_state::tick() {
   for (size_t g = 0; g < groups.size(); ++g) {
     auto& ring = ring_of(groups[g], *live);
     if (g == 0)
-      publish(ring, leases ? &*leases : nullptr, now);
+      publish(ring, leases ? &*leases : nullptr, now, live->size());
     if (!client_only() && registered && !leaving && !ring.empty())
       rebalance(g, ring, now);
   }

@@ -89,6 +89,7 @@ struct shard_manager_state {
   };
   std::map<std::string, cached_ring> rings; // by group
   std::vector<std::string> published;       // the entity group's, last sent
+  int32_t published_live = -1;              // live runners, last sent
 
   /// Registers again after this runner was presumed dead.
   void rejoin(int64_t now);
@@ -104,9 +105,12 @@ struct shard_manager_state {
           const std::vector<storage::runner_row>& live);
 
   /// Sends the router the shard map of the entity group: the lease holder
-  /// where a lease holds, else the ring's choice (about to acquire it).
+  /// where a lease holds, else the ring's choice (about to acquire it), and
+  /// the number of live runners (a runner counts itself, registered or not
+  /// yet), so that a client with no runner at all fails sends at once.
   void publish(const std::vector<std::string>& ring,
-               const std::vector<storage::lease_row>* leases, int64_t now);
+               const std::vector<storage::lease_row>* leases, int64_t now,
+               size_t live_runners);
 
   // -- lease_keeper.cpp ----------------------------------------------------
 

@@ -14,7 +14,7 @@
 namespace caf_cluster::storage {
 
 /// Opens the runner storage at `uri` (`memory` or `sqlite:<path>`; a missing
-/// SQLite file is created).
+/// SQLite file is created unless `opts.create_missing` is false).
 /// @returns the driver, `errc::invalid_uri` for a malformed `uri`, or the
 ///          backend's error (`errc::open_failed` naming the path when the
 ///          file cannot be opened or created).

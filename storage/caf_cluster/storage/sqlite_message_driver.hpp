@@ -14,7 +14,8 @@
 
 namespace caf_cluster::storage {
 
-/// Opens the SQLite database at `path` (created if missing) with its own
+/// Opens the SQLite database at `path` (created if missing, unless
+/// `opts.create_missing` is false) with its own
 /// connection and brings its runner and message storage schemas up to date
 /// (the runner tables hold the epochs that fence message writes).
 /// @returns the driver; `errc::open_failed` with SQLite's message when the

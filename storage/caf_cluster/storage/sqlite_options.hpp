@@ -16,6 +16,11 @@ struct sqlite_options {
   /// otherwise WAL's `NORMAL` may lose the last commits on a power cut, never
   /// on a process crash.
   bool synchronous_full = false;
+
+  /// Whether a missing database file is created (runners, tests). A client
+  /// sets it to false: a typo in its storage path must be refused with
+  /// `errc::open_failed` naming the path, not answered by an empty cluster.
+  bool create_missing = true;
 };
 
 } // namespace caf_cluster::storage

@@ -14,7 +14,8 @@
 
 namespace caf_cluster::storage {
 
-/// Opens the SQLite database at `path` (created if missing) with its own
+/// Opens the SQLite database at `path` (created if missing, unless
+/// `opts.create_missing` is false) with its own
 /// connection and brings its runner storage schema up to date.
 /// @returns the driver; `errc::open_failed` with SQLite's message when the
 ///          file cannot be created, opened, written or migrated (for example

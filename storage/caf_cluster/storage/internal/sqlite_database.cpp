@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <thread>
 
 #include <sqlite3.h>
@@ -110,10 +111,21 @@ open_sqlite_database(const std::string& path, const sqlite_options& opts,
     return caf::make_error(errc::invalid_argument,
                            "the SQLite busy timeout must not be negative, got "
                              + std::to_string(opts.busy_timeout_ms) + " ms");
+  if (!opts.create_missing) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+      return caf::make_error(errc::open_failed,
+                             "no database at " + path
+                               + ": the file does not exist (a client never "
+                                 "creates one; check the path or start a "
+                                 "runner on it first)");
+  }
   try {
     // SQLiteCpp opens read-only unless told otherwise.
-    auto db = std::make_unique<SQLite::Database>(
-      path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, opts.busy_timeout_ms);
+    auto flags = SQLite::OPEN_READWRITE
+      | (opts.create_missing ? SQLite::OPEN_CREATE : 0);
+    auto db = std::make_unique<SQLite::Database>(path, flags,
+                                                 opts.busy_timeout_ms);
     sqlite3_busy_handler(db->getHandle(), busy_wait,
                          reinterpret_cast<void*>(
                            static_cast<intptr_t>(opts.busy_timeout_ms)));
