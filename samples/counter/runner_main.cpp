@@ -1,6 +1,8 @@
 #include "runner_main.hpp"
 
+#include <chrono>
 #include <csignal>
+#include <future>
 #include <iostream>
 #include <pthread.h>
 
@@ -69,8 +71,15 @@ int run_runner(const std::string& program, int argc, char** argv,
   if (auto err = (*setup)(*cluster))
     return fail(1, sys.render(err));
   std::cout << "ready " << cluster->config().runner_address << std::endl;
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  // Woken by a signal, or by a drain request from storage (cluster-ctl
+  // drain), after which the runner is leaving already.
+  auto drained = cluster->shutdown_requested();
+  const timespec poll{0, 100'000'000};
+  while (sigtimedwait(&stop_signals, nullptr, &poll) < 0
+         && drained.wait_for(std::chrono::seconds{0})
+              != std::future_status::ready) {
+    // Neither yet: poll again.
+  }
   auto clean = cluster->await_shutdown(
     cluster->config().entity_termination_timeout + std::chrono::seconds{5});
   return clean ? 0 : 1;
