@@ -9,6 +9,8 @@ packages=(
   libboost-dev      # Asio and Beast (header-only)
   libsqlitecpp-dev libsqlite3-dev
   doctest-dev
+  libcli11-dev      # cluster-ctl's command line (header-only)
+  jq                # the CLI tests read cluster-ctl --json with it
   tzdata            # zone names in cron expressions (/usr/share/zoneinfo)
 )
 
