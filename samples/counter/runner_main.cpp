@@ -77,7 +77,7 @@ int run_runner(const std::string& program, int argc, char** argv,
   const timespec poll{0, 100'000'000};
   while (sigtimedwait(&stop_signals, nullptr, &poll) < 0
          && drained.wait_for(std::chrono::seconds{0})
-              != std::future_status::ready) {
+           != std::future_status::ready) {
     // Neither yet: poll again.
   }
   auto clean = cluster->await_shutdown(

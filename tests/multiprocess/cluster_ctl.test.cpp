@@ -64,8 +64,9 @@ TEST_SUITE("multiprocess.cluster_ctl") {
     auto res = ctl({"drain", leaving.address}, storage);
     REQUIRE(res.status);
     CHECK_MESSAGE(res.status->exited_with(0), res.err);
-    CHECK_EQ(res.out, "drain requested for " + leaving.address
-                        + ": it leaves on its next lease refresh\n");
+    CHECK_EQ(res.out,
+             "drain requested for " + leaving.address
+               + ": it leaves on its next lease refresh\n");
     auto status = leaving.proc->wait(asked_at + 10s);
     REQUIRE_MESSAGE(status, leaving.address << " still runs 10 s after drain");
     CHECK_MESSAGE(status->exited_with(0),
@@ -90,7 +91,7 @@ TEST_SUITE("multiprocess.cluster_ctl") {
     CHECK(refused.status->exited_with(1));
     CHECK_EQ(refused.out, "");
     const auto prefix = "cluster-ctl: cannot forget: runner '" + victim.address
-                        + "' is alive (last heartbeat ";
+      + "' is alive (last heartbeat ";
     CHECK_MESSAGE(refused.err.rfind(prefix, 0) == 0, refused.err);
     CHECK_MESSAGE(refused.err.find("): stop it or drain it first\n")
                     != std::string::npos,
@@ -119,9 +120,10 @@ TEST_SUITE("multiprocess.cluster_ctl") {
     auto again = ctl({"forget", victim.address}, storage);
     REQUIRE(again.status);
     CHECK(again.status->exited_with(1));
-    CHECK_EQ(again.err, "cluster-ctl: cannot forget: no runner is registered "
-                        "at '"
-                          + victim.address + "'\n");
+    CHECK_EQ(again.err,
+             "cluster-ctl: cannot forget: no runner is registered "
+             "at '"
+               + victim.address + "'\n");
   }
 
 } // TEST_SUITE

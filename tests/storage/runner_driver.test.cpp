@@ -429,8 +429,9 @@ TEST_CASE_TEMPLATE("groups survive any characters", B, memory_backend,
   CHECK_EQ(rows->front().groups, strings{});
 }
 
-TEST_CASE_TEMPLATE("request_drain flags only its runner until it registers again",
-                   B, memory_backend, sqlite_backend) {
+TEST_CASE_TEMPLATE(
+  "request_drain flags only its runner until it registers again", B,
+  memory_backend, sqlite_backend) {
   B backend;
   auto d = backend.open();
   register_at(*d, "a:1", t0);

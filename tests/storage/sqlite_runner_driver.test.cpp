@@ -146,32 +146,40 @@ TEST_CASE("a file of the first release gets drain_requested, all cleared") {
   auto path = dir.file("v1.db");
   std::ofstream{path}.close();
   // The schema and rows exactly as the first release wrote them.
-  execute(path, "CREATE TABLE cluster_runner_migrations ("
-                " version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL,"
-                " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
-  execute(path, "INSERT INTO cluster_runner_migrations (version, name)"
-                " VALUES (1, 'create_runner_tables')");
-  execute(path, "CREATE TABLE cluster_meta ("
-                " key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)");
-  execute(path, "CREATE TABLE cluster_runners ("
-                " address TEXT PRIMARY KEY NOT NULL,"
-                " machine_id INTEGER NOT NULL"
-                " CHECK (machine_id BETWEEN 0 AND 1023),"
-                " weight INTEGER NOT NULL, groups TEXT NOT NULL,"
-                " healthy INTEGER NOT NULL CHECK (healthy IN (0, 1)),"
-                " last_heartbeat_ms INTEGER NOT NULL)");
-  execute(path, "CREATE TABLE cluster_leases ("
-                " shard TEXT PRIMARY KEY NOT NULL, runner TEXT NOT NULL,"
-                " epoch INTEGER NOT NULL CHECK (epoch > 0),"
-                " expires_at_ms INTEGER NOT NULL)");
-  execute(path, "CREATE INDEX cluster_leases_by_runner"
-                " ON cluster_leases (runner)");
-  execute(path, "CREATE TABLE cluster_shard_epochs ("
-                " shard TEXT PRIMARY KEY NOT NULL,"
-                " epoch INTEGER NOT NULL CHECK (epoch > 0))");
+  execute(path,
+          "CREATE TABLE cluster_runner_migrations ("
+          " version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL,"
+          " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+  execute(path,
+          "INSERT INTO cluster_runner_migrations (version, name)"
+          " VALUES (1, 'create_runner_tables')");
+  execute(path,
+          "CREATE TABLE cluster_meta ("
+          " key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)");
+  execute(path,
+          "CREATE TABLE cluster_runners ("
+          " address TEXT PRIMARY KEY NOT NULL,"
+          " machine_id INTEGER NOT NULL"
+          " CHECK (machine_id BETWEEN 0 AND 1023),"
+          " weight INTEGER NOT NULL, groups TEXT NOT NULL,"
+          " healthy INTEGER NOT NULL CHECK (healthy IN (0, 1)),"
+          " last_heartbeat_ms INTEGER NOT NULL)");
+  execute(path,
+          "CREATE TABLE cluster_leases ("
+          " shard TEXT PRIMARY KEY NOT NULL, runner TEXT NOT NULL,"
+          " epoch INTEGER NOT NULL CHECK (epoch > 0),"
+          " expires_at_ms INTEGER NOT NULL)");
+  execute(path,
+          "CREATE INDEX cluster_leases_by_runner"
+          " ON cluster_leases (runner)");
+  execute(path,
+          "CREATE TABLE cluster_shard_epochs ("
+          " shard TEXT PRIMARY KEY NOT NULL,"
+          " epoch INTEGER NOT NULL CHECK (epoch > 0))");
   execute(path, "INSERT INTO cluster_meta VALUES ('shards_per_group', '300')");
-  execute(path, "INSERT INTO cluster_runners VALUES"
-                " ('a:1', 0, 2, '[\"default\"]', 1, 10000)");
+  execute(path,
+          "INSERT INTO cluster_runners VALUES"
+          " ('a:1', 0, 2, '[\"default\"]', 1, 10000)");
   auto d = open_driver(path);
   CHECK_EQ(query(path,
                  "SELECT version || ' ' || name"

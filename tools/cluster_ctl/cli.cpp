@@ -136,13 +136,15 @@ void setup_root(CLI::App& root, bool& version) {
                    "runner storage.");
   root.formatter(std::make_shared<help_formatter>());
   root.set_help_flag("-h,--help", "print this help and exit");
-  root.add_flag("--version", version, "print \"cluster-ctl <version>\" and exit");
+  root.add_flag("--version", version,
+                "print \"cluster-ctl <version>\" and exit");
   root.allow_extras();
-  root.footer("Options take their value as \"--opt value\" or \"--opt=value\"; "
-              "\"--\" ends the\noptions. The storage commands never create the "
-              "database file. Exit codes:\n0 success, 1 runtime error (e.g. the "
-              "database cannot be read), 2 usage error.\nRun 'cluster-ctl "
-              "<command> --help' for the options of a command.\n");
+  root.footer(
+    "Options take their value as \"--opt value\" or \"--opt=value\"; "
+    "\"--\" ends the\noptions. The storage commands never create the "
+    "database file. Exit codes:\n0 success, 1 runtime error (e.g. the "
+    "database cannot be read), 2 usage error.\nRun 'cluster-ctl "
+    "<command> --help' for the options of a command.\n");
 }
 
 int run(CLI::App& root, const bool& version,

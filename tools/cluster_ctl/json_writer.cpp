@@ -12,10 +12,11 @@ size_t utf8_length(std::string_view text, size_t i) {
     return static_cast<unsigned char>(text[k]);
   };
   auto c = byte(i);
-  size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2
-           : c >= 0xE0 && c <= 0xEF             ? 3
-           : c >= 0xF0 && c <= 0xF4             ? 4
-                                                : 0;
+  size_t n = c < 0x80        ? 1
+    : c >= 0xC2 && c <= 0xDF ? 2
+    : c >= 0xE0 && c <= 0xEF ? 3
+    : c >= 0xF0 && c <= 0xF4 ? 4
+                             : 0;
   if (n == 0 || i + n > text.size())
     return 0;
   for (size_t k = 1; k < n; ++k)

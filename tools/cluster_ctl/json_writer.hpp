@@ -53,6 +53,13 @@ public:
   /// Writes a boolean value.
   json_writer& value(bool x);
 
+  /// Writes the member `name` with the value `x` (any type `value` takes).
+  template <class T>
+  json_writer& member(std::string_view name, const T& x) {
+    key(name);
+    return value(x);
+  }
+
   /// Writes a string value; a literal would otherwise pick `bool`.
   json_writer& value(const char* x) {
     return value(std::string_view{x});

@@ -39,17 +39,18 @@ void print_shard_id(const std::string& entity_id,
   }
   json_writer out{std::cout};
   out.begin_object()
-    .key("entity_id").value(entity_id)
-    .key("shard").value(to_string(shard))
-    .key("group").value(shard.group)
-    .key("index").value(shard.index)
+    .member("entity_id", entity_id)
+    .member("shard", to_string(shard))
+    .member("group", shard.group)
+    .member("index", shard.index)
     .end_object();
 }
 
 void print_runners(std::vector<caf_cluster::storage::runner_row> runners,
                    int64_t now_ms, int64_t lease_ms, bool json) {
-  std::sort(runners.begin(), runners.end(),
-            [](const auto& x, const auto& y) { return x.address < y.address; });
+  std::sort(runners.begin(), runners.end(), [](const auto& x, const auto& y) {
+    return x.address < y.address;
+  });
   // The driver's liveness rule: last_heartbeat_ms > now_ms - lease_ms.
   auto live = [&](const auto& row) {
     return row.last_heartbeat_ms > now_ms - lease_ms;
@@ -64,21 +65,22 @@ void print_runners(std::vector<caf_cluster::storage::runner_row> runners,
     return;
   }
   json_writer out{std::cout};
-  out.begin_object().key("lease_duration_ms").value(lease_ms);
+  out.begin_object().member("lease_duration_ms", lease_ms);
   out.key("runners").begin_array();
   for (const auto& row : runners) {
     out.begin_object()
-      .key("address").value(row.address)
-      .key("machine_id").value(row.machine_id)
-      .key("healthy").value(row.healthy)
-      .key("weight").value(row.weight)
-      .key("groups").begin_array();
+      .member("address", row.address)
+      .member("machine_id", row.machine_id)
+      .member("healthy", row.healthy)
+      .member("weight", row.weight)
+      .key("groups")
+      .begin_array();
     for (const auto& group : row.groups)
       out.value(group);
     out.end_array()
-      .key("heartbeat_age_ms").value(now_ms - row.last_heartbeat_ms)
-      .key("state").value(live(row) ? "live" : "stale")
-      .key("drain_requested").value(row.drain_requested)
+      .member("heartbeat_age_ms", now_ms - row.last_heartbeat_ms)
+      .member("state", live(row) ? "live" : "stale")
+      .member("drain_requested", row.drain_requested)
       .end_object();
   }
   out.end_array().end_object();
@@ -113,17 +115,17 @@ void print_shards(std::vector<caf_cluster::storage::lease_row> leases,
   out.begin_object().key("leases").begin_array();
   for (const auto& row : leases)
     out.begin_object()
-      .key("shard").value(row.shard)
-      .key("holder").value(row.runner)
-      .key("epoch").value(row.epoch)
-      .key("expires_in_ms").value(row.expires_at_ms - now_ms)
-      .key("state").value(row.expires_at_ms > now_ms ? "held" : "expired")
+      .member("shard", row.shard)
+      .member("holder", row.runner)
+      .member("epoch", row.epoch)
+      .member("expires_in_ms", row.expires_at_ms - now_ms)
+      .member("state", row.expires_at_ms > now_ms ? "held" : "expired")
       .end_object();
   out.end_array().key("held_shards").begin_array();
   for (const auto& [runner, count] : held)
     out.begin_object()
-      .key("runner").value(runner)
-      .key("held").value(count)
+      .member("runner", runner)
+      .member("held", count)
       .end_object();
   out.end_array().end_object();
 }
@@ -152,15 +154,15 @@ void print_pending(std::vector<caf_cluster::storage::pending_count> counts,
   out.begin_object().key("pending").begin_array();
   for (const auto& row : counts)
     out.begin_object()
-      .key("shard").value(row.shard)
-      .key("entity_type").value(row.entity_type)
-      .key("pending").value(row.count)
+      .member("shard", row.shard)
+      .member("entity_type", row.entity_type)
+      .member("pending", row.count)
       .end_object();
   out.end_array().key("per_entity_type").begin_array();
   for (const auto& [type, count] : per_type)
     out.begin_object()
-      .key("entity_type").value(type)
-      .key("pending").value(count)
+      .member("entity_type", type)
+      .member("pending", count)
       .end_object();
   out.end_array().end_object();
 }

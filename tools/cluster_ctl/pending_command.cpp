@@ -13,9 +13,10 @@ namespace cluster_ctl {
 command make_pending_command(CLI::App& root) {
   auto opts = std::make_shared<storage_options>();
   auto* app = root.add_subcommand(
-    "pending", "list unprocessed persisted messages per shard and entity "
-               "type\n(shard entity-type pending), then per entity type "
-               "(entity-type pending)");
+    "pending",
+    "list unprocessed persisted messages per shard and entity "
+    "type\n(shard entity-type pending), then per entity type "
+    "(entity-type pending)");
   app->allow_extras();
   add_storage_option(*app, *opts);
   add_json_option(*app, *opts);
@@ -23,8 +24,8 @@ command make_pending_command(CLI::App& root) {
     storage_session session;
     if (auto code = open_storage("pending", *opts, session))
       return *code;
-    auto messages = caf_cluster::storage::make_sqlite_message_driver(
-      session.path);
+    auto messages
+      = caf_cluster::storage::make_sqlite_message_driver(session.path);
     if (!messages)
       return runtime_error("cannot open '" + session.path
                            + "': " + error_text(messages.error()));

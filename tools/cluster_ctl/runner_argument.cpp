@@ -22,8 +22,9 @@ std::optional<int> check_runner(const std::string& name,
   if (opts.runners.empty())
     return usage_error(name + " needs a runner address (host:port)");
   if (opts.runners.size() > 1)
-    return usage_error(name + " takes one runner address, got an extra "
-                              "argument '"
+    return usage_error(name
+                       + " takes one runner address, got an extra "
+                         "argument '"
                        + opts.runners[1] + "'");
   return std::nullopt;
 }

@@ -11,9 +11,10 @@ namespace cluster_ctl {
 command make_runners_command(CLI::App& root) {
   auto opts = std::make_shared<storage_options>();
   auto* app = root.add_subcommand(
-    "runners", "list the registered runners, sorted by address, one per "
-               "line:\naddress machine-id healthy weight heartbeat-age-ms "
-               "live|stale");
+    "runners",
+    "list the registered runners, sorted by address, one per "
+    "line:\naddress machine-id healthy weight heartbeat-age-ms "
+    "live|stale");
   app->allow_extras();
   add_storage_option(*app, *opts);
   add_lease_option(*app, *opts);

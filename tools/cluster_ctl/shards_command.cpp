@@ -11,9 +11,10 @@ namespace cluster_ctl {
 command make_shards_command(CLI::App& root) {
   auto opts = std::make_shared<storage_options>();
   auto* app = root.add_subcommand(
-    "shards", "list every shard lease (shard holder epoch expires-in-ms "
-              "held|expired),\nthen the number of shards each runner holds "
-              "now (runner held-shards)");
+    "shards",
+    "list every shard lease (shard holder epoch expires-in-ms "
+    "held|expired),\nthen the number of shards each runner holds "
+    "now (runner held-shards)");
   app->allow_extras();
   add_storage_option(*app, *opts);
   add_json_option(*app, *opts);
@@ -23,8 +24,7 @@ command make_shards_command(CLI::App& root) {
       return *code;
     auto leases = session.driver->leases();
     if (!leases)
-      return runtime_error("cannot read leases: "
-                           + error_text(leases.error()));
+      return runtime_error("cannot read leases: " + error_text(leases.error()));
     auto runners = session.driver->all_runners();
     if (!runners)
       return runtime_error("cannot read runners: "

@@ -21,8 +21,9 @@ int64_t default_lease_duration_ms() {
 }
 
 void add_storage_option(CLI::App& cmd, storage_options& opts) {
-  cmd.add_option("--storage", opts.storage,
-                 "the cluster's runner storage, sqlite:PATH (required)")
+  cmd
+    .add_option("--storage", opts.storage,
+                "the cluster's runner storage, sqlite:PATH (required)")
     ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 

@@ -132,7 +132,9 @@ bool runtime::begin_shutdown() {
 
 void runtime::drain() {
   begin_shutdown();
-  std::call_once(drain_once_, [this] { drain_promise_.set_value(); });
+  std::call_once(drain_once_, [this] {
+    drain_promise_.set_value();
+  });
 }
 
 void simulate_crash(runtime& st) {

@@ -102,9 +102,9 @@ public:
     std::lock_guard<std::mutex> guard{store_->mtx};
     auto& st = *store_;
     auto i = st.runners.find(address);
-    if (auto err = internal::check_forget(
-          i != st.runners.end() ? &i->second : nullptr, address, now_ms,
-          lease_ms))
+    if (auto err = internal::check_forget(i != st.runners.end() ? &i->second
+                                                                : nullptr,
+                                          address, now_ms, lease_ms))
       return err;
     st.runners.erase(i);
     for (auto j = st.leases.begin(); j != st.leases.end();) {

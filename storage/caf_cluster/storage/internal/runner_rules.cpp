@@ -80,12 +80,12 @@ caf::error check_forget(const runner_row* row, const std::string& address,
   if (row == nullptr)
     return unknown_runner(address);
   if (is_live(row->last_heartbeat_ms, now_ms, lease_ms))
-    return caf::make_error(
-      errc::runner_alive,
-      "runner '" + address + "' is alive (last heartbeat "
-        + std::to_string(now_ms - row->last_heartbeat_ms)
-        + " ms ago, lease duration " + std::to_string(lease_ms)
-        + " ms): stop it or drain it first");
+    return caf::make_error(errc::runner_alive,
+                           "runner '" + address + "' is alive (last heartbeat "
+                             + std::to_string(now_ms - row->last_heartbeat_ms)
+                             + " ms ago, lease duration "
+                             + std::to_string(lease_ms)
+                             + " ms): stop it or drain it first");
   return {};
 }
 
