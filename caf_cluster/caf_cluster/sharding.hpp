@@ -229,7 +229,8 @@ public:
   /// on its next lease refresh and has then already begun the graceful
   /// leave of `shutdown()`; the hosting program waits for it with
   /// `await_shutdown` and exits. Never ready on a single runner, a
-  /// client-only node, or after a plain `shutdown()`.
+  /// client-only node, or after a plain `shutdown()` (until the last handle
+  /// is gone, when it holds a broken-promise `std::future_error`).
   std::shared_future<void> shutdown_requested() const;
 
   /// Blocks until every entity manager stopped (and a clustered runner left

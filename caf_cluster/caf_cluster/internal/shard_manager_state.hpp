@@ -93,6 +93,7 @@ struct shard_manager_state {
   /// Registers again after this runner was presumed dead.
   void rejoin(int64_t now);
 
+  /// Set once a drain request was seen: it starts one leave only.
   bool drain_seen = false;
 
   /// Returns whether `live` lists this runner.
