@@ -10,6 +10,8 @@ packages=(
   libsqlitecpp-dev libsqlite3-dev
   doctest-dev
   doxygen           # the API reference (scripts/check-docs.sh)
+  libcli11-dev      # cluster-ctl's command line (header-only)
+  jq                # the CLI tests read cluster-ctl --json with it
   tzdata            # zone names in cron expressions (/usr/share/zoneinfo)
 )
 

@@ -167,3 +167,83 @@ set_tests_properties(cluster_ctl.missing_file_not_created PROPERTIES
   LABELS unit PASS_REGULAR_EXPRESSION "^absent\n$")
 cluster_ctl_test(shards_directory "shards --storage 'sqlite:${CMAKE_CURRENT_BINARY_DIR}'"
   "^stdout:\\.\nstderr:cluster-ctl: no database at '[^\n]*': not a regular file\nexit=1\n$")
+
+# --version, and --help on every command.
+string(REPLACE "." "\\." escaped_version "${PROJECT_VERSION}")
+cluster_ctl_output(version "--version" "cluster-ctl ${escaped_version}")
+foreach(cmd shard-id runners shards pending drain forget)
+  cluster_ctl_test(${cmd}_help "${cmd} --help"
+    "^stdout:usage: cluster-ctl ${cmd} .*\n\\.\nstderr:exit=0\n$")
+  cluster_ctl_test(${cmd}_help_short "${cmd} -h"
+    "^stdout:usage: cluster-ctl ${cmd} .*\n\\.\nstderr:exit=0\n$")
+endforeach()
+
+cluster_ctl_usage_error(drain_no_runner "drain --storage sqlite:x"
+                        "drain needs a runner address \\(host:port\\)")
+cluster_ctl_usage_error(forget_two_runners "forget a b --storage sqlite:x"
+                        "forget takes one runner address, got an extra argument 'b'")
+cluster_ctl_usage_error(drain_no_storage "drain a" "drain needs --storage sqlite:PATH")
+cluster_ctl_usage_error(forget_memory "forget a --storage memory" "${memory_message}")
+cluster_ctl_usage_error(forget_bad_lease "forget a --storage sqlite:x --lease-duration-ms=x"
+  "--lease-duration-ms must be a whole number from 1 to 9223372036854775807, got 'x'")
+foreach(cmd drain forget)
+  cluster_ctl_test(${cmd}_missing_file "${cmd} a --storage 'sqlite:${missing_db}'"
+    "^stdout:\\.\nstderr:cluster-ctl: no database at '[^\n]*cluster_ctl_missing\\.db': the file does not exist\nexit=1\n$")
+endforeach()
+
+# --json: one document on stdout, read back with jq (its exit code is the
+# test's, so a document jq cannot parse fails).
+find_program(CAF_CLUSTER_JQ jq)
+if(NOT CAF_CLUSTER_JQ)
+  message(STATUS "jq not found: the cluster-ctl --json tests are left out")
+  return()
+endif()
+cluster_ctl_db_test(runners_json
+  "runners --storage sqlite:DB --json --lease-duration-ms 3600000 | jq -r '.lease_duration_ms, (.runners[] | \"\\(.address) \\(.machine_id) \\(.healthy) \\(.weight) \\(.groups) \\(.heartbeat_age_ms >= 0) \\(.state) \\(.drain_requested)\")'"
+  "^stdout:3600000\n127\\.0\\.0\\.1:4001 1 true 1 \\[\"default\"\\] true live false\n127\\.0\\.0\\.1:4002 2 true 2 \\[\"default\"\\] true live false\n127\\.0\\.0\\.1:4003 0 false 1 \\[\"default\"\\] true stale false\n\\.\nstderr:exit=0\n$")
+cluster_ctl_db_test(shards_json
+  "shards --storage sqlite:DB --json | jq -r '(.leases | length), (.leases[0] | \"\\(.shard) \\(.holder) \\(.epoch) \\(.expires_in_ms > 0) \\(.state)\"), (.leases[-1] | \"\\(.shard) \\(.state)\"), (.held_shards[] | \"\\(.runner) \\(.held)\")'"
+  "^stdout:301\ndefault:1 127\\.0\\.0\\.1:4001 1 true held\neu:1 expired\n127\\.0\\.0\\.1:4001 100\n127\\.0\\.0\\.1:4002 100\n127\\.0\\.0\\.1:4003 100\n\\.\nstderr:exit=0\n$")
+cluster_ctl_db_test(pending_json
+  "pending --storage sqlite:DB --json | jq -c ."
+  "^stdout:{\"pending\":\\[{\"shard\":\"default:1\",\"entity_type\":\"Counter\",\"pending\":3},{\"shard\":\"default:2\",\"entity_type\":\"Counter\",\"pending\":1},{\"shard\":\"default:2\",\"entity_type\":\"Order\",\"pending\":2}\\],\"per_entity_type\":\\[{\"entity_type\":\"Counter\",\"pending\":4},{\"entity_type\":\"Order\",\"pending\":2}\\]}\n\\.\nstderr:exit=0\n$")
+cluster_ctl_output(shard_id_json "shard-id counter-1 --json"
+  "{\"entity_id\":\"counter-1\",\"shard\":\"default:186\",\"group\":\"default\",\"index\":186}")
+cluster_ctl_output(shard_id_json_escapes "shard-id \"$(printf 'a\\042b\\001')\" --json"
+  "{\"entity_id\":\"a\\\\\"b\\\\u0001\",\"shard\":\"default:[0-9]+\",\"group\":\"default\",\"index\":[0-9]+}")
+
+# drain and forget change the file, so they run in order on a copy of their
+# own: every step prints its stdout, stderr and exit code.
+set(admin_db "${CMAKE_CURRENT_BINARY_DIR}/cluster_ctl_admin.db")
+add_test(NAME cluster_ctl.drain_and_forget
+         COMMAND sh -c "\"$1\" \"$2\" || exit 1
+ctl=\"$0\"; db=\"$2\"
+step() { out=$(\"$ctl\" \"$@\" --storage \"sqlite:$db\" 2>\"$db.err\"); rc=$?; echo \"$out|$(cat \"$db.err\")|$rc\"; }
+step drain 127.0.0.1:4002
+step drain 127.0.0.1:4002
+step drain 10.0.0.1:1
+\"$ctl\" runners --json --storage \"sqlite:$db\" | \"$3\" -r '.runners[] | \"\\(.address) \\(.drain_requested)\"' 2>/dev/null
+step forget 127.0.0.1:4001 --lease-duration-ms 3600000
+step forget 127.0.0.1:4003 --lease-duration-ms 3600000
+step forget 127.0.0.1:4003
+step runners --lease-duration-ms 3600000
+\"$ctl\" shards --json --storage \"sqlite:$db\" | \"$3\" -r '.held_shards[] | \"\\(.runner) \\(.held)\"' 2>/dev/null
+rm -f \"$db.err\""
+                 $<TARGET_FILE:cluster-ctl> $<TARGET_FILE:seed_runner_storage> "${admin_db}" "${CAF_CLUSTER_JQ}")
+set(hb "[0-9]+")
+set_tests_properties(cluster_ctl.drain_and_forget PROPERTIES LABELS unit
+  PASS_REGULAR_EXPRESSION "^drain requested for 127\\.0\\.0\\.1:4002: it leaves on its next lease refresh\\|\\|0
+drain requested for 127\\.0\\.0\\.1:4002: it leaves on its next lease refresh\\|\\|0
+\\|cluster-ctl: cannot drain: no runner is registered at '10\\.0\\.0\\.1:1'\\|1
+127\\.0\\.0\\.1:4001 false
+127\\.0\\.0\\.1:4002 true
+127\\.0\\.0\\.1:4003 false
+\\|cluster-ctl: cannot forget: runner '127\\.0\\.0\\.1:4001' is alive \\(last heartbeat ${hb} ms ago, lease duration 3600000 ms\\): stop it or drain it first\\|1
+forgot 127\\.0\\.0\\.1:4003\\|\\|0
+\\|cluster-ctl: cannot forget: no runner is registered at '127\\.0\\.0\\.1:4003'\\|1
+address machine-id healthy weight heartbeat-age-ms state
+127\\.0\\.0\\.1:4001 1 yes 1 ${hb} live
+127\\.0\\.0\\.1:4002 2 yes 2 ${hb} live\\|\\|0
+127\\.0\\.0\\.1:4001 100
+127\\.0\\.0\\.1:4002 100
+$")

@@ -108,6 +108,10 @@ void sharding::shutdown() {
   state_->begin_shutdown();
 }
 
+std::shared_future<void> sharding::shutdown_requested() const {
+  return state_->drain_requested;
+}
+
 bool sharding::await_shutdown(caf::timespan timeout) {
   shutdown();
   std::vector<caf::actor> actors;

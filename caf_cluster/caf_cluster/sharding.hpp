@@ -5,6 +5,7 @@
 // storage and routes everything else to its peers over a transport.
 #pragma once
 
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -224,6 +225,16 @@ public:
   /// runner then releases its leases and unregisters, so that the other
   /// runners take its shards over at once.
   void shutdown();
+
+  /// Returns a future that becomes ready when runner storage asked this
+  /// runner to drain (`cluster-ctl drain`, which calls
+  /// `storage::runner_driver::request_drain`). The runner notices the request
+  /// on its next lease refresh and has then already begun the graceful
+  /// leave of `shutdown()`; the hosting program waits for it with
+  /// `await_shutdown` and exits. Never ready on a single runner, a
+  /// client-only node, or after a plain `shutdown()` (until the last handle
+  /// is gone, when it holds a broken-promise `std::future_error`).
+  std::shared_future<void> shutdown_requested() const;
 
   /// Blocks until every entity manager stopped (and a clustered runner left
   /// the cluster) or `timeout` passed; returns whether they did. Not for use

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <future>
 #include <map>
 #include <sstream>
 
@@ -90,6 +91,31 @@ TEST_CASE("a graceful leave hands the shards over in under 1 s") {
           << " ms");
   CHECK(*took < 1s);
   CHECK(shards_per_runner(f).count(0) == 0);
+}
+
+TEST_CASE("a runner asked to drain through storage leaves as on a shutdown") {
+  cluster_fixture f{3};
+  auto requested = f.runner(0).shutdown_requested();
+  CHECK(requested.wait_for(0s) == std::future_status::timeout);
+  auto d = f.runner_storage();
+  REQUIRE(!d->request_drain(f.address(0)));
+  // Noticed on the next lease refresh, then handed over as on a leave.
+  auto took = advance_until(f, [&] {
+    return settled(f) && shards_per_runner(f).count(0) == 0;
+  });
+  REQUIRE(took);
+  CHECK(*took < f.config().lease_refresh_interval + 1s);
+  CHECK(requested.wait_for(0s) == std::future_status::ready);
+  CHECK(f.runner(0).is_shutdown());
+  CHECK_EQ(shards_per_runner(f), std::map<size_t, int>{{1, 15}, {2, 15}});
+  auto rows = d->all_runners();
+  REQUIRE(rows);
+  REQUIRE_EQ(rows->size(), 2u);
+  CHECK_EQ((*rows)[0].address, f.address(1));
+  CHECK_EQ((*rows)[1].address, f.address(2));
+  for (size_t i : {size_t{1}, size_t{2}})
+    CHECK(f.runner(i).shutdown_requested().wait_for(0s)
+          == std::future_status::timeout);
 }
 
 TEST_CASE("a restarted runner gets its shards back") {

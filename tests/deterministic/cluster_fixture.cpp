@@ -306,6 +306,11 @@ current_lease(const std::shared_ptr<storage::memory_runner_store>& store,
 
 } // namespace
 
+std::unique_ptr<storage::runner_driver>
+cluster_fixture::runner_storage() const {
+  return storage::make_memory_runner_driver(store_);
+}
+
 std::optional<std::string> cluster_fixture::lease_holder(int32_t index) const {
   auto key = base_.shard_groups.front() + ":" + std::to_string(index);
   if (auto row = current_lease(store_, key, clock->now_ms()))

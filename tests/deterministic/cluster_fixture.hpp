@@ -137,6 +137,10 @@ public:
   /// Returns the durable state of ledger `id` in message storage.
   std::optional<ledger_state> stored_ledger(const std::string& id);
 
+  /// Returns a driver on the cluster's runner storage, for inspection and
+  /// for what an operator does there (drain, forget).
+  std::unique_ptr<storage::runner_driver> runner_storage() const;
+
   /// Returns a driver on the cluster's message storage, for inspection.
   std::shared_ptr<storage::message_driver> message_storage() const;
 

@@ -68,6 +68,15 @@ public:
     return cut ? failure() : inner_->set_health(address, healthy);
   }
 
+  caf::error request_drain(const std::string& address) override {
+    return cut ? failure() : inner_->request_drain(address);
+  }
+
+  caf::error forget_runner(const std::string& address, int64_t now,
+                           int64_t lease) override {
+    return cut ? failure() : inner_->forget_runner(address, now, lease);
+  }
+
   caf::expected<std::vector<storage::lease_grant>>
   acquire(const std::string& runner, const std::vector<std::string>& shards,
           int64_t now, int64_t lease) override {

@@ -20,6 +20,13 @@ TEST_CASE("runner storage codes follow the earlier ones") {
   CHECK_EQ(to_string(storage::errc::exhausted), "exhausted");
 }
 
+TEST_CASE("drain and forget codes follow the runner storage codes") {
+  CHECK_EQ(static_cast<int>(storage::errc::unknown_runner), 10);
+  CHECK_EQ(static_cast<int>(storage::errc::runner_alive), 11);
+  CHECK_EQ(to_string(storage::errc::unknown_runner), "unknown_runner");
+  CHECK_EQ(to_string(storage::errc::runner_alive), "runner_alive");
+}
+
 TEST_CASE("a shards-per-group mismatch renders with its message") {
   caf::actor_system_config cfg;
   storage::add_error_category(cfg);

@@ -429,4 +429,62 @@ TEST_CASE_TEMPLATE("groups survive any characters", B, memory_backend,
   CHECK_EQ(rows->front().groups, strings{});
 }
 
+TEST_CASE_TEMPLATE(
+  "request_drain flags only its runner until it registers again", B,
+  memory_backend, sqlite_backend) {
+  B backend;
+  auto d = backend.open();
+  register_at(*d, "a:1", t0);
+  register_at(*d, "b:1", t0);
+  CHECK(!d->request_drain("a:1"));
+  CHECK(!d->request_drain("a:1"));
+  auto rows = d->live_runners(t0, lease);
+  REQUIRE(rows);
+  REQUIRE_EQ(rows->size(), 2u);
+  CHECK_EQ((*rows)[0].drain_requested, true);
+  CHECK_EQ((*rows)[1].drain_requested, false);
+  // A refresh (the heartbeat) keeps the flag; registering again clears it.
+  refreshed(*d, "a:1", {}, t0 + 1);
+  rows = d->all_runners();
+  REQUIRE(rows);
+  CHECK_EQ((*rows)[0].drain_requested, true);
+  register_at(*d, "a:1", t0 + 2);
+  rows = d->all_runners();
+  REQUIRE(rows);
+  CHECK_EQ((*rows)[0].drain_requested, false);
+  auto err = d->request_drain("nobody:1");
+  CHECK(err == errc::unknown_runner);
+  CHECK_EQ(message_of(err), "no runner is registered at 'nobody:1'");
+}
+
+TEST_CASE_TEMPLATE("forget_runner removes a dead runner and its leases only", B,
+                   memory_backend, sqlite_backend) {
+  B backend;
+  auto d = backend.open();
+  register_at(*d, "a:1", t0);
+  register_at(*d, "b:1", t0);
+  REQUIRE_EQ(grants(*d, "a:1", {"default:1"}, t0),
+             grant_list{{"default:1", 1}});
+  REQUIRE_EQ(grants(*d, "b:1", {"default:2"}, t0),
+             grant_list{{"default:2", 1}});
+  // Live: its heartbeat is younger than the lease duration.
+  auto alive = d->forget_runner("a:1", t0 + lease - 1, lease);
+  CHECK(alive == errc::runner_alive);
+  CHECK_EQ(message_of(alive),
+           "runner 'a:1' is alive (last heartbeat 999 ms ago, lease duration "
+           "1000 ms): stop it or drain it first");
+  CHECK_EQ(addresses(*d->all_runners()), strings{"a:1", "b:1"});
+  CHECK(d->forget_runner("nobody:1", t0 + lease, lease)
+        == errc::unknown_runner);
+  CHECK(d->forget_runner("a:1", t0 + lease, 0) == errc::invalid_argument);
+  CHECK(!d->forget_runner("a:1", t0 + lease, lease));
+  CHECK_EQ(addresses(*d->all_runners()), strings{"b:1"});
+  CHECK_EQ(all_leases(*d),
+           std::vector<lease_row>{{"default:2", "b:1", 1, t0 + lease}});
+  // Epochs survive: the next grant of the shard still fences the old one.
+  CHECK_EQ(grants(*d, "b:1", {"default:1"}, t0 + lease),
+           grant_list{{"default:1", 2}});
+  CHECK(d->forget_runner("a:1", t0 + lease, lease) == errc::unknown_runner);
+}
+
 } // TEST_SUITE

@@ -19,7 +19,7 @@ inline std::ostream& operator<<(std::ostream& out, const runner_row& x) {
   for (size_t i = 0; i < x.groups.size(); ++i)
     out << (i > 0 ? "," : "") << '"' << x.groups[i] << '"';
   return out << "] healthy=" << x.healthy << " hb=" << x.last_heartbeat_ms
-             << "}";
+             << " drain=" << x.drain_requested << "}";
 }
 
 inline std::ostream& operator<<(std::ostream& out, const lease_row& x) {

@@ -114,7 +114,7 @@ TEST_CASE("an empty file gets the runner and message tables once") {
   CHECK_EQ(query(path,
                  "SELECT version || ' ' || name"
                  " FROM cluster_runner_migrations"),
-           strings{"1 create_runner_tables"});
+           strings{"1 create_runner_tables", "2 add_drain_requested"});
   CHECK_EQ(query(path,
                  "SELECT name FROM sqlite_master WHERE type = 'table'"
                  " ORDER BY name"),

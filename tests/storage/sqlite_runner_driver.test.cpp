@@ -94,7 +94,7 @@ TEST_CASE("an empty file is migrated once and reopened as is") {
   CHECK_EQ(query(path,
                  "SELECT version || ' ' || name"
                  " FROM cluster_runner_migrations"),
-           strings{"1 create_runner_tables"});
+           strings{"1 create_runner_tables", "2 add_drain_requested"});
   CHECK_EQ(query(path,
                  "SELECT name FROM sqlite_master WHERE type = 'table'"
                  " ORDER BY name"),
@@ -125,7 +125,7 @@ TEST_CASE("connections opening a fresh file at once migrate it once") {
   for (auto& result : results)
     CHECK_MESSAGE(result, message_of(result.error()));
   CHECK_EQ(query(path, "SELECT version FROM cluster_runner_migrations"),
-           strings{"1"});
+           strings{"1", "2"});
 }
 
 TEST_CASE("a file from a newer release is refused") {
@@ -134,11 +134,62 @@ TEST_CASE("a file from a newer release is refused") {
   open_driver(path);
   execute(path,
           "INSERT INTO cluster_runner_migrations (version, name)"
-          " VALUES (2, 'from_the_future')");
+          " VALUES (3, 'from_the_future')");
   CHECK_EQ(open_error_of(path),
            "cannot open SQLite storage \"" + path
-             + "\": its schema version 2 in cluster_runner_migrations is "
-               "newer than this release supports (1)");
+             + "\": its schema version 3 in cluster_runner_migrations is "
+               "newer than this release supports (2)");
+}
+
+TEST_CASE("a file of the first release gets drain_requested, all cleared") {
+  temp_dir dir;
+  auto path = dir.file("v1.db");
+  std::ofstream{path}.close();
+  // The schema and rows exactly as the first release wrote them.
+  execute(path,
+          "CREATE TABLE cluster_runner_migrations ("
+          " version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL,"
+          " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+  execute(path,
+          "INSERT INTO cluster_runner_migrations (version, name)"
+          " VALUES (1, 'create_runner_tables')");
+  execute(path,
+          "CREATE TABLE cluster_meta ("
+          " key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)");
+  execute(path,
+          "CREATE TABLE cluster_runners ("
+          " address TEXT PRIMARY KEY NOT NULL,"
+          " machine_id INTEGER NOT NULL"
+          " CHECK (machine_id BETWEEN 0 AND 1023),"
+          " weight INTEGER NOT NULL, groups TEXT NOT NULL,"
+          " healthy INTEGER NOT NULL CHECK (healthy IN (0, 1)),"
+          " last_heartbeat_ms INTEGER NOT NULL)");
+  execute(path,
+          "CREATE TABLE cluster_leases ("
+          " shard TEXT PRIMARY KEY NOT NULL, runner TEXT NOT NULL,"
+          " epoch INTEGER NOT NULL CHECK (epoch > 0),"
+          " expires_at_ms INTEGER NOT NULL)");
+  execute(path,
+          "CREATE INDEX cluster_leases_by_runner"
+          " ON cluster_leases (runner)");
+  execute(path,
+          "CREATE TABLE cluster_shard_epochs ("
+          " shard TEXT PRIMARY KEY NOT NULL,"
+          " epoch INTEGER NOT NULL CHECK (epoch > 0))");
+  execute(path, "INSERT INTO cluster_meta VALUES ('shards_per_group', '300')");
+  execute(path,
+          "INSERT INTO cluster_runners VALUES"
+          " ('a:1', 0, 2, '[\"default\"]', 1, 10000)");
+  auto d = open_driver(path);
+  CHECK_EQ(query(path,
+                 "SELECT version || ' ' || name"
+                 " FROM cluster_runner_migrations ORDER BY version"),
+           strings{"1 create_runner_tables", "2 add_drain_requested"});
+  runner_row a{"a:1", 0, 2, {"default"}, true, t0};
+  CHECK_EQ(*d->all_runners(), std::vector<runner_row>{a});
+  REQUIRE(!d->request_drain("a:1"));
+  a.drain_requested = true;
+  CHECK_EQ(*d->all_runners(), std::vector<runner_row>{a});
 }
 
 TEST_CASE("paths that cannot hold a database give open_failed") {

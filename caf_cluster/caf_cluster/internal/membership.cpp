@@ -31,6 +31,13 @@ bool shard_manager_state::listed(
   });
 }
 
+bool shard_manager_state::drain_requested(
+  const std::vector<storage::runner_row>& live) const {
+  return std::any_of(live.begin(), live.end(), [&](auto& r) {
+    return r.address == cfg.address && r.drain_requested;
+  });
+}
+
 const std::vector<std::string>&
 shard_manager_state::ring_of(const std::string& group,
                              const std::vector<storage::runner_row>& live) {

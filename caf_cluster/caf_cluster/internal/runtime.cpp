@@ -46,6 +46,7 @@ runtime::runtime(caf::actor_system& sys, sharding_config cfg,
   : node(std::make_shared<node_context>(sys, std::move(cfg), std::move(clk),
                                         !opts.transport)),
     options(std::move(opts)) {
+  drain_requested = drain_promise_.get_future().share();
   refuser = spawn_refuser(sys, shutting_down);
 }
 
@@ -127,6 +128,13 @@ bool runtime::begin_shutdown() {
               });
   }
   return true;
+}
+
+void runtime::drain() {
+  begin_shutdown();
+  std::call_once(drain_once_, [this] {
+    drain_promise_.set_value();
+  });
 }
 
 void simulate_crash(runtime& st) {

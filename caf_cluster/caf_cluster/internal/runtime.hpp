@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -56,6 +57,14 @@ struct runtime : detail::send_path {
   /// manager to stop; returns false if a shutdown was already under way.
   bool begin_shutdown();
 
+  /// Starts the graceful leave that storage asked for, then makes
+  /// `drain_requested` ready (once).
+  void drain();
+
+  /// Ready once storage asked this runner to drain; see
+  /// `sharding::shutdown_requested`.
+  std::shared_future<void> drain_requested;
+
   /// Returns whether this node belongs to a cluster (router present).
   bool clustered() const noexcept {
     return static_cast<bool>(router);
@@ -102,6 +111,10 @@ struct runtime : detail::send_path {
 
   /// Guards `singleton_names`.
   std::mutex singleton_mutex;
+
+private:
+  std::promise<void> drain_promise_;
+  std::once_flag drain_once_;
 };
 
 /// Stops the runner behind `st` as a crash would: its actors die at once, it

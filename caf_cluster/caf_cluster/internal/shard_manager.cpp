@@ -48,6 +48,14 @@ void shard_manager_state::tick() {
     registered = false;
     return;
   }
+  // Read on the tick that refreshes the heartbeat anyway: a drain costs no
+  // extra storage call. The leave itself comes back as a leave_atom.
+  if (!client_only() && registered && !leaving && !drain_seen
+      && drain_requested(*live)) {
+    drain_seen = true;
+    if (cfg.on_drain_requested)
+      cfg.on_drain_requested();
+  }
   auto leases = cfg.storage->leases();
   auto& groups = table().groups();
   for (size_t g = 0; g < groups.size(); ++g) {

@@ -40,6 +40,9 @@ struct shard_manager_config {
   /// Runs once the runner left the cluster (stops the router, the storage
   /// writer and the transport, which replies to peers needed until then).
   std::function<void()> on_left;
+  /// Runs once when this runner's row asks it to drain (see
+  /// `storage::runner_driver::request_drain`); it starts the graceful leave.
+  std::function<void()> on_drain_requested;
   /// Run on a thread of its own.
   bool detached = true;
 };

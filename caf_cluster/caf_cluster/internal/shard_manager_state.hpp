@@ -94,8 +94,14 @@ struct shard_manager_state {
   /// Registers again after this runner was presumed dead.
   void rejoin(int64_t now);
 
+  /// Set once a drain request was seen: it starts one leave only.
+  bool drain_seen = false;
+
   /// Returns whether `live` lists this runner.
   bool listed(const std::vector<storage::runner_row>& live) const;
+
+  /// Returns whether this runner's row in `live` asks it to drain.
+  bool drain_requested(const std::vector<storage::runner_row>& live) const;
 
   /// The hash ring's owner of each shard of `group` among the healthy
   /// `live` runners hosting it; recomputed only when those change (hashing

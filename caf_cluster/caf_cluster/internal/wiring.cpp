@@ -173,6 +173,11 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
     if (transport)
       transport->close();
   };
+  // Weak: the runtime owns the shard manager, not the other way round.
+  mcfg.on_drain_requested = [weak = std::weak_ptr<runtime>{rt}] {
+    if (auto strong = weak.lock())
+      strong->drain();
+  };
   rt->shard_manager = spawn_shard_manager(sys, std::move(mcfg));
   caf::anon_send(rt->router, address_atom::value, rt->address,
                  rt->shard_manager);

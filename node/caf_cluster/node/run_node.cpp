@@ -1,7 +1,9 @@
 #include "caf_cluster/node/run_node.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <ctime>
+#include <future>
 #include <iostream>
 #include <pthread.h>
 
@@ -24,10 +26,14 @@ struct node_config : cluster_config {
   }
 };
 
-// The place for wake-ups other than a signal that make a runner leave (e.g.
-// a drain request found in storage). None yet.
-bool leave_requested(sharding&) {
-  return false;
+// Wake-ups other than a signal that make a runner leave.
+bool leave_requested(sharding& cluster) {
+  // Set once storage asked this runner to drain (cluster-ctl drain): the
+  // runtime is already leaving, the process follows.
+  auto drained = cluster.shutdown_requested();
+  return drained.valid()
+         && drained.wait_for(std::chrono::seconds{0})
+              == std::future_status::ready;
 }
 
 // Waits for SIGTERM or SIGINT (blocked in `signals`), looking at the other

@@ -26,6 +26,10 @@ std::string to_string(errc x) {
       return "invalid_config";
     case errc::exhausted:
       return "exhausted";
+    case errc::unknown_runner:
+      return "unknown_runner";
+    case errc::runner_alive:
+      return "runner_alive";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

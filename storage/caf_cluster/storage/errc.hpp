@@ -38,6 +38,12 @@ enum class errc : uint8_t {
   /// A finite resource is used up, e.g. all 1024 machine ids belong to live
   /// runners.
   exhausted,
+  /// No runner is registered at the given address, e.g. `cluster-ctl drain`
+  /// of a runner that left or never joined.
+  unknown_runner,
+  /// The runner is live (its heartbeat is younger than the lease duration),
+  /// so it cannot be forgotten.
+  runner_alive,
 };
 
 /// Returns the name of `x`, e.g. `"fenced"`.

@@ -53,6 +53,7 @@ public:
     row = runner;
     row.machine_id = *id;
     row.last_heartbeat_ms = now_ms;
+    row.drain_requested = false;
     return *id;
   }
 
@@ -84,6 +85,34 @@ public:
     std::lock_guard<std::mutex> guard{store_->mtx};
     if (auto i = store_->runners.find(address); i != store_->runners.end())
       i->second.healthy = healthy;
+    return {};
+  }
+
+  caf::error request_drain(const std::string& address) override {
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto i = store_->runners.find(address);
+    if (i == store_->runners.end())
+      return internal::unknown_runner(address);
+    i->second.drain_requested = true;
+    return {};
+  }
+
+  caf::error forget_runner(const std::string& address, int64_t now_ms,
+                           int64_t lease_ms) override {
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& st = *store_;
+    auto i = st.runners.find(address);
+    if (auto err = internal::check_forget(i != st.runners.end() ? &i->second
+                                                                : nullptr,
+                                          address, now_ms, lease_ms))
+      return err;
+    st.runners.erase(i);
+    for (auto j = st.leases.begin(); j != st.leases.end();) {
+      if (j->second.runner == address)
+        j = st.leases.erase(j);
+      else
+        ++j;
+    }
     return {};
   }
 

@@ -5,7 +5,8 @@ namespace caf_cluster::storage {
 bool operator==(const runner_row& x, const runner_row& y) noexcept {
   return x.address == y.address && x.machine_id == y.machine_id
     && x.weight == y.weight && x.groups == y.groups && x.healthy == y.healthy
-    && x.last_heartbeat_ms == y.last_heartbeat_ms;
+    && x.last_heartbeat_ms == y.last_heartbeat_ms
+    && x.drain_requested == y.drain_requested;
 }
 
 bool operator!=(const runner_row& x, const runner_row& y) noexcept {

@@ -34,6 +34,10 @@ struct runner_row {
   /// When the runner last registered or refreshed, in the caller's clock
   /// (set by the driver, ignored when registering).
   int64_t last_heartbeat_ms = 0;
+
+  /// Whether an operator asked the runner to leave gracefully; see
+  /// `runner_driver::request_drain` (cleared by registering).
+  bool drain_requested = false;
 };
 
 /// Returns whether all fields of `x` and `y` are equal.
@@ -128,6 +132,25 @@ public:
   /// Sets the health flag of the runner at `address`; unknown addresses are
   /// no error.
   virtual caf::error set_health(const std::string& address, bool healthy) = 0;
+
+  /// Asks the runner at `address` to leave the cluster gracefully by setting
+  /// `drain_requested` on its row; the runner sees the flag when it next
+  /// reads the runners and leaves as on a shutdown. Setting it twice is no
+  /// error.
+  /// @returns `errc::unknown_runner` when no runner is registered at
+  ///          `address`.
+  virtual caf::error request_drain(const std::string& address) = 0;
+
+  /// Removes a dead runner: its row and its leases (epochs survive), so it
+  /// no longer shows up at all. Refused while the runner is live at `now_ms`,
+  /// because a live runner would register again and keep serving.
+  /// @returns `errc::unknown_runner` when no runner is registered at
+  ///          `address`; `errc::runner_alive` when it is live at `now_ms`
+  ///          (the message names the address and the heartbeat's age);
+  ///          `errc::invalid_argument` for `lease_ms < 1`.
+  virtual caf::error forget_runner(const std::string& address, int64_t now_ms,
+                                   int64_t lease_ms)
+    = 0;
 
   /// Tries to lease `shards` to `runner` until `now_ms + lease_ms`.
   ///

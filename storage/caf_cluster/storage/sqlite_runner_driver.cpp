@@ -1,5 +1,6 @@
 #include "caf_cluster/storage/sqlite_runner_driver.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 #include <optional>
@@ -75,6 +76,37 @@ public:
       stmt->bind(1, healthy ? 1 : 0);
       stmt->bind(2, address);
       stmt->exec();
+      return {};
+    });
+  }
+
+  caf::error request_drain(const std::string& address) override {
+    return write("request drain of runner " + address, [&]() -> caf::error {
+      statement_scope stmt{st_->update_drain};
+      stmt->bind(1, address);
+      if (stmt->exec() == 0)
+        return internal::unknown_runner(address);
+      return {};
+    });
+  }
+
+  caf::error forget_runner(const std::string& address, int64_t now_ms,
+                           int64_t lease_ms) override {
+    return write("forget runner " + address, [&]() -> caf::error {
+      auto rows = select_runners();
+      if (!rows)
+        return rows.error();
+      auto i = std::find_if(rows->begin(), rows->end(), [&](auto& row) {
+        return row.address == address;
+      });
+      if (auto err = internal::check_forget(i != rows->end() ? &*i : nullptr,
+                                            address, now_ms, lease_ms))
+        return err;
+      for (auto* stmt : {&st_->delete_runner, &st_->delete_leases_of}) {
+        statement_scope scope{*stmt};
+        scope->bind(1, address);
+        scope->exec();
+      }
       return {};
     });
   }
@@ -170,6 +202,7 @@ private:
       row.groups = std::move(*groups);
       row.healthy = stmt->getColumn(4).getInt() != 0;
       row.last_heartbeat_ms = stmt->getColumn(5).getInt64();
+      row.drain_requested = stmt->getColumn(6).getInt() != 0;
       result.push_back(std::move(row));
     }
     return result;

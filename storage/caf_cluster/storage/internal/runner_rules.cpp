@@ -66,6 +66,29 @@ caf::error shards_per_group_mismatch(int32_t stored, int32_t requested) {
         "cluster.shards-per-group");
 }
 
+caf::error unknown_runner(const std::string& address) {
+  return caf::make_error(errc::unknown_runner,
+                         "no runner is registered at '" + address + "'");
+}
+
+caf::error check_forget(const runner_row* row, const std::string& address,
+                        int64_t now_ms, int64_t lease_ms) {
+  if (lease_ms < 1)
+    return caf::make_error(errc::invalid_argument,
+                           "the lease duration must be at least 1 ms, got "
+                             + std::to_string(lease_ms));
+  if (row == nullptr)
+    return unknown_runner(address);
+  if (is_live(row->last_heartbeat_ms, now_ms, lease_ms))
+    return caf::make_error(errc::runner_alive,
+                           "runner '" + address + "' is alive (last heartbeat "
+                             + std::to_string(now_ms - row->last_heartbeat_ms)
+                             + " ms ago, lease duration "
+                             + std::to_string(lease_ms)
+                             + " ms): stop it or drain it first");
+  return {};
+}
+
 std::vector<std::string>
 without_duplicates(const std::vector<std::string>& shards) {
   std::vector<std::string> result;

@@ -67,6 +67,15 @@ caf::error check_lease_request(const std::string& runner, int64_t lease_ms);
 /// `requested` shards per group in a cluster that uses `stored`.
 caf::error shards_per_group_mismatch(int32_t stored, int32_t requested);
 
+/// Returns the `errc::unknown_runner` error for `address`.
+caf::error unknown_runner(const std::string& address);
+
+/// Decides whether the runner `row` (null: not registered) at `address` may
+/// be forgotten at `now_ms`; see `runner_driver::forget_runner`.
+/// @returns its errors, or a default error if it may.
+caf::error check_forget(const runner_row* row, const std::string& address,
+                        int64_t now_ms, int64_t lease_ms);
+
 /// Returns `shards` without repeated elements, keeping first occurrences in
 /// order.
 std::vector<std::string>

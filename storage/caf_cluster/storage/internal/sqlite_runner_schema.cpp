@@ -27,6 +27,11 @@ const std::vector<sqlite_migration>& runner_migrations() {
       "CREATE TABLE cluster_shard_epochs ("
       " shard TEXT PRIMARY KEY NOT NULL,"
       " epoch INTEGER NOT NULL CHECK (epoch > 0))"}},
+    // Files of the first release get the flag cleared on every runner.
+    {2,
+     "add_drain_requested",
+     {"ALTER TABLE cluster_runners ADD COLUMN drain_requested INTEGER"
+      " NOT NULL DEFAULT 0 CHECK (drain_requested IN (0, 1))"}},
   };
   return steps;
 }
@@ -36,7 +41,7 @@ runner_statements::runner_statements(SQLite::Database& db)
     insert_meta(db, "INSERT INTO cluster_meta (key, value) VALUES (?, ?)"),
     select_runners(db,
                    "SELECT address, machine_id, weight, groups, healthy,"
-                   " last_heartbeat_ms FROM cluster_runners"
+                   " last_heartbeat_ms, drain_requested FROM cluster_runners"
                    " ORDER BY address"),
     delete_runner_with_id(db,
                           "DELETE FROM cluster_runners"
@@ -50,10 +55,14 @@ runner_statements::runner_statements(SQLite::Database& db)
                   " weight = excluded.weight,"
                   " groups = excluded.groups,"
                   " healthy = excluded.healthy,"
-                  " last_heartbeat_ms = excluded.last_heartbeat_ms"),
+                  " last_heartbeat_ms = excluded.last_heartbeat_ms,"
+                  " drain_requested = 0"),
     delete_runner(db, "DELETE FROM cluster_runners WHERE address = ?"),
     update_health(db,
                   "UPDATE cluster_runners SET healthy = ? WHERE address = ?"),
+    update_drain(db,
+                 "UPDATE cluster_runners SET drain_requested = 1"
+                 " WHERE address = ?"),
     update_heartbeat(db,
                      "UPDATE cluster_runners SET last_heartbeat_ms = ?"
                      " WHERE address = ?"),

@@ -50,6 +50,10 @@ struct runner_statements {
   /// Sets a runner's health flag: (healthy, address).
   SQLite::Statement update_health;
 
+  /// Sets a runner's drain flag: (address); changes no row for an unknown
+  /// address.
+  SQLite::Statement update_drain;
+
   /// Sets a runner's heartbeat: (last_heartbeat_ms, address).
   SQLite::Statement update_heartbeat;
 

@@ -1,0 +1,65 @@
+// Opening the cluster's runner storage for a command: the `--storage` and
+// `--lease-duration-ms` options every storage command shares, and the checks
+// that keep an admin tool from creating an empty database by a typo.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "caf_cluster/storage/runner_driver.hpp"
+
+namespace CLI {
+class App;
+} // namespace CLI
+
+namespace cluster_ctl {
+
+/// The options of a storage command, bound to its parser.
+struct storage_options {
+  /// `--storage sqlite:PATH`.
+  std::string storage;
+
+  /// `--lease-duration-ms N` as given (commands that judge liveness).
+  std::optional<std::string> lease_duration_ms;
+
+  /// `--json`: one JSON document instead of text (listings).
+  bool json = false;
+};
+
+/// Adds `--storage` to `cmd`, bound to `opts`.
+void add_storage_option(CLI::App& cmd, storage_options& opts);
+
+/// Adds `--lease-duration-ms` to `cmd`, bound to `opts`.
+void add_lease_option(CLI::App& cmd, storage_options& opts);
+
+/// Adds `--json` to `cmd`, bound to `opts`.
+void add_json_option(CLI::App& cmd, storage_options& opts);
+
+/// What a storage command needs once its arguments are checked.
+struct storage_session {
+  /// The runner storage.
+  std::unique_ptr<caf_cluster::storage::runner_driver> driver;
+
+  /// The database file.
+  std::string path;
+
+  /// The wall clock when the session opened.
+  int64_t now_ms = 0;
+
+  /// The liveness window: `--lease-duration-ms`, else the default of
+  /// `cluster.lease-duration`.
+  int64_t lease_ms = 0;
+};
+
+/// Checks `opts` of the command `name` and opens the storage they name.
+/// Returns the exit code on failure (after printing the one error line).
+std::optional<int> open_storage(const std::string& name,
+                                const storage_options& opts,
+                                storage_session& out);
+
+/// The default of `--lease-duration-ms` (`cluster.lease-duration`).
+int64_t default_lease_duration_ms();
+
+} // namespace cluster_ctl
