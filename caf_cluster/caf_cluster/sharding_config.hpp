@@ -14,6 +14,7 @@
 #include "caf/fwd.hpp"
 #include "caf/timespan.hpp"
 
+#include "caf_cluster/log.hpp"
 #include "caf_cluster/storage/sqlite_options.hpp"
 
 namespace caf_cluster {
@@ -42,6 +43,7 @@ namespace caf_cluster {
 /// | `send_timeout` | `cluster.send-timeout` | `10s` | default timeout of a blocking ask and bound on routing retries, > 0 |
 /// | `message_claim_timeout` | `cluster.message-claim-timeout` | `10s` | a stored persisted message handed to an entity manager but still without reply is delivered again after this long (if it is not in that runner's queues any more), > 0 |
 /// | `storage` | `cluster.storage` | `"memory"` | runner and message storage: `memory` or `sqlite:<path>` |
+/// | `log_level` | `cluster.log-level` | `info` | the least level logged: `trace`, `debug`, `info`, `warning`, `error` or `off` (see `log_record`) |
 /// | `storage_synchronous_full` | `cluster.storage-synchronous-full` | `false` | SQLite commits wait for fsync (`synchronous=FULL`); the default `NORMAL` in WAL mode may lose the last commits on a power cut, never on a process crash |
 ///
 /// Syntax, the same on the command line and in INI files except for quoting:
@@ -114,6 +116,9 @@ struct sharding_config {
 
   /// Whether SQLite commits wait for fsync (`PRAGMA synchronous=FULL`).
   bool storage_synchronous_full = false;
+
+  /// The least level of the records the runtime logs.
+  caf_cluster::log_level log_level = caf_cluster::log_level::info;
 
   /// The SQLite options these settings select.
   storage::sqlite_options sqlite() const;

@@ -69,6 +69,24 @@ struct shard_manager_state {
   /// Parses a storage key of a hosted group.
   std::optional<shard_ref> parse(const std::string& key) const;
 
+  /// Lists shards for a log line, runs compressed: `default:1-4,9`.
+  std::string describe(const std::vector<shard_ref>& xs) const;
+
+  /// A run of failed storage calls of one kind: logged when it starts and
+  /// when it ends, not at every tick in between.
+  struct failure_streak {
+    int64_t failures = 0;
+  };
+
+  failure_streak refresh_trouble;
+  failure_streak storage_trouble;
+
+  /// Counts a failure of `what`; the first of a streak logs a warning.
+  void failed(failure_streak& s, const char* what, const caf::error& err);
+
+  /// Ends a streak of `what` with one info line, if one was running.
+  void worked(failure_streak& s, const char* what);
+
   // -- shard_manager.cpp ---------------------------------------------------
 
   caf::timespan period() const;
@@ -92,6 +110,13 @@ struct shard_manager_state {
 
   /// Registers again after this runner was presumed dead.
   void rejoin(int64_t now);
+
+  std::map<std::string, bool> known_runners; // address -> healthy
+  bool seen_runners = false;
+
+  /// Logs the runners that joined, left, died or changed health since the
+  /// last read of `live`.
+  void observe(const std::vector<storage::runner_row>& live);
 
   /// Returns whether `live` lists this runner.
   bool listed(const std::vector<storage::runner_row>& live) const;
@@ -139,7 +164,9 @@ struct shard_manager_state {
   /// entity of the old one still runs).
   void lose(shard_ref s);
 
-  void lose_all();
+  /// Loses every shard this runner serves, saying `why` in the log (if it
+  /// served any).
+  void lose_all(const char* why);
 
   /// Asks the participants with something in the shard to stop it; with
   /// `release`, gives the lease back once they all have (bounded by
