@@ -206,11 +206,11 @@ void shard_manager_state::released(shard_ref s) {
   if (table().state(s.index, s.g) != shard_state::draining)
     return; // acquired again meanwhile
   table().release(s.index, s.g);
-  auto& log = *node().log;
-  if (auto err = cfg.storage->release(cfg.address, {key(s)}))
-    log.warning("storage", "releasing ", key(s), " failed: ", err);
-  else
-    log.debug("shards", "released ", key(s));
+  if (auto err = cfg.storage->release(cfg.address, {key(s)})) {
+    failed(storage_trouble, "releasing a lease", err);
+    return;
+  }
+  node().log->debug("shards", "released ", key(s));
 }
 
 void shard_manager_state::poll_soon() {

@@ -22,6 +22,8 @@ void shard_manager_state::rejoin(int64_t now) {
     return;
   }
   worked(storage_trouble, "registering again");
+  // Refreshes were skipped while unregistered: that streak ends here too.
+  worked(refresh_trouble, "lease refresh");
   registered = true;
   last_renewal_ms = now;
   node().snowflakes->machine_id(static_cast<uint16_t>(*id));
