@@ -257,4 +257,32 @@ TEST_SUITE("multiprocess.counter_cluster") {
     }
   }
 
+  TEST_CASE_FIXTURE(cluster_fixture,
+                    "a runner's stderr logs the join, its shards and a dead "
+                    "peer") {
+    start(2);
+    settle();
+    auto& first = *runners[0].proc;
+    first.drain();
+    auto joined = "INFO  [" + runners[0].address + "] membership: runner "
+                  + runners[1].address + " joined";
+    CHECK_MESSAGE(first.err().find(joined) != std::string::npos,
+                  "no '" << joined << "' in:\n" << first.err());
+    auto acquired = "INFO  [" + runners[0].address + "] shards: acquired ";
+    CHECK_MESSAGE(first.err().find(acquired) != std::string::npos,
+                  "no '" << acquired << "' in:\n" << first.err());
+    runners[1].proc->signal(SIGKILL);
+    auto dead = "WARN  [" + runners[0].address + "] membership: runner "
+                + runners[1].address + " is dead";
+    auto deadline = clock_type::now() + 10s;
+    while (first.err().find(dead) == std::string::npos
+           && clock_type::now() < deadline) {
+      std::this_thread::sleep_for(100ms);
+      first.drain();
+    }
+    CHECK_MESSAGE(first.err().find(dead) != std::string::npos,
+                  "no '" << dead << "' in:\n" << first.err());
+    MESSAGE("runner log:\n" << first.err());
+  }
+
 } // TEST_SUITE

@@ -47,7 +47,13 @@ shard_manager_state::describe(const std::vector<shard_ref>& xs) const {
       result += ' ';
     result += groups[g];
     result += ':';
+    // A line stays readable: the count says how many there are in all.
+    size_t ranges = 0;
     for (size_t i = 0; i < indexes.size();) {
+      if (++ranges > 12) {
+        result += ",...";
+        break;
+      }
       auto j = i;
       while (j + 1 < indexes.size() && indexes[j + 1] == indexes[j] + 1)
         ++j;

@@ -69,7 +69,8 @@ struct shard_manager_state {
   /// Parses a storage key of a hosted group.
   std::optional<shard_ref> parse(const std::string& key) const;
 
-  /// Lists shards for a log line, runs compressed: `default:1-4,9`.
+  /// Lists shards for a log line, runs compressed: `default:1-4,9` (the
+  /// first 12 runs of each group).
   std::string describe(const std::vector<shard_ref>& xs) const;
 
   /// A run of failed storage calls of one kind: logged when it starts and
