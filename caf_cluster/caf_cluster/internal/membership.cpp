@@ -41,7 +41,7 @@ void shard_manager_state::observe(
     std::string names;
     for (auto& r : live)
       names += (names.empty() ? "" : ", ") + r.address;
-    log.info("membership", live.size(), " live runners: ", names);
+    log.log(routine(), "membership", live.size(), " live runners: ", names);
     known_runners = std::move(now);
     return;
   }
@@ -51,13 +51,13 @@ void shard_manager_state::observe(
     if (i == now.end())
       gone.push_back(addr);
     else if (healthy && !i->second)
-      log.warning("membership", "runner ", addr, " became unhealthy");
+      log.log(notable(), "membership", "runner ", addr, " became unhealthy");
     else if (!healthy && i->second)
-      log.info("membership", "runner ", addr, " is healthy again");
+      log.log(routine(), "membership", "runner ", addr, " is healthy again");
   }
   for (auto& [addr, healthy] : now)
     if (addr != cfg.address && known_runners.count(addr) == 0)
-      log.info("membership", "runner ", addr, " joined");
+      log.log(routine(), "membership", "runner ", addr, " joined");
   if (!gone.empty()) {
     // A runner that left removed its row; a dead one's row stays behind.
     auto all = cfg.storage->all_runners();
@@ -68,10 +68,10 @@ void shard_manager_state::observe(
                      return r.address == addr;
                    });
       if (stale)
-        log.warning("membership", "runner ", addr,
-                    " is dead (heartbeat expired): its shards fail over");
+        log.log(notable(), "membership", "runner ", addr,
+                " is dead (heartbeat expired): its shards fail over");
       else
-        log.info("membership", "runner ", addr, " left");
+        log.log(routine(), "membership", "runner ", addr, " left");
     }
   }
   known_runners = std::move(now);

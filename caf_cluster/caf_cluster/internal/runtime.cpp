@@ -120,16 +120,18 @@ bool runtime::begin_shutdown() {
   if (shard_manager) {
     caf::anon_send(shard_manager, leave_atom::value, std::move(participants));
   } else {
-    node->log->info("node", "stopping");
+    if (started)
+      node->log->info("node", "stopping");
     after_all(system(), std::move(participants),
               [writer = storage.writer(), recovery = recovery,
-               log = node->log] {
+               log = started ? node->log : nullptr] {
                 if (recovery)
                   caf::anon_send_exit(recovery,
                                       caf::exit_reason::user_shutdown);
                 if (writer)
                   caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
-                log->info("node", "stopped");
+                if (log)
+                  log->info("node", "stopped");
               });
   }
   return true;

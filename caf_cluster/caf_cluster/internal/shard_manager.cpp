@@ -130,8 +130,8 @@ void shard_manager_state::leave(
   if (leaving)
     return;
   leaving = true;
-  node().log->info("node", "leaving gracefully: stopping ",
-                   participants.size(), " entity managers");
+  node().log->log(routine(), "node", "leaving gracefully: stopping ",
+                  participants.size(), " entity managers");
   participants_left = participants.size();
   for (auto& x : participants)
     self->monitor(x);
@@ -150,7 +150,7 @@ void shard_manager_state::finish_leave() {
     if (auto err = cfg.storage->unregister_runner(cfg.address))
       log.error("storage", "unregistering failed: ", err);
   }
-  log.info("node", "left the cluster");
+  log.log(routine(), "node", "left the cluster");
   if (cfg.on_left)
     cfg.on_left();
   self->quit();

@@ -59,6 +59,17 @@ struct shard_manager_state {
     return cfg.address.empty();
   }
 
+  /// The level of routine news (joins, the own leave): `info` on a runner,
+  /// `debug` on a client-only node, whose stderr is a tool's own output.
+  log_level routine() const noexcept {
+    return client_only() ? log_level::debug : log_level::info;
+  }
+
+  /// The level of trouble among the runners: `warning`, `debug` on a client.
+  log_level notable() const noexcept {
+    return client_only() ? log_level::debug : log_level::warning;
+  }
+
   int64_t lease_ms() const {
     return to_ms(node().config.lease_duration);
   }

@@ -121,6 +121,7 @@ start_single(caf::actor_system& sys, sharding_config cfg,
     return err;
   n.log->info("node", "single-process node started (storage ", n.config.storage,
               ", ", n.config.shards_per_group, " shards)");
+  rt->started = true;
   return rt;
 }
 
@@ -151,11 +152,8 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
     auto id = opts.storage->register_runner(row, n.config.shards_per_group,
                                             n.clock->now_ms(),
                                             to_ms(n.config.lease_duration));
-    if (!id) {
-      n.log->error("storage", "registering ", rt->address, " failed: ",
-                   id.error());
+    if (!id)
       return std::move(id.error());
-    }
     n.snowflakes->machine_id(static_cast<uint16_t>(*id));
     n.log->runner(rt->address);
     n.log->info("membership", "registered (machine id ", *id, ")");
@@ -186,13 +184,15 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
   rt->shard_manager = spawn_shard_manager(sys, std::move(mcfg));
   caf::anon_send(rt->router, address_atom::value, rt->address,
                  rt->shard_manager);
+  // A client (a command line tool) keeps its stderr for its own output.
   if (opts.client_only)
-    n.log->info("node", "client-only node started (", n.config.shards_per_group,
-                " shards per group)");
+    n.log->debug("node", "client-only node started (",
+                 n.config.shards_per_group, " shards per group)");
   else
     n.log->info("node", "runner started (", n.config.shards_per_group,
                 " shards per group in ", n.config.shard_groups.size(),
                 " groups)");
+  rt->started = true;
   return rt;
 }
 
