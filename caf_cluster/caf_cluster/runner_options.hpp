@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "caf_cluster/log.hpp"
 #include "caf_cluster/storage/message_driver.hpp"
 #include "caf_cluster/storage/runner_driver.hpp"
 #include "caf_cluster/transport.hpp"
@@ -35,6 +36,10 @@ struct runner_options {
   /// storage writer on threads of their own (the default), so a slow database never stalls entities. Turn it off
   /// only under CAF's deterministic test coordinator, with memory storage.
   bool detach_storage_calls = true;
+
+  /// Receives the node's log records at or above `cluster.log-level`;
+  /// stderr by default, none when empty.
+  log_sink log = make_stderr_log_sink();
 };
 
 } // namespace caf_cluster

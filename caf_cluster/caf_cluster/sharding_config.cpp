@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "caf/actor_system_config.hpp"
 #include "caf/config_option.hpp"
@@ -60,6 +62,8 @@ void for_each_option(F&& f) {
     &c::storage_synchronous_full);
   f("client-only", "route sends to the cluster but host no shards",
     &c::client_only);
+  f("log-level", "least level logged: trace, debug, info, warning, error, off",
+    &c::log_level);
 }
 
 template <class T>
@@ -72,6 +76,19 @@ struct member_type<T sharding_config::*> {
 
 template <class T>
 using member_type_t = typename member_type<T>::type;
+
+// A field as CAF's config sees it: the log level is a string there.
+template <class T>
+const T& option_value(const T& x) {
+  return x;
+}
+
+std::string option_value(log_level x) {
+  return to_string(x);
+}
+
+template <class T>
+using option_type_t = std::decay_t<decltype(option_value(std::declval<T>()))>;
 
 // custom_options_ is protected and CAF 0.17 offers no public way to declare an
 // option on a config object we did not derive; a member pointer formed inside
@@ -182,6 +199,21 @@ caf::error read_value(std::string_view name, const caf::config_value& x,
 caf::error read_value(std::string_view name, const caf::config_value& x,
                       bool& out) {
   return read_as(name, x, out, "true or false");
+}
+
+caf::error read_value(std::string_view name, const caf::config_value& x,
+                      log_level& out) {
+  static constexpr const char* names
+    = "one of trace, debug, info, warning, error or off";
+  std::string str;
+  if (auto err = read_as(name, x, str, names))
+    return err;
+  auto level = parse_log_level(str);
+  if (!level)
+    return invalid_config(option_key(name) + " must be " + names + ", got "
+                          + quoted(str));
+  out = *level;
+  return caf::none;
 }
 
 std::string known_keys() {
@@ -333,16 +365,17 @@ void declare_options(caf::actor_system_config& cfg) {
   const sharding_config defaults;
   for_each_option(
     [&](std::string_view name, std::string_view description, auto member) {
-      using value_type = member_type_t<decltype(member)>;
+      using value_type = option_type_t<member_type_t<decltype(member)>>;
       // The default is appended here rather than written in each description,
       // so the member initializers stay the only place that states it.
       std::string text{description};
       text += " (default: ";
-      text += render(caf::config_value{defaults.*member});
+      text += render(caf::config_value{option_value(defaults.*member)});
       text += ')';
       opts.add(caf::config_option{group_name, name, text,
                                   deferred_check_meta_state<value_type>()});
-      caf::put_missing(cfg.content, option_key(name), defaults.*member);
+      caf::put_missing(cfg.content, option_key(name),
+                       option_value(defaults.*member));
     });
 }
 

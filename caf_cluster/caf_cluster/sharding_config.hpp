@@ -14,6 +14,7 @@
 #include "caf/fwd.hpp"
 #include "caf/timespan.hpp"
 
+#include "caf_cluster/log.hpp"
 #include "caf_cluster/storage/sqlite_options.hpp"
 
 namespace caf_cluster {
@@ -42,6 +43,7 @@ namespace caf_cluster {
 /// | `send_timeout` | `cluster.send-timeout` | `10s` | default timeout of a blocking ask and bound on routing retries, > 0 |
 /// | `message_claim_timeout` | `cluster.message-claim-timeout` | `10s` | a stored persisted message handed to an entity manager but still without reply is delivered again after this long (if it is not in that runner's queues any more), > 0 |
 /// | `storage` | `cluster.storage` | `"memory"` | runner and message storage: `memory` or `sqlite:<path>` |
+/// | `log_level` | `cluster.log-level` | `info` | the least level logged: `trace`, `debug`, `info`, `warning`, `error` or `off` (see `log_record`) |
 /// | `storage_synchronous_full` | `cluster.storage-synchronous-full` | `false` | SQLite commits wait for fsync (`synchronous=FULL`); the default `NORMAL` in WAL mode may lose the last commits on a power cut, never on a process crash |
 /// | `client_only` | `cluster.client-only` | `false` | the node routes sends to the cluster's runners but hosts no shards (no port, no registration); needs a shared `sqlite:<path>` storage that already exists |
 ///
@@ -119,6 +121,9 @@ struct sharding_config {
   /// Whether this node only routes sends (hosts no shards, never listens or
   /// registers); its SQLite storage file must exist already.
   bool client_only = false;
+
+  /// The least level of the records the runtime logs.
+  caf_cluster::log_level log_level = caf_cluster::log_level::info;
 
   /// The SQLite options these settings select (a client-only node never
   /// creates the database file).

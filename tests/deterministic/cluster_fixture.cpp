@@ -106,6 +106,7 @@ cluster_fixture::cluster_fixture(size_t runners, sharding_config base,
     clock(std::make_shared<manual_wall_clock>(1'767'225'600'000)),
     base_(std::move(base)),
     setup_(std::move(setup)),
+    logs_(std::make_shared<std::vector<log_record>>()),
     store_(storage::make_memory_runner_store()),
     network_(std::make_shared<memory_network>()),
     nodes_(runners) {
@@ -132,6 +133,18 @@ cluster_fixture::~cluster_fixture() {
   for (auto& n : nodes_)
     n.cluster.reset();
   run();
+}
+
+std::vector<std::string>
+cluster_fixture::log_lines(size_t i, const std::string& part) const {
+  std::vector<std::string> result;
+  for (auto& x : *logs_)
+    if (x.runner == address(i)) {
+      auto line = format_log_line(x);
+      if (line.find(part) != std::string::npos)
+        result.push_back(std::move(line));
+    }
+  return result;
 }
 
 std::string cluster_fixture::address(size_t i) const {
@@ -170,6 +183,7 @@ void cluster_fixture::start(size_t i) {
   opts.messages = n.messages;
   opts.transport = make_memory_transport(network_);
   opts.detach_storage_calls = false;
+  opts.log = [logs = logs_](const log_record& x) { logs->push_back(x); };
   auto made = sharding::make_runner(sys, std::move(cfg), std::move(opts),
                                     clock);
   if (!made)

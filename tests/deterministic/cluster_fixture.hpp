@@ -21,6 +21,7 @@
 #include "caf/typed_actor.hpp"
 
 #include "caf_cluster/entity.hpp"
+#include "caf_cluster/log.hpp"
 #include "caf_cluster/memory_transport.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/storage/memory_runner_driver.hpp"
@@ -181,6 +182,15 @@ public:
     return base_;
   }
 
+  /// Returns every log record of every runner so far, in order (at the
+  /// configuration's `log_level`; the runners write nothing to stderr).
+  const std::vector<log_record>& logs() const noexcept {
+    return *logs_;
+  }
+
+  /// Returns the formatted log lines of runner `i` that contain `part`.
+  std::vector<std::string> log_lines(size_t i, const std::string& part) const;
+
   test_config cfg;
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;
@@ -202,6 +212,8 @@ private:
 
   sharding_config base_;
   setup_fn setup_;
+  // Shared with the sinks: actors may log while the system shuts down.
+  std::shared_ptr<std::vector<log_record>> logs_;
   std::shared_ptr<storage::memory_runner_store> store_;
   std::shared_ptr<memory_network> network_;
   std::vector<node> nodes_;

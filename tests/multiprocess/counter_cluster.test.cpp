@@ -198,7 +198,14 @@ TEST_SUITE("multiprocess.counter_cluster") {
     MESSAGE(leaving.address << " exited after "
                             << seconds_between(stopped_at, clock_type::now())
                             << " s");
-    CHECK(leaving.proc->err().empty());
+    // Its stderr holds the log of a clean leave and nothing worse than info.
+    auto& err = leaving.proc->err();
+    CHECK_MESSAGE(err.find(" WARN  [") == std::string::npos, err);
+    CHECK_MESSAGE(err.find(" ERROR [") == std::string::npos, err);
+    CHECK_MESSAGE(err.find("node: leaving gracefully") != std::string::npos,
+                  err);
+    CHECK_MESSAGE(err.find("node: left the cluster") != std::string::npos,
+                  err);
   }
 
   TEST_CASE_FIXTURE(cluster_fixture,
@@ -255,6 +262,34 @@ TEST_SUITE("multiprocess.counter_cluster") {
       REQUIRE_MESSAGE(value, ids[i] << ": " << client->render(value.error()));
       CHECK(*value == filled_value(i));
     }
+  }
+
+  TEST_CASE_FIXTURE(cluster_fixture,
+                    "a runner's stderr logs the join, its shards and a dead "
+                    "peer") {
+    start(2);
+    settle();
+    auto& first = *runners[0].proc;
+    first.drain();
+    auto joined = "INFO  [" + runners[0].address + "] membership: runner "
+                  + runners[1].address + " joined";
+    CHECK_MESSAGE(first.err().find(joined) != std::string::npos,
+                  "no '" << joined << "' in:\n" << first.err());
+    auto acquired = "INFO  [" + runners[0].address + "] shards: acquired ";
+    CHECK_MESSAGE(first.err().find(acquired) != std::string::npos,
+                  "no '" << acquired << "' in:\n" << first.err());
+    runners[1].proc->signal(SIGKILL);
+    auto dead = "WARN  [" + runners[0].address + "] membership: runner "
+                + runners[1].address + " is dead";
+    auto deadline = clock_type::now() + 10s;
+    while (first.err().find(dead) == std::string::npos
+           && clock_type::now() < deadline) {
+      std::this_thread::sleep_for(100ms);
+      first.drain();
+    }
+    CHECK_MESSAGE(first.err().find(dead) != std::string::npos,
+                  "no '" << dead << "' in:\n" << first.err());
+    MESSAGE("runner log:\n" << first.err());
   }
 
 } // TEST_SUITE

@@ -399,7 +399,7 @@ TEST_CASE("mistyped INI values are refused by sharding(), not dropped") {
      "entity-termination-timeout, lease-duration, lease-refresh-interval, "
      "refresh-assignments-interval, send-retry-interval, send-timeout, "
      "message-claim-timeout, "
-     "storage, storage-synchronous-full, client-only"},
+     "storage, storage-synchronous-full, client-only, log-level"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.ini);

@@ -26,29 +26,37 @@ void shard_manager_state::renew(int64_t now) {
   });
   auto kept = cfg.storage->refresh(cfg.address, keys, now, lease_ms());
   if (!kept) {
+    failed(refresh_trouble, "lease refresh", kept.error());
     // Stop before the lease can lapse: another runner may take the shards
     // the moment it does. The clock is read again: the failed call itself
     // may have taken long.
     auto after = node().clock->now_ms();
     if (after >= last_renewal_ms + lease_ms()
           - to_ms(node().config.lease_refresh_interval))
-      lose_all();
+      lose_all("leases not refreshed in time");
     return;
   }
+  worked(refresh_trouble, "lease refresh");
   last_renewal_ms = now;
   std::set<std::string> still;
   for (auto& grant : *kept)
     still.insert(grant.shard);
+  std::vector<shard_ref> lost;
   for_each_owned([&](shard_ref s, shard_state st) {
     if (still.count(key(s)) == 0) {
-      if (st != shard_state::draining || table().until(s.index, s.g) != 0)
+      if (st != shard_state::draining || table().until(s.index, s.g) != 0) {
         lose(s);
+        lost.push_back(s);
+      }
       return;
     }
     // Also while leaving, and for draining shards: messages accepted
     // earlier finish under a lease that still holds.
     table().extend(s.index, serve_until(now), s.g);
   });
+  if (!lost.empty())
+    node().log->warning("shards", "lost ", lost.size(),
+                        " shards (lease expired or taken): ", describe(lost));
 }
 
 void shard_manager_state::rebalance(size_t g,
@@ -56,11 +64,13 @@ void shard_manager_state::rebalance(size_t g,
                                     int64_t now) {
   auto& t = table();
   std::vector<std::string> wanted;
+  std::vector<shard_ref> handed;
   for (int32_t index = 1; index <= t.size(); ++index) {
     auto mine = ring[static_cast<size_t>(index - 1)] == cfg.address;
     auto st = t.state(index, g);
     if (!mine
         && (st == shard_state::recovering || st == shard_state::serving)) {
+      handed.push_back(shard_ref{g, index});
       t.drain(index, g);
       recovery_asked.erase(index);
       stop_entities(shard_ref{g, index},
@@ -69,18 +79,26 @@ void shard_manager_state::rebalance(size_t g,
       wanted.push_back(key(shard_ref{g, index}));
     }
   }
+  auto& log = *node().log;
+  if (!handed.empty())
+    log.info("shards", "handing over ", handed.size(),
+             " shards to other runners: ", describe(handed));
   if (wanted.empty())
     return;
   auto granted = cfg.storage->acquire(cfg.address, wanted, now, lease_ms());
   if (!granted || granted->size() < wanted.size())
     poll_soon();
-  if (!granted)
+  if (!granted) {
+    failed(storage_trouble, "acquiring leases", granted.error());
     return;
+  }
   bool serving_now = false;
+  std::vector<shard_ref> got;
   for (auto& grant : *granted) {
     auto s = parse(grant.shard);
     if (!s)
       continue;
+    got.push_back(*s);
     t.acquire(s->index, grant.epoch, serve_until(now), s->g);
     // Only the entity group has stored messages to hand over first.
     if (s->g != 0 || !cfg.recovery) {
@@ -88,6 +106,8 @@ void shard_manager_state::rebalance(size_t g,
       serving_now = true;
     }
   }
+  if (!got.empty())
+    log.info("shards", "acquired ", got.size(), " shards: ", describe(got));
   if (serving_now && cfg.singletons)
     self->send(cfg.singletons, held_atom::value);
   if (cfg.recovery)
@@ -136,11 +156,17 @@ void shard_manager_state::lose(shard_ref s) {
   stop_entities(s, caf::timespan{0}, true);
 }
 
-void shard_manager_state::lose_all() {
+void shard_manager_state::lose_all(const char* why) {
+  std::vector<shard_ref> lost;
   for_each_owned([&](shard_ref s, shard_state st) {
-    if (st == shard_state::recovering || st == shard_state::serving)
+    if (st == shard_state::recovering || st == shard_state::serving) {
       lose(s);
+      lost.push_back(s);
+    }
   });
+  if (!lost.empty())
+    node().log->warning("shards", why, ": stopped ", lost.size(), " shards: ",
+                        describe(lost));
 }
 
 void shard_manager_state::stop_entities(shard_ref s, caf::timespan grace,
@@ -180,7 +206,11 @@ void shard_manager_state::released(shard_ref s) {
   if (table().state(s.index, s.g) != shard_state::draining)
     return; // acquired again meanwhile
   table().release(s.index, s.g);
-  cfg.storage->release(cfg.address, {key(s)});
+  if (auto err = cfg.storage->release(cfg.address, {key(s)})) {
+    failed(storage_trouble, "releasing a lease", err);
+    return;
+  }
+  node().log->debug("shards", "released ", key(s));
 }
 
 void shard_manager_state::poll_soon() {

@@ -17,11 +17,64 @@ void shard_manager_state::rejoin(int64_t now) {
   row.groups = node().config.shard_groups;
   auto id = cfg.storage->register_runner(row, node().config.shards_per_group,
                                          now, lease_ms());
-  if (!id)
+  if (!id) {
+    failed(storage_trouble, "registering again", id.error());
     return;
+  }
+  worked(storage_trouble, "registering again");
+  // Refreshes were skipped while unregistered: that streak ends here too.
+  worked(refresh_trouble, "lease refresh");
   registered = true;
   last_renewal_ms = now;
   node().snowflakes->machine_id(static_cast<uint16_t>(*id));
+  node().log->info("membership", "registered again (machine id ", *id, ")");
+}
+
+void shard_manager_state::observe(
+  const std::vector<storage::runner_row>& live) {
+  auto& log = *node().log;
+  std::map<std::string, bool> now;
+  for (auto& r : live)
+    now.emplace(r.address, r.healthy);
+  if (!seen_runners) {
+    seen_runners = true;
+    std::string names;
+    for (auto& r : live)
+      names += (names.empty() ? "" : ", ") + r.address;
+    log.log(routine(), "membership", live.size(), " live runners: ", names);
+    known_runners = std::move(now);
+    return;
+  }
+  std::vector<std::string> gone;
+  for (auto& [addr, healthy] : known_runners) {
+    auto i = now.find(addr);
+    if (i == now.end())
+      gone.push_back(addr);
+    else if (healthy && !i->second)
+      log.log(notable(), "membership", "runner ", addr, " became unhealthy");
+    else if (!healthy && i->second)
+      log.log(routine(), "membership", "runner ", addr, " is healthy again");
+  }
+  for (auto& [addr, healthy] : now)
+    if (addr != cfg.address && known_runners.count(addr) == 0)
+      log.log(routine(), "membership", "runner ", addr, " joined");
+  if (!gone.empty()) {
+    // A runner that left removed its row; a dead one's row stays behind.
+    auto all = cfg.storage->all_runners();
+    for (auto& addr : gone) {
+      if (addr == cfg.address)
+        continue;
+      auto stale = all && std::any_of(all->begin(), all->end(), [&](auto& r) {
+                     return r.address == addr;
+                   });
+      if (stale)
+        log.log(notable(), "membership", "runner ", addr,
+                " is dead (heartbeat expired): its shards fail over");
+      else
+        log.log(routine(), "membership", "runner ", addr, " left");
+    }
+  }
+  known_runners = std::move(now);
 }
 
 bool shard_manager_state::listed(

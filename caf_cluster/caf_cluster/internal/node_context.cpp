@@ -14,13 +14,16 @@ uint64_t random_origin() {
 } // namespace
 
 node_context::node_context(caf::actor_system& sys, sharding_config cfg,
-                           std::shared_ptr<wall_clock> clk, bool own_everything)
+                           std::shared_ptr<wall_clock> clk, bool own_everything,
+                           log_sink sink)
   : system(sys), config(std::move(cfg)), clock(std::move(clk)),
     snowflakes(std::make_shared<snowflake_generator>(clock, 0)),
     origin(random_origin()),
     shards(std::make_shared<shard_table>(
       config.shard_groups, config.shards_per_group, own_everything)),
     registry(std::make_shared<entity_registry>()),
+    log(std::make_shared<logger>(sys, config.log_level, std::move(sink),
+                                 clock)),
     running_singletons(std::make_shared<std::atomic<int64_t>>(0)) {
   // nop
 }

@@ -13,6 +13,7 @@
 #include "caf/fwd.hpp"
 
 #include "caf_cluster/internal/entity_registry.hpp"
+#include "caf_cluster/internal/logger.hpp"
 #include "caf_cluster/internal/shard_table.hpp"
 #include "caf_cluster/sharding_config.hpp"
 #include "caf_cluster/snowflake_generator.hpp"
@@ -23,9 +24,10 @@ namespace caf_cluster::internal {
 /// The shared, thread-safe parts of one node.
 struct node_context {
   /// A node that owns every shard forever (`own_everything`, a single
-  /// runner) or one that leases them.
+  /// runner) or one that leases them, logging into `sink`.
   node_context(caf::actor_system& sys, sharding_config cfg,
-               std::shared_ptr<wall_clock> clk, bool own_everything);
+               std::shared_ptr<wall_clock> clk, bool own_everything,
+               log_sink sink);
 
   /// Returns the group of entity shards: the first hosted group.
   const std::string& entity_group() const noexcept {
@@ -53,6 +55,9 @@ struct node_context {
 
   /// The entity types registered here.
   const std::shared_ptr<entity_registry> registry;
+
+  /// The node's log, at `config.log_level`.
+  const std::shared_ptr<logger> log;
 
   /// Singletons running here now (for metrics).
   const std::shared_ptr<std::atomic<int64_t>> running_singletons;

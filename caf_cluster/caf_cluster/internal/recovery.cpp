@@ -59,7 +59,10 @@ struct recovery_state {
       keys.push_back(key(index));
     cfg.storage.claim(
       self, std::move(keys), cfg.node->clock->now_ms(), 0, recovery_limit,
-      [this, rp](std::vector<storage::request_row>& rows) mutable {
+      [this, rp, n = indexes.size()](
+        std::vector<storage::request_row>& rows) mutable {
+        cfg.node->log->debug("recovery", "claimed ", rows.size(),
+                             " stored messages of ", n, " acquired shards");
         hand_over(rows, [rp]() mutable {
           rp.deliver(caf::unit);
         });
@@ -145,6 +148,9 @@ struct recovery_state {
       self, std::move(keys), cfg.node->clock->now_ms(),
       to_ms(cfg.node->config.message_claim_timeout), sweep_limit,
       [this](std::vector<storage::request_row>& rows) {
+        if (!rows.empty())
+          cfg.node->log->debug("recovery", "claimed ", rows.size(),
+                               " due or left-behind stored messages");
         hand_over(rows, [this] {
           sweep_pending = false;
         });

@@ -44,7 +44,7 @@ void after_all(caf::actor_system& sys,
 runtime::runtime(caf::actor_system& sys, sharding_config cfg,
                  std::shared_ptr<wall_clock> clk, runner_options opts)
   : node(std::make_shared<node_context>(sys, std::move(cfg), std::move(clk),
-                                        !opts.transport)),
+                                        !opts.transport, opts.log)),
     options(std::move(opts)) {
   drain_requested = drain_promise_.get_future().share();
   refuser = spawn_refuser(sys, shutting_down);
@@ -120,11 +120,19 @@ bool runtime::begin_shutdown() {
   // these even when this state is gone by the time it looks.
   if (shard_manager) {
     caf::anon_send(shard_manager, leave_atom::value, std::move(participants));
-  } else if (storage) {
+  } else {
+    if (started)
+      node->log->info("node", "stopping");
     after_all(system(), std::move(participants),
-              [writer = storage.writer(), recovery = recovery] {
-                caf::anon_send_exit(recovery, caf::exit_reason::user_shutdown);
-                caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+              [writer = storage.writer(), recovery = recovery,
+               log = started ? node->log : nullptr] {
+                if (recovery)
+                  caf::anon_send_exit(recovery,
+                                      caf::exit_reason::user_shutdown);
+                if (writer)
+                  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+                if (log)
+                  log->info("node", "stopped");
               });
   }
   return true;

@@ -79,6 +79,10 @@ struct runtime : detail::send_path {
   /// This runner's advertised address; empty for single and client-only.
   std::string address;
 
+  /// Whether the node started completely (and said so in the log); a node
+  /// that failed to start logs no stop either: its error says it all.
+  bool started = false;
+
   /// Set by `begin_shutdown`; also read by the refuser.
   std::shared_ptr<std::atomic<bool>> shutting_down
     = std::make_shared<std::atomic<bool>>(false);

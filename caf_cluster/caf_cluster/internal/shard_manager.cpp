@@ -3,6 +3,7 @@
 // graceful leave.
 #include "caf_cluster/internal/shard_manager.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "caf/actor_system.hpp"
@@ -30,6 +31,58 @@ shard_manager_state::parse(const std::string& text) const {
   return std::nullopt;
 }
 
+std::string
+shard_manager_state::describe(const std::vector<shard_ref>& xs) const {
+  std::string result;
+  auto& groups = table().groups();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    std::vector<int32_t> indexes;
+    for (auto& x : xs)
+      if (x.g == g)
+        indexes.push_back(x.index);
+    if (indexes.empty())
+      continue;
+    std::sort(indexes.begin(), indexes.end());
+    if (!result.empty())
+      result += ' ';
+    result += groups[g];
+    result += ':';
+    // A line stays readable: the count says how many there are in all.
+    size_t ranges = 0;
+    for (size_t i = 0; i < indexes.size();) {
+      if (++ranges > 12) {
+        result += ",...";
+        break;
+      }
+      auto j = i;
+      while (j + 1 < indexes.size() && indexes[j + 1] == indexes[j] + 1)
+        ++j;
+      if (i > 0)
+        result += ',';
+      result += std::to_string(indexes[i]);
+      if (j > i)
+        result += '-' + std::to_string(indexes[j]);
+      i = j + 1;
+    }
+  }
+  return result;
+}
+
+void shard_manager_state::failed(failure_streak& s, const char* what,
+                                 const caf::error& err) {
+  if (s.failures++ == 0)
+    node().log->warning("storage", what, " failed: ", err,
+                        " (logged again when it works)");
+}
+
+void shard_manager_state::worked(failure_streak& s, const char* what) {
+  if (s.failures == 0)
+    return;
+  node().log->info("storage", what, " works again after ", s.failures,
+                   " failed attempts");
+  s.failures = 0;
+}
+
 caf::timespan shard_manager_state::period() const {
   return client_only() ? node().config.refresh_assignments_interval
                        : node().config.lease_refresh_interval;
@@ -40,11 +93,17 @@ void shard_manager_state::tick() {
   if (!client_only())
     renew(now);
   auto live = cfg.storage->live_runners(now, lease_ms());
-  if (!live)
+  if (!live) {
+    failed(storage_trouble, "reading the runners", live.error());
     return;
+  }
+  worked(storage_trouble, "reading the runners");
+  observe(*live);
   if (!client_only() && registered && !leaving && !listed(*live)) {
     // Our row is gone (we were presumed dead): serve nothing, join again.
-    lose_all();
+    node().log->warning("membership", "this runner's registration is gone "
+                                      "(presumed dead): joining again");
+    lose_all("registration lost");
     registered = false;
     return;
   }
@@ -79,6 +138,8 @@ void shard_manager_state::leave(
   if (leaving)
     return;
   leaving = true;
+  node().log->log(routine(), "node", "leaving gracefully: stopping ",
+                  participants.size(), " entity managers");
   participants_left = participants.size();
   for (auto& x : participants)
     self->monitor(x);
@@ -90,10 +151,14 @@ void shard_manager_state::finish_leave() {
   for_each_owned([&](shard_ref s, shard_state) {
     table().lose(s.index, s.g);
   });
+  auto& log = *node().log;
   if (!client_only()) {
-    cfg.storage->release_all(cfg.address);
-    cfg.storage->unregister_runner(cfg.address);
+    if (auto err = cfg.storage->release_all(cfg.address))
+      log.error("storage", "releasing the leases failed: ", err);
+    if (auto err = cfg.storage->unregister_runner(cfg.address))
+      log.error("storage", "unregistering failed: ", err);
   }
+  log.log(routine(), "node", "left the cluster");
   if (cfg.on_left)
     cfg.on_left();
   self->quit();

@@ -59,6 +59,17 @@ struct shard_manager_state {
     return cfg.address.empty();
   }
 
+  /// The level of routine news (joins, the own leave): `info` on a runner,
+  /// `debug` on a client-only node, whose stderr is a tool's own output.
+  log_level routine() const noexcept {
+    return client_only() ? log_level::debug : log_level::info;
+  }
+
+  /// The level of trouble among the runners: `warning`, `debug` on a client.
+  log_level notable() const noexcept {
+    return client_only() ? log_level::debug : log_level::warning;
+  }
+
   int64_t lease_ms() const {
     return to_ms(node().config.lease_duration);
   }
@@ -68,6 +79,25 @@ struct shard_manager_state {
 
   /// Parses a storage key of a hosted group.
   std::optional<shard_ref> parse(const std::string& key) const;
+
+  /// Lists shards for a log line, runs compressed: `default:1-4,9` (the
+  /// first 12 runs of each group).
+  std::string describe(const std::vector<shard_ref>& xs) const;
+
+  /// A run of failed storage calls of one kind: logged when it starts and
+  /// when it ends, not at every tick in between.
+  struct failure_streak {
+    int64_t failures = 0;
+  };
+
+  failure_streak refresh_trouble;
+  failure_streak storage_trouble;
+
+  /// Counts a failure of `what`; the first of a streak logs a warning.
+  void failed(failure_streak& s, const char* what, const caf::error& err);
+
+  /// Ends a streak of `what` with one info line, if one was running.
+  void worked(failure_streak& s, const char* what);
 
   // -- shard_manager.cpp ---------------------------------------------------
 
@@ -96,6 +126,13 @@ struct shard_manager_state {
 
   /// Set once a drain request was seen: it starts one leave only.
   bool drain_seen = false;
+
+  std::map<std::string, bool> known_runners; // address -> healthy
+  bool seen_runners = false;
+
+  /// Logs the runners that joined, left, died or changed health since the
+  /// last read of `live`.
+  void observe(const std::vector<storage::runner_row>& live);
 
   /// Returns whether `live` lists this runner.
   bool listed(const std::vector<storage::runner_row>& live) const;
@@ -149,7 +186,9 @@ struct shard_manager_state {
   /// entity of the old one still runs).
   void lose(shard_ref s);
 
-  void lose_all();
+  /// Loses every shard this runner serves, saying `why` in the log (if it
+  /// served any).
+  void lose_all(const char* why);
 
   /// Asks the participants with something in the shard to stop it; with
   /// `release`, gives the lease back once they all have (bounded by

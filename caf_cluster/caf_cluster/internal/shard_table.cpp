@@ -166,15 +166,16 @@ void shard_table::release(int32_t index, size_t g) noexcept {
   store(index, g, pack(shard_state::unowned, 0));
 }
 
-void shard_table::fence(int32_t index, int64_t epoch) noexcept {
+bool shard_table::fence(int32_t index, int64_t epoch) noexcept {
   auto i = slot(index, 0);
   if (i == static_cast<size_t>(-1) || epochs_[i].load() != epoch)
-    return;
+    return false;
   auto word = words_[i].load();
   while (owned(state_of(word))
          && !words_[i].compare_exchange_weak(word, pack(state_of(word), 0))) {
     // retry with the word another thread wrote
   }
+  return owned(state_of(word)) && until_of(word) != 0;
 }
 
 void shard_table::lose_all() noexcept {

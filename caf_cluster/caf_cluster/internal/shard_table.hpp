@@ -109,7 +109,8 @@ public:
   /// Stops shard `index` of the entity group from running if its lease
   /// still has `epoch` (storage refused a write under it: a newer owner
   /// exists). Safe from any thread.
-  void fence(int32_t index, int64_t epoch) noexcept;
+  /// @returns whether this call stopped it (it could run until now).
+  bool fence(int32_t index, int64_t epoch) noexcept;
 
   /// Stops every shard at once (a crash in the deterministic tests).
   void lose_all() noexcept;

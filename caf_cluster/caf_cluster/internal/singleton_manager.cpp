@@ -182,6 +182,8 @@ struct singleton_manager_state {
     names.emplace(entry.actor.address(), name);
     self->monitor(entry.actor);
     cfg.node->running_singletons->fetch_add(1, std::memory_order_relaxed);
+    cfg.node->log->info("singletons", "singleton '", name, "' started (shard ",
+                        entry.index, ", epoch ", epoch, ")");
     arm_guard();
   }
 
@@ -218,14 +220,20 @@ struct singleton_manager_state {
     entry.actor = nullptr;
     cfg.occupancy->leave(entry.index);
     cfg.node->running_singletons->fetch_sub(1, std::memory_order_relaxed);
+    auto& log = *cfg.node->log;
+    if (entry.stopping)
+      log.info("singletons", "singleton '", name, "' stopped");
     if (!entry.stopping) {
       if (msg.reason == caf::exit_reason::normal || !msg.reason) {
+        log.info("singletons", "singleton '", name, "' finished");
         entry.finished = true;
       } else {
         auto now = self->clock().now();
         entry.crashes = now - entry.started >= stable_after ? 1
                                                             : entry.crashes + 1;
         entry.restart_pending = true;
+        log.warning("singletons", "singleton '", name, "' failed (", msg.reason,
+                    "), restart ", entry.crashes, " follows");
         self->delayed_send(self, restart_backoff(entry.crashes),
                            restart_atom::value, name, entry.generation);
       }

@@ -10,6 +10,7 @@
 #include "caf/typed_event_based_actor.hpp"
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/logger.hpp"
 
 namespace caf_cluster::internal {
 
@@ -35,6 +36,7 @@ struct writer_state {
 
   writer_impl_actor::pointer self = nullptr;
   std::shared_ptr<storage::message_driver> driver;
+  std::shared_ptr<const logger> log;
   batch<storage::request_row> requests;
   batch<storage::reply_write> replies;
   bool flush_pending = false;
@@ -81,12 +83,23 @@ struct writer_state {
     return caf::make_error(errc::persistence_error, self->system().render(err));
   }
 
+  // A failed storage call, logged once (not once per caller it fails).
+  caf::error failed(const char* call, const caf::error& err) const {
+    if (log)
+      log->error("storage", call, " failed: ", err);
+    return persistence(err);
+  }
+
   // Requests and replies of one turn share one transaction.
   void flush() {
     flush_pending = false;
     if (requests.rows.empty() && replies.rows.empty())
       return;
     auto results = driver->save_batch(requests.rows, replies.rows);
+    if (!results.requests)
+      failed("saving requests", results.requests.error());
+    if (!results.replies)
+      failed("saving replies", results.replies.error());
     if (!requests.rows.empty())
       answer(requests, results.requests);
     if (!replies.rows.empty())
@@ -105,9 +118,11 @@ using writer_pointer = writer_impl_actor::stateful_pointer<writer_state>;
 
 writer_impl_actor::behavior_type
 writer_impl(writer_pointer self,
-            std::shared_ptr<storage::message_driver> driver) {
+            std::shared_ptr<storage::message_driver> driver,
+            std::shared_ptr<const logger> log) {
   self->state.self = self;
   self->state.driver = std::move(driver);
+  self->state.log = std::move(log);
   return {
     [=](save_requests_atom, std::vector<storage::request_row>& rows) {
       self->state.add(self->state.requests, rows);
@@ -126,7 +141,7 @@ writer_impl(writer_pointer self,
         return d.load_state(type, id);
       });
       if (!x)
-        return self->state.persistence(x.error());
+        return self->state.failed("loading state", x.error());
       if (!*x)
         return {false, std::string{}};
       return {true, std::move(**x)};
@@ -137,7 +152,7 @@ writer_impl(writer_pointer self,
         return d.reply_for(request_id);
       });
       if (!x)
-        return self->state.persistence(x.error());
+        return self->state.failed("reading a reply", x.error());
       if (!*x)
         return {false, false, std::string{}};
       return {true, (*x)->ok, std::move((*x)->payload)};
@@ -150,7 +165,7 @@ writer_impl(writer_pointer self,
                                    static_cast<size_t>(limit));
       });
       if (!x)
-        return self->state.persistence(x.error());
+        return self->state.failed("claiming messages", x.error());
       return std::move(*x);
     },
   };
@@ -161,10 +176,11 @@ writer_impl(writer_pointer self,
 detail::storage_writer_actor
 spawn_storage_writer(caf::actor_system& sys,
                      std::shared_ptr<storage::message_driver> driver,
-                     bool detached) {
+                     bool detached, std::shared_ptr<const logger> log) {
   if (detached)
-    return sys.spawn<caf::detached>(writer_impl, std::move(driver));
-  return sys.spawn(writer_impl, std::move(driver));
+    return sys.spawn<caf::detached>(writer_impl, std::move(driver),
+                                    std::move(log));
+  return sys.spawn(writer_impl, std::move(driver), std::move(log));
 }
 
 } // namespace caf_cluster::internal

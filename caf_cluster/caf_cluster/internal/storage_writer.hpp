@@ -16,15 +16,19 @@
 
 namespace caf_cluster::internal {
 
+class logger;
+
 /// Rows of one kind after which a batch is committed without waiting for the
 /// end of the mailbox turn.
 constexpr size_t max_batch = 1024;
 
 /// Spawns a writer over `driver`; `detached` runs it on a thread of its own
-/// (storage calls block), which the deterministic tests turn off.
+/// (storage calls block), which the deterministic tests turn off. Failed
+/// storage calls are logged to `log` if given.
 detail::storage_writer_actor
 spawn_storage_writer(caf::actor_system& sys,
                      std::shared_ptr<storage::message_driver> driver,
-                     bool detached = true);
+                     bool detached = true,
+                     std::shared_ptr<const logger> log = nullptr);
 
 } // namespace caf_cluster::internal

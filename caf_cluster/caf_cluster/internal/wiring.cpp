@@ -28,12 +28,15 @@ void start_message_storage(runtime& rt,
                            std::shared_ptr<storage::message_driver> driver,
                            bool detached) {
   auto& n = *rt.node;
-  auto writer = spawn_storage_writer(n.system, std::move(driver), detached);
-  auto on_fenced = [shards = n.shards, group = n.entity_group()](
+  auto writer = spawn_storage_writer(n.system, std::move(driver), detached,
+                                     n.log);
+  auto on_fenced = [shards = n.shards, group = n.entity_group(), log = n.log](
                      const std::string& shard, int64_t epoch) {
     auto x = parse_shard_id(shard);
-    if (x && x->group == group)
-      shards->fence(x->index, epoch);
+    if (x && x->group == group && shards->fence(x->index, epoch))
+      log->warning("shards", "lost ", shard, ": storage refused a write under "
+                                             "lease epoch ",
+                   epoch, " (a newer owner exists)");
   };
   rt.storage = message_storage{
     n.system,         std::move(writer),         n.snowflakes,
@@ -116,6 +119,9 @@ start_single(caf::actor_system& sys, sharding_config cfg,
   rt->front_door = spawn_front_door(sys, rt);
   if (auto err = start_singleton_manager(*rt))
     return err;
+  n.log->info("node", "single-process node started (storage ", n.config.storage,
+              ", ", n.config.shards_per_group, " shards)");
+  rt->started = true;
   return rt;
 }
 
@@ -149,6 +155,8 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
     if (!id)
       return std::move(id.error());
     n.snowflakes->machine_id(static_cast<uint16_t>(*id));
+    n.log->runner(rt->address);
+    n.log->info("membership", "registered (machine id ", *id, ")");
   }
   rt->front_door = spawn_front_door(sys, rt);
   if (auto err = start_singleton_manager(*rt))
@@ -181,6 +189,15 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
   rt->shard_manager = spawn_shard_manager(sys, std::move(mcfg));
   caf::anon_send(rt->router, address_atom::value, rt->address,
                  rt->shard_manager);
+  // A client (a command line tool) keeps its stderr for its own output.
+  if (opts.client_only)
+    n.log->debug("node", "client-only node started (",
+                 n.config.shards_per_group, " shards per group)");
+  else
+    n.log->info("node", "runner started (", n.config.shards_per_group,
+                " shards per group in ", n.config.shard_groups.size(),
+                " groups)");
+  rt->started = true;
   return rt;
 }
 
