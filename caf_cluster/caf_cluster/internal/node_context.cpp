@@ -21,7 +21,8 @@ node_context::node_context(caf::actor_system& sys, sharding_config cfg,
     shards(std::make_shared<shard_table>(
       config.shard_groups, config.shards_per_group, own_everything)),
     registry(std::make_shared<entity_registry>()),
-    running_singletons(std::make_shared<std::atomic<int64_t>>(0)) {
+    running_singletons(std::make_shared<std::atomic<int64_t>>(0)),
+    residents(std::make_shared<residency>(config.max_resident_entities)) {
   // nop
 }
 
