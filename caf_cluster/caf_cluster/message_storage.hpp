@@ -318,6 +318,26 @@ public:
         });
   }
 
+  /// Reads up to `limit` unprocessed, due requests of one entity without
+  /// claiming them (see `storage::message_driver::unprocessed_for_entity`)
+  /// and calls `f(std::vector<storage::request_row>&)` or
+  /// `on_error(caf::error&)`.
+  template <class Self, class F, class G>
+  void unprocessed_for(Self* self, std::string entity_type,
+                       std::string entity_id, int64_t now_ms, uint64_t limit,
+                       F f, G on_error) const {
+    self
+      ->request(writer_, caf::infinite, detail::read_entity_atom::value,
+                std::move(entity_type), std::move(entity_id), now_ms, limit)
+      .then(
+        [f](std::vector<storage::request_row>& rows) mutable {
+          f(rows);
+        },
+        [on_error](caf::error& err) mutable {
+          on_error(err);
+        });
+  }
+
   /// Returns the writer actor (for tests and tools).
   const detail::storage_writer_actor& writer() const noexcept {
     return writer_;

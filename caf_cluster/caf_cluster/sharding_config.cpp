@@ -40,6 +40,9 @@ void for_each_option(F&& f) {
   f("runner-weight", "weight on the consistent-hash ring", &c::runner_weight);
   f("entity-mailbox-capacity", "messages queued or running per entity",
     &c::entity_mailbox_capacity);
+  f("max-resident-entities",
+    "entities resident on this runner at most; 0 = unbounded",
+    &c::max_resident_entities);
   f("entity-max-idle", "passivate entities idle this long",
     &c::entity_max_idle);
   f("entity-termination-timeout", "time an entity gets to stop",
@@ -317,6 +320,9 @@ caf::error sharding_config::validate() const {
     return err;
   if (auto err = check_at_least("entity-mailbox-capacity",
                                 entity_mailbox_capacity, 1))
+    return err;
+  if (auto err = check_at_least("max-resident-entities",
+                                max_resident_entities, 0))
     return err;
   if (auto err = check_positive("entity-max-idle", entity_max_idle))
     return err;

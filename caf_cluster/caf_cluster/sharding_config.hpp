@@ -34,6 +34,7 @@ namespace caf_cluster {
 /// | `runner_listen_address` | `cluster.runner-listen-address` | `""` | address to bind; empty = `runner_address`; needs `runner_address` |
 /// | `runner_weight` | `cluster.runner-weight` | `1` | weight on the consistent-hash ring, >= 1 |
 /// | `entity_mailbox_capacity` | `cluster.entity-mailbox-capacity` | `4096` | messages queued or running per entity before `mailbox_full`, >= 1 |
+/// | `max_resident_entities` | `cluster.max-resident-entities` | `0` | entities resident on this runner at most (all types), >= 0; 0 = unbounded; at the cap idle entities are passivated first, volatile sends that would activate a new entity get `mailbox_full`, persisted ones wait in storage |
 /// | `entity_max_idle` | `cluster.entity-max-idle` | `1min` | passivate an entity after this long without messages, > 0 |
 /// | `entity_termination_timeout` | `cluster.entity-termination-timeout` | `15s` | time an entity gets to stop before it is killed, > 0 |
 /// | `lease_duration` | `cluster.lease-duration` | `2s` | a shard lease expires this long after its last refresh, > 0 |
@@ -86,6 +87,9 @@ struct sharding_config {
 
   /// Bound on messages queued or running for one entity.
   int64_t entity_mailbox_capacity = 4096;
+
+  /// Bound on entities resident on this runner (all types); 0 = unbounded.
+  int64_t max_resident_entities = 0;
 
   /// Passivation delay of an entity without messages.
   caf::timespan entity_max_idle = std::chrono::minutes{1};

@@ -62,6 +62,14 @@ public:
     return inner_->claim_unprocessed(shards, now_ms, claim_ms, limit);
   }
 
+  caf::expected<std::vector<storage::request_row>>
+  unprocessed_for_entity(const std::string& type, const std::string& id,
+                         int64_t now_ms, size_t limit) override {
+    if (cut)
+      return failure();
+    return inner_->unprocessed_for_entity(type, id, now_ms, limit);
+  }
+
   caf::error reset_claims(const std::vector<std::string>& shards) override {
     return cut ? failure() : inner_->reset_claims(shards);
   }

@@ -53,6 +53,11 @@ public:
                     int64_t claim, size_t limit) override {
     return inner->claim_unprocessed(shards, now, claim, limit);
   }
+  caf::expected<std::vector<storage::request_row>>
+  unprocessed_for_entity(const std::string& type, const std::string& id,
+                         int64_t now, size_t limit) override {
+    return inner->unprocessed_for_entity(type, id, now, limit);
+  }
   caf::error reset_claims(const std::vector<std::string>& shards) override {
     return inner->reset_claims(shards);
   }

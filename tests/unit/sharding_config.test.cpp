@@ -91,6 +91,7 @@ TEST_CASE("defaults") {
   CHECK_EQ(x.runner_listen_address, "");
   CHECK_EQ(x.runner_weight, 1);
   CHECK_EQ(x.entity_mailbox_capacity, 4096);
+  CHECK_EQ(x.max_resident_entities, 0);
   CHECK(x.entity_max_idle == 1min);
   CHECK(x.entity_termination_timeout == 15s);
   CHECK(x.lease_duration == 2s);
@@ -174,6 +175,8 @@ TEST_CASE("validate refuses each bad value and names the option") {
      "cluster.runner-weight must be at least 1, got 0"},
     {[](auto& x) { x.entity_mailbox_capacity = 0; },
      "cluster.entity-mailbox-capacity must be at least 1, got 0"},
+    {[](auto& x) { x.max_resident_entities = -1; },
+     "cluster.max-resident-entities must be at least 0, got -1"},
     {[](auto& x) { x.entity_max_idle = 0s; },
      "cluster.entity-max-idle must be positive, got 0s"},
     {[](auto& x) { x.entity_termination_timeout = -5s; },
@@ -240,6 +243,7 @@ TEST_CASE("every option has a flag") {
     "--cluster.runner-listen-address=0.0.0.0:34001",
     "--cluster.runner-weight=3",
     "--cluster.entity-mailbox-capacity=10",
+    "--cluster.max-resident-entities=500",
     "--cluster.entity-max-idle=2h",
     "--cluster.entity-termination-timeout=100us",
     "--cluster.lease-duration=1min",
@@ -258,6 +262,7 @@ TEST_CASE("every option has a flag") {
   CHECK_EQ(x->runner_listen_address, "0.0.0.0:34001");
   CHECK_EQ(x->runner_weight, 3);
   CHECK_EQ(x->entity_mailbox_capacity, 10);
+  CHECK_EQ(x->max_resident_entities, 500);
   CHECK(x->entity_max_idle == 2h);
   CHECK(x->entity_termination_timeout == 100us);
   CHECK(x->lease_duration == 1min);
@@ -395,7 +400,7 @@ TEST_CASE("mistyped INI values are refused by sharding(), not dropped") {
      "unknown option cluster.entity-max-idel; known options of group "
      "cluster: shards-per-group, shard-groups, runner-address, "
      "runner-listen-address, runner-weight, entity-mailbox-capacity, "
-     "entity-max-idle, "
+     "max-resident-entities, entity-max-idle, "
      "entity-termination-timeout, lease-duration, lease-refresh-interval, "
      "refresh-assignments-interval, send-retry-interval, send-timeout, "
      "message-claim-timeout, "

@@ -17,6 +17,9 @@
 // claim_atom, shards, int64_t now_ms, int64_t claim_ms, uint64_t limit
 //   -> std::vector<request_row>              see
 //   message_driver::claim_unprocessed
+// read_entity_atom, entity_type, entity_id, int64_t now_ms, uint64_t limit
+//   -> std::vector<request_row>              see
+//   message_driver::unprocessed_for_entity
 // ~~~
 // Every request fails with `errc::persistence_error` (and the storage's
 // message) when storage fails.
@@ -50,6 +53,9 @@ using reply_for_atom = caf::atom_constant<caf::atom("cc_replyfr")>;
 /// Claims unprocessed requests of shards for delivery.
 using claim_atom = caf::atom_constant<caf::atom("cc_claim")>;
 
+/// Reads the unprocessed requests of one entity without claiming them.
+using read_entity_atom = caf::atom_constant<caf::atom("cc_readent")>;
+
 /// The storage writer's interface.
 using storage_writer_actor = caf::typed_actor<
   caf::replies_to<save_requests_atom, std::vector<storage::request_row>>::with<
@@ -60,6 +66,8 @@ using storage_writer_actor = caf::typed_actor<
                                                                    std::string>,
   caf::replies_to<reply_for_atom, int64_t>::with<bool, bool, std::string>,
   caf::replies_to<claim_atom, std::vector<std::string>, int64_t, int64_t,
+                  uint64_t>::with<std::vector<storage::request_row>>,
+  caf::replies_to<read_entity_atom, std::string, std::string, int64_t,
                   uint64_t>::with<std::vector<storage::request_row>>>;
 
 } // namespace caf_cluster::detail

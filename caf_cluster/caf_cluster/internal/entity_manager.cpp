@@ -39,15 +39,19 @@ void manager_state::deliver(detail::entity_send& x) {
     promise.deliver(refusal(errc::shutting_down, x.entity_id));
     return;
   }
+  auto* kind = cfg.storage ? find_persisted(cfg.persisted, x.payload)
+                           : nullptr;
   entity_slot* found = nullptr;
+  int32_t index = 0;
   if (auto i = entities.find(x.entity_id); i != entities.end()) {
     found = &i->second;
-    if (!serving(found->shard)) {
+    index = found->shard;
+    if (!serving(index)) {
       bounce(std::move(x), promise);
       return;
     }
   } else {
-    auto index = x.shard_index;
+    index = x.shard_index;
     if (index < 1 || index > node().config.shards_per_group) {
       // The sender found no shard for the id (or a peer sent nonsense).
       auto shard = make_shard_id(x.entity_id, node().entity_group(),
@@ -65,14 +69,19 @@ void manager_state::deliver(detail::entity_send& x) {
       bounce(std::move(x), promise);
       return;
     }
-    found = &add_slot(std::move(x.entity_id), index);
+    // At the runner's resident cap a persisted message waits in storage.
+    if (make_room())
+      found = &add_slot(std::move(x.entity_id), index);
   }
-  auto& slot = *found;
   // The queue holds the running message too (until its reply), so its
-  // length is everything in this entity's mailbox.
-  if (static_cast<int64_t>(slot.queued()) >= cfg.mailbox_capacity) {
+  // length is everything in this entity's mailbox. A persisted message
+  // beyond it waits in storage, as do those behind it.
+  auto full = !found
+              || static_cast<int64_t>(found->queued()) >= cfg.mailbox_capacity;
+  if (full && !kind) {
     cfg.counters->mailbox_full.fetch_add(1, std::memory_order_relaxed);
-    promise.deliver(refusal(errc::mailbox_full, *slot.id));
+    promise.deliver(
+      refusal(errc::mailbox_full, found ? *found->id : x.entity_id));
     return;
   }
   pending_message msg;
@@ -84,28 +93,41 @@ void manager_state::deliver(detail::entity_send& x) {
   // A timeout too large to add to the clock (timespan::max) means none.
   if (x.timeout < time_point::max() - now)
     msg.deadline = now + x.timeout;
-  if (auto* kind = cfg.storage ? find_persisted(cfg.persisted, msg.payload)
-                               : nullptr) {
+  if (kind) {
+    const auto& id = found ? *found->id : x.entity_id;
     auto drop_empty = [&] {
-      if (slot.queue.empty() && !slot.busy() && !slot.actor)
-        remove(slot);
+      if (found && found->queue.empty() && !found->busy() && !found->actor
+          && !found->holding)
+        remove(*found);
     };
-    if (!save_request(slot, msg, *kind)) {
+    if (!save_request(id, index, msg, *kind)) {
       drop_empty();
       return;
     }
-    if (msg.meta.deliver_at_ms > node().clock->now_ms()) {
-      // Scheduled: the row waits in storage until due; the sender waits
-      // for its reply like a duplicate does.
+    auto hold = full || found->holding;
+    auto scheduled = msg.meta.deliver_at_ms > node().clock->now_ms();
+    if (hold || scheduled) {
+      // The row waits in storage (until due, or until the entity has room);
+      // the sender waits for its reply like a duplicate does.
       auto rid = msg.request_id;
+      if (hold && !scheduled) {
+        if (found) {
+          found->holding = true;
+          ++found->hold_seq;
+        } else {
+          wait_for_room(id, index);
+        }
+      }
       if (msg.deadline != time_point::max())
         watch_deadline(msg.deadline);
-      cfg.occupancy->enter(slot.shard);
-      scheduling.emplace(rid, joiner{*slot.id, slot.shard, std::move(msg)});
+      cfg.occupancy->enter(index);
+      scheduling.emplace(rid, joiner{id, index, std::move(msg),
+                                     hold && !scheduled});
       drop_empty();
       return;
     }
   }
+  auto& slot = *found;
   slot.queue.push_back(std::move(msg));
   if (slot.queue.back().deadline != time_point::max())
     watch_deadline(slot.queue.back().deadline);
@@ -158,6 +180,7 @@ void manager_state::remove(entity_slot& slot) {
   drop_actor(slot);
   cfg.occupancy->leave(slot.shard);
   entities.erase(*slot.id);
+  node().residents->leave();
   if (stopping && entities.empty())
     finish();
 }
@@ -240,6 +263,9 @@ entity_manager_impl::behavior_type manager_impl(manager_pointer self,
     },
     [=](lease_check_atom, uint64_t seq) {
       self->state.on_lease_check(seq);
+    },
+    [=](room_atom) {
+      self->state.admit_waiting();
     },
     [=](entity_down_atom, const std::string& id, const caf::actor_addr& who,
         caf::error& reason) {

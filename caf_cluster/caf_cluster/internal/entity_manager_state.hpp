@@ -10,10 +10,13 @@
 // - persisted_delivery.cpp: storing persisted messages, duplicates and
 //   scheduled sends, storing replies, recovered messages;
 // - durable_state.cpp: loading an entity's state at activation and storing
-//   it with each persisted reply.
+//   it with each persisted reply;
+// - stored_backlog.cpp: persisted messages left in storage while an entity's
+//   mailbox or the runner is full, read back in order as room frees.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -29,6 +32,7 @@
 #include "caf_cluster/internal/entity_manager.hpp"
 #include "caf_cluster/internal/entity_slot.hpp"
 #include "caf_cluster/internal/lease_guard.hpp"
+#include "caf_cluster/internal/residency.hpp"
 #include "caf_cluster/message_storage.hpp"
 
 namespace caf_cluster::internal {
@@ -59,6 +63,7 @@ using entity_manager_impl = entity_manager_actor::extend<
   caf::reacts_to<stop_more_atom>,
   caf::reacts_to<grace_over_atom, int32_t, uint64_t>,
   caf::reacts_to<terminate_atom>, caf::reacts_to<lease_check_atom, uint64_t>,
+  caf::reacts_to<room_atom>,
   caf::reacts_to<entity_down_atom, std::string, caf::actor_addr, caf::error>>;
 
 /// A sender of a persisted message that waits for another request's reply:
@@ -67,6 +72,7 @@ struct joiner {
   std::string id;
   int32_t shard = 0;
   pending_message msg;
+  bool held = false; // left in storage: its entity reads it once stored
 };
 
 /// A `stop_shard` request waiting for busy entities of the shard.
@@ -227,8 +233,8 @@ struct manager_state {
   // made while they ran can no longer arrive here (by id: expiry in ms).
   std::unordered_map<int64_t, int64_t> recently_done;
 
-  bool save_request(entity_slot& slot, pending_message& msg,
-                    const persisted_message& kind);
+  bool save_request(const std::string& id, int32_t shard,
+                    pending_message& msg, const persisted_message& kind);
 
   std::pair<entity_slot*, pending_message*> find_queued(const std::string& id,
                                                         int64_t rid);
@@ -265,6 +271,34 @@ struct manager_state {
 
   void store_malformed(const storage::request_row& row, int32_t index,
                        const caf::error& why);
+
+  // -- stored_backlog.cpp --------------------------------------------------
+
+  // Entities with persisted messages in storage that found the runner at its
+  // resident cap, oldest first; admitted as entities leave.
+  std::deque<std::pair<std::string, int32_t>> waiting_room;
+  std::unordered_set<std::string> in_waiting_room;
+
+  /// Returns whether a new entity may become resident, passivating idle
+  /// entities of this type to make room at the runner's cap.
+  bool make_room();
+
+  /// Remembers that entity `id` has messages in storage but no room yet.
+  void wait_for_room(const std::string& id, int32_t shard);
+
+  /// Admits entities of the waiting room while the runner has room.
+  void admit_waiting();
+
+  /// Reads the next messages of `slot` that wait in storage, as many as its
+  /// mailbox has room for.
+  void fill(entity_slot& slot);
+
+  void on_filled(const std::string& id, uint64_t seq, uint64_t holds,
+                 size_t limit, std::vector<storage::request_row>& rows);
+
+  /// Queues the stored message `row` (decoded to `payload`) for `slot`.
+  void enqueue_stored(entity_slot& slot, storage::request_row& row,
+                      caf::message payload, int64_t now_ms);
 
   // -- durable_state.cpp ---------------------------------------------------
 

@@ -59,8 +59,14 @@ void manager_state::dispatch_next(entity_slot& slot) {
   }
   while (slot.queue_head < slot.queue.size() && !slot.head().runnable())
     ++slot.queue_head;
+  // Messages waiting in storage come in batches, once half the mailbox is
+  // free, not one read per message.
+  if (slot.holding && !slot.filling
+      && static_cast<int64_t>(slot.queued()) * 2 <= cfg.mailbox_capacity)
+    fill(slot);
   if (slot.queue_head == slot.queue.size()) {
-    finish_idle(slot);
+    if (!slot.holding && !slot.filling)
+      finish_idle(slot);
     return;
   }
   if (!may_run(slot.shard)) {
@@ -219,6 +225,13 @@ void manager_state::finish_idle(entity_slot& slot) {
     auto index = slot.shard;
     remove(slot);
     check_shard_stops(index);
+    return;
+  }
+  if (!cfg.keep_alive && node().residents->wanted()) {
+    // Entities wait for room at the runner's resident cap: this one makes
+    // room rather than waiting for its max_idle.
+    cfg.counters->passivations.fetch_add(1, std::memory_order_relaxed);
+    remove(slot);
     return;
   }
   slot.idle_since = self->clock().now();

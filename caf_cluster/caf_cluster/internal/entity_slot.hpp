@@ -99,6 +99,13 @@ struct entity_slot {
   bool retried = false;     // the head bounced off a quit actor once
   uint64_t request_seq = 0; // the awaited answer (unique in its manager)
   time_point idle_since;
+  // Persisted messages of this entity wait in storage, not in the queue (it
+  // was full): it reads them in id order as it gets room, and new ones wait
+  // behind them.
+  bool holding = false;
+  bool filling = false;   // such a read is under way
+  uint64_t hold_seq = 0;  // sends left in storage (a read sees earlier ones)
+  uint64_t fill_seq = 0;  // the awaited read (unique in its manager)
   list_links idle_links; // in the idle list while idle
   list_links busy_links; // in the busy list while not idle
 

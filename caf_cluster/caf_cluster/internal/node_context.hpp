@@ -14,6 +14,7 @@
 
 #include "caf_cluster/internal/entity_registry.hpp"
 #include "caf_cluster/internal/logger.hpp"
+#include "caf_cluster/internal/residency.hpp"
 #include "caf_cluster/internal/shard_table.hpp"
 #include "caf_cluster/sharding_config.hpp"
 #include "caf_cluster/snowflake_generator.hpp"
@@ -61,6 +62,9 @@ struct node_context {
 
   /// Singletons running here now (for metrics).
   const std::shared_ptr<std::atomic<int64_t>> running_singletons;
+
+  /// The entities resident here, against `cluster.max-resident-entities`.
+  const std::shared_ptr<residency> residents;
 };
 
 using node_ptr = std::shared_ptr<const node_context>;

@@ -14,12 +14,13 @@
 namespace caf_cluster::internal {
 
 // Stores `msg` before it may run; false when it was answered already.
-bool manager_state::save_request(entity_slot& slot, pending_message& msg,
+bool manager_state::save_request(const std::string& id, int32_t shard,
+                                 pending_message& msg,
                                  const persisted_message& kind) {
   stored_send x;
   x.entity_type = cfg.entity_type;
-  x.entity_id = *slot.id;
-  x.shard_index = slot.shard;
+  x.entity_id = id;
+  x.shard_index = shard;
   x.payload = msg.payload;
   x.primary_key = kind.key(msg.payload);
   x.deliver_at_ms = msg.meta.deliver_at_ms;
@@ -36,17 +37,17 @@ bool manager_state::save_request(entity_slot& slot, pending_message& msg,
   if (row.deliver_at_ms <= now_ms)
     row.claimed_at_ms = now_ms;
   msg.claimed_ms = now_ms;
-  msg.epoch = node().shards->epoch(slot.shard);
+  msg.epoch = node().shards->epoch(shard);
   msg.persisted = true;
   msg.state = message_state::storing;
   msg.request_id = row.request_id;
   auto rid = row.request_id;
   cfg.storage.store(
     self, std::move(row),
-    [this, id = *slot.id, rid](store_outcome& out) {
+    [this, id, rid](store_outcome& out) {
       on_saved(id, rid, out);
     },
-    [this, id = *slot.id, rid](caf::error& err) {
+    [this, id, rid](caf::error& err) {
       on_save_failed(id, rid, std::move(err));
     });
   return true;
@@ -89,11 +90,15 @@ void manager_state::on_saved(const std::string& id, int64_t rid,
                              store_outcome& out) {
   if (!out.duplicate) {
     if (auto i = scheduling.find(rid); i != scheduling.end()) {
-      // Due later: the shard's owner delivers it from storage then.
+      // Due later, or when its entity has room: delivered from storage.
       auto x = std::move(i->second);
       scheduling.erase(i);
       cfg.occupancy->leave(x.shard);
+      auto held = x.held;
       add_joiner(rid, std::move(x));
+      if (held)
+        if (auto j = entities.find(id); j != entities.end())
+          fill(j->second);
       return;
     }
     auto [slot, msg] = find_queued(id, rid);
@@ -235,7 +240,9 @@ void manager_state::prune_recently_done(int64_t now_ms) {
     i = i->second <= now_ms ? recently_done.erase(i) : std::next(i);
 }
 
-// Stored messages claimed for this runner's shards, oldest first.
+// Stored messages claimed for this runner's shards, oldest first. An entity
+// takes as many as its mailbox has room for; the rest stay in storage, read
+// back in order as it gets room.
 void manager_state::recover(std::vector<storage::request_row>& rows) {
   auto now_ms = node().clock->now_ms();
   prune_recently_done(now_ms);
@@ -251,23 +258,25 @@ void manager_state::recover(std::vector<storage::request_row>& rows) {
     if (!shard || !may_run(shard->index)
         || dying_ids.count(row.entity_id) > 0)
       continue;
+    auto i = entities.find(row.entity_id);
+    if (i != entities.end() && i->second.holding)
+      continue; // behind messages of its entity that wait in storage
     auto payload = cfg.storage.decode(row);
     if (!payload) {
       store_malformed(row, shard->index, payload.error());
       continue;
     }
-    auto i = entities.find(row.entity_id);
+    if (i == entities.end() && !make_room()) {
+      wait_for_room(row.entity_id, shard->index);
+      continue;
+    }
     auto& slot = i != entities.end() ? i->second
                                      : add_slot(row.entity_id, shard->index);
-    pending_message msg;
-    msg.payload = std::move(*payload);
-    msg.request_id = row.request_id;
-    msg.claimed_ms = row.claimed_at_ms > 0 ? row.claimed_at_ms : now_ms;
-    msg.epoch = node().shards->epoch(slot.shard);
-    msg.persisted = true;
-    msg.recovered = true;
-    slot.queue.push_back(std::move(msg));
-    inflight.insert(row.request_id);
+    if (static_cast<int64_t>(slot.queued()) >= cfg.mailbox_capacity) {
+      slot.holding = true;
+      continue;
+    }
+    enqueue_stored(slot, row, std::move(*payload), now_ms);
     touched.push_back(row.entity_id);
   }
   for (auto& id : touched) {

@@ -9,6 +9,17 @@
 
 namespace caf_cluster::internal {
 
+namespace {
+
+// An entity whose queue ran dry while messages of it were left in storage,
+// with no read of them under way: nothing of it runs.
+bool dry_waiting(const entity_slot& slot) {
+  return slot.state == slot_state::waiting && slot.queued() == 0
+         && !slot.filling;
+}
+
+} // namespace
+
 // Idle entities stop at once, busy ones after their running message; waiting
 // messages go to the shard's next owner.
 void manager_state::stop_shard(int32_t index, caf::timespan grace) {
@@ -151,9 +162,12 @@ void manager_state::begin_stop() {
   bounce_scheduling([](const joiner&) {
     return true;
   });
-  for (auto& kvp : entities)
-    if (!kvp.second.busy())
+  for (auto& kvp : entities) {
+    // Messages left in storage wait for the shard's next owner.
+    kvp.second.holding = false;
+    if (!kvp.second.busy() || dry_waiting(kvp.second))
       to_stop.push_back(kvp.first);
+  }
   self->delayed_send(self, node().config.entity_termination_timeout,
                      terminate_atom::value);
   stop_some();
@@ -165,7 +179,8 @@ void manager_state::stop_some() {
   for (size_t n = 0; n < stop_batch && !to_stop.empty(); ++n) {
     auto i = entities.find(to_stop.back());
     to_stop.pop_back();
-    if (i != entities.end() && !i->second.busy())
+    if (i != entities.end()
+        && (!i->second.busy() || dry_waiting(i->second)))
       remove(i->second);
   }
   if (entities.empty())
@@ -189,6 +204,7 @@ void manager_state::force_stop() {
       cfg.counters->resident.fetch_sub(1, std::memory_order_relaxed);
     }
     cfg.occupancy->leave(slot.shard);
+    node().residents->leave();
   }
   entities.clear();
   inflight.clear();

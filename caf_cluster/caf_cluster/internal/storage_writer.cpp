@@ -168,6 +168,17 @@ writer_impl(writer_pointer self,
         return self->state.failed("claiming messages", x.error());
       return std::move(*x);
     },
+    [=](read_entity_atom, const std::string& type, const std::string& id,
+        int64_t now_ms,
+        uint64_t limit) -> caf::result<std::vector<storage::request_row>> {
+      auto x = self->state.read([&](auto& d) {
+        return d.unprocessed_for_entity(type, id, now_ms,
+                                        static_cast<size_t>(limit));
+      });
+      if (!x)
+        return self->state.persistence(x.error());
+      return std::move(*x);
+    },
   };
 }
 

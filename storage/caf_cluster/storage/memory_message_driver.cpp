@@ -106,6 +106,27 @@ public:
     return result;
   }
 
+  caf::expected<std::vector<request_row>>
+  unprocessed_for_entity(const std::string& entity_type,
+                         const std::string& entity_id, int64_t now_ms,
+                         size_t limit) override {
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& tbl = store_->messages;
+    std::vector<request_row> result;
+    for (auto id : tbl.unprocessed) {
+      if (result.size() >= limit)
+        break;
+      auto& stored = tbl.requests.at(id);
+      if (stored.row.entity_id != entity_id
+          || stored.row.entity_type != entity_type
+          || stored.row.deliver_at_ms > now_ms)
+        continue;
+      result.push_back(stored.row);
+      result.back().claimed_at_ms = stored.claimed_at_ms.value_or(0);
+    }
+    return result;
+  }
+
   caf::error reset_claims(const std::vector<std::string>& shards) override {
     std::lock_guard<std::mutex> guard{store_->mtx};
     auto& tbl = store_->messages;

@@ -230,6 +230,17 @@ public:
                     int64_t claim_ms, size_t limit)
     = 0;
 
+  /// Reads up to `limit` unprocessed, due (`deliver_at_ms <= now_ms`)
+  /// requests of one entity without claiming them: an entity whose mailbox
+  /// was full takes what waits for it in storage once it has room.
+  /// @returns the requests sorted by request id, `claimed_at_ms` as stored
+  ///          (0 if unclaimed); none for a `limit` of 0.
+  virtual caf::expected<std::vector<request_row>>
+  unprocessed_for_entity(const std::string& entity_type,
+                         const std::string& entity_id, int64_t now_ms,
+                         size_t limit)
+    = 0;
+
   /// Clears the claims of the unprocessed requests of `shards`, e.g. when a
   /// runner acquires a shard and must deliver everything again at once.
   virtual caf::error reset_claims(const std::vector<std::string>& shards) = 0;

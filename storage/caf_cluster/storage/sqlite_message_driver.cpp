@@ -42,6 +42,28 @@ std::string count_of(size_t n, const char* what) {
   return std::to_string(n) + " " + what;
 }
 
+int64_t clamp_limit(size_t limit) {
+  constexpr auto max_limit = std::numeric_limits<int64_t>::max();
+  return limit > static_cast<uint64_t>(max_limit) ? max_limit
+                                                  : static_cast<int64_t>(limit);
+}
+
+// A request from the first nine columns of a select (see
+// `select_claimable`).
+request_row request_of(const statement_scope& stmt) {
+  request_row row;
+  row.request_id = stmt->getColumn(0).getInt64();
+  row.entity_type = stmt->getColumn(1).getString();
+  row.entity_id = stmt->getColumn(2).getString();
+  row.shard = stmt->getColumn(3).getString();
+  row.tag = stmt->getColumn(4).getString();
+  row.payload = blob_of(stmt->getColumn(5));
+  row.headers = blob_of(stmt->getColumn(6));
+  row.primary_key = stmt->getColumn(7).getString();
+  row.deliver_at_ms = stmt->getColumn(8).getInt64();
+  return row;
+}
+
 class sqlite_message_driver : public message_driver {
 public:
   explicit sqlite_message_driver(std::unique_ptr<SQLite::Database> db)
@@ -123,6 +145,31 @@ public:
                  [&]() -> caf::expected<std::vector<request_row>> {
                    return do_claim(shards, now_ms, claim_ms, limit);
                  });
+  }
+
+  caf::expected<std::vector<request_row>>
+  unprocessed_for_entity(const std::string& entity_type,
+                         const std::string& entity_id, int64_t now_ms,
+                         size_t limit) override {
+    if (limit == 0)
+      return std::vector<request_row>{};
+    return read("read unprocessed requests of "
+                  + entity_name(entity_type, entity_id),
+                [&]() -> caf::expected<std::vector<request_row>> {
+                  statement_scope stmt{st_->select_for_entity};
+                  stmt->bind(1, entity_type);
+                  stmt->bind(2, entity_id);
+                  stmt->bind(3, now_ms);
+                  stmt->bind(4, clamp_limit(limit));
+                  std::vector<request_row> result;
+                  while (stmt->executeStep()) {
+                    result.push_back(request_of(stmt));
+                    auto claimed = stmt->getColumn(9);
+                    if (!claimed.isNull())
+                      result.back().claimed_at_ms = claimed.getInt64();
+                  }
+                  return result;
+                });
   }
 
   caf::error reset_claims(const std::vector<std::string>& shards) override {
@@ -261,24 +308,10 @@ private:
       statement_scope stmt{st_->select_claimable};
       stmt->bind(1, now_ms);
       stmt->bind(2, internal::claim_cutoff(now_ms, claim_ms));
-      constexpr auto max_limit = std::numeric_limits<int64_t>::max();
-      stmt->bind(3,
-                 limit > static_cast<uint64_t>(max_limit)
-                   ? max_limit
-                   : static_cast<int64_t>(limit));
+      stmt->bind(3, clamp_limit(limit));
       while (stmt->executeStep()) {
-        request_row row;
-        row.request_id = stmt->getColumn(0).getInt64();
-        row.entity_type = stmt->getColumn(1).getString();
-        row.entity_id = stmt->getColumn(2).getString();
-        row.shard = stmt->getColumn(3).getString();
-        row.tag = stmt->getColumn(4).getString();
-        row.payload = blob_of(stmt->getColumn(5));
-        row.headers = blob_of(stmt->getColumn(6));
-        row.primary_key = stmt->getColumn(7).getString();
-        row.deliver_at_ms = stmt->getColumn(8).getInt64();
-        row.claimed_at_ms = now_ms;
-        result.push_back(std::move(row));
+        result.push_back(request_of(stmt));
+        result.back().claimed_at_ms = now_ms;
       }
     }
     for (const auto& row : result) {

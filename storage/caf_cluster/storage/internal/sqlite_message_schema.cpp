@@ -110,6 +110,23 @@ message_statements::message_statements(SQLite::Database& db)
       " AND (claimed_at_ms IS NULL OR claimed_at_ms <= ?2)"
       " ORDER BY request_id LIMIT ?3))"
       " ORDER BY request_id LIMIT ?3"),
+    // Only unprocessed rows are read (the two partial indexes): few, even
+    // when the table has a long history.
+    select_for_entity(
+      db,
+      "SELECT request_id, entity_type, entity_id, shard, tag,"
+      " payload, headers, primary_key, deliver_at_ms, claimed_at_ms"
+      " FROM cluster_requests WHERE request_id IN ("
+      "SELECT request_id FROM cluster_requests"
+      " INDEXED BY cluster_requests_due"
+      " WHERE processed = 0 AND deliver_at_ms = 0"
+      " AND entity_type = ?1 AND entity_id = ?2"
+      " UNION ALL "
+      "SELECT request_id FROM cluster_requests"
+      " INDEXED BY cluster_requests_scheduled"
+      " WHERE processed = 0 AND deliver_at_ms <> 0 AND deliver_at_ms <= ?3"
+      " AND entity_type = ?1 AND entity_id = ?2)"
+      " ORDER BY request_id LIMIT ?4"),
     update_claim(db,
                  "UPDATE cluster_requests SET claimed_at_ms = ?"
                  " WHERE request_id = ?"),

@@ -73,6 +73,11 @@ struct message_statements {
   /// shard, tag, payload, headers, primary_key, deliver_at_ms.
   SQLite::Statement select_claimable;
 
+  /// Reads the due unprocessed requests of one entity in id order:
+  /// (entity_type, entity_id, now_ms, limit) -> the columns of
+  /// `select_claimable`, then claimed_at_ms.
+  SQLite::Statement select_for_entity;
+
   /// Claims a request: (claimed_at_ms, request_id).
   SQLite::Statement update_claim;
 
