@@ -158,7 +158,7 @@ public:
     using result_type = caf::expected<value_type>;
     auto slot = std::make_shared<std::optional<result_type>>();
     if (!up(via))
-      return result_type{make_error(errc::shutting_down)};
+      return result_type{caf::make_error(errc::shutting_down)};
     auto client = runner(via).make_client(def);
     sys_.spawn([=](caf::event_based_actor* self) {
       auto on_error = [slot](caf::error& err) { *slot = std::move(err); };
@@ -171,7 +171,7 @@ public:
     });
     await([&slot] { return slot->has_value(); }, timeout);
     if (!*slot)
-      return result_type{make_error(errc::timeout)};
+      return result_type{caf::make_error(errc::timeout)};
     return std::move(**slot);
   }
 
