@@ -1,5 +1,6 @@
 #include "caf_cluster/testing/test_cluster.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "caf_cluster/internal/sharding_access.hpp"
@@ -39,13 +40,24 @@ test_cluster::test_cluster(size_t runners, setup_hook setup,
     nodes_(runners) {
   // Keeps actor-clock arithmetic away from the epoch.
   sched_.clock().current_time += std::chrono::hours(1);
-  for (size_t i = 0; i < runners; ++i)
-    start(i);
+  try {
+    for (size_t i = 0; i < runners; ++i)
+      start(i);
+  } catch (...) {
+    // The actor system's destructor waits for every actor: without a drain
+    // first it would wait for ever on the test coordinator.
+    stop_all();
+    throw;
+  }
   for (int i = 0; i < 20; ++i)
     advance(step);
 }
 
 test_cluster::~test_cluster() {
+  stop_all();
+}
+
+void test_cluster::stop_all() {
   for (auto& n : nodes_)
     n.paused = false;
   refresh_frozen();
@@ -69,9 +81,15 @@ size_t test_cluster::run() {
 }
 
 void test_cluster::advance(caf::timespan d) {
-  clock_->advance_ms(to_ms(d));
-  sched_.clock().advance_time(d);
-  run();
+  // One long jump would fire each periodic timer once, late: leases would
+  // lapse unrefreshed and a healthy runner lose its shards.
+  while (d.count() > 0) {
+    auto dt = std::min(d, step);
+    clock_->advance_ms(to_ms(dt));
+    sched_.clock().advance_time(dt);
+    run();
+    d -= dt;
+  }
 }
 
 bool test_cluster::advance_until(const std::function<bool()>& pred,

@@ -82,8 +82,9 @@ public:
   /// no timer); returns how many jobs ran.
   size_t run();
 
-  /// Moves the wall clock and the actor clock by `d`, fires the timers due
-  /// by then and runs until idle.
+  /// Moves the wall clock and the actor clock by `d` in steps of at most
+  /// `step`, firing the timers due and running until idle after each step,
+  /// so lease refreshes and other periodic timers keep their schedule.
   void advance(caf::timespan d);
 
   /// Advances in steps of `step` until `pred()` holds; returns false if it
@@ -220,6 +221,7 @@ private:
   struct node;
 
   void start(size_t i);
+  void stop_all();
   void refresh_frozen();
   void await(const std::function<bool()>& pred, caf::timespan timeout);
 
