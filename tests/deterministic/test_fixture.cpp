@@ -2,15 +2,13 @@
 
 #include "deterministic/ledger_entity.hpp"
 
-#include "caf/atom.hpp"
 
 #include "caf_cluster/errc.hpp"
 
 namespace caf_cluster::testing {
 
-test_config::test_config() {
-  set("scheduler.policy", caf::atom("testing"));
-  add_ledger_types(*this);
+test_config::test_config() : test_system_config(add_ledger_types) {
+  // nop
 }
 
 fixture::fixture(sharding_config scfg)
