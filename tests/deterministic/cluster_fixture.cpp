@@ -14,6 +14,7 @@
 #include "caf_cluster/storage/memory_message_driver.hpp"
 #include "caf_cluster/shard_id.hpp"
 #include "caf_cluster/testing/runner_actors.hpp"
+#include "caf_cluster/testing/test_cluster.hpp"
 
 namespace caf_cluster::testing {
 
@@ -92,11 +93,7 @@ const entity<slow_actor>& slow_entity() {
 }
 
 sharding_config cluster_fixture::default_config() {
-  sharding_config cfg;
-  cfg.shards_per_group = 30;
-  cfg.entity_termination_timeout = std::chrono::seconds{1};
-  cfg.send_timeout = std::chrono::seconds{3};
-  return cfg;
+  return test_cluster::default_config();
 }
 
 cluster_fixture::cluster_fixture(size_t runners, sharding_config base,

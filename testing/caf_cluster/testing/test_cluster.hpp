@@ -73,7 +73,10 @@ public:
   /// Stops every runner gracefully and drains the scheduler and its timers.
   ~test_cluster();
 
+  /// Not copyable: it owns the actor system and the runners.
   test_cluster(const test_cluster&) = delete;
+
+  /// Not copyable: it owns the actor system and the runners.
   test_cluster& operator=(const test_cluster&) = delete;
 
   // -- time and scheduling ----------------------------------------------------
@@ -146,7 +149,9 @@ public:
   /// Sends `msg` to entity `entity_id` of type `def` through runner `via`,
   /// runs until the reply arrives (advancing time in steps while none does)
   /// and returns it: the entity's value or error, `errc::timeout` after
-  /// `timeout`, `errc::shutting_down` if runner `via` is down.
+  /// `timeout`, `errc::shutting_down` if runner `via` is down. For replies
+  /// of one value or none (`caf::expected<void>`); for a reply of several
+  /// values use a client of `runner(via)` inside an actor.
   template <class Interface, class State, class Msg>
   auto ask(size_t via, const entity<Interface, State>& def,
            std::string entity_id, Msg msg,
