@@ -19,7 +19,7 @@ if [[ "${CAF_CLUSTER_SANITIZE:-1}" == "1" ]]; then
     -DCAF_CLUSTER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build build-asan --target unit_tests deterministic_tests storage_tests cluster-ctl \
     seed_runner_storage multiprocess_tests counter-node counter-cli services-node \
-    counter-local
+    counter-local counter_tests
   # Seeded tests run 10 seeds here (100-200 in the release pass above): under
   # ASan a simulated day of cron costs about 7 s per seed.
   (cd build-asan && CAF_CLUSTER_SEEDS=${CAF_CLUSTER_SANITIZE_SEEDS:-10} \

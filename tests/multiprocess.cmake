@@ -17,6 +17,7 @@ target_include_directories(multiprocess_tests PRIVATE
   ${PROJECT_SOURCE_DIR}/samples/counter)
 target_link_libraries(multiprocess_tests PRIVATE
   caf_cluster_doctest_main counter_sample caf_cluster::core caf_cluster::storage
+  caf_cluster::testing
   SQLiteCpp)
 target_compile_definitions(multiprocess_tests PRIVATE
   CAF_CLUSTER_COUNTER_NODE="$<TARGET_FILE:counter-node>"

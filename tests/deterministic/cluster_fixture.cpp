@@ -1,6 +1,5 @@
 #include "deterministic/cluster_fixture.hpp"
 
-#include <algorithm>
 #include <stdexcept>
 
 #include "caf/atom.hpp"
@@ -14,6 +13,8 @@
 #include "caf_cluster/message_codec.hpp"
 #include "caf_cluster/storage/memory_message_driver.hpp"
 #include "caf_cluster/shard_id.hpp"
+#include "caf_cluster/testing/runner_actors.hpp"
+#include "caf_cluster/testing/test_cluster.hpp"
 
 namespace caf_cluster::testing {
 
@@ -92,11 +93,7 @@ const entity<slow_actor>& slow_entity() {
 }
 
 sharding_config cluster_fixture::default_config() {
-  sharding_config cfg;
-  cfg.shards_per_group = 30;
-  cfg.entity_termination_timeout = std::chrono::seconds{1};
-  cfg.send_timeout = std::chrono::seconds{3};
-  return cfg;
+  return test_cluster::default_config();
 }
 
 cluster_fixture::cluster_fixture(size_t runners, sharding_config base,
@@ -241,40 +238,21 @@ bool cluster_fixture::cut(size_t i) const {
 void cluster_fixture::refresh_paused_ids() {
   paused_ids_.clear();
   for (auto& n : nodes_) {
-    if (!n.paused || !n.cluster)
+    if (!n.cluster)
       continue;
-    auto st = internal::sharding_access::state(*n.cluster);
-    for (auto& hdl : st->node->registry->participants())
-      paused_ids_.push_back(hdl.id());
-    if (st->router)
-      paused_ids_.push_back(st->router.id());
-    if (st->shard_manager)
-      paused_ids_.push_back(st->shard_manager.id());
-    if (st->storage)
-      paused_ids_.push_back(st->storage.writer().id());
-    if (st->recovery)
-      paused_ids_.push_back(st->recovery.id());
-  }
-  for (auto& n : nodes_) {
-    if (n.paused || !n.cluster)
+    if (n.paused) {
+      runner_actors(*n.cluster, actor_set::all, paused_ids_);
       continue;
-    auto st = internal::sharding_access::state(*n.cluster);
-    if (n.writer_held && st->storage)
-      paused_ids_.push_back(st->storage.writer().id());
-    if (n.shard_manager_frozen && st->shard_manager)
-      paused_ids_.push_back(st->shard_manager.id());
+    }
+    if (n.writer_held)
+      runner_actors(*n.cluster, actor_set::storage_writer, paused_ids_);
+    if (n.shard_manager_frozen)
+      runner_actors(*n.cluster, actor_set::shard_manager, paused_ids_);
   }
 }
 
 size_t cluster_fixture::run() {
-  if (paused_ids_.empty())
-    return sched.run();
-  return sched.run_jobs_filtered([this](caf::resumable* job) {
-    auto* actor = dynamic_cast<caf::abstract_actor*>(job);
-    return actor == nullptr
-           || std::find(paused_ids_.begin(), paused_ids_.end(), actor->id())
-                == paused_ids_.end();
-  });
+  return run_except(sched, paused_ids_);
 }
 
 void cluster_fixture::advance(caf::timespan d) {

@@ -3,16 +3,17 @@
 #include "deterministic/ledger_entity.hpp"
 #include "deterministic/probe_entity.hpp"
 
-#include "caf/atom.hpp"
 
 #include "caf_cluster/errc.hpp"
 
 namespace caf_cluster::testing {
 
-test_config::test_config() {
-  set("scheduler.policy", caf::atom("testing"));
-  add_entity(ledger_entity());
-  add_entity(probe::probe_entity);
+test_config::test_config()
+  : test_system_config([](caf::actor_system_config& cfg) {
+      add_entity_types(cfg, ledger_entity());
+      add_entity_types(cfg, probe::probe_entity);
+    }) {
+  // nop
 }
 
 fixture::fixture(sharding_config scfg)

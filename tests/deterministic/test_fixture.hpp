@@ -18,12 +18,13 @@
 
 #include "caf_cluster/cluster_config.hpp"
 #include "caf_cluster/sharding.hpp"
+#include "caf_cluster/testing/test_system_config.hpp"
 #include "caf_cluster/wall_clock.hpp"
 
 namespace caf_cluster::testing {
 
-/// A cluster_config that selects the test coordinator.
-struct test_config : cluster_config {
+/// The kit's test configuration with the Ledger's message types.
+struct test_config : test_system_config {
   test_config();
 };
 
