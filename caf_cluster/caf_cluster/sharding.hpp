@@ -24,6 +24,7 @@
 
 #include "caf_cluster/detail/durable_state.hpp"
 #include "caf_cluster/detail/entity_factory.hpp"
+#include "caf_cluster/detail/entity_types.hpp"
 #include "caf_cluster/detail/send_path.hpp"
 #include "caf_cluster/entity.hpp"
 #include "caf_cluster/entity_client.hpp"
@@ -95,7 +96,9 @@ public:
   /// state: `Interface::stateful_pointer<State>`) and optionally an
   /// `entity_context`. Fails with `errc::invalid_argument` for a duplicate or
   /// empty type name, with `errc::invalid_config` for persisted messages or
-  /// durable state on a runner without message storage, and with
+  /// durable state on a runner without message storage or for message,
+  /// reply or state types missing from the actor system's configuration
+  /// (naming each; see `add_entity_types`), and with
   /// `errc::shutting_down` after `shutdown()`.
   template <class Interface, class State, class F>
   caf::error register_entity(const entity<Interface, State>& def, F fun) {
@@ -149,7 +152,8 @@ public:
           manager->spawn(init, std::move(ctx), std::move(restored)));
       }
     };
-    return register_entity_impl(def.name(), def.options(), std::move(factory));
+    return register_entity_impl(def.name(), def.options(), std::move(factory),
+                                detail::entity_type_infos<Interface, State>());
   }
 
   /// Returns a client for entities of type `def`. Works whether or not the
@@ -288,9 +292,10 @@ private:
 
   std::weak_ptr<detail::send_path> send_path() const;
 
-  caf::error register_entity_impl(const std::string& name,
-                                  const entity_options& options,
-                                  detail::entity_factory factory);
+  caf::error
+  register_entity_impl(const std::string& name, const entity_options& options,
+                       detail::entity_factory factory,
+                       const std::vector<const std::type_info*>& types);
 
   caf::error register_singleton_impl(std::string name, std::string group,
                                      detail::singleton_factory factory);

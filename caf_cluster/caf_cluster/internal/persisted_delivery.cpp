@@ -246,7 +246,6 @@ void manager_state::prune_recently_done(int64_t now_ms) {
 void manager_state::recover(std::vector<storage::request_row>& rows) {
   auto now_ms = node().clock->now_ms();
   prune_recently_done(now_ms);
-  std::vector<std::string> touched;
   for (auto& row : rows) {
     if (stopping || inflight.count(row.request_id) > 0
         || recently_done.count(row.request_id) > 0)
@@ -277,12 +276,10 @@ void manager_state::recover(std::vector<storage::request_row>& rows) {
       continue;
     }
     enqueue_stored(slot, row, std::move(*payload), now_ms);
-    touched.push_back(row.entity_id);
-  }
-  for (auto& id : touched) {
-    auto i = entities.find(id);
-    if (i != entities.end() && !i->second.busy() && may_run(i->second.shard))
-      dispatch_next(i->second);
+    // At once, not after the loop: an idle slot with a queued row would be
+    // the first one make_room passivates for a later row.
+    if (!slot.busy() && may_run(slot.shard))
+      dispatch_next(slot);
   }
 }
 

@@ -9,12 +9,12 @@ namespace caf_cluster {
 
 /// Runs `program` as the whole process: parses `argv` (the program's flags,
 /// the built-in `--storage URI`, for runners `--host HOST` and `--port PORT`,
-/// and every `--cluster.<key>=<value>` option), prints the help for `-h` or
+/// and every cluster option, written `--cluster.KEY=VALUE`), prints the help for `-h` or
 /// `--help`, opens the storage, joins the cluster over the socket transport,
 /// then either calls `program.run` or (a runner) calls `program.start`,
-/// prints `ready <host>:<port>` (`ready client-only` on a client-only node)
+/// prints `ready HOST:PORT` (`ready client-only` on a client-only node)
 /// on stdout and waits for SIGTERM or SIGINT, and leaves gracefully.
-/// Errors are one line on stderr starting with `<name>: `.
+/// Errors are one line on stderr starting with the program's name.
 /// @returns the exit code: 0 after a clean leave or the help, 1 for a failure
 ///          at run time (storage, network, a hook, an unclean leave), 2 for a
 ///          usage error (unknown flag, missing value, bad option), or what
