@@ -112,6 +112,7 @@ void shard_manager_state::tick() {
   if (!client_only() && registered && !leaving && !drain_seen
       && drain_requested(*live)) {
     drain_seen = true;
+    node().log->info("node", "drain requested through storage");
     if (cfg.on_drain_requested)
       cfg.on_drain_requested();
   }
