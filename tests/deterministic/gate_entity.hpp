@@ -34,10 +34,22 @@ struct gate_control {
   /// `(entity id, message)` of every message run, in the order they ran.
   std::vector<std::pair<std::string, int64_t>> ran;
 
-  /// The replies held while the gate was closed, with their values.
-  std::vector<std::pair<caf::typed_response_promise<int64_t>, int64_t>> held;
+  /// A reply held while the gate was closed.
+  struct held_reply {
+    caf::typed_response_promise<int64_t> promise;
+    int64_t value;
+    caf::actor_addr holder;
+  };
 
-  /// Opens the gate: the held replies go out (from a fresh actor of `sys`).
+  /// The replies held while the gate was closed.
+  std::vector<held_reply> held;
+
+  /// The gates that hold replies (to wake them when the gate opens).
+  std::vector<caf::strong_actor_ptr> holders;
+
+  /// Opens the gate: each holding gate gets a wake-up and sends its held
+  /// replies itself (a promise delivered from another actor would run in that
+  /// actor's stale execution context under the test coordinator).
   void open(caf::actor_system& sys);
 };
 
