@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the public headers (core, storage, cron, testing): none includes an
+# Checks the public headers (core, storage, cron, node, testing): none includes an
 # internal/ header, cron/ includes nothing internal, and each public header
 # compiles on its own (so users can include any of them first).
 # Usage: scripts/check-headers.sh [compiler]
@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 cxx=${1:-g++}
 public=$(ls caf_cluster/caf_cluster/*.hpp caf_cluster/caf_cluster/detail/*.hpp \
   storage/caf_cluster/storage/*.hpp cron/caf_cluster/cron/*.hpp \
-  testing/caf_cluster/testing/*.hpp)
+  testing/caf_cluster/testing/*.hpp node/caf_cluster/node/*.hpp)
 status=0
-if grep -n '#include "caf_cluster/internal/\|#include "caf_cluster/storage/internal/' $public; then
+if grep -n '#include "caf_cluster/internal/\|#include "caf_cluster/storage/internal/\|#include "caf_cluster/node/internal/' $public; then
   echo "check-headers: public headers above include internal headers" >&2
   status=1
 fi
@@ -25,7 +25,7 @@ check_one() {
   local h=$1
   local tu="$tmp/$(echo "$h" | tr '/.' '__').cpp"
   printf '#include "%s"\n' "${h#*/}" > "$tu"
-  if ! "$cxx" -std=c++17 -fsyntax-only -Icaf_cluster -Istorage -Icron -Itesting "$tu" 2> "$tu.err"; then
+  if ! "$cxx" -std=c++17 -fsyntax-only -Icaf_cluster -Istorage -Icron -Itesting -Inode "$tu" 2> "$tu.err"; then
     echo "check-headers: $h does not compile on its own:" >&2
     head -5 "$tu.err" >&2
     return 1

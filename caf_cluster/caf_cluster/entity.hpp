@@ -46,8 +46,9 @@ struct entity_options {
   /// (default: `cluster.entity-max-idle`).
   std::optional<caf::timespan> max_idle;
 
-  /// Bound on messages queued or running for one entity; one more is refused
-  /// with `errc::mailbox_full` (default: `cluster.entity-mailbox-capacity`).
+  /// Bound on messages queued or running for one entity; one more volatile
+  /// message is refused with `errc::mailbox_full`, one more persisted message
+  /// waits in storage (default: `cluster.entity-mailbox-capacity`).
   std::optional<int64_t> mailbox_capacity;
 
   /// Never passivate entities of this type (they stay resident until their
@@ -122,7 +123,8 @@ public:
     return result;
   }
 
-  /// Returns a copy that refuses messages beyond `x` queued per entity.
+  /// Returns a copy that queues at most `x` messages per entity (volatile
+  /// ones beyond are refused, persisted ones wait in storage).
   [[nodiscard]] entity mailbox_capacity(int64_t x) const {
     auto result = *this;
     result.options_.mailbox_capacity = x;

@@ -28,7 +28,10 @@ enum class errc : uint8_t {
   /// registered in runner storage at all (a client's send fails at once with
   /// "no live runner is registered in <storage>").
   runner_unavailable,
-  /// The entity's mailbox holds `mailbox_capacity` messages already.
+  /// A volatile message found the entity's mailbox holding
+  /// `mailbox_capacity` messages already, or would activate a new entity on a
+  /// runner at `cluster.max-resident-entities` with no idle entity to
+  /// passivate. Persisted messages never get it: they wait in storage.
   mailbox_full,
   /// A message with the same request id is already being processed.
   already_processing_message,

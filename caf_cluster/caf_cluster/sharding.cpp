@@ -42,7 +42,6 @@ caf::expected<sharding> sharding::make(caf::actor_system& sys) {
   opts.storage = std::move(drivers->runners);
   opts.messages = std::move(drivers->messages);
   opts.transport = make_socket_transport(sys);
-  opts.client_only = cfg->client_only;
   return make_runner(sys, std::move(*cfg), std::move(opts));
 }
 

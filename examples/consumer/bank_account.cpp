@@ -2,14 +2,14 @@
 
 #include "caf/actor_system_config.hpp"
 #include "caf/stateful_actor.hpp"
+
+#include "caf_cluster/entity_types.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
 namespace bank {
 
 void add_account_types(caf::actor_system_config& cfg) {
-  cfg.add_message_type<deposit>("bank.deposit");
-  cfg.add_message_type<get_balance>("bank.get_balance");
-  cfg.add_message_type<account_state>("bank.account_state");
+  caf_cluster::add_entity_types(cfg, account_entity);
 }
 
 account_actor::behavior_type

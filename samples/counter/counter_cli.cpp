@@ -16,8 +16,6 @@
 #include "caf_cluster/node/run_node.hpp"
 #include "caf_cluster/sharding.hpp"
 
-#include "caf_cluster/entity_types.hpp"
-
 #include "counter_entity.hpp"
 
 namespace {
@@ -82,9 +80,7 @@ int main(int argc, char** argv) {
                     "value.";
   program.positional_usage = usage;
   program.client_only = true;
-  program.configure = [](caf::actor_system_config& cfg) {
-    caf_cluster::add_entity_types(cfg, counter::counter_entity);
-  };
+  program.configure = counter::add_counter_types;
   program.check = [](const caf_cluster::node_args& args) {
     auto amount = parse_command(args);
     return amount ? caf::error{} : std::move(amount.error());

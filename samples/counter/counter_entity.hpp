@@ -12,6 +12,7 @@
 
 #include "caf_cluster/entity.hpp"
 #include "caf_cluster/entity_context.hpp"
+#include "caf_cluster/entity_types.hpp"
 
 namespace counter {
 
@@ -92,5 +93,11 @@ inline const auto volatile_counter_entity
 counter_actor::behavior_type
 counter_impl(counter_actor::stateful_pointer<counter_state> self,
              caf_cluster::entity_context ctx);
+
+/// Registers the counter's message and state types (every process, before
+/// the actor system starts).
+inline void add_counter_types(caf::actor_system_config& cfg) {
+  caf_cluster::add_entity_types(cfg, counter_entity);
+}
 
 } // namespace counter

@@ -11,8 +11,6 @@
 #include "caf_cluster/node/run_node.hpp"
 #include "caf_cluster/sharding.hpp"
 
-#include "caf_cluster/entity_types.hpp"
-
 #include "counter_entity.hpp"
 
 namespace {
@@ -49,9 +47,7 @@ int main(int argc, char** argv) {
   program.summary = "The distributed counter in one process: increments "
                     "counter-1 by 5, decrements it by 2 and reads it back "
                     "(persisted and durable with --storage sqlite:<path>).";
-  program.configure = [](caf::actor_system_config& cfg) {
-    caf_cluster::add_entity_types(cfg, counter::counter_entity);
-  };
+  program.configure = counter::add_counter_types;
   program.run = [](caf_cluster::sharding& cluster,
                    const caf_cluster::node_args&) {
     // Message storage exactly when cluster.storage names a database.

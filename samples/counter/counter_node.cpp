@@ -8,8 +8,6 @@
 #include "caf_cluster/node/run_node.hpp"
 #include "caf_cluster/sharding.hpp"
 
-#include "caf_cluster/entity_types.hpp"
-
 #include "counter_entity.hpp"
 
 int main(int argc, char** argv) {
@@ -17,9 +15,7 @@ int main(int argc, char** argv) {
   program.name = "counter-node";
   program.summary = "One runner of the distributed counter: hosts the Counter "
                     "entity until SIGTERM or SIGINT.";
-  program.configure = [](caf::actor_system_config& cfg) {
-    caf_cluster::add_entity_types(cfg, counter::counter_entity);
-  };
+  program.configure = counter::add_counter_types;
   program.start = [](caf_cluster::sharding& cluster,
                      const caf_cluster::node_args&) {
     return cluster.register_entity(counter::counter_entity,

@@ -9,6 +9,7 @@
 #include "caf/message.hpp"
 
 #include "caf_cluster/storage/error_text.hpp"
+#include "caf_cluster/version.hpp"
 
 namespace cluster_ctl {
 
@@ -161,7 +162,7 @@ int run(CLI::App& root, const bool& version,
     return parse_failure(err);
   }
   if (version) {
-    std::cout << "cluster-ctl " << CAF_CLUSTER_CTL_VERSION << '\n';
+    std::cout << "cluster-ctl " << caf_cluster::version() << '\n';
     return exit_ok;
   }
   for (const auto& cmd : commands) {

@@ -121,8 +121,7 @@ void manager_state::deliver(detail::entity_send& x) {
       if (msg.deadline != time_point::max())
         watch_deadline(msg.deadline);
       cfg.occupancy->enter(index);
-      scheduling.emplace(rid, joiner{id, index, std::move(msg),
-                                     hold && !scheduled});
+      scheduling.emplace(rid, joiner{id, index, std::move(msg)});
       drop_empty();
       return;
     }
@@ -164,6 +163,9 @@ entity_slot& manager_state::add_slot(std::string id, int32_t shard) {
   auto& slot = i->second;
   slot.id = &i->first;
   slot.shard = shard;
+  // An entity that waited for room has older messages in storage: new ones
+  // queue behind them until its read brings them in.
+  slot.holding = in_waiting_room.count(i->first) > 0;
   // Counted before the shard's state is read again (in dispatch): a shard
   // manager that drains the shard then sees this entity and stops it.
   cfg.occupancy->enter(shard);

@@ -72,7 +72,6 @@ struct joiner {
   std::string id;
   int32_t shard = 0;
   pending_message msg;
-  bool held = false; // left in storage: its entity reads it once stored
 };
 
 /// A `stop_shard` request waiting for busy entities of the shard.
@@ -292,6 +291,10 @@ struct manager_state {
   /// Reads the next messages of `slot` that wait in storage, as many as its
   /// mailbox has room for.
   void fill(entity_slot& slot);
+
+  /// Calls `fill` for a holding slot once half its mailbox is free: messages
+  /// waiting in storage come in batches, not one read per message.
+  void maybe_fill(entity_slot& slot);
 
   void on_filled(const std::string& id, uint64_t seq, uint64_t holds,
                  size_t limit, std::vector<storage::request_row>& rows);

@@ -59,11 +59,7 @@ void manager_state::dispatch_next(entity_slot& slot) {
   }
   while (slot.queue_head < slot.queue.size() && !slot.head().runnable())
     ++slot.queue_head;
-  // Messages waiting in storage come in batches, once half the mailbox is
-  // free, not one read per message.
-  if (slot.holding && !slot.filling
-      && static_cast<int64_t>(slot.queued()) * 2 <= cfg.mailbox_capacity)
-    fill(slot);
+  maybe_fill(slot);
   if (slot.queue_head == slot.queue.size()) {
     if (!slot.holding && !slot.filling)
       finish_idle(slot);

@@ -26,7 +26,7 @@ void shard_manager_state::renew(int64_t now) {
   });
   auto kept = cfg.storage->refresh(cfg.address, keys, now, lease_ms());
   if (!kept) {
-    failed(refresh_trouble, "lease refresh", kept.error());
+    failed("lease refresh", kept.error());
     // Stop before the lease can lapse: another runner may take the shards
     // the moment it does. The clock is read again: the failed call itself
     // may have taken long.
@@ -36,7 +36,7 @@ void shard_manager_state::renew(int64_t now) {
       lose_all("leases not refreshed in time");
     return;
   }
-  worked(refresh_trouble, "lease refresh");
+  worked("lease refresh");
   last_renewal_ms = now;
   std::set<std::string> still;
   for (auto& grant : *kept)
@@ -89,9 +89,10 @@ void shard_manager_state::rebalance(size_t g,
   if (!granted || granted->size() < wanted.size())
     poll_soon();
   if (!granted) {
-    failed(storage_trouble, "acquiring leases", granted.error());
+    failed("acquiring leases", granted.error());
     return;
   }
+  worked("acquiring leases");
   bool serving_now = false;
   std::vector<shard_ref> got;
   for (auto& grant : *granted) {
@@ -207,9 +208,10 @@ void shard_manager_state::released(shard_ref s) {
     return; // acquired again meanwhile
   table().release(s.index, s.g);
   if (auto err = cfg.storage->release(cfg.address, {key(s)})) {
-    failed(storage_trouble, "releasing a lease", err);
+    failed("releasing a lease", err);
     return;
   }
+  worked("releasing a lease");
   node().log->debug("shards", "released ", key(s));
 }
 

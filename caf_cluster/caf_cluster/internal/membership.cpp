@@ -18,12 +18,12 @@ void shard_manager_state::rejoin(int64_t now) {
   auto id = cfg.storage->register_runner(row, node().config.shards_per_group,
                                          now, lease_ms());
   if (!id) {
-    failed(storage_trouble, "registering again", id.error());
+    failed("registering again", id.error());
     return;
   }
-  worked(storage_trouble, "registering again");
+  worked("registering again");
   // Refreshes were skipped while unregistered: that streak ends here too.
-  worked(refresh_trouble, "lease refresh");
+  worked("lease refresh");
   registered = true;
   last_renewal_ms = now;
   node().snowflakes->machine_id(static_cast<uint16_t>(*id));

@@ -3,7 +3,6 @@
 // original's reply; the reply is stored under the shard's lease epoch before
 // anyone is answered; stored messages claimed for this runner's shards run as
 // if they had just arrived.
-#include <cstdio>
 
 #include "caf/actor_system.hpp"
 
@@ -94,11 +93,9 @@ void manager_state::on_saved(const std::string& id, int64_t rid,
       auto x = std::move(i->second);
       scheduling.erase(i);
       cfg.occupancy->leave(x.shard);
-      auto held = x.held;
       add_joiner(rid, std::move(x));
-      if (held)
-        if (auto j = entities.find(id); j != entities.end())
-          fill(j->second);
+      if (auto j = entities.find(id); j != entities.end() && j->second.holding)
+        maybe_fill(j->second);
       return;
     }
     auto [slot, msg] = find_queued(id, rid);
@@ -271,6 +268,8 @@ void manager_state::recover(std::vector<storage::request_row>& rows) {
     }
     auto& slot = i != entities.end() ? i->second
                                      : add_slot(row.entity_id, shard->index);
+    if (slot.holding)
+      continue; // waited for room: its read brings this row in, in order
     if (static_cast<int64_t>(slot.queued()) >= cfg.mailbox_capacity) {
       slot.holding = true;
       continue;
@@ -287,11 +286,9 @@ void manager_state::recover(std::vector<storage::request_row>& rows) {
 // that it is not delivered again and again.
 void manager_state::store_malformed(const storage::request_row& row,
                                     int32_t index, const caf::error& why) {
-  std::fprintf(stderr,
-               "caf-cluster: stored message %lld for %s/%s does not decode "
-               "(%s); answering it with malformed_message\n",
-               static_cast<long long>(row.request_id), row.entity_type.c_str(),
-               row.entity_id.c_str(), self->system().render(why).c_str());
+  node().log->error("messages", "stored message ", row.request_id, " for ",
+                    row.entity_type, "/", row.entity_id, " does not decode (",
+                    why, "); answering it with malformed_message");
   reply_to_store x;
   x.request_id = row.request_id;
   x.by.shard = row.shard;

@@ -68,19 +68,19 @@ shard_manager_state::describe(const std::vector<shard_ref>& xs) const {
   return result;
 }
 
-void shard_manager_state::failed(failure_streak& s, const char* what,
-                                 const caf::error& err) {
-  if (s.failures++ == 0)
+void shard_manager_state::failed(const char* what, const caf::error& err) {
+  if (failure_streaks[what]++ == 0)
     node().log->warning("storage", what, " failed: ", err,
                         " (logged again when it works)");
 }
 
-void shard_manager_state::worked(failure_streak& s, const char* what) {
-  if (s.failures == 0)
+void shard_manager_state::worked(const char* what) {
+  auto i = failure_streaks.find(what);
+  if (i == failure_streaks.end())
     return;
-  node().log->info("storage", what, " works again after ", s.failures,
+  node().log->info("storage", what, " works again after ", i->second,
                    " failed attempts");
-  s.failures = 0;
+  failure_streaks.erase(i);
 }
 
 caf::timespan shard_manager_state::period() const {
@@ -94,10 +94,10 @@ void shard_manager_state::tick() {
     renew(now);
   auto live = cfg.storage->live_runners(now, lease_ms());
   if (!live) {
-    failed(storage_trouble, "reading the runners", live.error());
+    failed("reading the runners", live.error());
     return;
   }
-  worked(storage_trouble, "reading the runners");
+  worked("reading the runners");
   observe(*live);
   if (!client_only() && registered && !leaving && !listed(*live)) {
     // Our row is gone (we were presumed dead): serve nothing, join again.

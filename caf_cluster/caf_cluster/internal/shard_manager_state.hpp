@@ -84,20 +84,15 @@ struct shard_manager_state {
   /// first 12 runs of each group).
   std::string describe(const std::vector<shard_ref>& xs) const;
 
-  /// A run of failed storage calls of one kind: logged when it starts and
-  /// when it ends, not at every tick in between.
-  struct failure_streak {
-    int64_t failures = 0;
-  };
-
-  failure_streak refresh_trouble;
-  failure_streak storage_trouble;
+  /// Failed storage calls in a row, per kind of call: a streak is logged
+  /// when it starts and when it ends, not at every tick in between.
+  std::map<std::string, int64_t> failure_streaks;
 
   /// Counts a failure of `what`; the first of a streak logs a warning.
-  void failed(failure_streak& s, const char* what, const caf::error& err);
+  void failed(const char* what, const caf::error& err);
 
   /// Ends a streak of `what` with one info line, if one was running.
-  void worked(failure_streak& s, const char* what);
+  void worked(const char* what);
 
   // -- shard_manager.cpp ---------------------------------------------------
 

@@ -176,7 +176,8 @@ writer_impl(writer_pointer self,
                                         static_cast<size_t>(limit));
       });
       if (!x)
-        return self->state.persistence(x.error());
+        return self->state.failed("reading an entity's stored messages",
+                                  x.error());
       return std::move(*x);
     },
   };

@@ -56,6 +56,12 @@ void manager_state::admit_waiting() {
   }
 }
 
+void manager_state::maybe_fill(entity_slot& slot) {
+  if (slot.holding && !slot.filling
+      && static_cast<int64_t>(slot.queued()) * 2 <= cfg.mailbox_capacity)
+    fill(slot);
+}
+
 void manager_state::fill(entity_slot& slot) {
   if (slot.filling)
     return;
