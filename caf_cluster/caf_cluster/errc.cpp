@@ -34,6 +34,10 @@ std::string to_string(errc x) {
       return "invalid_argument";
     case errc::entity_failed:
       return "entity_failed";
+    case errc::message_too_large:
+      return "message_too_large";
+    case errc::forbidden:
+      return "forbidden";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

@@ -49,6 +49,12 @@ enum class errc : uint8_t {
   /// An entity's handler threw; the entity was stopped and is re-activated
   /// with fresh state on its next message.
   entity_failed,
+  /// A message's serialized payload exceeds `cluster.max-message-size`; the
+  /// context names both sizes.
+  message_too_large,
+  /// A control message came from an actor that is neither part of this
+  /// runner nor the router of a live registered runner; it was dropped.
+  forbidden,
 };
 
 /// Returns the name of `x`, e.g. `"mailbox_full"`.

@@ -1,6 +1,7 @@
 #include "caf_cluster/sharding_config.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "caf/config_option.hpp"
 #include "caf/config_value.hpp"
 #include "caf/deep_to_string.hpp"
+#include "caf/pec.hpp"
 #include "caf/make_config_option.hpp" // option_meta_state_instance
 #include "caf/settings.hpp"
 
@@ -67,6 +69,20 @@ void for_each_option(F&& f) {
     &c::client_only);
   f("log-level", "least level logged: trace, debug, info, warning, error, off",
     &c::log_level);
+  f("max-message-size", "bytes of one frame or message payload at most",
+    &c::max_message_size);
+  f("max-entity-id-length", "bytes of an entity id at most",
+    &c::max_entity_id_length);
+  f("max-connections", "connections this runner keeps open at once",
+    &c::max_connections);
+  f("handshake-timeout", "close connections without handshake after this",
+    &c::handshake_timeout);
+  f("max-clock-skew", "ignore runner heartbeats dated further ahead",
+    &c::max_clock_skew);
+  f("tls.ca-file", "PEM file of the cluster CA; turns on mutual TLS",
+    &c::tls_ca_file);
+  f("tls.cert-file", "PEM certificate of this node", &c::tls_cert_file);
+  f("tls.key-file", "PEM private key of this node", &c::tls_key_file);
 }
 
 template <class T>
@@ -102,6 +118,42 @@ struct option_access : caf::actor_system_config {
   }
 };
 
+// CAF 0.17 multiplies a duration's count by its unit without an overflow
+// check, so `9999999999h` became a negative number. Durations from the command
+// line are parsed here instead; a count that does not fit stays the text it
+// was, and read_value refuses it as too large, naming the option.
+caf::expected<caf::config_value> parse_duration_flag(void* ptr,
+                                                     caf::string_view str) {
+  static constexpr std::pair<const char*, int64_t> units[] = {
+    {"ns", 1},
+    {"us", 1'000},
+    {"ms", 1'000'000},
+    {"s", 1'000'000'000},
+    {"min", 60'000'000'000},
+    {"h", 3'600'000'000'000},
+  };
+  std::string text{str.begin(), str.end()};
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+    ++digits;
+  auto suffix = text.substr(digits);
+  for (const auto& [name, scale] : units) {
+    if (digits == 0 || suffix != name)
+      continue;
+    int64_t count = 0;
+    for (size_t i = 0; i < digits; ++i) {
+      if (count > (std::numeric_limits<int64_t>::max() - 9) / 10)
+        return caf::config_value{text};
+      count = count * 10 + (text[i] - '0');
+    }
+    if (count > std::numeric_limits<int64_t>::max() / scale)
+      return caf::config_value{text};
+  }
+  // Everything else (including errors) as CAF parses it.
+  return caf::detail::option_meta_state_instance<caf::timespan>()->parse(ptr,
+                                                                         str);
+}
+
 // CAF's own meta state, minus the type check. CAF 0.17 runs that check on INI
 // values and on cfg.set, and on a mismatch drops the value with no error
 // (INI) or only a line on stderr (set): the default would then win silently.
@@ -115,6 +167,8 @@ const caf::config_option::meta_state* deferred_check_meta_state() {
     result.check = [](const caf::config_value&) -> caf::error {
       return caf::none;
     };
+    if constexpr (std::is_same_v<T, caf::timespan>)
+      result.parse = parse_duration_flag;
     return result;
   }();
   return &instance;
@@ -184,6 +238,11 @@ caf::error read_value(std::string_view name, const caf::config_value& x,
 
 caf::error read_value(std::string_view name, const caf::config_value& x,
                       caf::timespan& out) {
+  if (auto str = caf::get_if<std::string>(&x);
+      str && !str->empty() && (*str)[0] >= '0' && (*str)[0] <= '9')
+    return invalid_config(option_key(name) + " is too large: " + *str
+                          + " does not fit in 64-bit nanoseconds (at most "
+                            "2562047h)");
   return read_as(name, x, out,
                  "a duration: an integer with a unit ns, us, ms, s, min or h, "
                  "e.g. 500ms or 90s");
@@ -234,6 +293,25 @@ caf::error check_positive(std::string_view name, caf::timespan x) {
     return caf::none;
   return invalid_config(option_key(name) + " must be positive, got "
                         + to_option_string(x));
+}
+
+caf::error check_range(std::string_view name, caf::timespan x,
+                       caf::timespan min, caf::timespan max) {
+  if (x >= min && x <= max)
+    return caf::none;
+  return invalid_config(option_key(name) + " must be between "
+                        + to_option_string(min) + " and "
+                        + to_option_string(max) + ", got "
+                        + to_option_string(x));
+}
+
+caf::error check_range(std::string_view name, int64_t x, int64_t min,
+                       int64_t max) {
+  if (x >= min && x <= max)
+    return caf::none;
+  return invalid_config(option_key(name) + " must be between "
+                        + std::to_string(min) + " and " + std::to_string(max)
+                        + ", got " + std::to_string(x));
 }
 
 caf::error check_at_least(std::string_view name, int64_t x, int64_t min) {
@@ -324,12 +402,13 @@ caf::error sharding_config::validate() const {
   if (auto err = check_at_least("max-resident-entities",
                                 max_resident_entities, 0))
     return err;
-  if (auto err = check_positive("entity-max-idle", entity_max_idle))
+  using namespace std::chrono_literals;
+  if (auto err = check_range("entity-max-idle", entity_max_idle, 1ms, 168h))
     return err;
-  if (auto err = check_positive("entity-termination-timeout",
-                                entity_termination_timeout))
+  if (auto err = check_range("entity-termination-timeout",
+                             entity_termination_timeout, 1ms, 1h))
     return err;
-  if (auto err = check_positive("lease-duration", lease_duration))
+  if (auto err = check_range("lease-duration", lease_duration, 10ms, 1h))
     return err;
   if (auto err = check_positive("lease-refresh-interval",
                                 lease_refresh_interval))
@@ -342,15 +421,45 @@ caf::error sharding_config::validate() const {
       + to_option_string(lease_duration)
       + " / 2 = " + to_option_string(lease_duration / 2) + "), got "
       + to_option_string(lease_refresh_interval));
-  if (auto err = check_positive("refresh-assignments-interval",
-                                refresh_assignments_interval))
+  if (auto err = check_range("lease-refresh-interval", lease_refresh_interval,
+                             1ms, 1h))
     return err;
-  if (auto err = check_positive("send-retry-interval", send_retry_interval))
+  if (auto err = check_range("refresh-assignments-interval",
+                             refresh_assignments_interval, 1ms, 1h))
     return err;
-  if (auto err = check_positive("send-timeout", send_timeout))
+  // Below 1ms a message whose shard moves would be re-routed thousands of
+  // times a second.
+  if (auto err = check_range("send-retry-interval", send_retry_interval, 1ms,
+                             1min))
     return err;
-  if (auto err = check_positive("message-claim-timeout", message_claim_timeout))
+  if (auto err = check_range("send-timeout", send_timeout, 1ms, 24h))
     return err;
+  if (auto err = check_range("message-claim-timeout", message_claim_timeout,
+                             10ms, 24h))
+    return err;
+  if (auto err = check_range("handshake-timeout", handshake_timeout, 10ms,
+                             5min))
+    return err;
+  if (auto err = check_range("max-clock-skew", max_clock_skew, 0s, 1h))
+    return err;
+  if (auto err = check_range("max-message-size", max_message_size, 1024,
+                             int64_t{1} << 30))
+    return err;
+  if (auto err = check_range("max-entity-id-length", max_entity_id_length, 1,
+                             int64_t{1} << 20))
+    return err;
+  if (auto err = check_range("max-connections", max_connections, 1, 65536))
+    return err;
+  {
+    int set = !tls_ca_file.empty() + !tls_cert_file.empty()
+              + !tls_key_file.empty();
+    if (set != 0 && set != 3)
+      return invalid_config(
+        "cluster.tls.ca-file, cluster.tls.cert-file and cluster.tls.key-file "
+        "must be set together (all three or none), got ca-file="
+        + quoted(tls_ca_file) + ", cert-file=" + quoted(tls_cert_file)
+        + ", key-file=" + quoted(tls_key_file));
+  }
   auto uri = storage::parse_storage_uri(storage);
   if (!uri)
     return invalid_config(option_key("storage")
@@ -378,7 +487,11 @@ void declare_options(caf::actor_system_config& cfg) {
       text += " (default: ";
       text += render(caf::config_value{option_value(defaults.*member)});
       text += ')';
-      opts.add(caf::config_option{group_name, name, text,
+      // `tls.ca-file` is option `ca-file` of category `cluster.tls`.
+      auto key = option_key(name);
+      auto dot = key.rfind('.');
+      opts.add(caf::config_option{std::string_view{key}.substr(0, dot),
+                                  std::string_view{key}.substr(dot + 1), text,
                                   deferred_check_meta_state<value_type>()});
       caf::put_missing(cfg.content, option_key(name),
                        option_value(defaults.*member));
@@ -399,13 +512,25 @@ read_sharding_config(const caf::actor_system_config& cfg) {
   if (group != nullptr) {
     // The command line refuses unknown keys; INI files do not, so a typo
     // there would otherwise leave the default in place unnoticed.
+    // Keys of a sub-group (`tls`) are checked by their dotted name.
+    std::vector<std::string> keys;
     for (const auto& kvp : *group) {
+      if (auto sub = caf::get_if<caf::settings>(&kvp.second)) {
+        for (const auto& sub_kvp : *sub)
+          keys.emplace_back(kvp.first + '.' + sub_kvp.first);
+        if (sub->empty())
+          keys.emplace_back(kvp.first);
+      } else {
+        keys.emplace_back(kvp.first);
+      }
+    }
+    for (const auto& key : keys) {
       bool known = false;
       for_each_option([&](std::string_view name, std::string_view, auto) {
-        known = known || kvp.first == name;
+        known = known || key == name;
       });
       if (!known)
-        return invalid_config("unknown option " + option_key(kvp.first)
+        return invalid_config("unknown option " + option_key(key)
                               + "; known options of group cluster: "
                               + known_keys());
     }
@@ -413,9 +538,8 @@ read_sharding_config(const caf::actor_system_config& cfg) {
     for_each_option([&](std::string_view name, std::string_view, auto member) {
       if (err)
         return;
-      auto i = group->find(name);
-      if (i != group->end())
-        err = read_value(name, i->second, result.*member);
+      if (auto value = caf::get_if(group, name))
+        err = read_value(name, *value, result.*member);
     });
     if (err)
       return err;

@@ -47,6 +47,22 @@ namespace caf_cluster {
 /// | `log_level` | `cluster.log-level` | `info` | the least level logged: `trace`, `debug`, `info`, `warning`, `error` or `off` (see `log_record`) |
 /// | `storage_synchronous_full` | `cluster.storage-synchronous-full` | `false` | SQLite commits wait for fsync (`synchronous=FULL`); the default `NORMAL` in WAL mode may lose the last commits on a power cut, never on a process crash |
 /// | `client_only` | `cluster.client-only` | `false` | the node routes sends to the cluster's runners but hosts no shards (no port, no registration); needs a shared `sqlite:<path>` storage that already exists |
+/// | `max_message_size` | `cluster.max-message-size` | `4194304` (4 MiB) | bytes of one frame read from a connection and of one message's payload, 1024..1073741824; a larger frame closes the connection before it is buffered, a larger send fails with `message_too_large` |
+/// | `max_entity_id_length` | `cluster.max-entity-id-length` | `1024` | bytes of an entity id, 1..1048576; a longer id fails the send with `invalid_entity_id` |
+/// | `max_connections` | `cluster.max-connections` | `256` | connections this runner keeps open at once (peers and clients), 1..65536; further ones are closed when accepted |
+/// | `handshake_timeout` | `cluster.handshake-timeout` | `5s` | a connection that has not completed its handshake (TLS and BASP) this long after it was accepted is closed, 10ms..5min |
+/// | `max_clock_skew` | `cluster.max-clock-skew` | `10s` | a runner heartbeat dated further than this ahead of the local clock is ignored (the runner counts as dead), 0s..1h |
+/// | `tls_ca_file` | `cluster.tls.ca-file` | `""` | PEM file of the cluster's certificate authority; with `tls_cert_file` and `tls_key_file` it turns on mutual TLS: all three or none |
+/// | `tls_cert_file` | `cluster.tls.cert-file` | `""` | PEM certificate (chain) of this node, signed by the cluster's CA |
+/// | `tls_key_file` | `cluster.tls.key-file` | `""` | PEM private key of `tls_cert_file` |
+///
+/// Every duration has a range, named in the error that refuses a value outside
+/// it: `entity-max-idle` 1ms..168h, `entity-termination-timeout` 1ms..1h,
+/// `lease-duration` 10ms..1h, `lease-refresh-interval` 1ms..(lease / 2),
+/// `refresh-assignments-interval` 1ms..1h, `send-retry-interval` 1ms..1min,
+/// `send-timeout` 1ms..24h, `message-claim-timeout` 10ms..24h,
+/// `handshake-timeout` 10ms..5min, `max-clock-skew` 0s..1h. A duration too large
+/// for 64-bit nanoseconds (above 2562047h) is refused as such.
 ///
 /// Syntax, the same on the command line and in INI files except for quoting:
 /// - durations: an integer followed by a unit, one of `ns`, `us`, `ms`, `s`,
@@ -128,6 +144,36 @@ struct sharding_config {
 
   /// The least level of the records the runtime logs.
   caf_cluster::log_level log_level = caf_cluster::log_level::info;
+
+  /// Bound in bytes on one frame read from a connection and on one message's
+  /// payload.
+  int64_t max_message_size = 4 * 1024 * 1024;
+
+  /// Bound in bytes on an entity id.
+  int64_t max_entity_id_length = 1024;
+
+  /// Bound on connections this runner keeps open at once.
+  int64_t max_connections = 256;
+
+  /// Time a new connection gets to complete its TLS and BASP handshake.
+  caf::timespan handshake_timeout = std::chrono::seconds{5};
+
+  /// Runner heartbeats dated further ahead of the local clock are ignored.
+  caf::timespan max_clock_skew = std::chrono::seconds{10};
+
+  /// PEM file of the cluster's certificate authority (mutual TLS).
+  std::string tls_ca_file;
+
+  /// PEM certificate chain of this node (mutual TLS).
+  std::string tls_cert_file;
+
+  /// PEM private key of `tls_cert_file` (mutual TLS).
+  std::string tls_key_file;
+
+  /// Whether mutual TLS is configured (all three files set).
+  bool tls_enabled() const noexcept {
+    return !tls_ca_file.empty();
+  }
 
   /// The SQLite options these settings select (a client-only node never
   /// creates the database file).

@@ -30,6 +30,8 @@ TEST_CASE("every code has its documented name") {
     {errc::unknown_entity_type, "unknown_entity_type"},
     {errc::invalid_argument, "invalid_argument"},
     {errc::entity_failed, "entity_failed"},
+    {errc::message_too_large, "message_too_large"},
+    {errc::forbidden, "forbidden"},
   };
   uint8_t expected_value = 1;
   for (auto& r : rows) {

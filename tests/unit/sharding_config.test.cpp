@@ -178,22 +178,44 @@ TEST_CASE("validate refuses each bad value and names the option") {
     {[](auto& x) { x.max_resident_entities = -1; },
      "cluster.max-resident-entities must be at least 0, got -1"},
     {[](auto& x) { x.entity_max_idle = 0s; },
-     "cluster.entity-max-idle must be positive, got 0s"},
+     "cluster.entity-max-idle must be between 1ms and 168h, got 0s"},
     {[](auto& x) { x.entity_termination_timeout = -5s; },
-     "cluster.entity-termination-timeout must be positive, got -5s"},
+     "cluster.entity-termination-timeout must be between 1ms and 1h, got -5s"},
     {[](auto& x) { x.lease_duration = 0s; },
-     "cluster.lease-duration must be positive, got 0s"},
+     "cluster.lease-duration must be between 10ms and 1h, got 0s"},
     {[](auto& x) { x.lease_refresh_interval = 0s; },
      "cluster.lease-refresh-interval must be positive, got 0s"},
     {[](auto& x) { x.lease_refresh_interval = 1s; },
      "cluster.lease-refresh-interval must be less than half of "
      "cluster.lease-duration (2s / 2 = 1s), got 1s"},
     {[](auto& x) { x.refresh_assignments_interval = 0s; },
-     "cluster.refresh-assignments-interval must be positive, got 0s"},
+     "cluster.refresh-assignments-interval must be between 1ms and 1h, got 0s"},
     {[](auto& x) { x.send_retry_interval = -1ms; },
-     "cluster.send-retry-interval must be positive, got -1ms"},
+     "cluster.send-retry-interval must be between 1ms and 1min, got -1ms"},
     {[](auto& x) { x.send_timeout = 0s; },
-     "cluster.send-timeout must be positive, got 0s"},
+     "cluster.send-timeout must be between 1ms and 24h, got 0s"},
+    {[](auto& x) { x.send_retry_interval = 1ns; },
+     "cluster.send-retry-interval must be between 1ms and 1min, got 1ns"},
+    {[](auto& x) { x.send_timeout = 2562047h; },
+     "cluster.send-timeout must be between 1ms and 24h, got 2562047h"},
+    {[](auto& x) { x.entity_max_idle = 169h; },
+     "cluster.entity-max-idle must be between 1ms and 168h, got 169h"},
+    {[](auto& x) { x.message_claim_timeout = 1ms; },
+     "cluster.message-claim-timeout must be between 10ms and 24h, got 1ms"},
+    {[](auto& x) { x.handshake_timeout = 1h; },
+     "cluster.handshake-timeout must be between 10ms and 5min, got 1h"},
+    {[](auto& x) { x.max_clock_skew = -1s; },
+     "cluster.max-clock-skew must be between 0s and 1h, got -1s"},
+    {[](auto& x) { x.max_message_size = 100; },
+     "cluster.max-message-size must be between 1024 and 1073741824, got 100"},
+    {[](auto& x) { x.max_entity_id_length = 0; },
+     "cluster.max-entity-id-length must be between 1 and 1048576, got 0"},
+    {[](auto& x) { x.max_connections = 0; },
+     "cluster.max-connections must be between 1 and 65536, got 0"},
+    {[](auto& x) { x.tls_ca_file = "ca.pem"; },
+     R"(cluster.tls.ca-file, cluster.tls.cert-file and cluster.tls.key-file )"
+     R"(must be set together (all three or none), got ca-file="ca.pem", )"
+     R"(cert-file="", key-file="")"},
     {[](auto& x) { x.storage = "sqlite:"; },
      R"(cluster.storage is invalid: invalid storage location "sqlite:": the )"
      R"(path is empty; expected "memory" or "sqlite:<path>")"},
@@ -245,17 +267,17 @@ TEST_CASE("every option has a flag") {
     "--cluster.entity-mailbox-capacity=10",
     "--cluster.max-resident-entities=500",
     "--cluster.entity-max-idle=2h",
-    "--cluster.entity-termination-timeout=100us",
+    "--cluster.entity-termination-timeout=100ms",
     "--cluster.lease-duration=1min",
     "--cluster.lease-refresh-interval=10s",
     "--cluster.refresh-assignments-interval=250ms",
-    "--cluster.send-retry-interval=10ns",
+    "--cluster.send-retry-interval=10ms",
     "--cluster.send-timeout=20s",
     "--cluster.message-claim-timeout=3s",
     "--cluster.storage=memory",
     "--cluster.storage-synchronous-full", // a bool flag takes no value
   });
-  REQUIRE(x);
+  REQUIRE_MESSAGE(x, (x ? std::string{} : message_of(x.error())));
   CHECK_EQ(x->shards_per_group, 7);
   CHECK_EQ(x->shard_groups, std::vector<std::string>{"x"});
   CHECK_EQ(x->runner_address, "10.0.0.7:34001");
@@ -264,11 +286,11 @@ TEST_CASE("every option has a flag") {
   CHECK_EQ(x->entity_mailbox_capacity, 10);
   CHECK_EQ(x->max_resident_entities, 500);
   CHECK(x->entity_max_idle == 2h);
-  CHECK(x->entity_termination_timeout == 100us);
+  CHECK(x->entity_termination_timeout == 100ms);
   CHECK(x->lease_duration == 1min);
   CHECK(x->lease_refresh_interval == 10s);
   CHECK(x->refresh_assignments_interval == 250ms);
-  CHECK(x->send_retry_interval == 10ns);
+  CHECK(x->send_retry_interval == 10ms);
   CHECK(x->send_timeout == 20s);
   CHECK(x->message_claim_timeout == 3s);
   CHECK_EQ(x->storage, "memory");
@@ -332,7 +354,7 @@ TEST_CASE("flags that parse but fail validation are refused by sharding()") {
   x = read({"--cluster.entity-max-idle=-5s"});
   REQUIRE(!x);
   CHECK_EQ(message_of(x.error()),
-           "cluster.entity-max-idle must be positive, got -5s");
+           "cluster.entity-max-idle must be between 1ms and 168h, got -5s");
 }
 
 TEST_CASE("INI file with a [cluster] section") {
@@ -404,7 +426,10 @@ TEST_CASE("mistyped INI values are refused by sharding(), not dropped") {
      "entity-termination-timeout, lease-duration, lease-refresh-interval, "
      "refresh-assignments-interval, send-retry-interval, send-timeout, "
      "message-claim-timeout, "
-     "storage, storage-synchronous-full, client-only, log-level"},
+     "storage, storage-synchronous-full, client-only, log-level, "
+     "max-message-size, max-entity-id-length, max-connections, "
+     "handshake-timeout, max-clock-skew, tls.ca-file, tls.cert-file, "
+     "tls.key-file"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.ini);
@@ -593,3 +618,41 @@ TEST_CASE("inspect round-trips through CAF serialization") {
 }
 
 } // TEST_SUITE
+
+TEST_CASE("durations too large for 64-bit nanoseconds are refused by name") {
+  for (auto arg : {"--cluster.send-timeout=9999999999h",
+                   "--cluster.send-timeout=99999999999999999999ns"}) {
+    CAPTURE(std::string{arg});
+    auto x = read({arg});
+    REQUIRE(!x);
+    CHECK(has_code(x.error(), caf_cluster::errc::invalid_config));
+    auto text = std::string{arg}.substr(std::string{"--cluster.send-timeout="}.size());
+    CHECK_EQ(message_of(x.error()),
+             "cluster.send-timeout is too large: " + text
+               + " does not fit in 64-bit nanoseconds (at most 2562047h)");
+  }
+  auto x = read({"--cluster.send-timeout=2562047h"});
+  REQUIRE(!x);
+  CHECK_EQ(message_of(x.error()),
+           "cluster.send-timeout must be between 1ms and 24h, got 2562047h");
+}
+
+TEST_CASE("the tls options are a sub-group on the command line and in INI") {
+  auto x = read({"--cluster.tls.ca-file=ca.pem",
+                 "--cluster.tls.cert-file=node.pem",
+                 "--cluster.tls.key-file=node.key"});
+  REQUIRE(x);
+  CHECK(x->tls_enabled());
+  CHECK_EQ(x->tls_ca_file, "ca.pem");
+  CHECK_EQ(x->tls_cert_file, "node.pem");
+  CHECK_EQ(x->tls_key_file, "node.key");
+  auto y = read({}, "[cluster.tls]\nca-file = \"a\"\ncert-file = \"b\"\n"
+                    "key-file = \"c\"\n");
+  REQUIRE(y);
+  CHECK_EQ(y->tls_key_file, "c");
+  auto z = read({}, "[cluster.tls]\nca-fil = \"a\"\n");
+  REQUIRE(!z);
+  CHECK_EQ(message_of(z.error()).substr(0, 37),
+           "unknown option cluster.tls.ca-fil; kn");
+  CHECK(!read({})->tls_enabled());
+}
