@@ -31,6 +31,7 @@
 #include "caf_cluster/runner_address.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/socket_transport.hpp"
+#include "caf_cluster/tls.hpp"
 #include "caf_cluster/storage/open_runner_driver.hpp"
 
 #include "child_process.hpp"
@@ -90,11 +91,24 @@ std::unique_ptr<caf_cluster::cluster_config> make_config(const options& opt) {
   cfg->add_entity(persisted_counter_entity);
   if (auto err = cfg->parse(opt.caf_args))
     die(caf::to_string(err), 2);
+  auto scfg = cfg->sharding();
+  if (!scfg)
+    die(caf::to_string(scfg.error()), 2);
+  if (auto err = caf_cluster::enable_tls(*cfg, *scfg))
+    die(caf::to_string(err), 2);
   return cfg;
 }
 
 caf_cluster::sharding_config sharding_config_of(caf::actor_system& sys) {
   auto result = caf_cluster::read_sharding_config(sys.config());
+  if (!result)
+    die(sys.render(result.error()), 2);
+  return std::move(*result);
+}
+
+std::shared_ptr<caf_cluster::transport>
+socket_transport_of(caf::actor_system& sys) {
+  auto result = caf_cluster::make_socket_transport(sys, sharding_config_of(sys));
   if (!result)
     die(sys.render(result.error()), 2);
   return std::move(*result);
@@ -167,7 +181,7 @@ public:
     if (s == side::cluster) {
       caf_cluster::runner_options ro;
       ro.storage = open_storage(*sys_, opt.storage);
-      ro.transport = caf_cluster::make_socket_transport(*sys_);
+      ro.transport = socket_transport_of(*sys_);
       ro.client_only = true;
       auto cluster = caf_cluster::sharding::make_runner(
         *sys_, sharding_config_of(*sys_), std::move(ro));
@@ -257,7 +271,7 @@ int serve(const options& opt) {
       caf_cluster::runner_options ro;
       ro.storage = storage.runners;
       ro.messages = storage.messages;
-      ro.transport = caf_cluster::make_socket_transport(sys);
+      ro.transport = socket_transport_of(sys);
       auto runner = caf_cluster::sharding::make_runner(sys, scfg,
                                                        std::move(ro));
       if (runner)

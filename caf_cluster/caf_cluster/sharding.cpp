@@ -41,7 +41,10 @@ caf::expected<sharding> sharding::make(caf::actor_system& sys) {
   runner_options opts;
   opts.storage = std::move(drivers->runners);
   opts.messages = std::move(drivers->messages);
-  opts.transport = make_socket_transport(sys);
+  auto transport = make_socket_transport(sys, *cfg);
+  if (!transport)
+    return std::move(transport.error());
+  opts.transport = std::move(*transport);
   return make_runner(sys, std::move(*cfg), std::move(opts));
 }
 

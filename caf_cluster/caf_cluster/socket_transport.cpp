@@ -12,10 +12,15 @@
 #include "caf/io/middleman_actor.hpp"
 #include "caf/node_id.hpp"
 #include "caf/scheduled_actor.hpp"
+#include "caf/scoped_actor.hpp"
+#include "caf/send.hpp"
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/connection_gate.hpp"
 #include "caf_cluster/internal/envelope.hpp"
+#include "caf_cluster/internal/gated_middleman.hpp"
 #include "caf_cluster/internal/request.hpp"
+#include "caf_cluster/tls.hpp"
 
 namespace caf_cluster {
 
@@ -27,12 +32,17 @@ constexpr auto connect_timeout = std::chrono::seconds{2};
 
 class socket_transport final : public transport {
 public:
-  explicit socket_transport(caf::actor_system& sys) : sys_(sys) {
+  socket_transport(caf::actor_system& sys, internal::gate_limits limits,
+                   bool tls)
+    : sys_(sys),
+      gate_(std::make_shared<internal::connection_gate>(limits)),
+      middleman_(internal::spawn_gated_middleman(sys, gate_, tls)) {
     // nop
   }
 
   ~socket_transport() override {
     close();
+    caf::anon_send_exit(middleman_, caf::exit_reason::user_shutdown);
   }
 
   caf::expected<runner_address>
@@ -41,8 +51,7 @@ public:
     // SO_REUSEADDR: a runner restarted after a crash must get its port back
     // while the dead process's connections linger in TIME-WAIT; Linux still
     // refuses a second live listener on the port.
-    auto port = sys_.middleman().publish(router, bind.port, bind.host.c_str(),
-                                         true);
+    auto port = publish(router, bind);
     if (!port)
       return caf::make_error(errc::runner_unavailable,
                              "cannot listen on " + to_string(bind) + ": "
@@ -59,7 +68,11 @@ public:
   void close() override {
     std::lock_guard<std::mutex> guard{mtx_};
     if (published_) {
-      sys_.middleman().unpublish(published_, port_);
+      caf::scoped_actor self{sys_, true};
+      self
+        ->request(middleman_, caf::infinite, caf::unpublish_atom::value,
+                  caf::actor_cast<caf::actor_addr>(published_), port_)
+        .receive([] {}, [](caf::error&) {});
       published_ = nullptr;
     }
   }
@@ -76,7 +89,7 @@ public:
       done(caf::make_error(errc::runner_unavailable, peer, sys_.render(err)));
     };
     auto mid = internal::request_any(
-      self, sys_.middleman().actor_handle(),
+      self, caf::actor_cast<caf::actor>(middleman_),
       caf::make_message(caf::connect_atom::value, addr->host, addr->port),
       [done, fail](caf::message& reply) {
         if (reply.match_elements<caf::error>()) {
@@ -99,7 +112,23 @@ public:
   }
 
 private:
+  // middleman().publish, through our middleman actor.
+  caf::expected<uint16_t> publish(const caf::actor& router,
+                                  const runner_address& bind) {
+    caf::expected<uint16_t> result{caf::sec::runtime_error};
+    caf::scoped_actor self{sys_, true};
+    self
+      ->request(middleman_, caf::infinite, caf::publish_atom::value,
+                bind.port, caf::actor_cast<caf::strong_actor_ptr>(router),
+                std::set<std::string>{}, bind.host, true)
+      .receive([&](uint16_t port) { result = port; },
+               [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
   caf::actor_system& sys_;
+  std::shared_ptr<internal::connection_gate> gate_;
+  caf::io::middleman_actor middleman_;
   std::mutex mtx_;
   caf::actor published_;
   uint16_t port_ = 0;
@@ -112,8 +141,19 @@ void enable_socket_transport(caf::actor_system_config& cfg) {
   internal::add_envelope_types(cfg);
 }
 
-std::shared_ptr<transport> make_socket_transport(caf::actor_system& sys) {
-  return std::make_shared<socket_transport>(sys);
+caf::expected<std::shared_ptr<transport>>
+make_socket_transport(caf::actor_system& sys, const sharding_config& cfg) {
+  if (!tls_applied(sys, cfg))
+    return caf::make_error(errc::invalid_config,
+                           "cluster.tls.* is set but the actor system runs "
+                           "without it: call caf_cluster::enable_tls on its "
+                           "configuration before it starts");
+  internal::gate_limits limits;
+  limits.max_message_size = static_cast<uint32_t>(cfg.max_message_size);
+  limits.max_connections = static_cast<size_t>(cfg.max_connections);
+  limits.handshake_timeout = cfg.handshake_timeout;
+  return std::shared_ptr<transport>{
+    std::make_shared<socket_transport>(sys, limits, cfg.tls_enabled())};
 }
 
 } // namespace caf_cluster

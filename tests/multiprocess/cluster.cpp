@@ -147,7 +147,11 @@ client_node::client_node(const std::string& storage) : impl_(new impl) {
                              + impl_->sys->render(driver.error()));
   caf_cluster::runner_options opts;
   opts.storage = std::move(*driver);
-  opts.transport = caf_cluster::make_socket_transport(*impl_->sys);
+  auto transport = caf_cluster::make_socket_transport(*impl_->sys, *scfg);
+  if (!transport)
+    throw std::runtime_error("client_node: "
+                             + impl_->sys->render(transport.error()));
+  opts.transport = std::move(*transport);
   opts.client_only = true;
   auto cluster = caf_cluster::sharding::make_runner(
     *impl_->sys, std::move(*scfg), std::move(opts));

@@ -8,6 +8,7 @@
 #include "caf/send.hpp"
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/exposure_warning.hpp"
 #include "caf_cluster/internal/recovery.hpp"
 #include "caf_cluster/internal/router.hpp"
 #include "caf_cluster/internal/shard_manager.hpp"
@@ -144,6 +145,7 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
                                         bind, advertised);
     if (!bound)
       return std::move(bound.error());
+    warn_if_exposed(*n.log, n.config, bind);
     rt->address = to_string(*bound);
     storage::runner_row row;
     row.address = rt->address;

@@ -13,6 +13,7 @@
 #include "caf_cluster/node/internal/command_line.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/socket_transport.hpp"
+#include "caf_cluster/tls.hpp"
 
 namespace caf_cluster {
 
@@ -105,6 +106,8 @@ int run_node(int argc, char** argv, const node_program& program) {
   if (program.check)
     if (auto err = program.check(args))
       return fail(node_exit_usage, usage_text(err));
+  if (auto err = enable_tls(cfg, *scfg))
+    return fail(node_exit_usage, usage_text(err));
   // Blocked before CAF starts its threads, which inherit the mask, so the
   // signals reach only sigtimedwait.
   sigset_t signals;

@@ -1,0 +1,31 @@
+#include "caf_cluster/internal/exposure_warning.hpp"
+
+#include <arpa/inet.h>
+
+#include "caf_cluster/internal/logger.hpp"
+
+namespace caf_cluster::internal {
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost")
+    return true;
+  in_addr v4;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  return false;
+}
+
+void warn_if_exposed(const logger& log, const sharding_config& cfg,
+                     const runner_address& bind) {
+  if (cfg.tls_enabled() || is_loopback_host(bind.host))
+    return;
+  log.warning("security", "listening on ", to_string(bind),
+              " without TLS: any process that reaches this address can send "
+              "messages to every entity; set cluster.tls.ca-file, "
+              "cluster.tls.cert-file and cluster.tls.key-file");
+}
+
+} // namespace caf_cluster::internal
