@@ -145,7 +145,6 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
                                         bind, advertised);
     if (!bound)
       return std::move(bound.error());
-    warn_if_exposed(*n.log, n.config, bind);
     rt->address = to_string(*bound);
     storage::runner_row row;
     row.address = rt->address;
@@ -158,6 +157,7 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
       return std::move(id.error());
     n.snowflakes->machine_id(static_cast<uint16_t>(*id));
     n.log->runner(rt->address);
+    warn_if_exposed(*n.log, n.config, bind);
     n.log->info("membership", "registered (machine id ", *id, ")");
   }
   rt->front_door = spawn_front_door(sys, rt);
