@@ -4,6 +4,9 @@
 add_executable(multiprocess_tests
   multiprocess/process.cpp
   multiprocess/cluster.cpp
+  multiprocess/raw_peer.cpp
+  multiprocess/network_gate.test.cpp
+  multiprocess/tls_cluster.test.cpp
   multiprocess/counter_cluster.test.cpp
   multiprocess/persisted_cluster.test.cpp
   multiprocess/bad_input.test.cpp
@@ -24,7 +27,8 @@ target_compile_definitions(multiprocess_tests PRIVATE
   CAF_CLUSTER_COUNTER_CLI="$<TARGET_FILE:counter-cli>"
   CAF_CLUSTER_CLUSTER_CTL="$<TARGET_FILE:cluster-ctl>"
   CAF_CLUSTER_SERVICES_NODE="$<TARGET_FILE:services-node>"
-  CAF_CLUSTER_COUNTER_LOCAL="$<TARGET_FILE:counter-local>")
+  CAF_CLUSTER_COUNTER_LOCAL="$<TARGET_FILE:counter-local>"
+  CAF_CLUSTER_MAKE_TEST_CA="${PROJECT_SOURCE_DIR}/scripts/make-test-ca.sh")
 add_dependencies(multiprocess_tests counter-node counter-cli cluster-ctl services-node
   counter-local)
 caf_cluster_target_defaults(multiprocess_tests)

@@ -12,6 +12,7 @@
 #include "caf_cluster/cluster_config.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/socket_transport.hpp"
+#include "caf_cluster/tls.hpp"
 #include "caf_cluster/storage/open_runner_driver.hpp"
 
 #include "counter_entity.hpp"
@@ -133,13 +134,19 @@ struct client_node::impl {
   std::optional<caf_cluster::entity_client<counter::counter_actor>> client;
 };
 
-client_node::client_node(const std::string& storage) : impl_(new impl) {
+client_node::client_node(const std::string& storage,
+                         std::vector<std::string> caf_args)
+  : impl_(new impl) {
   auto& cfg = impl_->cfg;
   caf_cluster::enable_socket_transport(cfg);
   cfg.add_entity(counter::counter_entity);
+  if (auto err = cfg.parse(std::move(caf_args)))
+    throw std::runtime_error("client_node: " + caf::to_string(err));
   auto scfg = cfg.sharding();
   if (!scfg)
     throw std::runtime_error("client_node: " + caf::to_string(scfg.error()));
+  if (auto err = caf_cluster::enable_tls(cfg, *scfg))
+    throw std::runtime_error("client_node: " + caf::to_string(err));
   impl_->sys = std::make_unique<caf::actor_system>(cfg);
   auto driver = caf_cluster::storage::open_runner_driver(storage);
   if (!driver)

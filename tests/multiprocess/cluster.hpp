@@ -67,9 +67,11 @@ std::string to_string(const std::map<std::string, int>& counts);
 /// A client-only node of the counter cluster inside the test process.
 class client_node {
 public:
-  /// Joins the cluster of `storage` as a client; throws std::runtime_error
+  /// Joins the cluster of `storage` as a client with the CAF flags
+  /// `caf_args` (`--cluster.tls.ca-file=...`); throws std::runtime_error
   /// when that fails.
-  explicit client_node(const std::string& storage);
+  explicit client_node(const std::string& storage,
+                       std::vector<std::string> caf_args = {});
 
   ~client_node();
 
