@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
         std::optional<server_group> servers;
         // A persisted workload's other side is raw SQLite, no servers.
         if (is_remote(w) || (is_persisted(w) && s == side::cluster))
-          servers.emplace(s, opt, is_persisted(w));
+          servers.emplace(s, opt, is_persisted(w), is_tls(w));
         if (opt.in_process) {
           auto local = opt;
           if (servers)

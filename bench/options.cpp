@@ -24,6 +24,7 @@ const std::vector<workload>& all_workloads() {
     workload::sequential,        workload::concurrent,
     workload::activation,        workload::memory,
     workload::remote_sequential, workload::remote_concurrent,
+    workload::remote_sequential_tls, workload::remote_concurrent_tls,
     workload::storage_requests,  workload::storage_replies,
     workload::persisted_sequential, workload::persisted_concurrent};
   return result;
@@ -76,6 +77,10 @@ const char* to_string(workload x) {
       return "remote-sequential";
     case workload::remote_concurrent:
       return "remote-concurrent";
+    case workload::remote_sequential_tls:
+      return "remote-sequential-tls";
+    case workload::remote_concurrent_tls:
+      return "remote-concurrent-tls";
     case workload::storage_requests:
       return "storage-requests";
     case workload::storage_replies:
@@ -89,7 +94,13 @@ const char* to_string(workload x) {
 }
 
 bool is_remote(workload x) {
-  return x == workload::remote_sequential || x == workload::remote_concurrent;
+  return x == workload::remote_sequential || x == workload::remote_concurrent
+         || is_tls(x);
+}
+
+bool is_tls(workload x) {
+  return x == workload::remote_sequential_tls
+         || x == workload::remote_concurrent_tls;
 }
 
 bool is_storage(workload x) {
@@ -117,7 +128,10 @@ typed actor, each run in a fresh actor system; prints medians as markdown.
 The remote workloads start server processes on 127.0.0.1 for every run
 (caf-cluster runners sharing a SQLite runner storage in a temp dir, or bare
 CAF processes that publish a counter actor keyed by id) and measure from a
-client process (a client-only caf-cluster node, or remote_actor handles).
+client process (a client-only caf-cluster node, or remote_actor handles);
+the remote-*-tls ones do the same with mutual TLS on every connection
+(cluster.tls.* on caf-cluster, CAF's OpenSSL module on bare CAF), with
+certificates made per run by scripts/make-test-ca.sh.
 The storage workloads save rows into a fresh SQLite file through
 caf-cluster's group-commit writer and SQLite message driver; their other
 side, in place of bare CAF, is raw SQLiteCpp on the same table (the ceiling).
@@ -130,6 +144,7 @@ as many request rows in transactions of 1,000 (the ceiling).
   --quick             10x smaller counts, for a smoke run
   --workload NAMES    comma list of sequential, concurrent, activation,
                       memory, remote-sequential, remote-concurrent,
+                      remote-sequential-tls, remote-concurrent-tls,
                       storage-requests, storage-replies,
                       persisted-sequential, persisted-concurrent, all
                       (default all; may repeat)

@@ -14,7 +14,8 @@ namespace bench {
 /// `storage_*` ones save message storage rows into a fresh SQLite file; the
 /// `persisted_*` ones ask a persisted entity with durable state the way the
 /// `remote_*` ones do, its runners sharing one SQLite file for runner and
-/// message storage.
+/// message storage. The `*_tls` ones are the `remote_*` ones with mutual TLS
+/// on every connection (certificates of a test CA made per run).
 enum class workload {
   sequential,
   concurrent,
@@ -22,6 +23,8 @@ enum class workload {
   memory,
   remote_sequential,
   remote_concurrent,
+  remote_sequential_tls,
+  remote_concurrent_tls,
   storage_requests,
   storage_replies,
   persisted_sequential,
@@ -30,6 +33,9 @@ enum class workload {
 
 /// Returns whether `x` talks to server processes.
 bool is_remote(workload x);
+
+/// Returns whether `x` runs its connections over mutual TLS.
+bool is_tls(workload x);
 
 /// Returns whether `x` measures message storage: caf-cluster's storage
 /// writer and SQLite driver against raw SQLiteCpp instead of bare CAF.

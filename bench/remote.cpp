@@ -30,6 +30,9 @@
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/runner_address.hpp"
 #include "caf_cluster/sharding.hpp"
+#include "caf/openssl/publish.hpp"
+#include "caf/openssl/remote_actor.hpp"
+
 #include "caf_cluster/socket_transport.hpp"
 #include "caf_cluster/tls.hpp"
 #include "caf_cluster/storage/open_runner_driver.hpp"
@@ -195,8 +198,11 @@ public:
       auto addr = caf_cluster::parse_runner_address(text);
       if (!addr)
         die(sys_->render(addr.error()));
-      auto hdl = sys_->middleman().remote_actor<registry_actor>(addr->host,
-                                                                addr->port);
+      auto hdl = sys_->has_openssl_manager()
+                   ? caf::openssl::remote_actor<registry_actor>(
+                     *sys_, addr->host, addr->port)
+                   : sys_->middleman().remote_actor<registry_actor>(
+                     addr->host, addr->port);
       if (!hdl)
         die("cannot reach " + text + ": " + sys_->render(hdl.error()));
       servers->push_back(std::move(*hdl));
@@ -259,7 +265,9 @@ int serve(const options& opt) {
   std::string address;
   if (opt.sides[0] == side::bare) {
     auto registry = sys.spawn(registry_impl);
-    auto port = sys.middleman().publish(registry, 0, "127.0.0.1", false);
+    auto port = sys.has_openssl_manager()
+                  ? caf::openssl::publish(registry, 0, "127.0.0.1", false)
+                  : sys.middleman().publish(registry, 0, "127.0.0.1", false);
     if (!port)
       die("cannot publish on 127.0.0.1: " + sys.render(port.error()));
     address = "127.0.0.1:" + std::to_string(*port);
@@ -308,6 +316,7 @@ void run_remote_workload(workload w, side s, const options& opt,
   auto& sys = env.system();
   auto persisted = is_persisted(w);
   auto sequential = w == workload::remote_sequential
+                    || w == workload::remote_sequential_tls
                     || w == workload::persisted_sequential;
   auto ids = sequential ? make_ids("seq-", 1)
                         : make_ids("con-", n.concurrent_entities);

@@ -63,6 +63,16 @@ void forget(std::vector<T>& xs, const T& x) {
   xs.erase(std::remove(xs.begin(), xs.end(), x), xs.end());
 }
 
+// Certificates of a throw-away CA for a TLS run, by the project's script.
+void make_test_certificates(const std::string& dir) {
+  auto proc = start_process({"/bin/bash", CAF_CLUSTER_MAKE_TEST_CA, dir});
+  std::string line;
+  read_line(proc.out_fd, ready_timeout, line);
+  close(proc.out_fd);
+  if (!stop_process(proc.pid, seconds{1}) || line.rfind(dir, 0) != 0)
+    die("scripts/make-test-ca.sh " + dir + " failed");
+}
+
 int64_t wall_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
@@ -71,7 +81,8 @@ int64_t wall_ms() {
 
 } // namespace
 
-server_group::server_group(side s, const options& opt, bool persisted)
+server_group::server_group(side s, const options& opt, bool persisted,
+                           bool tls)
   : side_(s) {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -81,12 +92,24 @@ server_group::server_group(side s, const options& opt, bool persisted)
   });
   std::vector<std::string> args{self_path(), "--serve", flag_name(s),
                                 "--parent", std::to_string(getpid())};
-  if (s == side::cluster) {
+  if (s == side::cluster || tls) {
     dir_ = make_temp_dir();
-    {
-      std::lock_guard<std::mutex> guard{live().mtx};
-      live().dirs.push_back(dir_);
-    }
+    std::lock_guard<std::mutex> guard{live().mtx};
+    live().dirs.push_back(dir_);
+  }
+  if (tls) {
+    make_test_certificates(dir_);
+    auto flags = [&](const char* name) {
+      return std::vector<std::string>{
+        "--cluster.tls.ca-file=" + dir_ + "/ca.pem",
+        "--cluster.tls.cert-file=" + dir_ + "/" + name + ".pem",
+        "--cluster.tls.key-file=" + dir_ + "/" + name + ".key"};
+    };
+    auto runner = flags("runner");
+    args.insert(args.end(), runner.begin(), runner.end());
+    client_tls_ = flags("client");
+  }
+  if (s == side::cluster) {
     storage_ = "sqlite:" + dir_ + "/runners.db";
     args.emplace_back("--storage");
     args.push_back(storage_);
@@ -146,12 +169,15 @@ std::vector<std::string> server_group::client_args() const {
     result.emplace_back("--storage");
     result.push_back(storage_);
   }
+  result.insert(result.end(), client_tls_.begin(), client_tls_.end());
   return result;
 }
 
 void server_group::apply(options& opt) const {
   opt.servers = addresses_;
   opt.storage = storage_;
+  opt.caf_args.insert(opt.caf_args.end(), client_tls_.begin(),
+                      client_tls_.end());
 }
 
 // Measuring while shards move would time routing retries (100 ms each), so

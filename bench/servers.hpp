@@ -20,7 +20,10 @@ public:
   /// in a fresh temp dir; with `persisted`, also as their message storage,
   /// hosting the persisted counter) and waits until they serve; exits the
   /// program (stopping what it started) if that takes longer than 30 s.
-  server_group(side s, const options& opt, bool persisted = false);
+  /// With `tls`, servers and clients use certificates of a test CA made in
+  /// the group's temp dir.
+  server_group(side s, const options& opt, bool persisted = false,
+               bool tls = false);
 
   /// Stops every server and removes the temp dir.
   ~server_group();
@@ -28,8 +31,8 @@ public:
   server_group(const server_group&) = delete;
   server_group& operator=(const server_group&) = delete;
 
-  /// Returns the flags that point a client at these servers: `--servers`
-  /// and, on caf-cluster, `--storage`.
+  /// Returns the flags that point a client at these servers: `--servers`,
+  /// on caf-cluster `--storage`, with TLS the client's `--cluster.tls.*`.
   std::vector<std::string> client_args() const;
 
   /// Points `opt` at these servers, for a client in this process.
@@ -43,6 +46,7 @@ private:
   std::string storage_;
   std::vector<started_process> procs_;
   std::vector<std::string> addresses_;
+  std::vector<std::string> client_tls_;
 };
 
 } // namespace bench

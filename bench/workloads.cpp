@@ -195,8 +195,10 @@ std::vector<metric> metrics_of(workload w, const workload_sizes& n) {
     case workload::memory:
       return {{"bytes per idle entity (RSS)", figure_format::integer}};
     case workload::remote_sequential:
+    case workload::remote_sequential_tls:
       return metrics_of(workload::sequential, {});
     case workload::remote_concurrent:
+    case workload::remote_concurrent_tls:
       return metrics_of(workload::concurrent, {});
     case workload::storage_requests:
     case workload::storage_replies:
@@ -243,6 +245,11 @@ std::string describe(workload w, const workload_sizes& n) {
              + " entities, " + window + ", after activating them and "
              + with_commas(n.concurrent_warmup) + " warm-up asks; "
              + describe_remote_setup(n);
+    case workload::remote_sequential_tls:
+    case workload::remote_concurrent_tls:
+      return std::string{to_string(w)}
+             + ": as the workload without -tls, with mutual TLS (TLS 1.2, "
+               "EC P-256 certificates) on every connection";
     case workload::storage_requests:
     case workload::storage_replies:
       return describe_storage(w, n);

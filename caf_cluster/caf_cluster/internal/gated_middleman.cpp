@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
 #include "caf/io/basp_broker.hpp"
 #include "caf/io/middleman.hpp"
 #include "caf/io/middleman_actor_impl.hpp"
@@ -267,6 +268,12 @@ spawn_gated_middleman(caf::actor_system& sys,
                       std::shared_ptr<connection_gate> gate, bool tls) {
   auto broker = sys.middleman().named_broker<caf::io::basp_broker>(
     caf::atom("BASP"));
+  // Detached unless told otherwise, as CAF runs its own middleman actor:
+  // publish and unpublish block on it, also from inside actors when a
+  // runner leaves, and a scheduler of one worker would deadlock.
+  if (!caf::get_or(sys.config(), "middleman.attach-utility-actors", false))
+    return sys.spawn<gated_middleman, caf::detached + caf::hidden>(
+      std::move(broker), std::move(gate), tls);
   return sys.spawn<gated_middleman, caf::hidden>(std::move(broker),
                                                  std::move(gate), tls);
 }
