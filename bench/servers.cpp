@@ -1,6 +1,7 @@
 #include "servers.hpp"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,9 +68,15 @@ void forget(std::vector<T>& xs, const T& x) {
 void make_test_certificates(const std::string& dir) {
   auto proc = start_process({"/bin/bash", CAF_CLUSTER_MAKE_TEST_CA, dir});
   std::string line;
-  read_line(proc.out_fd, ready_timeout, line);
+  std::string last;
+  // To the end of its output, which is its exit.
+  while (read_line(proc.out_fd, ready_timeout, line))
+    last = line;
   close(proc.out_fd);
-  if (!stop_process(proc.pid, seconds{1}) || line.rfind(dir, 0) != 0)
+  int status = 0;
+  waitpid(proc.pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0
+      || last.rfind(dir, 0) != 0)
     die("scripts/make-test-ca.sh " + dir + " failed");
 }
 
