@@ -4,10 +4,20 @@
 # Every process it starts is stopped again (SIGTERM, SIGKILL after 5 s), also
 # when a step fails.
 #
-#   bash samples/counter/run-cluster.sh [BUILD_DIR]    # default: build
+#   bash samples/counter/run-cluster.sh [BUILD_DIR] [--tls]    # default: build
+#
+# With --tls every runner and counter-cli talk mutual TLS, with certificates
+# of a throw-away CA made by scripts/make-test-ca.sh.
 set -euo pipefail
 
-build=${1:-build}
+build=build
+tls=no
+for arg in "$@"; do
+  case $arg in
+    --tls) tls=yes ;;
+    *) build=$arg ;;
+  esac
+done
 node=$build/samples/counter/counter-node
 cli=$build/samples/counter/counter-cli
 ctl=$build/tools/cluster-ctl
@@ -17,6 +27,18 @@ storage=sqlite:$dir/cluster.db
 source "$(dirname "$0")/../runners.sh"
 require_programs "$node" "$cli" "$ctl"
 
+cli_args=()
+if [[ $tls == yes ]]; then
+  bash "$(dirname "$0")/../../scripts/make-test-ca.sh" "$dir/certs" >/dev/null
+  node_args=("--cluster.tls.ca-file=$dir/certs/ca.pem"
+             "--cluster.tls.cert-file=$dir/certs/runner.pem"
+             "--cluster.tls.key-file=$dir/certs/runner.key")
+  cli_args=("--cluster.tls.ca-file=$dir/certs/ca.pem"
+            "--cluster.tls.cert-file=$dir/certs/client.pem"
+            "--cluster.tls.key-file=$dir/certs/client.key")
+  echo "Mutual TLS on, certificates in $dir/certs"
+fi
+
 for n in 1 2 3; do
   start_runner "$n"
 done
@@ -24,11 +46,11 @@ echo "Started 3 runners: ${addresses[*]}"
 
 await_even_shards
 
-value=$("$cli" --storage "$storage" increment counter-1 5)
+value=$("$cli" --storage "$storage" "${cli_args[@]}" increment counter-1 5)
 echo "After increment: $value"
-value=$("$cli" --storage "$storage" decrement counter-1 2)
+value=$("$cli" --storage "$storage" "${cli_args[@]}" decrement counter-1 2)
 echo "After decrement: $value"
-value=$("$cli" --storage "$storage" get counter-1)
+value=$("$cli" --storage "$storage" "${cli_args[@]}" get counter-1)
 echo "Current value: $value"
 shard=$("$ctl" shard-id counter-1)
 holder=$("$ctl" shards --storage "$storage" \
@@ -43,9 +65,9 @@ echo "Stopped 3 runners."
 for n in 1 2 3; do
   start_runner "$n"
 done
-value=$("$cli" --storage "$storage" get counter-1)
+value=$("$cli" --storage "$storage" "${cli_args[@]}" get counter-1)
 echo "Restarted 3 runners; counter-1 is still $value"
-value=$("$cli" --storage "$storage" increment counter-1 1)
+value=$("$cli" --storage "$storage" "${cli_args[@]}" increment counter-1 1)
 echo "After increment: $value"
 stop_runners
 echo "Stopped 3 runners."

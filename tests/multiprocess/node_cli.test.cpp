@@ -78,6 +78,22 @@ TEST_SUITE("multiprocess.node_cli") {
       {programs::services_node,
        {"--port", "1", "--cron", "not a cron"},
        "services-node: "},
+      {programs::counter_node,
+       {"--port", "1", "--cluster.send-timeout=9999999999h"},
+       "counter-node: cluster.send-timeout is too large: 9999999999h does not "
+       "fit in 64-bit nanoseconds (at most 2562047h)"},
+      {programs::counter_node,
+       {"--port", "1", "--cluster.send-timeout=2562047h"},
+       "counter-node: cluster.send-timeout must be between 1ms and 24h, got "
+       "2562047h"},
+      {programs::counter_node,
+       {"--port", "1", "--cluster.send-retry-interval=1ns"},
+       "counter-node: cluster.send-retry-interval must be between 1ms and "
+       "1min, got 1ns"},
+      {programs::counter_node,
+       {"--port", "1", "--cluster.tls.ca-file=/nonexistent/ca.pem"},
+       "counter-node: cluster.tls.ca-file, cluster.tls.cert-file and "
+       "cluster.tls.key-file must be set together"},
     };
     for (const auto& c : calls) {
       CAPTURE(c.message);

@@ -50,12 +50,17 @@ void wait_for_leave(const sigset_t& signals, sharding& cluster) {
   }
 }
 
-// The text of a usage error: the message alone when it has one.
-std::string usage_text(const caf::error& err) {
+// The text of a usage error: the message alone when it has one, else the
+// error rendered by its category's renderer (never CAF's `error(10, ...)`).
+std::string usage_text(const caf::actor_system_config& cfg,
+                       const caf::error& err) {
   const auto& ctx = err.context();
   if (ctx.size() == 1 && ctx.match_element<std::string>(0))
     return ctx.get_as<std::string>(0);
-  return caf::to_string(err);
+  auto i = cfg.error_renderers.find(err.category());
+  if (i != cfg.error_renderers.end())
+    return i->second(err.code(), err.category(), ctx);
+  return caf::actor_system_config::render(err);
 }
 
 } // namespace
@@ -83,7 +88,7 @@ int run_node(int argc, char** argv, const node_program& program) {
   for (auto& x : cl.caf_args)
     caf_argv.push_back(x.data());
   if (auto err = cfg.parse(static_cast<int>(caf_argv.size()), caf_argv.data()))
-    return fail(node_exit_usage, usage_text(err));
+    return fail(node_exit_usage, usage_text(cfg, err));
   if (cfg.cli_helptext_printed)
     return node_exit_ok;
   // The built-in flags win over the same cluster options.
@@ -96,7 +101,7 @@ int run_node(int argc, char** argv, const node_program& program) {
     return fail(node_exit_usage, "--host needs --port");
   auto scfg = cfg.sharding();
   if (!scfg)
-    return fail(node_exit_usage, usage_text(scfg.error()));
+    return fail(node_exit_usage, usage_text(cfg, scfg.error()));
   auto runner = internal::is_runner(program);
   if (runner && !scfg->client_only && scfg->runner_address.empty())
     return fail(node_exit_usage,
@@ -105,9 +110,9 @@ int run_node(int argc, char** argv, const node_program& program) {
                   + program.name + " --help");
   if (program.check)
     if (auto err = program.check(args))
-      return fail(node_exit_usage, usage_text(err));
+      return fail(node_exit_usage, usage_text(cfg, err));
   if (auto err = enable_tls(cfg, *scfg))
-    return fail(node_exit_usage, usage_text(err));
+    return fail(node_exit_usage, usage_text(cfg, err));
   // Blocked before CAF starts its threads, which inherit the mask, so the
   // signals reach only sigtimedwait.
   sigset_t signals;
