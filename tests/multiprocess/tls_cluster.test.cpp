@@ -114,6 +114,43 @@ TEST_SUITE("multiprocess.tls") {
     CHECK(*value == 0);
   }
 
+  TEST_CASE("unusable TLS files are refused at start, naming the file and "
+            "OpenSSL's reason") {
+    temp_dir dir;
+    auto certs = dir.file("certs");
+    make_test_ca(certs);
+    struct bad_files {
+      std::string ca;
+      std::string cert;
+      std::string key;
+      std::string message;
+    };
+    std::vector<bad_files> cases{
+      {"ca.pem", "runner.pem", "missing.key",
+       "cluster.tls.key-file '" + certs
+         + "/missing.key': No such file or directory"},
+      {"ca.pem", "runner.pem", "client.key",
+       "cluster.tls.key-file '" + certs + "/client.key': error:"},
+      {"runner.key", "runner.pem", "runner.key",
+       "cluster.tls.ca-file '" + certs + "/runner.key': error:"},
+    };
+    for (auto& c : cases) {
+      CAPTURE(c.message);
+      auto res = run(programs::counter_node,
+                     {"--port", std::to_string(pick_free_port()), "--storage",
+                      "memory", "--cluster.tls.ca-file=" + certs + "/" + c.ca,
+                      "--cluster.tls.cert-file=" + certs + "/" + c.cert,
+                      "--cluster.tls.key-file=" + certs + "/" + c.key},
+                     10s);
+      REQUIRE(res.status);
+      CHECK_MESSAGE(res.status->exited_with(2), res.status->to_string());
+      CHECK(res.out.empty());
+      CHECK_MESSAGE(is_one_line(res.err), res.err);
+      CHECK_MESSAGE(res.err.rfind("counter-node: " + c.message, 0) == 0,
+                    res.err);
+    }
+  }
+
   TEST_CASE("a cluster of two runners and its clients serves over TLS") {
     temp_dir dir;
     auto certs = dir.file("certs");
