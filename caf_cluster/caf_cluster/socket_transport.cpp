@@ -18,6 +18,7 @@
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/connection_gate.hpp"
 #include "caf_cluster/internal/envelope.hpp"
+#include "caf_cluster/internal/exposure_warning.hpp"
 #include "caf_cluster/internal/gated_middleman.hpp"
 #include "caf_cluster/internal/request.hpp"
 #include "caf_cluster/tls.hpp"
@@ -36,7 +37,8 @@ public:
                    bool tls)
     : sys_(sys),
       gate_(std::make_shared<internal::connection_gate>(limits)),
-      middleman_(internal::spawn_gated_middleman(sys, gate_, tls)) {
+      middleman_(internal::spawn_gated_middleman(sys, gate_, tls)),
+      tls_(tls) {
     // nop
   }
 
@@ -63,6 +65,10 @@ public:
     if (result.port == 0)
       result.port = *port;
     return result;
+  }
+
+  std::string exposure(const runner_address& bind) const override {
+    return internal::socket_exposure(bind, tls_);
   }
 
   void close() override {
@@ -129,6 +135,7 @@ private:
   caf::actor_system& sys_;
   std::shared_ptr<internal::connection_gate> gate_;
   caf::io::middleman_actor middleman_;
+  bool tls_;
   std::mutex mtx_;
   caf::actor published_;
   uint16_t port_ = 0;

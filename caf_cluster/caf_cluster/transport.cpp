@@ -6,4 +6,8 @@ transport::~transport() {
   // nop
 }
 
+std::string transport::exposure(const runner_address&) const {
+  return {};
+}
+
 } // namespace caf_cluster

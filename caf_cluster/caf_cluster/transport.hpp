@@ -37,6 +37,11 @@ public:
   /// Stops listening; idempotent.
   virtual void close() = 0;
 
+  /// Returns why listening on `bind` lets strangers talk to the runner, for
+  /// a warning at start, or an empty string; the default (a transport that
+  /// is no network) has nothing to say.
+  virtual std::string exposure(const runner_address& bind) const;
+
   /// Resolves the router of the runner at `peer` for `self` and calls `done`
   /// in `self`'s context, at most once; failures are
   /// `errc::runner_unavailable` naming `peer`.

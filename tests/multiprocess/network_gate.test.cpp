@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <random>
 #include <string>
 #include <thread>
@@ -206,5 +207,36 @@ TEST_SUITE("multiprocess.network_gate") {
     auto value = client.increment("gate-probe", 1, 1s);
     REQUIRE_MESSAGE(value, value.error());
     CHECK(*value == 2);
+  }
+
+  TEST_CASE("a runner on a non-loopback address without TLS warns at start") {
+    temp_dir dir;
+    auto certs = dir.file("certs");
+    make_test_ca(certs);
+    // The log of a runner that served until SIGTERM, on `host`.
+    auto log_of = [&](const std::string& host,
+                      std::vector<std::string> extra) {
+      process_group procs;
+      auto port = std::to_string(pick_free_port());
+      std::vector<std::string> args{"--host", host, "--port", port,
+                                    "--storage", "memory"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      auto& proc = procs.spawn(programs::counter_node, args);
+      auto line = proc.read_line(clock_type::now() + 10s);
+      REQUIRE_MESSAGE(line, proc.err());
+      CHECK(line->rfind("ready ", 0) == 0);
+      proc.signal(SIGTERM);
+      REQUIRE(proc.wait(clock_type::now() + 20s));
+      return proc.err();
+    };
+    auto exposed = log_of("0.0.0.0", {});
+    CHECK_MESSAGE(exposed.find("WARN") != std::string::npos, exposed);
+    CHECK(exposed.find("security: listening on 0.0.0.0:") != std::string::npos);
+    CHECK(exposed.find("without TLS") != std::string::npos);
+    auto local = log_of("127.0.0.1", {});
+    CHECK_MESSAGE(local.find("without TLS") == std::string::npos, local);
+    auto encrypted = log_of("0.0.0.0", tls_flags(certs, "runner"));
+    CHECK_MESSAGE(encrypted.find("without TLS") == std::string::npos,
+                  encrypted);
   }
 }

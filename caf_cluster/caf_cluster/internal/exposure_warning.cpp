@@ -2,8 +2,6 @@
 
 #include <arpa/inet.h>
 
-#include "caf_cluster/internal/logger.hpp"
-
 namespace caf_cluster::internal {
 
 bool is_loopback_host(const std::string& host) {
@@ -18,14 +16,13 @@ bool is_loopback_host(const std::string& host) {
   return false;
 }
 
-void warn_if_exposed(const logger& log, const sharding_config& cfg,
-                     const runner_address& bind) {
-  if (cfg.tls_enabled() || is_loopback_host(bind.host))
-    return;
-  log.warning("security", "listening on ", to_string(bind),
-              " without TLS: any process that reaches this address can send "
-              "messages to every entity; set cluster.tls.ca-file, "
-              "cluster.tls.cert-file and cluster.tls.key-file");
+std::string socket_exposure(const runner_address& bind, bool tls) {
+  if (tls || is_loopback_host(bind.host))
+    return {};
+  return "listening on " + to_string(bind)
+         + " without TLS: any process that reaches this address can send "
+           "messages to every entity; set cluster.tls.ca-file, "
+           "cluster.tls.cert-file and cluster.tls.key-file";
 }
 
 } // namespace caf_cluster::internal

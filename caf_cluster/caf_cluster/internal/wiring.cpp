@@ -8,7 +8,6 @@
 #include "caf/send.hpp"
 
 #include "caf_cluster/errc.hpp"
-#include "caf_cluster/internal/exposure_warning.hpp"
 #include "caf_cluster/internal/recovery.hpp"
 #include "caf_cluster/internal/router.hpp"
 #include "caf_cluster/internal/shard_manager.hpp"
@@ -157,7 +156,8 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
       return std::move(id.error());
     n.snowflakes->machine_id(static_cast<uint16_t>(*id));
     n.log->runner(rt->address);
-    warn_if_exposed(*n.log, n.config, bind);
+    if (auto why = opts.transport->exposure(bind); !why.empty())
+      n.log->warning("security", why);
     n.log->info("membership", "registered (machine id ", *id, ")");
   }
   rt->front_door = spawn_front_door(sys, rt);
