@@ -248,8 +248,8 @@ std::string describe(workload w, const workload_sizes& n) {
     case workload::remote_sequential_tls:
     case workload::remote_concurrent_tls:
       return std::string{to_string(w)}
-             + ": as the workload without -tls, with mutual TLS (TLS 1.2, "
-               "EC P-256 certificates) on every connection";
+             + ": as the workload without -tls, with mutual TLS (TLS 1.3 "
+               "on OpenSSL 3, EC P-256 certificates) on every connection";
     case workload::storage_requests:
     case workload::storage_replies:
       return describe_storage(w, n);

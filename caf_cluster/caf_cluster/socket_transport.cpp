@@ -35,10 +35,8 @@ class socket_transport final : public transport {
 public:
   socket_transport(caf::actor_system& sys, internal::gate_limits limits,
                    bool tls)
-    : sys_(sys),
-      gate_(std::make_shared<internal::connection_gate>(limits)),
-      middleman_(internal::spawn_gated_middleman(sys, gate_, tls)),
-      tls_(tls) {
+    : sys_(sys), gate_(std::make_shared<internal::connection_gate>(limits)),
+      middleman_(internal::spawn_gated_middleman(sys, gate_, tls)), tls_(tls) {
     // nop
   }
 
@@ -124,11 +122,16 @@ private:
     caf::expected<uint16_t> result{caf::sec::runtime_error};
     caf::scoped_actor self{sys_, true};
     self
-      ->request(middleman_, caf::infinite, caf::publish_atom::value,
-                bind.port, caf::actor_cast<caf::strong_actor_ptr>(router),
+      ->request(middleman_, caf::infinite, caf::publish_atom::value, bind.port,
+                caf::actor_cast<caf::strong_actor_ptr>(router),
                 std::set<std::string>{}, bind.host, true)
-      .receive([&](uint16_t port) { result = port; },
-               [&](caf::error& err) { result = std::move(err); });
+      .receive(
+        [&](uint16_t port) {
+          result = port;
+        },
+        [&](caf::error& err) {
+          result = std::move(err);
+        });
     return result;
   }
 

@@ -68,8 +68,7 @@ caf::error check_tls_files(const std::string& ca_file,
     return file_error("ca-file", ca_file, openssl_reason());
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert_file.c_str()) != 1)
     return file_error("cert-file", cert_file, openssl_reason());
-  if (SSL_CTX_use_PrivateKey_file(ctx.get(), key_file.c_str(),
-                                  SSL_FILETYPE_PEM)
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), key_file.c_str(), SSL_FILETYPE_PEM)
       != 1)
     return file_error("key-file", key_file, openssl_reason());
   if (SSL_CTX_check_private_key(ctx.get()) != 1)
@@ -98,8 +97,8 @@ bool tls_applied(const caf::actor_system& sys, const sharding_config& scfg) {
     return true;
   const auto& cfg = sys.config();
   return sys.has_openssl_manager() && cfg.openssl_cafile == scfg.tls_ca_file
-         && cfg.openssl_certificate == scfg.tls_cert_file
-         && cfg.openssl_key == scfg.tls_key_file;
+    && cfg.openssl_certificate == scfg.tls_cert_file
+    && cfg.openssl_key == scfg.tls_key_file;
 }
 
 } // namespace caf_cluster

@@ -28,15 +28,15 @@ void check_still_serving(client_node& client, const std::string& storage,
                          int64_t expected_after) {
   auto start = clock_type::now();
   auto value = client.increment("gate-probe", 1, 1s);
-  REQUIRE_MESSAGE(value, "the client connected before the attack: "
-                           << value.error());
+  REQUIRE_MESSAGE(value,
+                  "the client connected before the attack: " << value.error());
   CHECK(*value == expected_after);
   CHECK(seconds_between(start, clock_type::now()) < 1.0);
   client_node fresh{storage};
   start = clock_type::now();
   auto again = fresh.get("gate-probe", 1s);
-  REQUIRE_MESSAGE(again, "a client connected after the attack: "
-                           << again.error());
+  REQUIRE_MESSAGE(again,
+                  "a client connected after the attack: " << again.error());
   CHECK(*again == expected_after);
   CHECK(seconds_between(start, clock_type::now()) < 1.0);
 }
@@ -131,10 +131,10 @@ TEST_SUITE("multiprocess.network_gate") {
       waiting = close_wait_count(node.port);
     }
     CHECK(waiting == 0);
-    MESSAGE("attack 5: RSS " << before << " MiB before, peak " << peak
-                             << " MiB, " << closed
-                             << "/200 connections closed by the runner, "
-                             << waiting << " in CLOSE-WAIT");
+    MESSAGE("attack 5: RSS "
+            << before << " MiB before, peak " << peak << " MiB, " << closed
+            << "/200 connections closed by the runner, " << waiting
+            << " in CLOSE-WAIT");
     CHECK(peak > 0);
     CHECK(peak < rss_bound_mib);
     check_still_serving(client, storage, 2);
@@ -173,7 +173,7 @@ TEST_SUITE("multiprocess.network_gate") {
     for (int attempt = 0; attempt < 20 && !admitted; ++attempt) {
       raw_connection again{node.port};
       admitted = !again.await_closed(clock_type::now() + 200ms)
-                 && again.received() > 0;
+        && again.received() > 0;
     }
     CHECK(admitted);
   }
@@ -214,12 +214,11 @@ TEST_SUITE("multiprocess.network_gate") {
     auto certs = dir.file("certs");
     make_test_ca(certs);
     // The log of a runner that served until SIGTERM, on `host`.
-    auto log_of = [&](const std::string& host,
-                      std::vector<std::string> extra) {
+    auto log_of = [&](const std::string& host, std::vector<std::string> extra) {
       process_group procs;
       auto port = std::to_string(pick_free_port());
-      std::vector<std::string> args{"--host", host, "--port", port,
-                                    "--storage", "memory"};
+      std::vector<std::string> args{"--host", host,        "--port",
+                                    port,     "--storage", "memory"};
       args.insert(args.end(), extra.begin(), extra.end());
       auto& proc = procs.spawn(programs::counter_node, args);
       auto line = proc.read_line(clock_type::now() + 10s);

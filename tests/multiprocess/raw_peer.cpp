@@ -26,8 +26,8 @@ raw_connection::raw_connection(uint16_t port) {
     auto code = errno;
     ::close(fd_);
     fd_ = -1;
-    throw std::runtime_error("connect 127.0.0.1:" + std::to_string(port)
-                             + ": " + std::strerror(code));
+    throw std::runtime_error("connect 127.0.0.1:" + std::to_string(port) + ": "
+                             + std::strerror(code));
   }
 }
 

@@ -46,8 +46,8 @@ std::string reach_router(uint16_t port, const stranger& who) {
   // CAF waits for the handshake without a timeout of its own: the runner's
   // handshake deadline is what ends a connection that gets nowhere.
   auto router = who.cert.empty()
-                  ? sys.middleman().remote_actor("127.0.0.1", port)
-                  : caf::openssl::remote_actor(sys, "127.0.0.1", port);
+    ? sys.middleman().remote_actor("127.0.0.1", port)
+    : caf::openssl::remote_actor(sys, "127.0.0.1", port);
   if (!router)
     return sys.render(router.error());
   return *router ? std::string{} : std::string{"null handle"};
@@ -55,11 +55,12 @@ std::string reach_router(uint16_t port, const stranger& who) {
 
 std::string reach_router_within(uint16_t port, const stranger& who,
                                 std::chrono::seconds bound) {
-  auto result = std::async(std::launch::async,
-                           [=] { return reach_router(port, who); });
+  auto result = std::async(std::launch::async, [=] {
+    return reach_router(port, who);
+  });
   REQUIRE_MESSAGE(result.wait_for(bound) == std::future_status::ready,
                   "remote_actor did not return within " << bound.count()
-                                                       << " s");
+                                                        << " s");
   return result.get();
 }
 
@@ -92,8 +93,7 @@ TEST_SUITE("multiprocess.tls") {
     SUBCASE("a CAF program with a member's certificate") {
       auto err = reach_router_within(
         node.port,
-        {certs + "/ca.pem", certs + "/client.pem", certs + "/client.key"},
-        10s);
+        {certs + "/ca.pem", certs + "/client.pem", certs + "/client.key"}, 10s);
       CHECK_MESSAGE(err.empty(), err);
     }
     SUBCASE("raw bytes and a 4 GiB header") {
@@ -180,10 +180,9 @@ TEST_SUITE("multiprocess.tls") {
     CHECK_MESSAGE(res.status->exited_with(0), res.err);
     CHECK(res.out == "7\n");
     // Without a certificate counter-cli is refused.
-    auto plain = run(programs::counter_cli,
-                     {"--storage", storage, "--cluster.send-timeout=2s", "get",
-                      ids[0]},
-                     15s);
+    auto plain = run(
+      programs::counter_cli,
+      {"--storage", storage, "--cluster.send-timeout=2s", "get", ids[0]}, 15s);
     REQUIRE(plain.status);
     CHECK_FALSE(plain.status->exited_with(0));
   }

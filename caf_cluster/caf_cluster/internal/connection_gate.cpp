@@ -5,7 +5,9 @@
 namespace caf_cluster::internal {
 
 connection_gate::connection_gate(gate_limits limits) : limits_(limits) {
-  sweeper_ = std::thread{[this] { run(); }};
+  sweeper_ = std::thread{[this] {
+    run();
+  }};
 }
 
 connection_gate::~connection_gate() {

@@ -20,9 +20,9 @@ std::string socket_exposure(const runner_address& bind, bool tls) {
   if (tls || is_loopback_host(bind.host))
     return {};
   return "listening on " + to_string(bind)
-         + " without TLS: any process that reaches this address can send "
-           "messages to every entity; set cluster.tls.ca-file, "
-           "cluster.tls.cert-file and cluster.tls.key-file";
+    + " without TLS: any process that reaches this address can send "
+      "messages to every entity; set cluster.tls.ca-file, "
+      "cluster.tls.cert-file and cluster.tls.key-file";
 }
 
 } // namespace caf_cluster::internal

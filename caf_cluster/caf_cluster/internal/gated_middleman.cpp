@@ -38,9 +38,7 @@ class gated_policy {
 public:
   gated_policy(std::shared_ptr<connection_gate> gate,
                caf::openssl::session_ptr tls, bool accepted, native_socket fd)
-    : gate_(std::move(gate)),
-      tls_(std::move(tls)),
-      accepted_(accepted),
+    : gate_(std::move(gate)), tls_(std::move(tls)), accepted_(accepted),
       filter_(gate_->limits().max_message_size,
               accepted ? client_handshake : server_handshake),
       ticket_(gate_->watch(fd)) {
@@ -56,8 +54,7 @@ public:
       gate_->release();
   }
 
-  rw_state read_some(size_t& result, native_socket fd, void* buf,
-                     size_t len) {
+  rw_state read_some(size_t& result, native_socket fd, void* buf, size_t len) {
     auto res = tls_ ? tls_->read_some(result, fd, buf, len)
                     : caf::policy::tcp::read_some(result, fd, buf, len);
     if (res != rw_state::success || result == 0)
@@ -98,8 +95,7 @@ public:
   gated_scribe(default_multiplexer& mpx, native_socket fd,
                std::shared_ptr<connection_gate> gate,
                caf::openssl::session_ptr tls, bool accepted)
-    : scribe(caf::io::network::conn_hdl_from_socket(fd)),
-      tls_(tls != nullptr),
+    : scribe(caf::io::network::conn_hdl_from_socket(fd)), tls_(tls != nullptr),
       stream_(mpx, fd, std::move(gate), std::move(tls), accepted, fd) {
     // nop
   }
@@ -162,10 +158,9 @@ private:
 
 // Makes the gated scribe of connected or accepted socket `fd`; closes `fd`
 // and returns null when no TLS session can start on it.
-caf::intrusive_ptr<gated_scribe>
-make_gated_scribe(caf::actor_system& sys, default_multiplexer& mpx,
-                  native_socket fd, const std::shared_ptr<connection_gate>& gate,
-                  bool tls, bool accepted) {
+caf::intrusive_ptr<gated_scribe> make_gated_scribe(
+  caf::actor_system& sys, default_multiplexer& mpx, native_socket fd,
+  const std::shared_ptr<connection_gate>& gate, bool tls, bool accepted) {
   caf::openssl::session_ptr session;
   if (tls) {
     // OpenSSL's handshake steps must not block the multiplexer.
@@ -220,8 +215,7 @@ class gated_middleman : public caf::io::middleman_actor_impl {
 public:
   gated_middleman(caf::actor_config& cfg, caf::actor broker,
                   std::shared_ptr<connection_gate> gate, bool tls)
-    : middleman_actor_impl(cfg, std::move(broker)),
-      gate_(std::move(gate)),
+    : middleman_actor_impl(cfg, std::move(broker)), gate_(std::move(gate)),
       tls_(tls) {
     // nop
   }
@@ -266,8 +260,8 @@ private:
 caf::io::middleman_actor
 spawn_gated_middleman(caf::actor_system& sys,
                       std::shared_ptr<connection_gate> gate, bool tls) {
-  auto broker = sys.middleman().named_broker<caf::io::basp_broker>(
-    caf::atom("BASP"));
+  auto broker
+    = sys.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
   // Detached unless told otherwise, as CAF runs its own middleman actor:
   // publish and unpublish block on it, also from inside actors when a
   // runner leaves, and a scheduler of one worker would deadlock.
