@@ -5,7 +5,9 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build
-  libcaf-dev        # CAF 0.17.6: core + io (middleman)
+  libcaf-dev        # CAF 0.17.6: core + io (middleman) + openssl (mutual TLS)
+  libssl-dev        # OpenSSL's headers: CAF's OpenSSL module includes them
+  openssl           # scripts/make-test-ca.sh (test certificates)
   libboost-dev      # Asio and Beast (header-only)
   libsqlitecpp-dev libsqlite3-dev
   doctest-dev
