@@ -59,8 +59,9 @@ public:
   /// `cluster.runner-address` is empty, else a socket runner. The client and
   /// the socket runner use the runner storage of `cluster.storage` (the
   /// middleman must be loaded, see
-  /// `enable_socket_transport`). Fails with `errc::invalid_config`, a storage
-  /// error, or the errors of `make_runner`.
+  /// `enable_socket_transport`; with `cluster.tls.*` also `enable_tls`).
+  /// Fails with `errc::invalid_config`, a storage error, or the errors of
+  /// `make_runner`.
   static caf::expected<sharding> make(caf::actor_system& sys);
 
   /// Starts a single runner with `cfg` that serves every shard itself,
