@@ -21,6 +21,8 @@
 #include "caf/event_based_actor.hpp"
 #include "caf/exit_reason.hpp"
 #include "caf/io/middleman.hpp"
+#include "caf/openssl/publish.hpp"
+#include "caf/openssl/remote_actor.hpp"
 #include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/string_algorithms.hpp"
@@ -30,12 +32,9 @@
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/runner_address.hpp"
 #include "caf_cluster/sharding.hpp"
-#include "caf/openssl/publish.hpp"
-#include "caf/openssl/remote_actor.hpp"
-
 #include "caf_cluster/socket_transport.hpp"
-#include "caf_cluster/tls.hpp"
 #include "caf_cluster/storage/open_runner_driver.hpp"
+#include "caf_cluster/tls.hpp"
 
 #include "child_process.hpp"
 #include "counter.hpp"

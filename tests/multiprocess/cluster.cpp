@@ -12,8 +12,8 @@
 #include "caf_cluster/cluster_config.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/socket_transport.hpp"
-#include "caf_cluster/tls.hpp"
 #include "caf_cluster/storage/open_runner_driver.hpp"
+#include "caf_cluster/tls.hpp"
 
 #include "counter_entity.hpp"
 
