@@ -144,24 +144,29 @@ TEST_CASE("an every-second cron through 9 kill -9 of the next tick's runner: "
   auto last = by_second.rbegin()->first;
   int checked = 0;
   int reruns = 0;
+  int lost = 0;
   for (auto at = first; at <= last; at += 1000) {
     INFO("tick " << (at - started) << " ms after the start");
     auto& runs = by_second[at];
-    REQUIRE_GE(runs.size(), 1u);
+    if (runs.empty())
+      ++lost;
     if (runs.size() == 2 && killed_mid_run(runs.front()))
       ++reruns;
     else
       CHECK_EQ(runs.size(), 1u);
     ++checked;
   }
+  CHECK_EQ(lost, 0);
   // The ticks the kills delayed ran late, not lost, and the next ones too.
   int64_t latest = 0;
   for (auto& k : kills) {
     INFO("kill of " << k.address << " " << (k.tick_ms - k.at_ms)
                     << " ms before tick " << (k.tick_ms - started));
-    REQUIRE_EQ(by_second.count(k.tick_ms), 1u);
-    REQUIRE_EQ(by_second.count(k.tick_ms + 1000), 1u);
-    latest = std::max(latest, by_second[k.tick_ms].back().ran_ms - k.tick_ms);
+    CHECK_FALSE(by_second[k.tick_ms + 1000].empty());
+    auto& runs = by_second[k.tick_ms];
+    CHECK_FALSE(runs.empty());
+    if (!runs.empty())
+      latest = std::max(latest, runs.back().ran_ms - k.tick_ms);
   }
   // The run spans the whole test: from right after the cluster settled to
   // right before it stopped.
@@ -169,7 +174,7 @@ TEST_CASE("an every-second cron through 9 kill -9 of the next tick's runner: "
   CHECK_LE(stopped - last, 2'000);
   MESSAGE(kills.size() << " kills -9 of the next tick's runner, " << checked
                        << " seconds over " << (last - first) / 1000
-                       << " s: each tick once (" << reruns
+                       << " s, " << lost << " lost: each tick once (" << reruns
                        << " re-run after a kill mid-job); the killed runners' "
                           "ticks ran up to "
                        << latest << " ms late");
