@@ -8,6 +8,7 @@ add_executable(multiprocess_tests
   multiprocess/persisted_cluster.test.cpp
   multiprocess/bad_input.test.cpp
   multiprocess/services_cluster.test.cpp
+  multiprocess/cron_failover.test.cpp
   multiprocess/lease_hang_live.test.cpp
   multiprocess/single_runner.test.cpp
   multiprocess/node_cli.test.cpp
@@ -17,6 +18,7 @@ target_include_directories(multiprocess_tests PRIVATE
   ${PROJECT_SOURCE_DIR}/samples/counter)
 target_link_libraries(multiprocess_tests PRIVATE
   caf_cluster_doctest_main counter_sample caf_cluster::core caf_cluster::storage
+  caf_cluster::cron
   caf_cluster::testing
   SQLiteCpp)
 target_compile_definitions(multiprocess_tests PRIVATE

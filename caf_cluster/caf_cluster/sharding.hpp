@@ -5,6 +5,7 @@
 // storage and routes everything else to its peers over a transport.
 #pragma once
 
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -29,6 +30,7 @@
 #include "caf_cluster/entity.hpp"
 #include "caf_cluster/entity_client.hpp"
 #include "caf_cluster/entity_context.hpp"
+#include "caf_cluster/log.hpp"
 #include "caf_cluster/message_codec.hpp"
 #include "caf_cluster/message_storage.hpp"
 #include "caf_cluster/metrics.hpp"
@@ -260,6 +262,13 @@ public:
   /// Returns this runner's advertised address, `""` for a single runner or
   /// a client-only node.
   const std::string& address() const noexcept;
+
+  /// Returns a function that writes a record of `component` with the given
+  /// level and text into this node's log (the sink and
+  /// `cluster.log-level` of the node), for components built on the public
+  /// API such as cluster cron. It holds the log, not the service.
+  std::function<void(log_level, std::string)>
+  log_to(std::string component) const;
 
   /// Returns this runner's message storage, empty (false) without one: for
   /// code that stores sends or reads replies itself (see
