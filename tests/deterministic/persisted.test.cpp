@@ -378,6 +378,7 @@ TEST_CASE("a persisted ask in flight at a frozen runner is answered by the "
   auto slot = f.send_ledger(0, id, keyed_add{10, "b"}, 10s);
   auto took = advance_until(f, [&] { return slot->has_value(); }, 8s);
   REQUIRE(took);
+  MESSAGE("answered after " << to_ms(*took) << " ms of freeze");
   // Two lease durations and a refresh of the map, far below the 10 s timeout.
   CHECK_LE(*took, 4s);
   CHECK_EQ(value_of(**slot), 11);
@@ -430,6 +431,7 @@ TEST_CASE("a volatile ask in flight at a frozen runner fails with "
   f.pause(1, true);
   auto took = advance_until(f, [&] { return slot->has_value(); }, 8s);
   REQUIRE(took);
+  MESSAGE("failed after " << to_ms(*took) << " ms of freeze");
   CHECK_LE(*took, 4s);
   REQUIRE(!**slot);
   auto err = (**slot).error();
