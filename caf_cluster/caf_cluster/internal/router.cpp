@@ -380,6 +380,13 @@ struct router_state {
     }
   }
 
+  // Whether job `j` left for its target (it waits while a connection is
+  // being made, e.g. to a peer that froze before it accepted).
+  bool sent(const job& j) const {
+    auto p = peers.find(j.target);
+    return p == peers.end() || p->second.handle != nullptr;
+  }
+
   // Once a peer had one retry interval to answer after losing the shard:
   // a persisted send goes to the new owner, a volatile one fails.
   void settle_losses(time_point now) {
@@ -404,11 +411,11 @@ struct router_state {
       "router", lost.size(), " sends were in flight when their runner lost "
       "the shard (first: runner ", first.loss.runner, ", shard ",
       to_string(shard_id{cfg.node->entity_group(), first.send.shard_index}),
-      "): ", again, " persisted go to the new owner, ",
-      static_cast<ptrdiff_t>(lost.size()) - again, " volatile fail");
+      "): ", again, " persisted go to the new owner, the volatile ones that "
+      "left fail");
     for (auto jid : lost) {
       auto& j = jobs[jid];
-      if (j.persisted)
+      if (j.persisted || !sent(j))
         attempt(jid);
       else
         finish(jid, caf::make_message(lost_shard_error(
