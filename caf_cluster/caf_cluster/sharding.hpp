@@ -164,7 +164,8 @@ public:
   template <class Interface, class State>
   entity_client<Interface>
   make_client(const entity<Interface, State>& def) const {
-    return entity_client<Interface>{def.name(), send_path(), send_timeout()};
+    return entity_client<Interface>{def.name(), send_path(), send_timeout(),
+                                    def.options().persisted};
   }
 
   /// Registers singleton `name` on this runner: `fun` is a CAF actor

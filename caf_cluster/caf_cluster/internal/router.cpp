@@ -16,6 +16,7 @@
 
 #include "caf_cluster/detail/backoff.hpp"
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/inflight.hpp"
 #include "caf_cluster/internal/request.hpp"
 #include "caf_cluster/shard_id.hpp"
 
@@ -43,6 +44,8 @@ struct job {
   std::string target;                 // runner it was sent to
   std::optional<time_point> retry_at; // set while waiting to retry
   caf::error last_error;              // why the last attempt failed
+  bool persisted = false;             // safe to send again while in flight
+  inflight_loss loss;                 // its runner lost the shard meanwhile
 };
 
 struct peer {
@@ -103,6 +106,7 @@ struct router_state {
                                                  : time_point::max();
     j.send = std::move(x);
     j.send.may_reroute = false;
+    j.persisted = j.send.persisted;
     j.promise = std::move(promise);
     auto jid = next_job++;
     jobs.emplace(jid, std::move(j));
@@ -182,7 +186,9 @@ struct router_state {
                              peer_by_handle[hdl->address()] = peer_address;
                              self->monitor(*hdl);
                              for (auto jid : waiting)
-                               if (auto i = jobs.find(jid); i != jobs.end())
+                               if (auto i = jobs.find(jid); i != jobs.end()
+                                   && i->second.target == peer_address
+                                   && !i->second.retry_at)
                                  send_remote(jid, i->second, typed);
                            });
   }
@@ -270,9 +276,16 @@ struct router_state {
 
   void on_reply(uint64_t jid, uint32_t attempt_no, caf::message& reply) {
     auto i = jobs.find(jid);
-    if (i == jobs.end() || i->second.attempt != attempt_no
-        || i->second.retry_at)
-      return; // a late answer to an attempt already given up on
+    if (i == jobs.end())
+      return;
+    if (i->second.attempt != attempt_no || i->second.retry_at) {
+      // A late answer to an attempt already given up on; the first answer
+      // of a persisted send wins, also from the runner that lost the shard.
+      if (late_reply_counts(i->second.persisted, i->second.loss, attempt_no,
+                            reply))
+        finish(jid, std::move(reply));
+      return;
+    }
     if (reply.match_elements<caf::error>()) {
       auto& err = reply.get_as<caf::error>(0);
       // A peer without the type may be one that just started and has not
@@ -352,7 +365,63 @@ struct router_state {
       give_up(jid);
     for (auto jid : due)
       attempt(jid);
+    settle_losses(now);
     arm_sweep();
+  }
+
+  // Notes every attempt in flight at a peer that no longer owns its shard.
+  void note_losses() {
+    auto now = self->clock().now();
+    for (auto& kvp : jobs) {
+      auto& j = kvp.second;
+      if (!j.retry_at && j.loss.attempt != j.attempt
+          && lost_shard(j.target, address, owners, j.send.shard_index))
+        j.loss = inflight_loss{j.target, j.attempt, now};
+    }
+  }
+
+  // Whether job `j` left for its target (it waits while a connection is
+  // being made, e.g. to a peer that froze before it accepted).
+  bool sent(const job& j) const {
+    auto p = peers.find(j.target);
+    return p == peers.end() || p->second.handle != nullptr;
+  }
+
+  // Once a peer had one retry interval to answer after losing the shard:
+  // a persisted send goes to the new owner, a volatile one fails.
+  void settle_losses(time_point now) {
+    std::vector<uint64_t> lost;
+    for (auto& kvp : jobs) {
+      auto& j = kvp.second;
+      if (j.retry_at || !j.loss.known() || j.loss.attempt != j.attempt
+          || now < j.loss.seen + config().send_retry_interval)
+        continue;
+      if (lost_shard(j.target, address, owners, j.send.shard_index))
+        lost.push_back(kvp.first);
+      else
+        j.loss = inflight_loss{}; // the shard came back before it mattered
+    }
+    if (lost.empty())
+      return;
+    auto& first = jobs[lost.front()];
+    auto again = std::count_if(lost.begin(), lost.end(), [this](uint64_t jid) {
+      return jobs[jid].persisted;
+    });
+    cfg.node->log->info(
+      "router", lost.size(), " sends were in flight when their runner lost "
+      "the shard (first: runner ", first.loss.runner, ", shard ",
+      to_string(shard_id{cfg.node->entity_group(), first.send.shard_index}),
+      "): ", again, " persisted go to the new owner, the volatile ones that "
+      "left fail");
+    for (auto jid : lost) {
+      auto& j = jobs[jid];
+      if (j.persisted || !sent(j))
+        attempt(jid);
+      else
+        finish(jid, caf::make_message(lost_shard_error(
+                      where(j.send), j.loss.runner, cfg.node->entity_group(),
+                      j.send.shard_index)));
+    }
   }
 
   void on_assignments(std::vector<std::string>& xs, int32_t live) {
@@ -367,6 +436,7 @@ struct router_state {
         waiting.push_back(kvp.first);
     for (auto jid : waiting)
       attempt(jid);
+    note_losses();
   }
 
   void on_peer_down(const caf::actor_addr& who) {

@@ -86,6 +86,7 @@ detail::deliver_actor runtime::prepare(detail::entity_send& x) const {
   n.registry->with(x.entity_type, [&](const registered_type& t) {
     local = t.deliver;
     persisted = find_persisted(t.persisted, x.payload) != nullptr;
+    x.persisted = persisted; // the registered definition decides
   });
   // The one place a send gets its identity: where it enters the cluster.
   // A type hosted elsewhere may persist it there, so it gets one too.
