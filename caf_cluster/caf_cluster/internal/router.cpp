@@ -451,9 +451,14 @@ struct router_state {
   }
 
   void refuse_control(const char* what) {
-    refusals.dropped(*cfg.node->log, what, self->current_sender());
-    self->make_response_promise().deliver(
-      caf::make_error(errc::forbidden, std::string{what}));
+    auto& sender = self->current_sender();
+    refusals.dropped(*cfg.node->log, what, sender);
+    // Never to the router itself (a forged sender): an error it did not ask
+    // for would reach its error handler.
+    if (self->current_message_id().is_request() && sender
+        && sender != self->ctrl())
+      self->make_response_promise().deliver(
+        caf::make_error(errc::forbidden, std::string{what}));
   }
 
   // The shard map is taken from this runner's shard manager only (it never
@@ -498,6 +503,13 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
   st.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& dm) {
     self->state.on_peer_down(dm.source);
+  });
+  // CAF's default stops an actor on any error message it did not ask for,
+  // and a peer can send one.
+  self->set_error_handler([self](caf::error& err) {
+    self->state.refusals.dropped(*self->state.cfg.node->log,
+                                 "an error message", self->current_sender());
+    static_cast<void>(err);
   });
   // A peer's exit message must not stop the router (its runner would keep
   // its leases and serve nothing); kills are filtered in `router::enqueue`.
