@@ -18,13 +18,16 @@ bool local_sender(const caf::local_actor* self,
 
 void refusal_log::dropped(const logger& log, const char* what,
                           const caf::strong_actor_ptr& from) {
-  auto n = ++count_;
+  uint64_t n = 0;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    n = ++counts_[what];
+  }
   if ((n & (n - 1)) != 0)
     return;
   log.warning("security", "dropped ", what, " from ",
               from ? caf::to_string(from) : std::string{"an anonymous sender"},
-              ": not an actor of this runner (", n,
-              " control messages dropped so far)");
+              ": not an actor of this runner (", n, " so far)");
 }
 
 } // namespace caf_cluster::internal

@@ -7,8 +7,10 @@
 // the one actor a handler knows by handle.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
 #include <utility>
 
 #include "caf/exit_reason.hpp"
@@ -40,22 +42,19 @@ void exit_locally(caf::actor_system& sys, const Handle& dest,
   self->send_exit(dest, reason);
 }
 
-/// Logs control messages dropped because of their sender: the first one and
-/// then every power of two, so that a flood does not flood the log. Safe to
-/// use from any thread (an actor's `enqueue` runs on the sender's).
+/// Logs control messages dropped because of their sender: per kind of
+/// message the first one and then every power of two, so that a flood does
+/// not flood the log. Safe to use from any thread (an actor's `enqueue` runs
+/// on the sender's).
 class refusal_log {
 public:
   /// Counts a dropped `what` from `from` and logs it at warning if due.
   void dropped(const logger& log, const char* what,
                const caf::strong_actor_ptr& from);
 
-  /// Returns how many messages were dropped so far.
-  uint64_t count() const noexcept {
-    return count_.load();
-  }
-
 private:
-  std::atomic<uint64_t> count_{0};
+  std::mutex mtx_;
+  std::map<std::string, uint64_t> counts_; // by kind
 };
 
 } // namespace caf_cluster::internal
