@@ -3,8 +3,8 @@
 // values the runners put on the wire, mirrored here. It connects to the
 // runner's published router (no TLS) and sends one kind of message.
 //
-//   hostile-peer --port P --mode MODE [--host H] [--id ID] [--amount N]
-//                [--shards N] [--id-bytes N]
+//   hostile-peer --port=P --mode=MODE [--host=H] [--id=ID] [--amount=N]
+//                [--shards=N] [--id-bytes=N]
 //
 // Modes:
 //   assign    a shard map (`cc_assign`) naming 127.0.0.1:1 the owner of all
@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <iostream>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -135,8 +136,12 @@ void ask(caf::scoped_actor& self, const caf::actor& router, entity_send x) {
 
 entity_send counter_send(std::string id, int64_t amount) {
   entity_send x;
-  x.entity_type = "counter";
+  x.entity_type = "Counter";
   x.entity_id = std::move(id);
+  // A send identity of its own (persisted messages are kept once per key).
+  x.meta.request_id = std::chrono::system_clock::now().time_since_epoch().count()
+                      & 0x3FFFFFFFFFFFFFFF;
+  x.meta.origin = std::random_device{}();
   x.payload = caf::make_message(increment{amount, {}});
   return x;
 }

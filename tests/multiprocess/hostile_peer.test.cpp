@@ -23,8 +23,8 @@ bool contains(const std::string& text, const std::string& part) {
 // Runs hostile-peer against `port` in `mode`; returns its stdout.
 std::string attack(uint16_t port, const std::string& mode,
                    std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"--port", std::to_string(port), "--mode",
-                                mode};
+  std::vector<std::string> args{"--port=" + std::to_string(port),
+                                "--mode=" + mode};
   args.insert(args.end(), extra.begin(), extra.end());
   auto res = run(programs::hostile_peer, args, 20s);
   INFO("hostile-peer --mode " << mode << ": " << res.out << res.err);
@@ -91,8 +91,8 @@ TEST_SUITE("multiprocess.hostile_peer") {
     CHECK(took < 1.0);
     // Runner A still routes by its own map: a send that enters at A for a
     // shard of B reaches B (the forged map named 127.0.0.1:1 for all).
-    auto routed = attack(a.port, "entity", {"--id", on_b, "--amount", "5"});
-    CHECK(contains(routed, "reply 6"));
+    auto routed = attack(a.port, "entity", {"--id=" + on_b, "--amount=5"});
+    CHECK_MESSAGE(contains(routed, "reply 6"), routed);
 
     // Both runners keep (and refresh) their shards; A logged what it
     // dropped.
