@@ -18,10 +18,10 @@
 #include "caf/send.hpp"
 
 #include "caf_cluster/errc.hpp"
-#include "caf_cluster/shard_id.hpp"
 #include "caf_cluster/internal/local_sender.hpp"
 #include "caf_cluster/internal/router_actor.hpp"
 #include "caf_cluster/internal/sharding_access.hpp"
+#include "caf_cluster/shard_id.hpp"
 
 #include "deterministic/cluster_fixture.hpp"
 #include "deterministic/cluster_steps.hpp"
@@ -59,7 +59,9 @@ struct helpers {
 
   // An ordinary actor of the test process.
   caf::strong_actor_ptr plain() {
-    auto x = f.sys.spawn([]() -> caf::behavior { return {[](int) {}}; });
+    auto x = f.sys.spawn([]() -> caf::behavior {
+      return {[](int) {}};
+    });
     all.push_back(x);
     return caf::actor_cast<caf::strong_actor_ptr>(x);
   }
@@ -86,8 +88,8 @@ void deliver_as(cluster_fixture& f, const caf::strong_actor_ptr& sender,
 
 // The senders a peer can produce on this node: none, the router itself and
 // a registered actor.
-std::vector<caf::strong_actor_ptr> peer_senders(helpers& h,
-                                                const internal::router_actor& r) {
+std::vector<caf::strong_actor_ptr>
+peer_senders(helpers& h, const internal::router_actor& r) {
   return {nullptr, ptr_of(r), h.registered()};
 }
 
@@ -142,8 +144,8 @@ TEST_SUITE("control") {
     auto router = router_of(f, 0);
     helpers h{f};
     for (auto& sender : peer_senders(h, router))
-      deliver_as(f, sender,
-                 router, caf::make_message(internal::shutdown_atom::value));
+      deliver_as(f, sender, router,
+                 caf::make_message(internal::shutdown_atom::value));
     f.advance(1s);
     CHECK(served_across(f, 0, 1, 0));
     CHECK(served_across(f, 1, 0, 0));
@@ -163,9 +165,8 @@ TEST_SUITE("control") {
       caf::anon_send_exit(router, reason);
       for (auto& sender : peer_senders(h, router))
         deliver_as(f, sender, router,
-                   caf::make_message(
-                     caf::exit_msg{caf::actor_cast<caf::actor_addr>(sender),
-                                   reason}));
+                   caf::make_message(caf::exit_msg{
+                     caf::actor_cast<caf::actor_addr>(sender), reason}));
     }
     // CAF stops an actor on an error message it did not ask for by default.
     deliver_as(f, nullptr, router,
@@ -197,10 +198,10 @@ TEST_SUITE("control") {
       return true;
     });
     REQUIRE(took);
-    MESSAGE("runner 1 holds every shard "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(*took)
-                 .count()
-            << " ms after runner 0's router stopped");
+    MESSAGE(
+      "runner 1 holds every shard "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(*took).count()
+      << " ms after runner 0's router stopped");
     CHECK(*took < 2s); // released, not left to lapse (lease 2 s)
     for (int32_t i = 1; i <= f.config().shards_per_group; ++i)
       CHECK(f.servers(i) == std::vector<size_t>{1});
@@ -220,8 +221,9 @@ TEST_SUITE("control") {
     auto slot = f.send(0, std::string(1025, 'x'), 1);
     auto text = render(f, slot);
     CHECK(contains(text, "invalid_argument"));
-    CHECK(contains(text, "entity id of 1025 bytes exceeds "
-                         "cluster.max-entity-id-length (1024)"));
+    CHECK(contains(text,
+                   "entity id of 1025 bytes exceeds "
+                   "cluster.max-entity-id-length (1024)"));
     // The limit itself is fine.
     auto ok = f.send(0, std::string(1024, 'x'), 1);
     await_replies(f, {ok});
@@ -258,18 +260,17 @@ TEST_SUITE("control") {
       x.job = job;
       x.attempt = 1;
       x.send.entity_type = "Tally";
-      x.send.shard_index
-        = caf_cluster::make_shard_id(id, "default", 30)->index;
+      x.send.shard_index = caf_cluster::make_shard_id(id, "default", 30)->index;
       x.send.entity_id = std::move(id);
       x.send.payload = std::move(payload);
       x.send.timeout = 3s;
       return x;
     };
     std::vector<internal::envelope> batch;
-    batch.push_back(make(1, std::string(1025, 'y'),
-                         caf::make_message(int64_t{1})));
-    batch.push_back(make(2, id_served_by(f, 0),
-                         caf::make_message(std::string(5000, 'p'))));
+    batch.push_back(
+      make(1, std::string(1025, 'y'), caf::make_message(int64_t{1})));
+    batch.push_back(
+      make(2, id_served_by(f, 0), caf::make_message(std::string(5000, 'p'))));
     batch.push_back(make(3, id_served_by(f, 0), caf::make_message(int64_t{7})));
     auto replies = std::make_shared<std::vector<internal::reply_envelope>>();
     auto router = router_of(f, 0);
@@ -296,8 +297,9 @@ TEST_SUITE("control") {
       REQUIRE(x.reply.match_elements<caf::error>());
       auto text = f.sys.render(x.reply.get_as<caf::error>(0));
       if (x.job == 1)
-        CHECK(contains(text, "entity id of 1025 bytes exceeds "
-                             "cluster.max-entity-id-length (1024)"));
+        CHECK(contains(text,
+                       "entity id of 1025 bytes exceeds "
+                       "cluster.max-entity-id-length (1024)"));
       else
         CHECK(contains(text, "exceeds cluster.max-message-size (4096)"));
     }

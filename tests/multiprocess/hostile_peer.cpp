@@ -126,7 +126,9 @@ caf::actor connect(caf::scoped_actor& self, const config& cfg) {
 void ask(caf::scoped_actor& self, const caf::actor& router, entity_send x) {
   self->request(router, std::chrono::seconds{10}, deliver_atom, std::move(x))
     .receive(
-      [](int64_t value) { std::cout << "reply " << value << std::endl; },
+      [](int64_t value) {
+        std::cout << "reply " << value << std::endl;
+      },
       [](caf::error& err) {
         std::cout << "error " << static_cast<int>(err.code()) << ' '
                   << caf::to_string(err.category()) << ' '
@@ -139,8 +141,9 @@ entity_send counter_send(std::string id, int64_t amount) {
   x.entity_type = "Counter";
   x.entity_id = std::move(id);
   // A send identity of its own (persisted messages are kept once per key).
-  x.meta.request_id = std::chrono::system_clock::now().time_since_epoch().count()
-                      & 0x3FFFFFFFFFFFFFFF;
+  x.meta.request_id
+    = std::chrono::system_clock::now().time_since_epoch().count()
+    & 0x3FFFFFFFFFFFFFFF;
   x.meta.origin = std::random_device{}();
   x.payload = caf::make_message(increment{amount, {}});
   return x;

@@ -1,15 +1,15 @@
 #include "caf_cluster/internal/router.hpp"
 
 #include <algorithm>
-#include <string>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "caf/actor_system.hpp"
-#include "caf/mailbox_element.hpp"
 #include "caf/exit_reason.hpp"
+#include "caf/mailbox_element.hpp"
 #include "caf/response_promise.hpp"
 #include "caf/sec.hpp"
 #include "caf/send.hpp"
@@ -82,7 +82,7 @@ struct router_state {
     reply_box;
   bool flush_pending = false;
   bool sweep_pending = false;
-  time_point sweep_at;  // when the armed retry timer is due
+  time_point sweep_at; // when the armed retry timer is due
   bool stopped = false;
   refusal_log refusals; // control messages from outsiders
 
@@ -466,7 +466,7 @@ struct router_state {
   bool from_shard_manager() {
     if (shard_manager
         && self->current_sender()
-             == caf::actor_cast<caf::strong_actor_ptr>(shard_manager))
+          == caf::actor_cast<caf::strong_actor_ptr>(shard_manager))
       return true;
     refuse_control("a shard map");
     return false;
@@ -506,10 +506,9 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
   });
   // CAF's default stops an actor on any error message it did not ask for,
   // and a peer can send one.
-  self->set_error_handler([self](caf::error& err) {
-    self->state.refusals.dropped(*self->state.cfg.node->log,
-                                 "an error message", self->current_sender());
-    static_cast<void>(err);
+  self->set_error_handler([self](caf::error&) {
+    self->state.refusals.dropped(*self->state.cfg.node->log, "an error message",
+                                 self->current_sender());
   });
   // A peer's exit message must not stop the router (its runner would keep
   // its leases and serve nothing); kills are filtered in `router::enqueue`.
@@ -574,7 +573,8 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
 
 // The router as a class: CAF handles an exit message with reason `kill`
 // before any handler sees it, so a peer's kill is dropped on its way in.
-class router final : public caf::stateful_actor<router_state, router_impl::base> {
+class router final
+  : public caf::stateful_actor<router_state, router_impl::base> {
 public:
   using super = caf::stateful_actor<router_state, router_impl::base>;
 
@@ -591,8 +591,9 @@ public:
     auto& content = ptr->content();
     if (content.match_elements<caf::exit_msg>()) {
       auto& em = content.get_as<caf::exit_msg>(0);
-      auto from = ptr->sender ? ptr->sender
-                              : caf::actor_cast<caf::strong_actor_ptr>(em.source);
+      auto from = ptr->sender
+        ? ptr->sender
+        : caf::actor_cast<caf::strong_actor_ptr>(em.source);
       if (em.reason == caf::exit_reason::kill && !local_sender(this, from)) {
         state.refusals.dropped(*node_->log, "a kill", from);
         return;
