@@ -66,13 +66,9 @@ TEST_SUITE("multiprocess.node_cli") {
       std::string message;
     };
     std::vector<bad_call> calls{
-      {programs::counter_node,
-       {"--bogus"},
-       "counter-node: unknown flag --bogus"},
+      {programs::counter_node, {"--bogus"}, "counter-node: unknown flag --bogus"},
       {programs::counter_node, {"-x"}, "counter-node: unknown flag -x"},
-      {programs::counter_node,
-       {"--port"},
-       "counter-node: missing value for --port"},
+      {programs::counter_node, {"--port"}, "counter-node: missing value for --port"},
       {programs::counter_node,
        {"--storage", "memory"},
        "counter-node: missing --port"},
