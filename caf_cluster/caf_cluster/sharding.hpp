@@ -235,9 +235,10 @@ public:
 
   /// Returns a future that becomes ready when runner storage asked this
   /// runner to drain (`cluster-ctl drain`, which calls
-  /// `storage::runner_driver::request_drain`). The runner notices the request
-  /// on its next lease refresh and has then already begun the graceful
-  /// leave of `shutdown()`; the hosting program waits for it with
+  /// `storage::runner_driver::request_drain`), or when the runner's router
+  /// stopped (nobody could reach the runner any more). The runner notices a
+  /// drain request on its next lease refresh and has then already begun the
+  /// graceful leave of `shutdown()`; the hosting program waits for it with
   /// `await_shutdown` and exits. Never ready on a single runner, a
   /// client-only node, or after a plain `shutdown()` (until the last handle
   /// is gone, when it holds a broken-promise `std::future_error`).
