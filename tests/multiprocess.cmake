@@ -1,3 +1,9 @@
+# An outsider's program for the security tests: plain CAF, none of our code
+# (see its header comment for its modes).
+add_executable(hostile-peer multiprocess/hostile_peer.cpp)
+target_link_libraries(hostile-peer PRIVATE CAF::io CAF::core)
+caf_cluster_target_defaults(hostile-peer)
+
 # Multi-process tests (label `multiprocess`): real counter-node runners,
 # counter-cli clients and cluster-ctl on 127.0.0.1, started and killed by the
 # test. The programs' paths come in as compile definitions.
@@ -11,15 +17,18 @@ add_executable(multiprocess_tests
   multiprocess/persisted_cluster.test.cpp
   multiprocess/bad_input.test.cpp
   multiprocess/services_cluster.test.cpp
+  multiprocess/cron_failover.test.cpp
   multiprocess/lease_hang_live.test.cpp
   multiprocess/single_runner.test.cpp
   multiprocess/node_cli.test.cpp
-  multiprocess/cluster_ctl.test.cpp)
+  multiprocess/cluster_ctl.test.cpp
+  multiprocess/hostile_peer.test.cpp)
 target_include_directories(multiprocess_tests PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}
   ${PROJECT_SOURCE_DIR}/samples/counter)
 target_link_libraries(multiprocess_tests PRIVATE
   caf_cluster_doctest_main counter_sample caf_cluster::core caf_cluster::storage
+  caf_cluster::cron
   caf_cluster::testing
   SQLiteCpp)
 target_compile_definitions(multiprocess_tests PRIVATE
@@ -28,9 +37,10 @@ target_compile_definitions(multiprocess_tests PRIVATE
   CAF_CLUSTER_CLUSTER_CTL="$<TARGET_FILE:cluster-ctl>"
   CAF_CLUSTER_SERVICES_NODE="$<TARGET_FILE:services-node>"
   CAF_CLUSTER_COUNTER_LOCAL="$<TARGET_FILE:counter-local>"
+  CAF_CLUSTER_HOSTILE_PEER="$<TARGET_FILE:hostile-peer>"
   CAF_CLUSTER_MAKE_TEST_CA="${PROJECT_SOURCE_DIR}/scripts/make-test-ca.sh")
 add_dependencies(multiprocess_tests counter-node counter-cli cluster-ctl services-node
-  counter-local)
+  counter-local hostile-peer)
 caf_cluster_target_defaults(multiprocess_tests)
 # Every test case bounds its own waits; the timeout only catches a hang.
 doctest_discover_tests(multiprocess_tests PROPERTIES LABELS multiprocess TIMEOUT 60)

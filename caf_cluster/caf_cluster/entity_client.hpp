@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "caf/error.hpp"
 #include "caf/expected.hpp"
@@ -23,6 +24,7 @@
 #include "caf_cluster/detail/message_traits.hpp"
 #include "caf_cluster/detail/send.hpp"
 #include "caf_cluster/detail/send_path.hpp"
+#include "caf_cluster/entity.hpp"
 #include "caf_cluster/errc.hpp"
 
 namespace caf_cluster {
@@ -41,11 +43,15 @@ public:
   /// The message signatures of the entity.
   using signatures = typename Interface::signatures;
 
-  /// @private Created by `sharding::make_client`.
+  /// @private Created by `sharding::make_client`; `persisted` are the
+  /// type's persisted message kinds, if the maker knows them.
   entity_client(std::string entity_type, std::weak_ptr<detail::send_path> path,
-                caf::timespan default_timeout)
+                caf::timespan default_timeout,
+                std::vector<persisted_message> persisted = {})
     : entity_type_(std::move(entity_type)), path_(std::move(path)),
-      default_timeout_(default_timeout) {
+      default_timeout_(default_timeout),
+      persisted_(std::make_shared<const std::vector<persisted_message>>(
+        std::move(persisted))) {
     // nop
   }
 
@@ -195,6 +201,7 @@ private:
     x.payload = detail::to_message(std::forward<Msg>(msg));
     x.timeout = timeout;
     x.meta.deliver_at_ms = deliver_at_ms;
+    x.persisted = find_persisted(*persisted_, x.payload) != nullptr;
     return x;
   }
 
@@ -220,6 +227,8 @@ private:
   std::string entity_type_;
   std::weak_ptr<detail::send_path> path_;
   caf::timespan default_timeout_;
+  // Shared: copies of a client stay cheap.
+  std::shared_ptr<const std::vector<persisted_message>> persisted_;
 };
 
 } // namespace caf_cluster

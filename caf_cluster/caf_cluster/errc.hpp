@@ -43,8 +43,9 @@ enum class errc : uint8_t {
   invalid_config,
   /// No entity of this type is registered with the sharding service.
   unknown_entity_type,
-  /// An argument is malformed: an empty or non-UTF-8 entity id, a bad shard id
-  /// string, a duplicate registration.
+  /// An argument is malformed: an empty or non-UTF-8 entity id, one longer
+  /// than `cluster.max-entity-id-length`, a bad shard id string, a duplicate
+  /// registration.
   invalid_argument,
   /// An entity's handler threw; the entity was stopped and is re-activated
   /// with fresh state on its next message.

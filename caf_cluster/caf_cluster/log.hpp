@@ -47,7 +47,7 @@ struct log_record {
   log_level level = log_level::info;
 
   /// The part of the runtime that speaks: `node`, `membership`, `shards`,
-  /// `singletons`, `storage` or `recovery`.
+  /// `singletons`, `storage`, `recovery` or `cron`.
   std::string component;
 
   /// The address of the runner that emits the record; empty on a single

@@ -10,6 +10,8 @@
 #include "caf/scoped_actor.hpp"
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/logger.hpp"
+#include "caf_cluster/internal/node_context.hpp"
 #include "caf_cluster/internal/runtime.hpp"
 #include "caf_cluster/internal/wiring.hpp"
 #include "caf_cluster/runner_address.hpp"
@@ -158,6 +160,14 @@ std::shared_ptr<wall_clock> sharding::clock() const noexcept {
 
 const std::string& sharding::address() const noexcept {
   return state_->address;
+}
+
+std::function<void(log_level, std::string)>
+sharding::log_to(std::string component) const {
+  return [log = state_->node->log, component = std::move(component)](
+           log_level level, std::string text) {
+    log->log(level, component.c_str(), text);
+  };
 }
 
 message_storage sharding::messages() const {

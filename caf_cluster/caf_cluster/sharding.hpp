@@ -5,6 +5,7 @@
 // storage and routes everything else to its peers over a transport.
 #pragma once
 
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -29,6 +30,7 @@
 #include "caf_cluster/entity.hpp"
 #include "caf_cluster/entity_client.hpp"
 #include "caf_cluster/entity_context.hpp"
+#include "caf_cluster/log.hpp"
 #include "caf_cluster/message_codec.hpp"
 #include "caf_cluster/message_storage.hpp"
 #include "caf_cluster/metrics.hpp"
@@ -163,7 +165,8 @@ public:
   template <class Interface, class State>
   entity_client<Interface>
   make_client(const entity<Interface, State>& def) const {
-    return entity_client<Interface>{def.name(), send_path(), send_timeout()};
+    return entity_client<Interface>{def.name(), send_path(), send_timeout(),
+                                    def.options().persisted};
   }
 
   /// Registers singleton `name` on this runner: `fun` is a CAF actor
@@ -233,9 +236,10 @@ public:
 
   /// Returns a future that becomes ready when runner storage asked this
   /// runner to drain (`cluster-ctl drain`, which calls
-  /// `storage::runner_driver::request_drain`). The runner notices the request
-  /// on its next lease refresh and has then already begun the graceful
-  /// leave of `shutdown()`; the hosting program waits for it with
+  /// `storage::runner_driver::request_drain`), or when the runner's router
+  /// stopped (nobody could reach the runner any more). The runner notices a
+  /// drain request on its next lease refresh and has then already begun the
+  /// graceful leave of `shutdown()`; the hosting program waits for it with
   /// `await_shutdown` and exits. Never ready on a single runner, a
   /// client-only node, or after a plain `shutdown()` (until the last handle
   /// is gone, when it holds a broken-promise `std::future_error`).
@@ -261,6 +265,13 @@ public:
   /// Returns this runner's advertised address, `""` for a single runner or
   /// a client-only node.
   const std::string& address() const noexcept;
+
+  /// Returns a function that writes a record of `component` with the given
+  /// level and text into this node's log (the sink and
+  /// `cluster.log-level` of the node), for components built on the public
+  /// API such as cluster cron. It holds the log, not the service.
+  std::function<void(log_level, std::string)>
+  log_to(std::string component) const;
 
   /// Returns this runner's message storage, empty (false) without one: for
   /// code that stores sends or reads replies itself (see

@@ -11,8 +11,9 @@
 //                 [--cluster.<key>=<value> ...]
 //
 // `--cron` defaults to every second (`* * * * * *`). With `--ticks-db` each
-// tick also appends (scheduled time, runner) to table `ticks` of that SQLite
-// file (the multi-process test reads it). SIGTERM or SIGINT leave gracefully.
+// tick also appends (scheduled time, runner, time it ran) to table `ticks` of
+// that SQLite file (the multi-process tests read it). SIGTERM or SIGINT leave
+// gracefully.
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -48,14 +49,16 @@ public:
     db_.setBusyTimeout(10'000);
     db_.exec("PRAGMA journal_mode=WAL");
     db_.exec("CREATE TABLE IF NOT EXISTS ticks (scheduled_ms INTEGER NOT NULL, "
-             "runner TEXT NOT NULL)");
+             "runner TEXT NOT NULL, ran_ms INTEGER NOT NULL)");
   }
 
-  void append(int64_t scheduled_ms, const std::string& runner) {
+  void append(int64_t scheduled_ms, const std::string& runner,
+              int64_t ran_ms) {
     std::lock_guard<std::mutex> guard{mtx_};
-    SQLite::Statement insert{db_, "INSERT INTO ticks VALUES (?, ?)"};
+    SQLite::Statement insert{db_, "INSERT INTO ticks VALUES (?, ?, ?)"};
     insert.bind(1, static_cast<int64_t>(scheduled_ms));
     insert.bind(2, runner);
+    insert.bind(3, static_cast<int64_t>(ran_ms));
     insert.exec();
   }
 
@@ -110,11 +113,11 @@ caf::error start(caf_cluster::sharding& cluster, const services_setup& setup) {
         }))
     return err;
   auto job = [me, ticks = setup.ticks](const caf_cluster::cron::cron_run& run) {
-    if (ticks)
-      ticks->append(run.scheduled_ms, run.runner);
     auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
+    if (ticks)
+      ticks->append(run.scheduled_ms, run.runner, now);
     say(me, "cron '" + run.name + "' tick "
               + caf_cluster::cron::cron_tick_id(run.scheduled_ms) + " (ran "
               + std::to_string(now - run.scheduled_ms) + " ms after it)");

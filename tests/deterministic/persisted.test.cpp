@@ -362,3 +362,90 @@ TEST_CASE("seeded faults: every persisted key is applied exactly once") {
                    << " keys applied exactly once, " << stats.faults
                    << " faults, " << stats.retries << " retries");
 }
+
+// Asks in flight at a runner that freezes (docs/architecture.md §5): the
+// connection stays open and nothing comes back, so the sending router acts on
+// the new owner in its assignment map.
+
+TEST_CASE("a persisted ask in flight at a frozen runner is answered by the "
+          "new owner, applied once") {
+  cluster_fixture f{3};
+  auto id = id_served_by(f, 1);
+  auto index = shard_of(f, id);
+  // Runner 0 reaches runner 1 over an open connection.
+  CHECK_EQ(value_of(await(f, f.send_ledger(0, id, keyed_add{1, "a"}))), 1);
+  f.pause(1, true);
+  auto slot = f.send_ledger(0, id, keyed_add{10, "b"}, 10s);
+  auto took = advance_until(f, [&] { return slot->has_value(); }, 8s);
+  REQUIRE(took);
+  MESSAGE("answered after " << to_ms(*took) << " ms of freeze");
+  // Two lease durations and a refresh of the map, far below the 10 s timeout.
+  CHECK_LE(*took, 4s);
+  CHECK_EQ(value_of(**slot), 11);
+  auto next = f.servers(index);
+  REQUIRE(next.size() == 1);
+  CHECK_NE(next.front(), 1u);
+  // The frozen runner thaws and handles the envelope late: refused, it
+  // changes neither the answer nor the ledger.
+  f.pause(1, false);
+  REQUIRE(advance_until(f, [&] { return settled(f) && pending(f) == 0; }));
+  CHECK_EQ(value_of(**slot), 11);
+  check_stored(f, id, 11, 2);
+  CHECK_EQ(value_of(await(f, f.send_ledger(2, id, keyed_add{10, "b"}))), 11);
+}
+
+TEST_CASE("a persisted ask a frozen runner ran is answered once from the new "
+          "owner; the old runner's late reply is fenced") {
+  cluster_fixture f{3};
+  auto id = id_served_by(f, 1);
+  CHECK_EQ(value_of(await(f, f.send_ledger(0, id, keyed_add{1, "a"}))), 1);
+  // Runner 1 stores the request and runs it; its reply waits for the writer
+  // when it freezes.
+  f.hold_writer(1, true);
+  auto slot = f.send_ledger(0, id, keyed_add{10, "b"}, 10s);
+  f.run_writer(1);
+  f.run();
+  CHECK(!slot->has_value());
+  f.pause(1, true);
+  auto took = advance_until(f, [&] { return slot->has_value(); }, 8s);
+  REQUIRE(took);
+  CHECK_LE(*took, 4s);
+  CHECK_EQ(value_of(**slot), 11);
+  f.pause(1, false);
+  f.hold_writer(1, false);
+  REQUIRE(advance_until(f, [&] { return settled(f) && pending(f) == 0; }));
+  CHECK_EQ(f.fenced_writes(1), 1);
+  CHECK_EQ(value_of(**slot), 11);
+  check_stored(f, id, 11, 2);
+}
+
+TEST_CASE("a volatile ask in flight at a frozen runner fails with "
+          "runner_unavailable naming the runner and the shard") {
+  cluster_fixture f{3};
+  auto id = id_served_by(f, 1);
+  auto index = shard_of(f, id);
+  CHECK_EQ(value_of(await(f, f.send(0, id, 1))), 1);
+  // The slow entity runs on runner 1 and would answer after 5 s.
+  auto slot = f.send_slow(0, id, 5'000, 10s);
+  CHECK(!slot->has_value());
+  f.pause(1, true);
+  auto took = advance_until(f, [&] { return slot->has_value(); }, 8s);
+  REQUIRE(took);
+  MESSAGE("failed after " << to_ms(*took) << " ms of freeze");
+  CHECK_LE(*took, 4s);
+  REQUIRE(!**slot);
+  auto err = (**slot).error();
+  CHECK_EQ(err, errc::runner_unavailable);
+  auto text = render(err);
+  CHECK_MESSAGE(text.find("runner " + f.address(1) + " lost shard "
+                          + to_string(shard_id{"default", index})
+                          + " while the request was in flight")
+                  != std::string::npos,
+                text);
+  // The thawed runner's late answer, if any, is not delivered again.
+  f.pause(1, false);
+  REQUIRE(advance_until(f, [&] { return settled(f); }));
+  for (int i = 0; i < 60; ++i)
+    f.advance(step);
+  CHECK_EQ((**slot).error(), errc::runner_unavailable);
+}

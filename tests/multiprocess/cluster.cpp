@@ -24,6 +24,7 @@ const std::string programs::counter_cli = CAF_CLUSTER_COUNTER_CLI;
 const std::string programs::cluster_ctl = CAF_CLUSTER_CLUSTER_CTL;
 const std::string programs::services_node = CAF_CLUSTER_SERVICES_NODE;
 const std::string programs::counter_local = CAF_CLUSTER_COUNTER_LOCAL;
+const std::string programs::hostile_peer = CAF_CLUSTER_HOSTILE_PEER;
 
 // -- runners ------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ struct programs {
   static const std::string cluster_ctl;
   static const std::string services_node;
   static const std::string counter_local;
+  /// The outsider's program of the security tests (hostile_peer.cpp).
+  static const std::string hostile_peer;
 };
 
 /// One counter-node process.

@@ -292,4 +292,66 @@ TEST_SUITE("multiprocess.counter_cluster") {
     MESSAGE("runner log:\n" << first.err());
   }
 
+  TEST_CASE_FIXTURE(cluster_fixture,
+                    "asks in flight at a runner frozen by SIGSTOP complete or "
+                    "fail with a clear error within a few seconds") {
+    start(3);
+    auto table = settle();
+    fill(); // the client's connection to every runner is open
+    auto owner = owners(table);
+    auto& victim = runners[1];
+    std::vector<size_t> frozen; // counters on the victim
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (owner[ids[i]] == victim.address)
+        frozen.push_back(i);
+    REQUIRE_MESSAGE(frozen.size() >= 2, "too few counters live on "
+                                          << victim.address);
+    auto keyed = frozen[0];
+    auto plain = frozen[1];
+    victim.proc->signal(SIGSTOP);
+    auto stopped_at = clock_type::now();
+    // Both asks reach the frozen runner's socket and wait there; the
+    // timeout is far beyond the bound checked below.
+    caf::expected<int64_t> inc{0};
+    caf::expected<int64_t> got{0};
+    double inc_s = 0;
+    double got_s = 0;
+    std::thread persisted_ask{[&] {
+      inc = client->increment(ids[keyed], 100, "frozen-1", 15s);
+      inc_s = seconds_between(stopped_at, clock_type::now());
+    }};
+    std::thread volatile_ask{[&] {
+      got = client->get(ids[plain], 15s);
+      got_s = seconds_between(stopped_at, clock_type::now());
+    }};
+    persisted_ask.join();
+    volatile_ask.join();
+    victim.proc->signal(SIGCONT);
+    MESSAGE("SIGSTOP of " << victim.address << ": persisted ask answered after "
+                          << inc_s << " s, volatile ask failed after "
+                          << got_s << " s");
+    REQUIRE_MESSAGE(inc, client->render(inc.error()));
+    CHECK(*inc == filled_value(keyed) + 100);
+    CHECK(inc_s < 6.0);
+    REQUIRE(!got);
+    auto text = client->render(got.error());
+    CHECK_MESSAGE(text.find("runner " + victim.address + " lost shard "
+                            + client->shard_of(ids[plain])
+                            + " while the request was in flight")
+                    != std::string::npos,
+                  text);
+    CHECK(got_s < 6.0);
+    // The thawed runner's late copy of the increment is not applied: the
+    // value holds it once, and the key answers with the stored reply.
+    auto thawed = clock_type::now();
+    auto rec = await_answers(*client, {ids[keyed], ids[plain]}, thawed,
+                             thawed + 15s);
+    CHECK(rec.missing.empty());
+    CHECK(rec.values[ids[keyed]] == filled_value(keyed) + 100);
+    CHECK(rec.values[ids[plain]] == filled_value(plain));
+    auto again = client->increment(ids[keyed], 100, "frozen-1", 5s);
+    REQUIRE_MESSAGE(again, client->render(again.error()));
+    CHECK(*again == filled_value(keyed) + 100);
+  }
+
 } // TEST_SUITE

@@ -1,8 +1,8 @@
 // Singletons and cluster cron as real processes: three services-node runners
 // on 127.0.0.1 share one SQLite file; every second the cron job appends its
 // scheduled time to a table. The runner that runs the singleton is killed
-// with -9 mid-run: no second may appear twice, none may be missing outside
-// the failover window, and the singleton must run on one survivor.
+// with -9 mid-run: no second may appear twice or be missing (a tick the
+// failover delays runs late), and the singleton must run on one survivor.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -55,14 +55,9 @@ bool runs_reporter(runner& r) {
 // A job killed mid-run runs again on the next owner, by design.
 constexpr int64_t kill_offset_ms = 500;
 
-// A tick whose shard was on the killed runner waits for the lease to expire
-// (2 s) and the next claim (0.5 s); its successor is computed from then.
-constexpr int64_t failover_window_ms = 4'000;
-
 } // namespace
 
-TEST_CASE("an every-second cron survives kill -9: no tick twice, none lost "
-          "outside the failover window") {
+TEST_CASE("an every-second cron survives kill -9: no tick twice, none lost") {
   runner_fixture f;
   auto ticks_db = f.dir.file("ticks.db");
   for (int i = 0; i < 3; ++i)
@@ -116,7 +111,7 @@ TEST_CASE("an every-second cron survives kill -9: no tick twice, none lost "
     REQUIRE(status);
     CHECK(status->exited_with(0));
   }
-  // Every scheduled second once; gaps only right after the kill.
+  // Every scheduled second once.
   std::vector<int64_t> seconds;
   {
     SQLite::Database db{ticks_db, SQLite::OPEN_READONLY};
@@ -134,15 +129,13 @@ TEST_CASE("an every-second cron survives kill -9: no tick twice, none lost "
   for (auto s = seconds.front(); s <= seconds.back(); s += 1000)
     if (!std::binary_search(seconds.begin(), seconds.end(), s))
       missing.push_back(s);
-  for (auto s : missing) {
-    INFO("missing tick " << (s - kill_at) << " ms after the kill");
-    CHECK(s > kill_at - 1000);
-    CHECK(s <= kill_at + failover_window_ms);
-  }
+  INFO(missing.size() << " missing, the first "
+                      << (missing.empty() ? 0 : missing.front() - kill_at)
+                      << " ms after the kill");
+  CHECK(missing.empty());
   MESSAGE(seconds.size() << " ticks from " << (seconds.front() - started)
                          << " ms to " << (seconds.back() - started)
-                         << " ms, none twice; " << missing.size()
-                         << " missing right after the kill");
+                         << " ms, none twice, none missing");
   // The first tick came soon after the cluster settled, the last near the end.
   CHECK(seconds.front() - started <= 3'000);
   CHECK(started + 20'000 - seconds.back() <= 3'000);

@@ -66,6 +66,14 @@ struct entity_send {
   /// `entity_not_assigned_to_runner` (a send its router delivered: the
   /// sending router retries).
   bool may_reroute = true;
+
+  /// Whether the node where the send entered the cluster knows it to be
+  /// persisted (the type is registered there, or the client was made from
+  /// the entity's definition). Its router may then send it again to a new
+  /// owner while an attempt is in flight at a runner that lost the shard,
+  /// as storage processes it once per key. Only that node's router reads
+  /// it, so it does not travel between runners.
+  bool persisted = false;
 };
 
 template <class Inspector>

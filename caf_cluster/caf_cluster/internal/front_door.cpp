@@ -9,6 +9,7 @@
 
 #include "caf_cluster/atoms.hpp"
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/send_limits.hpp"
 
 namespace caf_cluster::internal {
 
@@ -47,7 +48,7 @@ front_door_fn(front_door_actor::pointer self,
 
 refuser_actor::behavior_type
 refuser_fn(refuser_actor::pointer,
-           std::shared_ptr<std::atomic<bool>> shutting_down) {
+           std::shared_ptr<std::atomic<bool>> shutting_down, node_ptr node) {
   auto refuse = [=](const std::string& entity_type) -> caf::result<void> {
     if (shutting_down->load())
       return caf::make_error(errc::shutting_down, entity_type);
@@ -64,7 +65,9 @@ refuser_fn(refuser_actor::pointer,
         const caf::message&, caf::timespan) {
       return refuse(type);
     },
-    [=](deliver_atom, const detail::entity_send& x) {
+    [=](deliver_atom, const detail::entity_send& x) -> caf::result<void> {
+      if (auto err = check_send_limits(x, node->config))
+        return err;
       return refuse(x.entity_type);
     },
   };
@@ -78,8 +81,9 @@ front_door_actor spawn_front_door(caf::actor_system& sys,
 }
 
 refuser_actor spawn_refuser(caf::actor_system& sys,
-                            std::shared_ptr<std::atomic<bool>> shutting_down) {
-  return sys.spawn(refuser_fn, std::move(shutting_down));
+                            std::shared_ptr<std::atomic<bool>> shutting_down,
+                            node_ptr node) {
+  return sys.spawn(refuser_fn, std::move(shutting_down), std::move(node));
 }
 
 } // namespace caf_cluster::internal

@@ -19,6 +19,7 @@
 #include "caf/typed_actor.hpp"
 
 #include "caf_cluster/detail/send_path.hpp"
+#include "caf_cluster/internal/node_context.hpp"
 
 namespace caf_cluster::internal {
 
@@ -36,9 +37,12 @@ using refuser_actor
 front_door_actor spawn_front_door(caf::actor_system& sys,
                                   std::weak_ptr<detail::send_path> path);
 
-/// Spawns an actor that refuses every send: with `errc::shutting_down` once
+/// Spawns an actor that refuses every send: a send beyond the limits of
+/// `node`'s configuration with the limit's error (`invalid_argument`,
+/// `message_too_large`), any other with `errc::shutting_down` once
 /// `shutting_down` is set, else with `errc::unknown_entity_type`.
 refuser_actor spawn_refuser(caf::actor_system& sys,
-                            std::shared_ptr<std::atomic<bool>> shutting_down);
+                            std::shared_ptr<std::atomic<bool>> shutting_down,
+                            node_ptr node);
 
 } // namespace caf_cluster::internal

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "caf/actor_system.hpp"
 #include "caf/exit_reason.hpp"
+#include "caf/mailbox_element.hpp"
 #include "caf/response_promise.hpp"
 #include "caf/sec.hpp"
 #include "caf/send.hpp"
@@ -16,7 +18,10 @@
 
 #include "caf_cluster/detail/backoff.hpp"
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/inflight.hpp"
+#include "caf_cluster/internal/local_sender.hpp"
 #include "caf_cluster/internal/request.hpp"
+#include "caf_cluster/internal/send_limits.hpp"
 #include "caf_cluster/shard_id.hpp"
 
 namespace caf_cluster::internal {
@@ -43,6 +48,8 @@ struct job {
   std::string target;                 // runner it was sent to
   std::optional<time_point> retry_at; // set while waiting to retry
   caf::error last_error;              // why the last attempt failed
+  bool persisted = false;             // safe to send again while in flight
+  inflight_loss loss;                 // its runner lost the shard meanwhile
 };
 
 struct peer {
@@ -78,7 +85,9 @@ struct router_state {
     reply_box;
   bool flush_pending = false;
   bool sweep_pending = false;
+  time_point sweep_at; // when the armed retry timer is due
   bool stopped = false;
+  refusal_log refusals; // control messages from outsiders
 
   const sharding_config& config() const {
     return cfg.node->config;
@@ -94,6 +103,13 @@ struct router_state {
       promise.deliver(caf::make_error(errc::shutting_down, where(x)));
       return;
     }
+    // Sends of this process were checked where they entered the cluster.
+    auto sender = self->current_sender();
+    if (!sender || sender->node() != self->node())
+      if (auto err = check_send_limits(x, config())) {
+        promise.deliver(std::move(err));
+        return;
+      }
     auto now = self->clock().now();
     // A send without a timeout (a tell) is routed until the send timeout.
     auto bound = x.timeout == caf::timespan::max() ? config().send_timeout
@@ -103,6 +119,7 @@ struct router_state {
                                                  : time_point::max();
     j.send = std::move(x);
     j.send.may_reroute = false;
+    j.persisted = j.send.persisted;
     j.promise = std::move(promise);
     auto jid = next_job++;
     jobs.emplace(jid, std::move(j));
@@ -182,7 +199,9 @@ struct router_state {
                              peer_by_handle[hdl->address()] = peer_address;
                              self->monitor(*hdl);
                              for (auto jid : waiting)
-                               if (auto i = jobs.find(jid); i != jobs.end())
+                               if (auto i = jobs.find(jid); i != jobs.end()
+                                   && i->second.target == peer_address
+                                   && !i->second.retry_at)
                                  send_remote(jid, i->second, typed);
                            });
   }
@@ -270,9 +289,16 @@ struct router_state {
 
   void on_reply(uint64_t jid, uint32_t attempt_no, caf::message& reply) {
     auto i = jobs.find(jid);
-    if (i == jobs.end() || i->second.attempt != attempt_no
-        || i->second.retry_at)
-      return; // a late answer to an attempt already given up on
+    if (i == jobs.end())
+      return;
+    if (i->second.attempt != attempt_no || i->second.retry_at) {
+      // A late answer to an attempt already given up on; the first answer
+      // of a persisted send wins, also from the runner that lost the shard.
+      if (late_reply_counts(i->second.persisted, i->second.loss, attempt_no,
+                            reply))
+        finish(jid, std::move(reply));
+      return;
+    }
     if (reply.match_elements<caf::error>()) {
       auto& err = reply.get_as<caf::error>(0);
       // A peer without the type may be one that just started and has not
@@ -334,10 +360,15 @@ struct router_state {
     if (sweep_pending || jobs.empty())
       return;
     sweep_pending = true;
+    sweep_at = self->clock().now() + config().send_retry_interval;
     self->delayed_send(self, config().send_retry_interval, retry_atom::value);
   }
 
   void sweep() {
+    // Only the armed timer: a peer can name the router itself as the sender
+    // of a retry_atom, and every early sweep would arm one timer more.
+    if (!sweep_pending || self->clock().now() < sweep_at)
+      return;
     sweep_pending = false;
     auto now = self->clock().now();
     std::vector<uint64_t> due;
@@ -352,7 +383,63 @@ struct router_state {
       give_up(jid);
     for (auto jid : due)
       attempt(jid);
+    settle_losses(now);
     arm_sweep();
+  }
+
+  // Notes every attempt in flight at a peer that no longer owns its shard.
+  void note_losses() {
+    auto now = self->clock().now();
+    for (auto& kvp : jobs) {
+      auto& j = kvp.second;
+      if (!j.retry_at && j.loss.attempt != j.attempt
+          && lost_shard(j.target, address, owners, j.send.shard_index))
+        j.loss = inflight_loss{j.target, j.attempt, now};
+    }
+  }
+
+  // Whether job `j` left for its target (it waits while a connection is
+  // being made, e.g. to a peer that froze before it accepted).
+  bool sent(const job& j) const {
+    auto p = peers.find(j.target);
+    return p == peers.end() || p->second.handle != nullptr;
+  }
+
+  // Once a peer had one retry interval to answer after losing the shard:
+  // a persisted send goes to the new owner, a volatile one fails.
+  void settle_losses(time_point now) {
+    std::vector<uint64_t> lost;
+    for (auto& kvp : jobs) {
+      auto& j = kvp.second;
+      if (j.retry_at || !j.loss.known() || j.loss.attempt != j.attempt
+          || now < j.loss.seen + config().send_retry_interval)
+        continue;
+      if (lost_shard(j.target, address, owners, j.send.shard_index))
+        lost.push_back(kvp.first);
+      else
+        j.loss = inflight_loss{}; // the shard came back before it mattered
+    }
+    if (lost.empty())
+      return;
+    auto& first = jobs[lost.front()];
+    auto again = std::count_if(lost.begin(), lost.end(), [this](uint64_t jid) {
+      return jobs[jid].persisted;
+    });
+    cfg.node->log->info(
+      "router", lost.size(), " sends were in flight when their runner lost "
+      "the shard (first: runner ", first.loss.runner, ", shard ",
+      to_string(shard_id{cfg.node->entity_group(), first.send.shard_index}),
+      "): ", again, " persisted go to the new owner, the volatile ones that "
+      "left fail");
+    for (auto jid : lost) {
+      auto& j = jobs[jid];
+      if (j.persisted || !sent(j))
+        attempt(jid);
+      else
+        finish(jid, caf::make_message(lost_shard_error(
+                      where(j.send), j.loss.runner, cfg.node->entity_group(),
+                      j.send.shard_index)));
+    }
   }
 
   void on_assignments(std::vector<std::string>& xs, int32_t live) {
@@ -367,6 +454,7 @@ struct router_state {
         waiting.push_back(kvp.first);
     for (auto jid : waiting)
       attempt(jid);
+    note_losses();
   }
 
   void on_peer_down(const caf::actor_addr& who) {
@@ -401,6 +489,11 @@ struct router_state {
         refuse(x, caf::make_error(errc::shutting_down, where(x.send)));
         continue;
       }
+      // A hostile peer skips the checks of the client code.
+      if (auto err = check_send_limits(x.send, config())) {
+        refuse(x, std::move(err));
+        continue;
+      }
       auto dest = local(x.send.entity_type);
       if (!dest) {
         refuse(x, std::move(dest.error()));
@@ -415,6 +508,47 @@ struct router_state {
           schedule_flush();
         });
     }
+  }
+
+  // Whether the control message `what` in hand comes from an actor of this
+  // runner; if not, it is logged and, if it was a request, refused.
+  bool from_local(const char* what) {
+    auto& sender = self->current_sender();
+    if (local_sender(self, sender))
+      return true;
+    refuse_control(what);
+    return false;
+  }
+
+  void refuse_control(const char* what) {
+    auto& sender = self->current_sender();
+    refusals.dropped(*cfg.node->log, what, sender);
+    // Never to the router itself (a forged sender): an error it did not ask
+    // for would reach its error handler.
+    if (self->current_message_id().is_request() && sender
+        && sender != self->ctrl())
+      self->make_response_promise().deliver(
+        caf::make_error(errc::forbidden, std::string{what}));
+  }
+
+  // The shard map is taken from this runner's shard manager only (it never
+  // talks to the network, so no peer can pose as it).
+  bool from_shard_manager() {
+    if (shard_manager
+        && self->current_sender()
+          == caf::actor_cast<caf::strong_actor_ptr>(shard_manager))
+      return true;
+    refuse_control("a shard map");
+    return false;
+  }
+
+  // Replies come from the peers this router sent envelopes to.
+  bool from_peer() {
+    auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+    if (sender && peer_by_handle.count(sender) > 0)
+      return true;
+    refuse_control("a reply batch");
+    return false;
   }
 
   void stop() {
@@ -440,6 +574,26 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
   self->set_down_handler([self](caf::down_msg& dm) {
     self->state.on_peer_down(dm.source);
   });
+  // CAF's default stops an actor on any error message it did not ask for,
+  // and a peer can send one.
+  self->set_error_handler([self](caf::error&) {
+    self->state.refusals.dropped(*self->state.cfg.node->log, "an error message",
+                                 self->current_sender());
+  });
+  // A peer's exit message must not stop the router (its runner would keep
+  // its leases and serve nothing); kills are filtered in `router::enqueue`.
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    auto from = self->current_sender();
+    if (!from)
+      from = caf::actor_cast<caf::strong_actor_ptr>(em.source);
+    if (!local_sender(self, from)) {
+      self->state.refusals.dropped(*self->state.cfg.node->log,
+                                   "an exit message", from);
+      return;
+    }
+    if (em.reason)
+      self->quit(std::move(em.reason));
+  });
   return {
     [=](deliver_atom, detail::entity_send& x) {
       self->state.accept(x);
@@ -448,6 +602,8 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
       self->state.serve_batch(batch);
     },
     [=](reply_batch_atom, std::vector<reply_envelope>& replies) {
+      if (!self->state.from_peer())
+        return;
       for (auto& x : replies)
         self->state.on_reply(x.job, x.attempt, x.reply);
     },
@@ -455,25 +611,76 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
       self->state.flush();
     },
     [=](assignments_atom, std::vector<std::string>& owners, int32_t live) {
-      self->state.on_assignments(owners, live);
+      if (self->state.from_shard_manager())
+        self->state.on_assignments(owners, live);
     },
     [=](retry_atom) {
       self->state.sweep();
     },
     [=](address_atom, std::string& address, shard_manager_actor& mgr) {
-      self->state.address = std::move(address);
-      self->state.shard_manager = std::move(mgr);
+      // Told once, by the shard manager itself.
+      auto& st = self->state;
+      if (st.shard_manager) {
+        st.refuse_control("an address message");
+        return;
+      }
+      if (!st.from_local("an address message"))
+        return;
+      if (self->current_sender()
+          != caf::actor_cast<caf::strong_actor_ptr>(mgr)) {
+        st.refuse_control("an address message");
+        return;
+      }
+      st.address = std::move(address);
+      st.shard_manager = std::move(mgr);
     },
     [=](shutdown_atom) {
-      self->state.stop();
+      if (self->state.from_local("a shutdown message"))
+        self->state.stop();
     },
   };
 }
 
+// The router as a class: CAF handles an exit message with reason `kill`
+// before any handler sees it, so a peer's kill is dropped on its way in.
+class router final
+  : public caf::stateful_actor<router_state, router_impl::base> {
+public:
+  using super = caf::stateful_actor<router_state, router_impl::base>;
+
+  router(caf::actor_config& acfg, router_config cfg)
+    : super(acfg), node_(cfg.node), cfg_(std::move(cfg)) {
+    // nop
+  }
+
+  behavior_type make_behavior() override {
+    return router_fn(this, std::move(cfg_));
+  }
+
+  void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit* eu) override {
+    auto& content = ptr->content();
+    if (content.match_elements<caf::exit_msg>()) {
+      auto& em = content.get_as<caf::exit_msg>(0);
+      auto from = ptr->sender
+        ? ptr->sender
+        : caf::actor_cast<caf::strong_actor_ptr>(em.source);
+      if (em.reason == caf::exit_reason::kill && !local_sender(this, from)) {
+        state.refusals.dropped(*node_->log, "a kill", from);
+        return;
+      }
+    }
+    super::enqueue(std::move(ptr), eu);
+  }
+
+private:
+  node_ptr node_;
+  router_config cfg_;
+};
+
 } // namespace
 
 router_actor spawn_router(caf::actor_system& sys, router_config cfg) {
-  return sys.spawn(router_fn, std::move(cfg));
+  return sys.spawn<router>(std::move(cfg));
 }
 
 } // namespace caf_cluster::internal

@@ -5,28 +5,40 @@
 // sender's deadline. It is also the actor peers reach (the transport
 // publishes it): their batches go to the local managers.
 //
-// From this runner:
+// From this runner (control messages: taken only from actors of this
+// process that no peer can pose as, see local_sender.hpp; others are dropped
+// and logged, and a request among them is answered with `forbidden`):
 // ~~~
 // deliver_atom, detail::entity_send -> the entity's reply, or an error
+//     (also from anyone who reaches the port: an entity message; a send from
+//     outside this process is held to the id and payload limits first)
 // assignments_atom, std::vector<std::string> owners, int32_t live_runners
 //     The runner serving each shard of the entity group (index - 1; "" for
 //     none yet) and the number of live runners in storage, from the shard
-//     manager whenever either changes. With no live runner a send to a shard
-//     without owner fails at once with `runner_unavailable`.
+//     manager whenever either changes (from no other actor). With no live
+//     runner a send to a shard without owner fails at once with
+//     `runner_unavailable`.
 // address_atom, std::string address, shard_manager_actor
 //     This runner's advertised address ("" on a client-only node) and its
-//     shard manager, told when a peer's connection breaks (sent once both
-//     exist).
+//     shard manager, told when a peer's connection breaks; sent once, by
+//     that shard manager itself when it starts.
 // shutdown_atom
 //     Fails the sends still on their way with `shutting_down` and quits.
 // ~~~
-// From peer routers, over the transport:
+// Exit messages (also `kill`) and error messages stop the router only when
+// they come from an actor of this process; its shard manager monitors it and
+// takes the runner out of the cluster when it stops outside a leave.
+//
+// From peer routers, over the transport (entity traffic: from anyone who
+// reaches the port without TLS):
 // ~~~
 // deliver_batch_atom, std::vector<envelope>
 //     Sends for shards the peer believes this runner serves; the replies go
-//     back to the peer as one reply_batch per turn.
+//     back to the peer as one reply_batch per turn. Envelopes beyond the id
+//     and payload limits are answered with the limit's error.
 // reply_batch_atom, std::vector<reply_envelope>
-//     Replies to this router's envelopes.
+//     Replies to this router's envelopes; taken only from the peers this
+//     router connected to.
 // ~~~
 #pragma once
 

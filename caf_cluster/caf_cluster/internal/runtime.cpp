@@ -10,6 +10,8 @@
 #include "caf/send.hpp"
 
 #include "caf_cluster/entity.hpp"
+#include "caf_cluster/internal/local_sender.hpp"
+#include "caf_cluster/internal/send_limits.hpp"
 #include "caf_cluster/shard_hash.hpp"
 
 namespace caf_cluster::internal {
@@ -47,7 +49,7 @@ runtime::runtime(caf::actor_system& sys, sharding_config cfg,
                                         !opts.transport, opts.log)),
     options(std::move(opts)) {
   drain_requested = drain_promise_.get_future().share();
-  refuser = spawn_refuser(sys, shutting_down);
+  refuser = spawn_refuser(sys, shutting_down, node);
 }
 
 runtime::~runtime() {
@@ -60,7 +62,7 @@ runtime::~runtime() {
   // manager (a runner that failed to start) nobody else stops them.
   if (!shard_manager) {
     if (router)
-      caf::anon_send(router, shutdown_atom::value);
+      send_locally(system(), router, shutdown_atom::value);
     if (options.transport)
       options.transport->close();
   }
@@ -78,6 +80,9 @@ detail::deliver_actor runtime::prepare(detail::entity_send& x) const {
   if (shutting_down->load(std::memory_order_relaxed))
     return refuser;
   auto& n = *node;
+  // The refuser answers with the reason.
+  if (check_send_limits(x, n.config))
+    return refuser;
   // The one place the shard of a send is computed; it travels with it.
   auto index = shard_index(x.entity_id, n.config.shards_per_group);
   x.shard_index = index ? *index : 0;
@@ -86,6 +91,7 @@ detail::deliver_actor runtime::prepare(detail::entity_send& x) const {
   n.registry->with(x.entity_type, [&](const registered_type& t) {
     local = t.deliver;
     persisted = find_persisted(t.persisted, x.payload) != nullptr;
+    x.persisted = persisted; // the registered definition decides
   });
   // The one place a send gets its identity: where it enters the cluster.
   // A type hosted elsewhere may persist it there, so it gets one too.
@@ -155,8 +161,9 @@ void simulate_crash(runtime& st) {
     caf::anon_send_exit(x, caf::exit_reason::kill);
   if (st.shard_manager)
     caf::anon_send_exit(st.shard_manager, caf::exit_reason::kill);
+  // The router takes exit messages from actors of its own runner only.
   if (st.router)
-    caf::anon_send_exit(st.router, caf::exit_reason::kill);
+    exit_locally(st.node->system, st.router, caf::exit_reason::kill);
   if (st.storage)
     caf::anon_send_exit(st.storage.writer(), caf::exit_reason::kill);
   if (st.recovery)

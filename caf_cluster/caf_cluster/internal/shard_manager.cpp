@@ -160,9 +160,25 @@ void shard_manager_state::finish_leave() {
       log.error("storage", "unregistering failed: ", err);
   }
   log.log(routine(), "node", "left the cluster");
+  // From this actor: the router takes its shutdown from its own runner only.
+  if (cfg.router)
+    self->send(cfg.router, shutdown_atom::value);
   if (cfg.on_left)
     cfg.on_left();
   self->quit();
+}
+
+void shard_manager_state::router_down(const caf::error& reason) {
+  if (leaving)
+    return;
+  // Nobody can reach this runner any more: serving on would hold leases for
+  // nothing. The graceful leave releases them once the participants stopped.
+  node().log->error("node", "the router stopped (", reason,
+                    "): leaving the cluster");
+  if (cfg.on_drain_requested)
+    cfg.on_drain_requested();
+  else
+    leave({});
 }
 
 namespace {
@@ -173,8 +189,19 @@ shard_manager_impl::behavior_type shard_manager_fn(shard_manager_pointer self,
   st.self = self;
   st.cfg = std::move(cfg);
   st.last_renewal_ms = st.node().clock->now_ms();
-  self->set_down_handler([self](caf::down_msg&) {
+  // The router learns its shard manager from the shard manager itself: only
+  // this actor's shard maps are taken.
+  if (st.cfg.router) {
+    self->monitor(st.cfg.router);
+    self->send(st.cfg.router, address_atom::value, st.cfg.address,
+               caf::actor_cast<shard_manager_actor>(self));
+  }
+  self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
+    if (dm.source == st.cfg.router.address()) {
+      st.router_down(dm.reason);
+      return;
+    }
     if (st.leaving && st.participants_left > 0 && --st.participants_left == 0)
       st.finish_leave();
   });

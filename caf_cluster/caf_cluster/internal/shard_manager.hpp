@@ -37,11 +37,13 @@ struct shard_manager_config {
   recovery_actor recovery;
   /// Told when shards start serving (it starts their singletons).
   singleton_manager_actor singletons;
-  /// Runs once the runner left the cluster (stops the router, the storage
-  /// writer and the transport, which replies to peers needed until then).
+  /// Runs once the runner left the cluster, after the shard manager told
+  /// the router to stop (stops the storage writer and the transport, which
+  /// replies to peers needed until then).
   std::function<void()> on_left;
   /// Runs once when this runner's row asks it to drain (see
-  /// `storage::runner_driver::request_drain`); it starts the graceful leave.
+  /// `storage::runner_driver::request_drain`), or when the router stopped
+  /// outside a leave; it starts the graceful leave.
   std::function<void()> on_drain_requested;
   /// Run on a thread of its own.
   bool detached = true;

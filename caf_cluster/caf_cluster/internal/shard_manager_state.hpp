@@ -104,6 +104,10 @@ struct shard_manager_state {
 
   void finish_leave();
 
+  /// The router stopped outside a leave: leaves the cluster (through the
+  /// runtime's drain when there is one, so that the process stops too).
+  void router_down(const caf::error& reason);
+
   // -- membership.cpp ------------------------------------------------------
 
   bool registered = true;

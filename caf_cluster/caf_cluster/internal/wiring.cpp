@@ -173,9 +173,9 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
   mcfg.detached = opts.detach_storage_calls;
   // The router and the transport go last: replies to peers travel through
   // them until the runner has left.
-  mcfg.on_left = [router = rt->router, writer = rt->storage.writer(),
-                  recovery = rt->recovery, transport = opts.transport] {
-    caf::anon_send(router, shutdown_atom::value);
+  // (The shard manager stops the router itself.)
+  mcfg.on_left = [writer = rt->storage.writer(), recovery = rt->recovery,
+                  transport = opts.transport] {
     if (writer)
       caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
     if (recovery)
@@ -189,8 +189,6 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
       strong->drain();
   };
   rt->shard_manager = spawn_shard_manager(sys, std::move(mcfg));
-  caf::anon_send(rt->router, address_atom::value, rt->address,
-                 rt->shard_manager);
   // A client (a command line tool) keeps its stderr for its own output.
   if (opts.client_only)
     n.log->debug("node", "client-only node started (",

@@ -1,9 +1,10 @@
 #include "caf_cluster/cron/cluster_cron.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <exception>
 #include <memory>
+#include <optional>
+#include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "caf_cluster/cron/civil_time.hpp"
 #include "caf_cluster/detail/backoff.hpp"
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/log.hpp"
 #include "caf_cluster/message_storage.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/wall_clock.hpp"
@@ -58,13 +60,41 @@ struct cron_spec {
   cron_options options;
   message_storage storage;
   std::shared_ptr<wall_clock> clock;
+  std::function<void(log_level, std::string)> log; // the runner's log
 };
 
 using spec_ptr = std::shared_ptr<const cron_spec>;
 
+void log_tick(const cron_spec& spec, log_level level, int64_t at,
+              const std::string& what) {
+  spec.log(level, "'" + spec.name + "' tick " + cron_tick_id(at) + ": " + what);
+}
+
 void log_failure(const cron_spec& spec, int64_t at, const std::string& what) {
-  std::fprintf(stderr, "caf-cluster: cron '%s' tick %s: %s\n",
-               spec.name.c_str(), cron_tick_id(at).c_str(), what.c_str());
+  log_tick(spec, log_level::error, at, what);
+}
+
+// Counts the instants in [`at`, `until`), at most `cap` (a fine-grained
+// schedule after a long outage has millions).
+int64_t instants_between(const cron_schedule& schedule, int64_t at,
+                         int64_t until, int64_t cap) {
+  int64_t n = 0;
+  for (std::optional<int64_t> x = at; x && *x < until && n < cap;
+       x = schedule.next_ms(*x))
+    ++n;
+  return n;
+}
+
+constexpr int64_t skip_count_cap = 100'000;
+
+// The tick after `at` when it runs at `now`: the next instant after `at`, so
+// that ticks that came due while `at` waited run too (late, each once: their
+// keys dedupe), except those older than `skip_ms`: then the first instant
+// within the bound. Never at or before `at`: a runner whose clock lags must
+// not name this tick again (its key is taken, which would end the chain).
+std::optional<int64_t> successor(const cron_schedule& schedule, int64_t at,
+                                 int64_t now, int64_t skip_ms) {
+  return schedule.next_ms(std::max(at, now - skip_ms - 1));
 }
 
 // Stores tick `at` (a duplicate is fine: the tick exists) and calls
@@ -152,17 +182,24 @@ tick_impl(tick_pointer self, const entity_context& ctx, spec_ptr spec) {
             auto now = spec->clock->now_ms();
             auto skip_ms = to_ms(spec->options.skip_if_older_than);
             auto stale = at < now - skip_ms;
-            // Never at or before `at`: a runner whose clock lags must not name
-            // this tick again (its key is taken, which would end the chain).
-            auto from = std::max(now, at);
-            if (spec->options.calculate_next_from_previous)
-              from = stale ? std::max(at, now - skip_ms - 1) : at;
+            auto next = successor(spec->schedule, at, now, skip_ms);
+            if (stale) {
+              auto n = instants_between(spec->schedule, at,
+                                        next ? *next : now, skip_count_cap);
+              log_tick(*spec, log_level::warning, at,
+                       "ran " + std::to_string(now - at)
+                         + " ms late, older than skip_if_older_than ("
+                         + std::to_string(skip_ms) + " ms): skipped "
+                         + std::to_string(n)
+                         + (n == skip_count_cap ? " or more" : "")
+                         + " tick(s) up to "
+                         + (next ? cron_tick_id(*next) : "the end"));
+            }
             auto run = [=]() mutable {
               if (!stale)
                 run_job(*spec, at, runner);
               rp.deliver(!stale);
             };
-            auto next = spec->schedule.next_ms(from);
             if (!next) {
               run();
               return rp;
@@ -226,7 +263,8 @@ caf::error cluster_cron(sharding& cluster, std::string name,
                                "runner_options::messages)");
   auto spec = std::make_shared<const cron_spec>(
     cron_spec{name, cron_entity_type(name), std::move(schedule), std::move(job),
-              options, std::move(storage), std::move(clock)});
+              options, std::move(storage), std::move(clock),
+              cluster.log_to("cron")});
   auto ticks = entity<cron_tick_actor>(spec->type)
                  .persisted<std::tuple<cron_tick_atom, int64_t>>()
                  .max_idle(tick_max_idle);

@@ -24,18 +24,16 @@ namespace caf_cluster::cron {
 
 /// How a cluster cron treats late ticks.
 struct cron_options {
-  /// A tick that comes due more than this after its time (the cluster was
-  /// down, or its shard moved slowly) is skipped instead of run. Must be
-  /// positive; one day by default (as in Effect's ClusterCron).
+  /// A tick that runs more than this after its time (the cluster was down,
+  /// or its shard moved slowly) is skipped instead of run. The tick after a
+  /// run always follows the scheduled time of the tick that ran, not the
+  /// time it ran at: ticks that came due while one waited (a failover, an
+  /// outage) run late, one after another, each once; only those older than
+  /// this are skipped, and the chain resumes at the first instant within it
+  /// (logged as a warning of component `cron` with the number of ticks
+  /// skipped). Must be positive; one day by default (as in Effect's
+  /// ClusterCron).
   caf::timespan skip_if_older_than = std::chrono::hours{24};
-
-  /// When false (the default) the tick after a run is the schedule's next
-  /// instant after now, so ticks missed while the cluster was down are not
-  /// made up. When true it is the next instant after the tick that ran, so
-  /// missed ticks run one after another, each still subject to
-  /// `skip_if_older_than` (the singleton's tick for the next instant after
-  /// now may run before the catch-up reaches it; each tick runs once).
-  bool calculate_next_from_previous = false;
 };
 
 /// What a job learns about the tick it runs for.
@@ -59,8 +57,9 @@ struct cron_run {
 };
 
 /// A job: runs inside the actor of its tick, so keep it short or hand long
-/// work to an actor of your own. An exception is caught and written to
-/// stderr; the tick counts as run (it is not retried).
+/// work to an actor of your own. An exception is caught and logged (an error
+/// of component `cron` in the runner's log); the tick counts as run (it is
+/// not retried).
 using cron_job = std::function<void(const cron_run&)>;
 
 /// Registers cron `name` on the runner of `cluster`; call it with the same
