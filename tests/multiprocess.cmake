@@ -12,7 +12,8 @@ add_executable(multiprocess_tests
   multiprocess/lease_hang_live.test.cpp
   multiprocess/single_runner.test.cpp
   multiprocess/node_cli.test.cpp
-  multiprocess/cluster_ctl.test.cpp)
+  multiprocess/cluster_ctl.test.cpp
+  multiprocess/storage_file.test.cpp)
 target_include_directories(multiprocess_tests PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}
   ${PROJECT_SOURCE_DIR}/samples/counter)

@@ -1,5 +1,6 @@
 #include "caf_cluster/storage/internal/sqlite_database.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -130,10 +131,18 @@ caf::error check_integrity(SQLite::Database& db, const std::string& path) {
   SQLite::Statement query{db, "PRAGMA quick_check(5)"};
   std::string problems;
   while (query.executeStep()) {
-    auto line = query.getColumn(0).getString();
-    if (line == "ok")
+    auto text = query.getColumn(0).getString();
+    if (text == "ok")
       return {};
-    problems += (problems.empty() ? "" : "; ") + line;
+    // One row may hold several lines: the error stays one line.
+    std::string::size_type pos = 0;
+    while (pos <= text.size()) {
+      auto end = std::min(text.find('\n', pos), text.size());
+      auto line = text.substr(pos, end - pos);
+      if (!line.empty() && line != "*** in database main ***")
+        problems += (problems.empty() ? "" : "; ") + line;
+      pos = end + 1;
+    }
   }
   return caf::make_error(errc::corrupt, "cannot open SQLite storage \"" + path
                                           + "\": the file is damaged "
