@@ -15,8 +15,7 @@ caf::error invalid(std::string_view text, std::string_view why) {
   msg.append(text.data(), text.size());
   msg += "\": ";
   msg.append(why.data(), why.size());
-  msg += "; expected \"memory\" or \"sqlite:<path>\" (optionally with "
-         "\"?share=1\")";
+  msg += "; expected \"memory\" or \"sqlite:<path>\"";
   return caf::make_error(errc::invalid_uri, std::move(msg));
 }
 
@@ -31,7 +30,9 @@ caf::expected<storage_uri> parse_storage_uri(std::string_view text) {
     if (auto q = path.find('?'); q != std::string_view::npos) {
       auto option = path.substr(q + 1);
       if (option != "share=1" && option != "share=0")
-        return invalid(text, "the only option is share=1 or share=0");
+        return invalid(text,
+                       "the only option after the path is ?share=1 or "
+                       "?share=0");
       share = option == "share=1";
       path = path.substr(0, q);
     }
