@@ -22,7 +22,8 @@ add_executable(multiprocess_tests
   multiprocess/single_runner.test.cpp
   multiprocess/node_cli.test.cpp
   multiprocess/cluster_ctl.test.cpp
-  multiprocess/hostile_peer.test.cpp)
+  multiprocess/hostile_peer.test.cpp
+  multiprocess/storage_file.test.cpp)
 target_include_directories(multiprocess_tests PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}
   ${PROJECT_SOURCE_DIR}/samples/counter)

@@ -227,6 +227,11 @@ void cluster_fixture::cut_storage(size_t i, bool on) {
     nodes_[i].storage->cut = on;
 }
 
+void cluster_fixture::fill_storage(size_t i, bool on) {
+  if (nodes_[i].storage)
+    nodes_[i].storage->full = on;
+}
+
 bool cluster_fixture::paused(size_t i) const {
   return nodes_[i].paused;
 }

@@ -94,6 +94,10 @@ public:
   /// Cuts runner `i` from runner storage or restores its access.
   void cut_storage(size_t i, bool on);
 
+  /// Makes runner `i`'s runner storage writes fail as on a full disk (reads
+  /// still work), or work again.
+  void fill_storage(size_t i, bool on);
+
   /// Returns whether runner `i` is paused / cut.
   bool paused(size_t i) const;
   bool cut(size_t i) const;

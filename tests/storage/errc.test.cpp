@@ -27,6 +27,11 @@ TEST_CASE("drain and forget codes follow the runner storage codes") {
   CHECK_EQ(to_string(storage::errc::runner_alive), "runner_alive");
 }
 
+TEST_CASE("a foreign database has a code of its own after them") {
+  CHECK_EQ(static_cast<int>(storage::errc::foreign_database), 12);
+  CHECK_EQ(to_string(storage::errc::foreign_database), "foreign_database");
+}
+
 TEST_CASE("a shards-per-group mismatch renders with its message") {
   caf::actor_system_config cfg;
   storage::add_error_category(cfg);

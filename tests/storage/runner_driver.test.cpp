@@ -487,4 +487,43 @@ TEST_CASE_TEMPLATE("forget_runner removes a dead runner and its leases only", B,
   CHECK(d->forget_runner("a:1", t0 + lease, lease) == errc::unknown_runner);
 }
 
+TEST_CASE_TEMPLATE("heartbeats and leases dated ahead beyond the skew are not "
+                   "believed",
+                   B, memory_backend, sqlite_backend) {
+  B backend;
+  auto d = backend.open();
+  CHECK_EQ(d->max_clock_skew(), default_max_clock_skew_ms);
+  d->set_max_clock_skew(2000);
+  constexpr int64_t ten_years = int64_t{10} * 365 * 24 * 3600 * 1000;
+  register_at(*d, "a:1", t0);
+  register_at(*d, "ahead:1", t0);
+  register_at(*d, "forged:1", t0);
+  // What a writer of the database can do: a heartbeat and a lease dated
+  // years ahead, as if written by a clock that far off.
+  REQUIRE(refreshed(*d, "forged:1", {}, t0 + ten_years).empty());
+  REQUIRE_EQ(grants(*d, "forged:1", {"default:1"}, t0 + ten_years),
+             grant_list{{"default:1", 1}});
+  // Within the skew a clock ahead is believed, beyond it not.
+  REQUIRE(refreshed(*d, "ahead:1", {}, t0 + 2000).empty());
+  CHECK_EQ(live_at(*d, t0), strings{"a:1", "ahead:1"});
+  CHECK_EQ(live_at(*d, t0 - 1), strings{"a:1"});
+  // The forged lease does not keep the shard from a live runner: it is
+  // granted with a larger epoch, which fences the forger's writes.
+  CHECK_EQ(grants(*d, "a:1", {"default:1"}, t0),
+           grant_list{{"default:1", 2}});
+  CHECK_EQ(grants(*d, "forged:1", {"default:1"}, t0), grant_list{});
+  // A lease dated ahead within the skew (a grant by a clock 2 s ahead)
+  // holds.
+  REQUIRE_EQ(grants(*d, "ahead:1", {"default:2"}, t0 + 2000),
+             grant_list{{"default:2", 1}});
+  CHECK_EQ(grants(*d, "a:1", {"default:2"}, t0), grant_list{});
+  // The forged row can be forgotten: it does not count as alive.
+  CHECK(!d->forget_runner("forged:1", t0, lease));
+  CHECK_EQ(addresses(*d->all_runners()), strings{"a:1", "ahead:1"});
+  // A negative allowance is taken as none.
+  d->set_max_clock_skew(-5);
+  CHECK_EQ(d->max_clock_skew(), 0);
+  CHECK_EQ(live_at(*d, t0), strings{"a:1"});
+}
+
 } // TEST_SUITE

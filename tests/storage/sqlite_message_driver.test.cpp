@@ -238,7 +238,7 @@ TEST_CASE("message writes locked out past the busy timeout give busy") {
     REQUIRE(!result);
     CHECK(result.error() == errc::busy);
     CHECK_EQ(message_of(result.error()),
-             "save 1 requests: database is locked");
+             "save 1 requests in " + path + ": database is locked");
     CHECK(d->save_replies({reply_to(1, "r", 0)}).error() == errc::busy);
     CHECK(d->claim_unprocessed({"default:1"}, t0, claim, 10).error()
           == errc::busy);

@@ -247,7 +247,8 @@ TEST_CASE("a write lock held past the busy timeout gives busy") {
     REQUIRE(!result);
     CHECK(result.error() == errc::busy);
     CHECK_EQ(message_of(result.error()),
-             "acquire leases for runner a:1: database is locked");
+             "acquire leases for runner a:1 in " + path
+               + ": database is locked");
     // WAL readers never wait for a writer.
     CHECK_EQ(d->leases()->size(), 1u);
     CHECK(d->refresh("a:1", {}, t0, lease).error() == errc::busy);

@@ -76,6 +76,11 @@ TEST_CASE("refuses anything else, quoting the text") {
     {"postgres://localhost/db", "unknown backend"},
     {std::string{"sqlite:/tmp/x\0y.db", 18},
      "the path contains a NUL character"},
+    {"sqlite:/tmp/x.db?share", "the only option after the path is ?share=1 "
+                               "or ?share=0"},
+    {"sqlite:/tmp/x.db?mode=ro", "the only option after the path is ?share=1 "
+                                 "or ?share=0"},
+    {"sqlite:?share=1", "the path is empty"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.text);
@@ -88,6 +93,21 @@ TEST_CASE("refuses anything else, quoting the text") {
              "invalid storage location \"" + c.text + "\": " + c.why
                + "; expected \"memory\" or \"sqlite:<path>\"");
   }
+}
+
+TEST_CASE("sqlite with the share option") {
+  auto shared = parse_storage_uri("sqlite:/tmp/app.db?share=1");
+  REQUIRE(shared);
+  CHECK_EQ(shared->path, "/tmp/app.db");
+  CHECK(shared->share);
+  CHECK_EQ(to_string(*shared), "sqlite:/tmp/app.db?share=1");
+  auto unshared = parse_storage_uri("sqlite:/tmp/app.db?share=0");
+  REQUIRE(unshared);
+  CHECK_EQ(unshared->path, "/tmp/app.db");
+  CHECK_FALSE(unshared->share);
+  CHECK_EQ(to_string(*unshared), "sqlite:/tmp/app.db");
+  CHECK(*unshared == *parse_storage_uri("sqlite:/tmp/app.db"));
+  CHECK(*shared != *unshared);
 }
 
 TEST_CASE("equality") {

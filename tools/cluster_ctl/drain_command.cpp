@@ -26,7 +26,8 @@ command make_drain_command(CLI::App& root) {
     if (auto code = check_runner("drain", *opts))
       return *code;
     storage_session session;
-    if (auto code = open_storage("drain", *opts, session))
+    if (auto code = open_storage("drain", *opts, storage_access::read_write,
+                                  session))
       return *code;
     const auto& runner = opts->runners[0];
     if (auto err = session.driver->request_drain(runner))

@@ -26,7 +26,8 @@ command make_forget_command(CLI::App& root) {
     if (auto code = check_runner("forget", *opts))
       return *code;
     storage_session session;
-    if (auto code = open_storage("forget", *opts, session))
+    if (auto code = open_storage("forget", *opts, storage_access::read_write,
+                                  session))
       return *code;
     const auto& runner = opts->runners[0];
     if (auto err = session.driver->forget_runner(runner, session.now_ms,

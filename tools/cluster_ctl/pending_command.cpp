@@ -22,10 +22,11 @@ command make_pending_command(CLI::App& root) {
   add_json_option(*app, *opts);
   auto run = [opts]() -> int {
     storage_session session;
-    if (auto code = open_storage("pending", *opts, session))
+    if (auto code = open_storage("pending", *opts, storage_access::read_only,
+                                  session))
       return *code;
-    auto messages
-      = caf_cluster::storage::make_sqlite_message_driver(session.path);
+    auto messages = caf_cluster::storage::make_sqlite_message_driver(
+      session.path, session.sqlite);
     if (!messages)
       return runtime_error("cannot open '" + session.path
                            + "': " + error_text(messages.error()));

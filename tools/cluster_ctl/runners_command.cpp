@@ -21,7 +21,8 @@ command make_runners_command(CLI::App& root) {
   add_json_option(*app, *opts);
   auto run = [opts]() -> int {
     storage_session session;
-    if (auto code = open_storage("runners", *opts, session))
+    if (auto code = open_storage("runners", *opts, storage_access::read_only,
+                                  session))
       return *code;
     auto rows = session.driver->all_runners();
     if (!rows)

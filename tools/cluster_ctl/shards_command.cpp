@@ -20,7 +20,8 @@ command make_shards_command(CLI::App& root) {
   add_json_option(*app, *opts);
   auto run = [opts]() -> int {
     storage_session session;
-    if (auto code = open_storage("shards", *opts, session))
+    if (auto code = open_storage("shards", *opts, storage_access::read_only,
+                                  session))
       return *code;
     auto leases = session.driver->leases();
     if (!leases)

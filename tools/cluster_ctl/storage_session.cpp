@@ -43,7 +43,7 @@ void add_json_option(CLI::App& cmd, storage_options& opts) {
 
 std::optional<int> open_storage(const std::string& name,
                                 const storage_options& opts,
-                                storage_session& out) {
+                                storage_access access, storage_session& out) {
   namespace fs = std::filesystem;
   using caf_cluster::storage::storage_uri;
   out.lease_ms = default_lease_duration_ms();
@@ -72,12 +72,18 @@ std::optional<int> open_storage(const std::string& name,
   if (!fs::is_regular_file(status))
     return runtime_error("no database at '" + uri->path
                          + "': not a regular file");
-  auto driver = caf_cluster::storage::make_sqlite_runner_driver(uri->path);
+  out.sqlite.create_missing = false;
+  out.sqlite.read_only = access == storage_access::read_only;
+  out.sqlite.share_file = uri->share;
+  auto driver = caf_cluster::storage::make_sqlite_runner_driver(uri->path,
+                                                                out.sqlite);
   if (!driver)
     return runtime_error("cannot open '" + uri->path
                          + "': " + error_text(driver.error()));
   out.driver = std::move(*driver);
   out.path = uri->path;
+  // Checked by the connection just opened.
+  out.sqlite.check_integrity = false;
   out.now_ms = caf_cluster::system_wall_clock{}.now_ms();
   return std::nullopt;
 }

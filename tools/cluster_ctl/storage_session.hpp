@@ -9,6 +9,7 @@
 #include <string>
 
 #include "caf_cluster/storage/runner_driver.hpp"
+#include "caf_cluster/storage/sqlite_options.hpp"
 
 namespace CLI {
 class App;
@@ -51,13 +52,26 @@ struct storage_session {
   /// The liveness window: `--lease-duration-ms`, else the default of
   /// `cluster.lease-duration`.
   int64_t lease_ms = 0;
+
+  /// How the file was opened, for opening more drivers on it.
+  caf_cluster::storage::sqlite_options sqlite;
 };
 
-/// Checks `opts` of the command `name` and opens the storage they name.
+/// What a storage command does to the file.
+enum class storage_access {
+  /// Only looks: opened read-only, never created, migrated or written.
+  read_only,
+  /// Writes rows (drain, forget), never creates the file.
+  read_write,
+};
+
+/// Checks `opts` of the command `name` and opens the storage they name with
+/// `access`; a file with another application's tables is refused unless the
+/// location says `?share=1`.
 /// Returns the exit code on failure (after printing the one error line).
 std::optional<int> open_storage(const std::string& name,
                                 const storage_options& opts,
-                                storage_session& out);
+                                storage_access access, storage_session& out);
 
 /// The default of `--lease-duration-ms` (`cluster.lease-duration`).
 int64_t default_lease_duration_ms();

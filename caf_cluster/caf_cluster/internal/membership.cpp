@@ -1,6 +1,7 @@
 // Membership: this runner's registration, the live runners, the hash ring
 // over them and the shard map the router routes by.
 #include <algorithm>
+#include <set>
 
 #include "caf/send.hpp"
 
@@ -30,8 +31,32 @@ void shard_manager_state::rejoin(int64_t now) {
   node().log->info("membership", "registered again (machine id ", *id, ")");
 }
 
-void shard_manager_state::observe(
-  const std::vector<storage::runner_row>& live) {
+std::vector<storage::runner_row>
+shard_manager_state::live_among(const std::vector<storage::runner_row>& all,
+                                int64_t now) {
+  auto skew = to_ms(node().config.max_clock_skew);
+  std::vector<storage::runner_row> live;
+  std::set<std::string> ahead;
+  for (auto& r : all) {
+    if (storage::dated_ahead(r.last_heartbeat_ms, now, skew)) {
+      if (forged_runners.count(r.address) == 0)
+        node().log->warning("membership", "ignoring runner ", r.address,
+                            ": its heartbeat is dated ",
+                            r.last_heartbeat_ms - now,
+                            " ms ahead of this clock, more than "
+                            "cluster.max-clock-skew (",
+                            skew, " ms); it counts as not live");
+      ahead.insert(r.address);
+    } else if (r.last_heartbeat_ms > now - lease_ms()) {
+      live.push_back(r);
+    }
+  }
+  forged_runners = std::move(ahead);
+  return live;
+}
+
+void shard_manager_state::observe(const std::vector<storage::runner_row>& live,
+                                  const std::vector<storage::runner_row>& all) {
   auto& log = *node().log;
   std::map<std::string, bool> now;
   for (auto& r : live)
@@ -60,13 +85,12 @@ void shard_manager_state::observe(
       log.log(routine(), "membership", "runner ", addr, " joined");
   if (!gone.empty()) {
     // A runner that left removed its row; a dead one's row stays behind.
-    auto all = cfg.storage->all_runners();
     for (auto& addr : gone) {
       if (addr == cfg.address)
         continue;
-      auto stale = all && std::any_of(all->begin(), all->end(), [&](auto& r) {
-                     return r.address == addr;
-                   });
+      auto stale = std::any_of(all.begin(), all.end(), [&](auto& r) {
+        return r.address == addr;
+      });
       if (stale)
         log.log(notable(), "membership", "runner ", addr,
                 " is dead (heartbeat expired): its shards fail over");
@@ -118,13 +142,27 @@ void shard_manager_state::publish(const std::vector<std::string>& ring,
   auto owners = ring;
   owners.resize(static_cast<size_t>(node().config.shards_per_group));
   if (leases) {
+    auto skew = to_ms(node().config.max_clock_skew);
+    std::set<std::string> ahead;
     for (auto& row : *leases) {
       if (row.expires_at_ms <= now)
         continue;
+      // Storage does not grant it either: the ring's choice acquires it.
+      if (storage::dated_ahead(row.expires_at_ms, now + lease_ms(), skew)) {
+        if (forged_leases.count(row.shard) == 0)
+          node().log->warning("shards", "ignoring the lease of ", row.shard,
+                              " held by ", row.runner, ": it expires ",
+                              row.expires_at_ms - now,
+                              " ms from now, later than a grant by a clock "
+                              "within cluster.max-clock-skew could");
+        ahead.insert(row.shard);
+        continue;
+      }
       auto s = parse(row.shard);
       if (s && s->g == 0)
         owners[static_cast<size_t>(s->index - 1)] = row.runner;
     }
+    forged_leases = std::move(ahead);
   }
   auto live = static_cast<int32_t>(live_runners);
   if (!client_only())

@@ -25,7 +25,8 @@ node_context::node_context(caf::actor_system& sys, sharding_config cfg,
     log(std::make_shared<logger>(sys, config.log_level, std::move(sink),
                                  clock)),
     running_singletons(std::make_shared<std::atomic<int64_t>>(0)),
-    residents(std::make_shared<residency>(config.max_resident_entities)) {
+    residents(std::make_shared<residency>(config.max_resident_entities)),
+    storage_state(std::make_shared<storage_health>()) {
   // nop
 }
 

@@ -16,6 +16,7 @@
 #include "caf_cluster/internal/logger.hpp"
 #include "caf_cluster/internal/residency.hpp"
 #include "caf_cluster/internal/shard_table.hpp"
+#include "caf_cluster/internal/storage_health.hpp"
 #include "caf_cluster/sharding_config.hpp"
 #include "caf_cluster/snowflake_generator.hpp"
 #include "caf_cluster/wall_clock.hpp"
@@ -65,6 +66,9 @@ struct node_context {
 
   /// The entities resident here, against `cluster.max-resident-entities`.
   const std::shared_ptr<residency> residents;
+
+  /// Whether runner storage fails now, and why.
+  const std::shared_ptr<storage_health> storage_state;
 };
 
 using node_ptr = std::shared_ptr<const node_context>;

@@ -154,12 +154,16 @@ struct router_state {
                       "no live runner is registered in " + config().storage)));
         return;
       }
+      // Leases lost to failing storage (a full disk) must not hide why.
+      auto cause = cfg.node->storage_state->failure();
       wait(
         j,
         caf::make_error(errc::runner_unavailable, where(j.send),
                         "no runner serves shard "
                           + to_string(shard_id{cfg.node->entity_group(), index})
-                          + " yet"));
+                          + " yet"
+                          + (cause.empty() ? ""
+                                           : "; runner storage fails: " + cause)));
       return;
     }
     auto& owner = owners[pos];

@@ -12,6 +12,7 @@
 
 #include "caf_cluster/internal/shard_manager_state.hpp"
 #include "caf_cluster/shard_id.hpp"
+#include "caf_cluster/storage/errc.hpp"
 
 namespace caf_cluster::internal {
 
@@ -69,9 +70,22 @@ shard_manager_state::describe(const std::vector<shard_ref>& xs) const {
 }
 
 void shard_manager_state::failed(const char* what, const caf::error& err) {
-  if (failure_streaks[what]++ == 0)
-    node().log->warning("storage", what, " failed: ", err,
-                        " (logged again when it works)");
+  auto n = ++failure_streaks[what];
+  auto text = node().system.render(err);
+  node().storage_state->failing(text);
+  auto& log = *node().log;
+  // A damaged file does not heal: say so at once. Other failures may be a
+  // moment's lock; once they repeat, storage is unusable and the runner
+  // serves nothing, which must not pass as a warning.
+  auto damaged = err == storage::errc::corrupt;
+  if (n == 1 && !damaged)
+    log.warning("storage", what, " failed: ", text,
+                " (logged again when it works)");
+  else if ((n == 1 && damaged) || n == failures_before_error
+           || n % failures_between_errors == 0)
+    log.error("storage", what, " failed ", n, " times in a row: ", text,
+              " (runner storage is unusable: this runner serves no shard "
+              "until it works again)");
 }
 
 void shard_manager_state::worked(const char* what) {
@@ -81,6 +95,8 @@ void shard_manager_state::worked(const char* what) {
   node().log->info("storage", what, " works again after ", i->second,
                    " failed attempts");
   failure_streaks.erase(i);
+  if (failure_streaks.empty())
+    node().storage_state->working();
 }
 
 caf::timespan shard_manager_state::period() const {
@@ -92,14 +108,16 @@ void shard_manager_state::tick() {
   auto now = node().clock->now_ms();
   if (!client_only())
     renew(now);
-  auto live = cfg.storage->live_runners(now, lease_ms());
-  if (!live) {
-    failed("reading the runners", live.error());
+  // All rows, not only the live ones: the ones dated ahead are logged.
+  auto all = cfg.storage->all_runners();
+  if (!all) {
+    failed("reading the runners", all.error());
     return;
   }
   worked("reading the runners");
-  observe(*live);
-  if (!client_only() && registered && !leaving && !listed(*live)) {
+  auto live = live_among(*all, now);
+  observe(live, *all);
+  if (!client_only() && registered && !leaving && !listed(live)) {
     // Our row is gone (we were presumed dead): serve nothing, join again.
     node().log->warning("membership", "this runner's registration is gone "
                                       "(presumed dead): joining again");
@@ -110,7 +128,7 @@ void shard_manager_state::tick() {
   // Read on the tick that refreshes the heartbeat anyway: a drain costs no
   // extra storage call. The leave itself comes back as a leave_atom.
   if (!client_only() && registered && !leaving && !drain_seen
-      && drain_requested(*live)) {
+      && drain_requested(live)) {
     drain_seen = true;
     node().log->info("node", "drain requested through storage");
     if (cfg.on_drain_requested)
@@ -119,9 +137,9 @@ void shard_manager_state::tick() {
   auto leases = cfg.storage->leases();
   auto& groups = table().groups();
   for (size_t g = 0; g < groups.size(); ++g) {
-    auto& ring = ring_of(groups[g], *live);
+    auto& ring = ring_of(groups[g], live);
     if (g == 0)
-      publish(ring, leases ? &*leases : nullptr, now, live->size());
+      publish(ring, leases ? &*leases : nullptr, now, live.size());
     if (!client_only() && registered && !leaving && !ring.empty())
       rebalance(g, ring, now);
   }

@@ -88,10 +88,19 @@ struct shard_manager_state {
   /// when it starts and when it ends, not at every tick in between.
   std::map<std::string, int64_t> failure_streaks;
 
-  /// Counts a failure of `what`; the first of a streak logs a warning.
+  /// Failures in a row after which a streak is logged as an error.
+  static constexpr int64_t failures_before_error = 3;
+
+  /// An error streak is logged again every so many failures.
+  static constexpr int64_t failures_between_errors = 100;
+
+  /// Counts a failure of `what` and records it as the node's storage
+  /// failure; the first of a streak logs a warning, the third (the first,
+  /// for a damaged file) an error, and every hundredth again.
   void failed(const char* what, const caf::error& err);
 
-  /// Ends a streak of `what` with one info line, if one was running.
+  /// Ends a streak of `what` with one info line, if one was running; once no
+  /// streak runs, storage counts as working again.
   void worked(const char* what);
 
   // -- shard_manager.cpp ---------------------------------------------------
@@ -129,9 +138,21 @@ struct shard_manager_state {
   std::map<std::string, bool> known_runners; // address -> healthy
   bool seen_runners = false;
 
+  /// Runners whose heartbeat was dated ahead beyond the clock skew at the
+  /// last read, and leases (by shard) likewise: each is logged once.
+  std::set<std::string> forged_runners;
+  std::set<std::string> forged_leases;
+
+  /// The runners of `all` that are live at `now`; a heartbeat dated more than
+  /// `cluster.max-clock-skew` ahead is not believed (a writer of the
+  /// database could keep a runner in the ring for years), and logged once.
+  std::vector<storage::runner_row>
+  live_among(const std::vector<storage::runner_row>& all, int64_t now);
+
   /// Logs the runners that joined, left, died or changed health since the
-  /// last read of `live`.
-  void observe(const std::vector<storage::runner_row>& live);
+  /// last read of `live` (`all`: every registered runner).
+  void observe(const std::vector<storage::runner_row>& live,
+               const std::vector<storage::runner_row>& all);
 
   /// Returns whether `live` lists this runner.
   bool listed(const std::vector<storage::runner_row>& live) const;

@@ -17,6 +17,8 @@
 #include "caf_cluster/shard_id.hpp"
 #include "caf_cluster/singleton.hpp"
 #include "caf_cluster/storage/open_runner_driver.hpp"
+#include "caf_cluster/storage/sqlite_file_mode.hpp"
+#include "caf_cluster/storage/storage_uri.hpp"
 
 namespace caf_cluster::internal {
 
@@ -92,6 +94,19 @@ caf::error check_single_database(const sharding_config& cfg,
   return caf::none;
 }
 
+// An existing file keeps the mode it has; one that other local users may
+// read exposes every payload and entity state to them, which is said once.
+void warn_if_exposed(const node_context& n) {
+  auto uri = storage::parse_storage_uri(n.config.storage);
+  if (!uri || uri->type != storage::storage_uri::kind::sqlite)
+    return;
+  for (auto& file : storage::exposed_sqlite_files(uri->path))
+    n.log->warning("storage", file,
+                   " is readable or writable by other users of this host: "
+                   "they can read every stored message and entity state "
+                   "(chmod 600 it; new files are created that way)");
+}
+
 } // namespace
 
 caf::expected<std::shared_ptr<runtime>>
@@ -107,6 +122,7 @@ start_single(caf::actor_system& sys, sharding_config cfg,
       return std::move(drivers.error());
     if (auto err = check_single_database(n.config, *drivers->runners))
       return err;
+    warn_if_exposed(n);
     start_message_storage(*rt, std::move(drivers->messages), true);
     // Everything a previous process left unprocessed (a claim time of 0
     // takes what it had claimed too); rows of types registered later wait
@@ -131,6 +147,9 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
   auto rt = std::make_shared<runtime>(sys, std::move(cfg), std::move(clock),
                                       opts);
   auto& n = *rt->node;
+  opts.storage->set_max_clock_skew(to_ms(n.config.max_clock_skew));
+  if (!opts.client_only)
+    warn_if_exposed(n);
   rt->router = spawn_router(sys, router_config{rt->node, opts.transport});
   if (opts.messages)
     start_message_storage(*rt, opts.messages, opts.detach_storage_calls);

@@ -30,6 +30,8 @@ std::string to_string(errc x) {
       return "unknown_runner";
     case errc::runner_alive:
       return "runner_alive";
+    case errc::foreign_database:
+      return "foreign_database";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

@@ -44,6 +44,10 @@ enum class errc : uint8_t {
   /// The runner is live (its heartbeat is younger than the lease duration),
   /// so it cannot be forgotten.
   runner_alive,
+  /// The database file holds another application's tables and none of
+  /// ours: it is refused rather than mixed with the cluster's tables unless
+  /// sharing it is asked for (`sqlite:<path>?share=1`).
+  foreign_database,
 };
 
 /// Returns the name of `x`, e.g. `"fenced"`.

@@ -36,7 +36,8 @@ public:
     for (const auto& [address, row] : st.runners) {
       if (address == runner.address)
         previous = row.machine_id;
-      else if (internal::is_live(row.last_heartbeat_ms, now_ms, lease_ms))
+      else if (internal::is_live(row.last_heartbeat_ms, now_ms, lease_ms,
+                                    max_clock_skew()))
         taken.push_back(row.machine_id);
     }
     auto id = internal::pick_machine_id(previous, taken);
@@ -68,7 +69,8 @@ public:
     std::lock_guard<std::mutex> guard{store_->mtx};
     std::vector<runner_row> result;
     for (const auto& entry : store_->runners)
-      if (internal::is_live(entry.second.last_heartbeat_ms, now_ms, lease_ms))
+      if (internal::is_live(entry.second.last_heartbeat_ms, now_ms, lease_ms,
+                            max_clock_skew()))
         result.push_back(entry.second);
     return result;
   }
@@ -104,7 +106,8 @@ public:
     auto i = st.runners.find(address);
     if (auto err = internal::check_forget(i != st.runners.end() ? &i->second
                                                                 : nullptr,
-                                          address, now_ms, lease_ms))
+                                          address, now_ms, lease_ms,
+                                          max_clock_skew()))
       return err;
     st.runners.erase(i);
     for (auto j = st.leases.begin(); j != st.leases.end();) {
@@ -127,7 +130,8 @@ public:
     for (auto& shard : internal::without_duplicates(shards)) {
       auto i = st.leases.find(shard);
       auto* current = i != st.leases.end() ? &i->second : nullptr;
-      switch (internal::decide_acquire(current, runner, now_ms)) {
+      switch (internal::decide_acquire(current, runner, now_ms, lease_ms,
+                                       max_clock_skew())) {
         case acquire_action::refuse:
           break;
         case acquire_action::extend:
@@ -158,7 +162,8 @@ public:
     for (auto& shard : internal::without_duplicates(shards)) {
       auto i = st.leases.find(shard);
       if (i == st.leases.end() || i->second.runner != runner
-          || !internal::is_held(i->second.expires_at_ms, now_ms))
+          || !internal::is_held(i->second.expires_at_ms, now_ms, lease_ms,
+                               max_clock_skew()))
         continue;
       i->second.expires_at_ms = now_ms + lease_ms;
       result.push_back(lease_grant{std::move(shard), i->second.epoch});

@@ -15,6 +15,7 @@ open_runner_driver(std::string_view uri, sqlite_options opts) {
     return std::move(parsed.error());
   if (parsed->type == storage_uri::kind::memory)
     return std::shared_ptr<runner_driver>{make_memory_runner_driver()};
+  opts.share_file = opts.share_file || parsed->share;
   auto driver = make_sqlite_runner_driver(parsed->path, opts);
   if (!driver)
     return std::move(driver.error());
@@ -33,9 +34,12 @@ caf::expected<cluster_storage> open_cluster_storage(std::string_view uri,
     result.messages = make_memory_message_driver(store);
     return result;
   }
+  opts.share_file = opts.share_file || parsed->share;
   auto runners = make_sqlite_runner_driver(parsed->path, opts);
   if (!runners)
     return std::move(runners.error());
+  // Checked a moment ago by the first connection.
+  opts.check_integrity = false;
   auto messages = make_sqlite_message_driver(parsed->path, opts);
   if (!messages)
     return std::move(messages.error());

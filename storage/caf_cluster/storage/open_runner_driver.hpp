@@ -13,11 +13,14 @@
 
 namespace caf_cluster::storage {
 
-/// Opens the runner storage at `uri` (`memory` or `sqlite:<path>`; a missing
-/// SQLite file is created unless `opts.create_missing` is false).
+/// Opens the runner storage at `uri` (`memory` or `sqlite:<path>`, with
+/// `?share=1` setting `opts.share_file`; a missing SQLite file is created,
+/// owner-only, unless `opts.create_missing` is false).
 /// @returns the driver, `errc::invalid_uri` for a malformed `uri`, or the
 ///          backend's error (`errc::open_failed` naming the path when the
-///          file cannot be opened or created).
+///          file cannot be opened or created, `errc::corrupt` when it is
+///          damaged, `errc::foreign_database` when it holds another
+///          application's tables).
 caf::expected<std::shared_ptr<runner_driver>>
 open_runner_driver(std::string_view uri, sqlite_options opts = {});
 

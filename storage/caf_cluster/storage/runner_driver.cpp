@@ -32,4 +32,8 @@ bool operator!=(const lease_grant& x, const lease_grant& y) noexcept {
 
 runner_driver::~runner_driver() = default;
 
+void runner_driver::set_max_clock_skew(int64_t ms) {
+  max_clock_skew_ms_ = ms < 0 ? 0 : ms;
+}
+
 } // namespace caf_cluster::storage

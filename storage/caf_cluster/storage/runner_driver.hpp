@@ -4,6 +4,7 @@
 // backend passes the same conformance suite (tests/storage).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -83,12 +84,29 @@ bool operator==(const lease_grant& x, const lease_grant& y) noexcept;
 /// Returns whether `x` and `y` differ in shard or epoch.
 bool operator!=(const lease_grant& x, const lease_grant& y) noexcept;
 
+/// The default of `runner_driver::set_max_clock_skew`, in milliseconds (the
+/// default of `cluster.max-clock-skew`).
+constexpr int64_t default_max_clock_skew_ms = 10'000;
+
+/// Returns whether the instant `at_ms`, read from storage, lies more than
+/// `max_skew_ms` after `limit_ms`, the latest a runner whose clock is at most
+/// `max_skew_ms` ahead could have written. Such rows are not believed: a
+/// database writer could otherwise keep a runner live or a lease held for
+/// years.
+constexpr bool dated_ahead(int64_t at_ms, int64_t limit_ms,
+                           int64_t max_skew_ms) noexcept {
+  return at_ms - limit_ms > max_skew_ms;
+}
+
 /// Storage of runners and shard leases, shared by all runners of a cluster.
 ///
 /// Time enters only through the `now_ms` parameters (milliseconds in the
 /// callers' common clock), so tests drive it with a manual clock. A runner is
-/// *live* at `now_ms` when `last_heartbeat_ms > now_ms - lease_ms`; a lease
-/// *holds* at `now_ms` when `expires_at_ms > now_ms`. Addresses and shards are
+/// *live* at `now_ms` when `last_heartbeat_ms > now_ms - lease_ms` and its
+/// heartbeat is not dated ahead of `now_ms` by more than `max_clock_skew`; a
+/// lease *holds* at `now_ms` when `expires_at_ms > now_ms` and it is not
+/// dated ahead of `now_ms + lease_ms` by more than `max_clock_skew` (see
+/// `dated_ahead`), set by `set_max_clock_skew`. Addresses and shards are
 /// opaque strings to the driver. Every operation is atomic: it either applies
 /// completely or fails with an error and changes nothing. Implementations are
 /// thread-safe.
@@ -191,6 +209,20 @@ public:
   /// Returns the epoch of the latest grant of `shard`, or 0 if it was never
   /// granted.
   virtual caf::expected<int64_t> current_epoch(const std::string& shard) = 0;
+
+  /// Sets how far (in ms, at least 0) a stored heartbeat or lease expiry may
+  /// be dated ahead and still be believed; see the class comment. A
+  /// decorator forwards it to the driver it decorates.
+  virtual void set_max_clock_skew(int64_t ms);
+
+  /// Returns the allowance `set_max_clock_skew` set, by default
+  /// `default_max_clock_skew_ms`.
+  int64_t max_clock_skew() const noexcept {
+    return max_clock_skew_ms_.load();
+  }
+
+private:
+  std::atomic<int64_t> max_clock_skew_ms_{default_max_clock_skew_ms};
 };
 
 } // namespace caf_cluster::storage

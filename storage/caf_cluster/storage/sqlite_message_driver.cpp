@@ -234,7 +234,7 @@ private:
 
   template <class F>
   auto read(const std::string& what, F f) -> decltype(f()) {
-    return internal::read_statement(mtx_, what, std::move(f));
+    return internal::read_statement(*db_, mtx_, what, std::move(f));
   }
 
   // The helpers below run inside `write` or `read`.
@@ -400,6 +400,7 @@ make_sqlite_message_driver(const std::string& path, sqlite_options opts) {
         internal::runner_migrations());
       !runners)
     return runners.error();
+  opts.check_integrity = false; // checked by the connection above
   return internal::make_sqlite_driver<message_driver, sqlite_message_driver>(
     path, internal::open_sqlite_database(path, opts,
                                          internal::message_history_table,

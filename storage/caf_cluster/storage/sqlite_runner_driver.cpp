@@ -59,7 +59,8 @@ public:
       return rows;
     std::vector<runner_row> result;
     for (auto& row : *rows)
-      if (internal::is_live(row.last_heartbeat_ms, now_ms, lease_ms))
+      if (internal::is_live(row.last_heartbeat_ms, now_ms, lease_ms,
+                                    max_clock_skew()))
         result.push_back(std::move(row));
     return result;
   }
@@ -100,7 +101,8 @@ public:
         return row.address == address;
       });
       if (auto err = internal::check_forget(i != rows->end() ? &*i : nullptr,
-                                            address, now_ms, lease_ms))
+                                            address, now_ms, lease_ms,
+                                          max_clock_skew()))
         return err;
       for (auto* stmt : {&st_->delete_runner, &st_->delete_leases_of}) {
         statement_scope scope{*stmt};
@@ -182,7 +184,7 @@ private:
 
   template <class F>
   auto read(const std::string& what, F f) -> decltype(f()) {
-    return internal::read_statement(mtx_, what, std::move(f));
+    return internal::read_statement(*db_, mtx_, what, std::move(f));
   }
 
   caf::expected<std::vector<runner_row>> select_runners() {
@@ -240,7 +242,8 @@ private:
     for (const auto& row : *rows) {
       if (row.address == runner.address)
         previous = row.machine_id;
-      else if (internal::is_live(row.last_heartbeat_ms, now_ms, lease_ms))
+      else if (internal::is_live(row.last_heartbeat_ms, now_ms, lease_ms,
+                                    max_clock_skew()))
         taken.push_back(row.machine_id);
     }
     auto id = internal::pick_machine_id(previous, taken);
@@ -299,7 +302,8 @@ private:
     for (auto& shard : internal::without_duplicates(shards)) {
       auto current = lease_of(shard);
       auto action = internal::decide_acquire(current ? &*current : nullptr,
-                                             runner, now_ms);
+                                             runner, now_ms, lease_ms,
+                                             max_clock_skew());
       switch (action) {
         case acquire_action::refuse:
           break;
@@ -342,7 +346,8 @@ private:
     for (auto& shard : internal::without_duplicates(shards)) {
       auto current = lease_of(shard);
       if (!current || current->runner != runner
-          || !internal::is_held(current->expires_at_ms, now_ms))
+          || !internal::is_held(current->expires_at_ms, now_ms, lease_ms,
+                               max_clock_skew()))
         continue;
       extend(shard, now_ms + lease_ms);
       result.push_back(lease_grant{std::move(shard), current->epoch});

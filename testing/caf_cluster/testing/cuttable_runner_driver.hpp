@@ -52,6 +52,12 @@ public:
     return inner_->live_runners(now, lease);
   }
 
+  /// Sets the allowance here and on the decorated driver, which decides.
+  void set_max_clock_skew(int64_t ms) override {
+    storage::runner_driver::set_max_clock_skew(ms);
+    inner_->set_max_clock_skew(ms);
+  }
+
   /// Forwards unless cut.
   caf::expected<std::vector<storage::runner_row>> all_runners() override {
     if (cut)

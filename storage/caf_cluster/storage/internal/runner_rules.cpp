@@ -8,8 +8,10 @@
 namespace caf_cluster::storage::internal {
 
 acquire_action decide_acquire(const lease_row* current,
-                              const std::string& runner, int64_t now_ms) {
-  if (current == nullptr || !is_held(current->expires_at_ms, now_ms))
+                              const std::string& runner, int64_t now_ms,
+                              int64_t lease_ms, int64_t max_skew_ms) {
+  if (current == nullptr
+      || !is_held(current->expires_at_ms, now_ms, lease_ms, max_skew_ms))
     return acquire_action::grant;
   if (current->runner == runner)
     return acquire_action::extend;
@@ -72,14 +74,14 @@ caf::error unknown_runner(const std::string& address) {
 }
 
 caf::error check_forget(const runner_row* row, const std::string& address,
-                        int64_t now_ms, int64_t lease_ms) {
+                        int64_t now_ms, int64_t lease_ms, int64_t max_skew_ms) {
   if (lease_ms < 1)
     return caf::make_error(errc::invalid_argument,
                            "the lease duration must be at least 1 ms, got "
                              + std::to_string(lease_ms));
   if (row == nullptr)
     return unknown_runner(address);
-  if (is_live(row->last_heartbeat_ms, now_ms, lease_ms))
+  if (is_live(row->last_heartbeat_ms, now_ms, lease_ms, max_skew_ms))
     return caf::make_error(errc::runner_alive,
                            "runner '" + address + "' is alive (last heartbeat "
                              + std::to_string(now_ms - row->last_heartbeat_ms)

@@ -20,15 +20,20 @@ namespace caf_cluster::storage::internal {
 constexpr int32_t max_machine_id = 1023;
 
 /// Returns whether a runner whose last heartbeat was at `last_heartbeat_ms`
-/// is live at `now_ms`.
+/// is live at `now_ms`: recent, and not dated ahead beyond `max_skew_ms`.
 constexpr bool is_live(int64_t last_heartbeat_ms, int64_t now_ms,
-                       int64_t lease_ms) noexcept {
-  return last_heartbeat_ms > now_ms - lease_ms;
+                       int64_t lease_ms, int64_t max_skew_ms) noexcept {
+  return last_heartbeat_ms > now_ms - lease_ms
+         && !dated_ahead(last_heartbeat_ms, now_ms, max_skew_ms);
 }
 
-/// Returns whether a lease that expires at `expires_at_ms` holds at `now_ms`.
-constexpr bool is_held(int64_t expires_at_ms, int64_t now_ms) noexcept {
-  return expires_at_ms > now_ms;
+/// Returns whether a lease that expires at `expires_at_ms` holds at `now_ms`:
+/// not expired, and not dated further ahead than a grant at `now_ms` (for
+/// `lease_ms`) by a clock at most `max_skew_ms` ahead.
+constexpr bool is_held(int64_t expires_at_ms, int64_t now_ms, int64_t lease_ms,
+                       int64_t max_skew_ms) noexcept {
+  return expires_at_ms > now_ms
+         && !dated_ahead(expires_at_ms, now_ms + lease_ms, max_skew_ms);
 }
 
 /// What `acquire` does with one requested shard.
@@ -42,9 +47,10 @@ enum class acquire_action {
 };
 
 /// Decides what `acquire` does for `runner` with a shard whose current lease
-/// is `current` (`nullptr` when the shard has none).
+/// is `current` (`nullptr` when the shard has none); see `is_held`.
 acquire_action decide_acquire(const lease_row* current,
-                              const std::string& runner, int64_t now_ms);
+                              const std::string& runner, int64_t now_ms,
+                              int64_t lease_ms, int64_t max_skew_ms);
 
 /// Chooses the machine id of a registering runner.
 /// @param previous the id the runner had, if it has a row.
@@ -71,10 +77,11 @@ caf::error shards_per_group_mismatch(int32_t stored, int32_t requested);
 caf::error unknown_runner(const std::string& address);
 
 /// Decides whether the runner `row` (null: not registered) at `address` may
-/// be forgotten at `now_ms`; see `runner_driver::forget_runner`.
+/// be forgotten at `now_ms`; see `runner_driver::forget_runner` (a row dated
+/// ahead beyond `max_skew_ms` is not live, so a forged row can be removed).
 /// @returns its errors, or a default error if it may.
 caf::error check_forget(const runner_row* row, const std::string& address,
-                        int64_t now_ms, int64_t lease_ms);
+                        int64_t now_ms, int64_t lease_ms, int64_t max_skew_ms);
 
 /// Returns `shards` without repeated elements, keeping first occurrences in
 /// order.

@@ -35,14 +35,20 @@ struct sqlite_migration {
 };
 
 /// Opens the database at `path` for reading and writing (created if
-/// missing) with WAL, `opts`, and applies the steps of `migrations` that
-/// `history_table` does not list yet, all in one `BEGIN IMMEDIATE`
-/// transaction so that concurrent openers migrate a file once.
+/// missing, readable and writable by the owner only) with WAL, `opts`, and
+/// applies the steps of `migrations` that `history_table` does not list yet,
+/// all in one `BEGIN IMMEDIATE` transaction so that concurrent openers
+/// migrate a file once. With `opts.read_only` it only reads: no creation,
+/// no journal mode switch, no migration.
 /// @returns the connection; `errc::invalid_argument` for an empty path or a
 ///          negative busy timeout; `errc::busy` when other connections kept
-///          the file locked past the busy timeout; `errc::open_failed` with
-///          SQLite's message otherwise, also when the file has a schema
-///          version newer than the last of `migrations`.
+///          the file locked past the busy timeout; `errc::corrupt` with
+///          SQLite's message when the file is damaged or not a database;
+///          `errc::foreign_database` naming some of its tables when it holds
+///          another application's tables and not `opts.share_file`;
+///          `errc::open_failed` with SQLite's message otherwise, also when
+///          the file has a schema version newer than the last of
+///          `migrations` (read-only: any other version than the last).
 caf::expected<std::unique_ptr<SQLite::Database>>
 open_sqlite_database(const std::string& path, const sqlite_options& opts,
                      const std::string& history_table,

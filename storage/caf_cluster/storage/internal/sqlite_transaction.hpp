@@ -33,7 +33,7 @@ bool succeeded(const caf::expected<T>& x) {
 /// instead of failing on a read-to-write upgrade. Commits only if `f`
 /// succeeds.
 /// @returns the result of `f`, or the storage error for `what` when SQLite
-///          throws (nothing is stored then).
+///          throws (nothing is stored then), naming the file.
 template <class F>
 auto write_transaction(SQLite::Database& db, std::mutex& mtx,
                        const std::string& what, F f) -> decltype(f()) {
@@ -45,22 +45,22 @@ auto write_transaction(SQLite::Database& db, std::mutex& mtx,
       tx.commit();
     return result;
   } catch (const std::exception& ex) {
-    return to_storage_error(ex, what);
+    return to_storage_error(ex, what + " in " + db.getFilename());
   }
 }
 
 /// Runs `f` under `mtx` outside a transaction: each read is one statement,
 /// and SQLite gives a statement a consistent snapshot.
 /// @returns the result of `f`, or the storage error for `what` when SQLite
-///          throws.
+///          throws, naming the file of `db`.
 template <class F>
-auto read_statement(std::mutex& mtx, const std::string& what, F f)
-  -> decltype(f()) {
+auto read_statement(SQLite::Database& db, std::mutex& mtx,
+                    const std::string& what, F f) -> decltype(f()) {
   std::lock_guard<std::mutex> guard{mtx};
   try {
     return f();
   } catch (const std::exception& ex) {
-    return to_storage_error(ex, what);
+    return to_storage_error(ex, what + " in " + db.getFilename());
   }
 }
 
