@@ -27,6 +27,8 @@ namespace caf_cluster {
 
 namespace {
 
+constexpr int64_t frame_margin = 64 * 1024;
+
 // Bound on one connection attempt; refused loopback ports fail at once, this
 // only matters for peers that accept nothing (a frozen process).
 constexpr auto connect_timeout = std::chrono::seconds{2};
@@ -159,7 +161,12 @@ make_socket_transport(caf::actor_system& sys, const sharding_config& cfg) {
                            "without it: call caf_cluster::enable_tls on its "
                            "configuration before it starts");
   internal::gate_limits limits;
-  limits.max_message_size = static_cast<uint32_t>(cfg.max_message_size);
+  // A frame carries one batch of sends or replies: the routers keep a
+  // batch's payloads, ids and per-item allowance within max-message-size,
+  // a single oversized-by-its-envelope item goes alone, and this margin
+  // covers the envelope and message headers around them.
+  limits.max_message_size = static_cast<uint32_t>(
+    cfg.max_message_size + cfg.max_entity_id_length + frame_margin);
   limits.max_connections = static_cast<size_t>(cfg.max_connections);
   limits.handshake_timeout = cfg.handshake_timeout;
   return std::shared_ptr<transport>{

@@ -20,7 +20,9 @@
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/local_sender.hpp"
 #include "caf_cluster/internal/router_actor.hpp"
+#include "caf_cluster/internal/send_limits.hpp"
 #include "caf_cluster/internal/sharding_access.hpp"
+#include "caf/scheduled_actor.hpp"
 #include "caf_cluster/shard_id.hpp"
 
 #include "deterministic/cluster_fixture.hpp"
@@ -303,5 +305,57 @@ TEST_SUITE("control") {
       else
         CHECK(contains(text, "exceeds cluster.max-message-size (4096)"));
     }
+  }
+
+  TEST_CASE("sends that fit the limit one by one leave in batches that fit it "
+            "too (a batch is one network frame)") {
+    auto cfg = cluster_fixture::default_config();
+    cfg.max_message_size = 4096;
+    cluster_fixture f{2, cfg};
+    REQUIRE(settled(f));
+    // Three sends of 1.5 KB in one turn of runner 1's router, all for
+    // runner 0: one batch would carry 4.5 KB.
+    auto client = f.runner(1).make_client(caf_cluster::testing::ledger_entity());
+    auto id = id_served_by(f, 0);
+    auto replies = std::make_shared<std::vector<int64_t>>();
+    f.sys.spawn([=](caf::event_based_actor* self) {
+      for (int i = 0; i < 3; ++i)
+        client
+          .request(self, id,
+                   keyed_add{1, std::string(1500, static_cast<char>('a' + i))},
+                   3s)
+          .then([=](int64_t x) { replies->push_back(x); });
+    });
+    // Every batch router 0 receives, with the bytes its payloads and ids carry.
+    auto router = ptr_of(router_of(f, 0));
+    std::vector<std::pair<size_t, size_t>> batches;
+    while (f.sched.has_job()) {
+      auto& next = f.sched.next_job<caf::scheduled_actor>();
+      if (caf::actor_cast<caf::strong_actor_ptr>(&next) == router) {
+        auto head = next.mailbox().peek();
+        if (head != nullptr
+            && head->content()
+                 .match_elements<internal::deliver_batch_atom,
+                                 std::vector<internal::envelope>>()) {
+          auto& xs = head->content().get_as<std::vector<internal::envelope>>(1);
+          size_t bytes = 0;
+          for (auto& x : xs)
+            bytes += internal::payload_size(x.send.payload)
+                     + x.send.entity_id.size();
+          batches.emplace_back(xs.size(), bytes);
+        }
+      }
+      f.sched.try_run_once();
+    }
+    f.advance(100ms);
+    CHECK(replies->size() == 3);
+    size_t sends = 0;
+    for (auto& [count, bytes] : batches) {
+      INFO(count << " sends, " << bytes << " bytes");
+      CHECK(bytes <= 4096);
+      sends += count;
+    }
+    CHECK(sends == 3);
+    CHECK(batches.size() >= 2);
   }
 }

@@ -1,5 +1,6 @@
 #include "caf_cluster/internal/gated_middleman.hpp"
 
+#include <exception>
 #include <string>
 #include <utility>
 
@@ -165,7 +166,14 @@ caf::intrusive_ptr<gated_scribe> make_gated_scribe(
   if (tls) {
     // OpenSSL's handshake steps must not block the multiplexer.
     caf::io::network::nonblocking(fd, true);
-    session = caf::openssl::make_session(sys, fd, accepted);
+    // CAF reads the certificate files again for every session and throws
+    // when that fails (e.g. while they are being replaced): on the
+    // multiplexer's thread an escaping exception would end the process.
+    try {
+      session = caf::openssl::make_session(sys, fd, accepted);
+    } catch (const std::exception&) {
+      session = nullptr;
+    }
     if (!session) {
       caf::io::network::close_socket(fd);
       return nullptr;
@@ -186,9 +194,12 @@ public:
   }
 
   bool new_connection() override {
-    if (detached())
-      return false;
     auto fd = acceptor_.accepted_socket();
+    if (detached()) {
+      // CAF's own doorman leaks the socket here.
+      caf::io::network::close_socket(fd);
+      return false;
+    }
     // Over the cap: closed at once, before any byte is read or allocated.
     if (!gate_->admit()) {
       caf::io::network::close_socket(fd);

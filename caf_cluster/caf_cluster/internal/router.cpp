@@ -79,15 +79,22 @@ struct router_state {
   std::unordered_map<std::string, peer> peers;
   std::unordered_map<caf::actor_addr, std::string> peer_by_handle;
   uint64_t next_job = 1;
-  // Batches collected in this turn of the mailbox, per peer router.
-  std::unordered_map<caf::strong_actor_ptr, std::vector<envelope>> outbox;
-  std::unordered_map<caf::strong_actor_ptr, std::vector<reply_envelope>>
-    reply_box;
+  // Batches collected in this turn of the mailbox, per peer router, with
+  // the bytes they carry (see add_to_batch).
+  template <class T>
+  struct batch {
+    std::vector<T> items;
+    size_t bytes = 0;
+  };
+  std::unordered_map<caf::strong_actor_ptr, batch<envelope>> outbox;
+  std::unordered_map<caf::strong_actor_ptr, batch<reply_envelope>> reply_box;
   bool flush_pending = false;
   bool sweep_pending = false;
   time_point sweep_at; // when the armed retry timer is due
   bool stopped = false;
-  refusal_log refusals; // control messages from outsiders
+  // Control messages from outsiders; shared with the router's enqueue,
+  // which runs on senders' threads and may outlive this state.
+  std::shared_ptr<refusal_log> refusals = std::make_shared<refusal_log>();
 
   const sharding_config& config() const {
     return cfg.node->config;
@@ -225,9 +232,53 @@ struct router_state {
       return;
     auto x = j.send;
     x.timeout = time_left(j, now);
-    outbox[caf::actor_cast<caf::strong_actor_ptr>(dest)].push_back(
-      envelope{jid, j.attempt, std::move(x)});
+    auto size = payload_size(x.payload) + x.entity_id.size()
+                + x.entity_type.size() + item_allowance;
+    add_to_batch<deliver_batch_atom>(
+      outbox, caf::actor_cast<caf::strong_actor_ptr>(dest),
+      envelope{jid, j.attempt, std::move(x)}, size);
+  }
+
+  // Bytes counted for the fields of an envelope around its payload.
+  static constexpr size_t item_allowance = 64;
+
+  // Queues `item` of `size` bytes for `dest`. A batch leaves as one network
+  // frame, and the peer's gate closes a connection whose frame is larger
+  // than its max-message-size (plus a margin for one item's envelope): a
+  // batch that would grow past max-message-size leaves at once instead.
+  template <class Atom, class T>
+  void add_to_batch(
+    std::unordered_map<caf::strong_actor_ptr, batch<T>>& box,
+    const caf::strong_actor_ptr& dest, T item, size_t size) {
+    auto& b = box[dest];
+    auto budget = static_cast<size_t>(config().max_message_size);
+    if (!b.items.empty() && b.bytes + size > budget) {
+      self->send(caf::actor_cast<router_actor>(dest), Atom::value,
+                 std::move(b.items));
+      b.items = std::vector<T>{};
+      b.bytes = 0;
+    }
+    b.items.push_back(std::move(item));
+    b.bytes += size;
     schedule_flush();
+  }
+
+  // Queues `reply` to job `jid` of peer `dest`; a reply too large for the
+  // peer's gate becomes the error saying so.
+  void send_reply(const caf::strong_actor_ptr& dest, uint64_t jid,
+                  uint32_t attempt, caf::message reply) {
+    auto size = payload_size(reply);
+    if (size > static_cast<size_t>(config().max_message_size)) {
+      reply = caf::make_message(caf::make_error(
+        errc::message_too_large,
+        "reply of " + std::to_string(size)
+          + " bytes exceeds cluster.max-message-size ("
+          + std::to_string(config().max_message_size) + ")"));
+      size = payload_size(reply);
+    }
+    add_to_batch<reply_batch_atom>(reply_box, dest,
+                                   reply_envelope{jid, attempt, std::move(reply)},
+                                   size + item_allowance);
   }
 
   static caf::timespan time_left(const job& j, time_point now) {
@@ -245,14 +296,14 @@ struct router_state {
   void flush() {
     flush_pending = false;
     for (auto& kvp : outbox)
-      if (!kvp.second.empty())
+      if (!kvp.second.items.empty())
         self->send(caf::actor_cast<router_actor>(kvp.first),
-                   deliver_batch_atom::value, std::move(kvp.second));
+                   deliver_batch_atom::value, std::move(kvp.second.items));
     outbox.clear();
     for (auto& kvp : reply_box)
-      if (!kvp.second.empty())
+      if (!kvp.second.items.empty())
         self->send(caf::actor_cast<router_actor>(kvp.first),
-                   reply_batch_atom::value, std::move(kvp.second));
+                   reply_batch_atom::value, std::move(kvp.second.items));
     reply_box.clear();
   }
 
@@ -484,9 +535,7 @@ struct router_state {
     if (!sender)
       return;
     auto refuse = [&](envelope& x, caf::error err) {
-      reply_box[sender].push_back(
-        reply_envelope{x.job, x.attempt, caf::make_message(std::move(err))});
-      schedule_flush();
+      send_reply(sender, x.job, x.attempt, caf::make_message(std::move(err)));
     };
     for (auto& x : batch) {
       if (stopped || cfg.node->registry->closed()) {
@@ -507,9 +556,7 @@ struct router_state {
       request_any(
         self, *dest, caf::make_message(deliver_atom::value, std::move(x.send)),
         [this, sender, job = x.job, attempt = x.attempt](caf::message& reply) {
-          reply_box[sender].push_back(
-            reply_envelope{job, attempt, std::move(reply)});
-          schedule_flush();
+          send_reply(sender, job, attempt, std::move(reply));
         });
     }
   }
@@ -526,7 +573,7 @@ struct router_state {
 
   void refuse_control(const char* what) {
     auto& sender = self->current_sender();
-    refusals.dropped(*cfg.node->log, what, sender);
+    refusals->dropped(*cfg.node->log, what, sender);
     // Never to the router itself (a forged sender): an error it did not ask
     // for would reach its error handler.
     if (self->current_message_id().is_request() && sender
@@ -581,7 +628,7 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
   // CAF's default stops an actor on any error message it did not ask for,
   // and a peer can send one.
   self->set_error_handler([self](caf::error&) {
-    self->state.refusals.dropped(*self->state.cfg.node->log, "an error message",
+    self->state.refusals->dropped(*self->state.cfg.node->log, "an error message",
                                  self->current_sender());
   });
   // A peer's exit message must not stop the router (its runner would keep
@@ -591,7 +638,7 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
     if (!from)
       from = caf::actor_cast<caf::strong_actor_ptr>(em.source);
     if (!local_sender(self, from)) {
-      self->state.refusals.dropped(*self->state.cfg.node->log,
+      self->state.refusals->dropped(*self->state.cfg.node->log,
                                    "an exit message", from);
       return;
     }
@@ -658,6 +705,7 @@ public:
   }
 
   behavior_type make_behavior() override {
+    state.refusals = refusals_;
     return router_fn(this, std::move(cfg_));
   }
 
@@ -669,7 +717,7 @@ public:
         ? ptr->sender
         : caf::actor_cast<caf::strong_actor_ptr>(em.source);
       if (em.reason == caf::exit_reason::kill && !local_sender(this, from)) {
-        state.refusals.dropped(*node_->log, "a kill", from);
+        refusals_->dropped(*node_->log, "a kill", from);
         return;
       }
     }
@@ -677,6 +725,7 @@ public:
   }
 
 private:
+  std::shared_ptr<refusal_log> refusals_ = std::make_shared<refusal_log>();
   node_ptr node_;
   router_config cfg_;
 };
