@@ -123,6 +123,14 @@ writer_impl(writer_pointer self,
   self->state.self = self;
   self->state.driver = std::move(driver);
   self->state.log = std::move(log);
+  // A graceful stop arrives after the last participant's writes, but may
+  // overtake the flush this writer sent itself for them: commit the open
+  // batch first, or sends it accepted (a tell_at, which nobody waits for)
+  // are lost. A kill (a simulated crash) bypasses this handler.
+  self->set_exit_handler([=](caf::exit_msg& x) {
+    self->state.flush();
+    caf::scheduled_actor::default_exit_handler(self, x);
+  });
   return {
     [=](save_requests_atom, std::vector<storage::request_row>& rows) {
       self->state.add(self->state.requests, rows);

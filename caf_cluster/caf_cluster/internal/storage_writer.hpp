@@ -2,8 +2,9 @@
 // turn of its mailbox goes to storage in one transaction, so requests that
 // arrive together share one commit (and one fsync) instead of paying one
 // each. Nothing waits for a timer: the batch closes when the mailbox turn
-// ends (a message to itself marks it), or at `max_batch` rows. Its protocol
-// is `detail::storage_writer_actor`.
+// ends (a message to itself marks it), or at `max_batch` rows; a graceful
+// exit commits the open batch before the writer stops. Its protocol is
+// `detail::storage_writer_actor`.
 #pragma once
 
 #include <cstddef>
