@@ -16,6 +16,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "common/file_bytes.hpp"
 #include "multiprocess/cluster.hpp"
 
 using namespace caf_cluster::multiprocess;
@@ -26,23 +27,9 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-unsigned mode_of(const std::string& file) {
-  struct stat st;
-  REQUIRE_MESSAGE(::stat(file.c_str(), &st) == 0, file << " is missing");
-  return st.st_mode & 0777;
-}
-
-std::string bytes_of(const std::string& file) {
-  std::ifstream in{file, std::ios::binary};
-  return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-}
-
-void overwrite(const std::string& file, std::streamoff offset,
-               const std::string& bytes) {
-  std::fstream out{file, std::ios::binary | std::ios::in | std::ios::out};
-  out.seekp(offset);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using caf_cluster::test_files::bytes_of;
+using caf_cluster::test_files::mode_of;
+using caf_cluster::test_files::overwrite;
 
 // Runs a runner on `storage` that must not start.
 run_result failed_start(const std::string& storage) {

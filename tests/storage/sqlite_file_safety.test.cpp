@@ -21,6 +21,7 @@
 #include "caf_cluster/storage/sqlite_message_driver.hpp"
 #include "caf_cluster/storage/sqlite_runner_driver.hpp"
 
+#include "common/file_bytes.hpp"
 #include "storage/sqlite_file.hpp"
 #include "storage/temp_dir.hpp"
 
@@ -34,23 +35,9 @@ constexpr int32_t spg = 300;
 constexpr int64_t t0 = 10'000;
 constexpr int64_t lease = 1000;
 
-unsigned mode_of(const std::string& file) {
-  struct stat st;
-  REQUIRE_MESSAGE(::stat(file.c_str(), &st) == 0, file << " is missing");
-  return st.st_mode & 0777;
-}
-
-std::string bytes_of(const std::string& file) {
-  std::ifstream in{file, std::ios::binary};
-  return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-}
-
-void overwrite(const std::string& file, std::streamoff offset,
-               const std::string& bytes) {
-  std::fstream out{file, std::ios::binary | std::ios::in | std::ios::out};
-  out.seekp(offset);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using caf_cluster::test_files::bytes_of;
+using caf_cluster::test_files::mode_of;
+using caf_cluster::test_files::overwrite;
 
 uintmax_t size_of(const std::string& file) {
   std::error_code ec;
