@@ -49,7 +49,7 @@ namespace caf_cluster {
 /// | `client_only` | `cluster.client-only` | `false` | the node routes sends to the cluster's runners but hosts no shards (no port, no registration); needs a shared `sqlite:<path>` storage that already exists |
 /// | `max_message_size` | `cluster.max-message-size` | `4194304` (4 MiB) | bytes of one frame read from a connection and of one message's payload, 1024..1073741824; a larger frame closes the connection before it is buffered, a larger send fails with `message_too_large` |
 /// | `max_entity_id_length` | `cluster.max-entity-id-length` | `1024` | bytes of an entity id, 1..1048576; a longer id fails the send with `invalid_argument`, on the sender and on a receiving runner |
-/// | `max_connections` | `cluster.max-connections` | `256` | connections this runner keeps open at once (peers and clients), 1..65536; further ones are closed when accepted |
+/// | `max_connections` | `cluster.max-connections` | `256` | connections accepted on this runner's port and open at once (from peers and clients; the ones it opens itself do not count), 1..65536; further ones are closed when accepted |
 /// | `handshake_timeout` | `cluster.handshake-timeout` | `5s` | a connection that has not completed its handshake (TLS and BASP) this long after it was accepted is closed, 10ms..5min |
 /// | `max_clock_skew` | `cluster.max-clock-skew` | `10s` | a runner heartbeat dated further than this ahead of the local clock is ignored (the runner counts as dead), 0s..1h |
 /// | `tls_ca_file` | `cluster.tls.ca-file` | `""` | PEM file of the cluster's certificate authority; with `tls_cert_file` and `tls_key_file` it turns on mutual TLS: all three or none |
