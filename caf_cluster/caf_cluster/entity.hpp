@@ -61,6 +61,10 @@ struct entity_options {
   /// Whether entities of this type have durable state (see
   /// `entity::durable_state`).
   bool durable = false;
+
+  /// The shard group of this type's entities (see `entity::shard_group`);
+  /// empty for the entity group, the first of `cluster.shard-groups`.
+  std::string shard_group;
 };
 
 /// Returns the type of `kinds` that `msg` belongs to, or null if `msg` is
@@ -135,6 +139,16 @@ public:
   [[nodiscard]] entity keep_alive(bool x = true) const {
     auto result = *this;
     result.options_.keep_alive = x;
+    return result;
+  }
+
+  /// Returns a copy whose entities live in shard group `group`: their shards
+  /// are `group:1..shards-per-group`, served by the runners that list `group`
+  /// in `cluster.shard-groups` (others route to them). Empty: the entity
+  /// group, the first of `cluster.shard-groups`.
+  [[nodiscard]] entity shard_group(std::string group) const {
+    auto result = *this;
+    result.options_.shard_group = std::move(group);
     return result;
   }
 

@@ -38,6 +38,12 @@ std::string to_string(errc x) {
       return "message_too_large";
     case errc::forbidden:
       return "forbidden";
+    case errc::nondeterministic_workflow:
+      return "nondeterministic_workflow";
+    case errc::workflow_interrupted:
+      return "workflow_interrupted";
+    case errc::unsupported:
+      return "unsupported";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

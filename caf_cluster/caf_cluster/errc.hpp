@@ -56,6 +56,15 @@ enum class errc : uint8_t {
   /// A control message came from an actor that is neither part of this
   /// runner nor the router of a live registered runner; it was dropped.
   forbidden,
+  /// A workflow's replay reached a different step (activity, sleep, deferred,
+  /// child) than its journal recorded at that position; the context names
+  /// both. The execution ends failed instead of taking a new branch.
+  nondeterministic_workflow,
+  /// The workflow execution was interrupted (its compensations ran).
+  workflow_interrupted,
+  /// The operation is not offered by this backend, e.g. an activity in a
+  /// storage transaction on the in-memory message storage.
+  unsupported,
 };
 
 /// Returns the name of `x`, e.g. `"mailbox_full"`.

@@ -32,6 +32,9 @@ TEST_CASE("every code has its documented name") {
     {errc::entity_failed, "entity_failed"},
     {errc::message_too_large, "message_too_large"},
     {errc::forbidden, "forbidden"},
+    {errc::nondeterministic_workflow, "nondeterministic_workflow"},
+    {errc::workflow_interrupted, "workflow_interrupted"},
+    {errc::unsupported, "unsupported"},
   };
   uint8_t expected_value = 1;
   for (auto& r : rows) {
