@@ -96,8 +96,10 @@ order_outcome process(wf::context& ctx, const order& o,
   if (!payment_id)
     return wf::fail(order_error{"payment_failed",
                                 to_string(payment_id.error())});
-  // From here on a failure of the order gives the money back.
-  ctx.compensate("refund", [&] {
+  // From here on a failure of the order gives the money back. The
+  // compensation runs after the body returned (maybe in a later advance):
+  // it keeps a copy of the order, not a reference to the payload.
+  ctx.compensate("refund", [o, &svc] {
     auto refunds = svc.payment.ask(o.id, refund{o.id, o.amount_cents},
                                    ask_timeout);
     if (!refunds)

@@ -95,7 +95,8 @@ for n in 1 2 3; do
 done
 cli ledger o-2
 cli status o-1
-if "$ctl" workflows --help >/dev/null 2>&1; then
+# The listing of executions, where cluster-ctl has it.
+if "$ctl" --help 2>/dev/null | grep -q '^ *workflows'; then
   echo "--- cluster-ctl workflows ---"
   "$ctl" workflows --storage "$storage"
 fi
