@@ -424,8 +424,15 @@ void run_workflow_workload(workload w, side s, const options& opt,
 }
 
 std::string describe_workflow_setup(const workload_sizes& n) {
-  return describe_persisted_setup(n) + "; the runners also host workflow "
-         "BenchFlow (entity group), whose activities return their index";
+  auto count = std::to_string(n.servers);
+  auto many = n.servers > 1;
+  return "a client-only node in a client process on 127.0.0.1 against "
+         + count + " runner process" + (many ? "es" : "")
+         + ", fresh per run, sharing one fresh SQLite file (WAL, "
+           "synchronous=NORMAL) for runner and message storage, hosting "
+           "workflow BenchFlow (entity group, activities that return their "
+           "index) and the persisted counter; measured once every shard is "
+           "leased to its owner";
 }
 
 std::string describe_remote_setup(const workload_sizes& n) {
