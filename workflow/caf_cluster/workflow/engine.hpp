@@ -104,6 +104,32 @@ public:
     return detail::complete_deferred(cluster_, token, std::move(x), timeout);
   }
 
+  /// Like `complete(token, value, timeout)` from inside actor `self`: calls
+  /// `f()` once the completion is stored and processed, or `g(caf::error&)`.
+  template <class Self, class T, class F, class G>
+  void complete(Self* self, std::string_view token, T value,
+                caf::timespan timeout, F f, G g) {
+    auto bytes = detail::encode(cluster_.system(), value);
+    if (!bytes) {
+      g(bytes.error());
+      return;
+    }
+    detail::wf_deferred x;
+    x.state = step_state::ok;
+    x.value = std::move(*bytes);
+    complete_impl(self, token, std::move(x), timeout, f, g);
+  }
+
+  /// Like `fail(token, err, timeout)` from inside actor `self`.
+  template <class Self, class F, class G>
+  void fail(Self* self, std::string_view token, caf::error err,
+            caf::timespan timeout, F f, G g) {
+    detail::wf_deferred x;
+    x.state = step_state::failed;
+    x.error = std::move(err);
+    complete_impl(self, token, std::move(x), timeout, f, g);
+  }
+
   /// Completes a deferred with the error `err` (its `await` returns it).
   caf::error fail(std::string_view token, caf::error err,
                   caf::timespan timeout);
@@ -114,6 +140,22 @@ public:
   }
 
 private:
+  template <class Self, class F, class G>
+  void complete_impl(Self* self, std::string_view token, detail::wf_deferred x,
+                     caf::timespan timeout, F f, G g) {
+    auto t = deferred_token::parse(token);
+    if (!t) {
+      g(t.error());
+      return;
+    }
+    x.name = t->deferred;
+    cluster_
+      .make_client(detail::execution_entity(t->workflow, t->shard_group))
+      .request(self, t->execution_id, std::move(x), timeout)
+      .then([f](detail::wf_status&) mutable { f(); },
+            [g](caf::error& err) mutable { g(err); });
+  }
+
   sharding cluster_;
 };
 

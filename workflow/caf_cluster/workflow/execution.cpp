@@ -13,6 +13,10 @@
 #include <vector>
 
 #include "caf/actor_system.hpp"
+#include "caf/allowed_unsafe_message_type.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/settings.hpp"
+#include "caf/event_based_actor.hpp"
 #include "caf/make_message.hpp"
 #include "caf/send.hpp"
 
@@ -24,6 +28,17 @@
 #include "caf_cluster/workflow/detail/messages.hpp"
 #include "caf_cluster/workflow/internal/execution.hpp"
 #include "caf_cluster/workflow/internal/run_state.hpp"
+
+namespace caf_cluster::workflow::detail {
+
+/// Carries an advance to its worker thread and back (local only).
+struct advance_job {
+  std::shared_ptr<run_state> st;
+};
+
+} // namespace caf_cluster::workflow::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(caf_cluster::workflow::detail::advance_job)
 
 namespace caf_cluster::workflow::detail {
 
@@ -83,20 +98,23 @@ void notify(self_ptr self, env_ptr& e, const wf_status& st) {
   e->watchers.clear();
 }
 
-// Adopts `j` once the messages of `out` are stored; answers its status.
-caf::result<wf_status> commit(self_ptr self, env_ptr e, execution_journal j,
-                              std::vector<outgoing> out) {
+// Adopts `j` once the messages of `out` are stored, then delivers its status
+// to `rp`.
+void commit_to(self_ptr self, env_ptr e, execution_journal j,
+               std::vector<outgoing> out,
+               caf::typed_response_promise<wf_status> rp) {
   auto st = status_of(j);
   if (out.empty()) {
     self->state = std::move(j);
+    rp.deliver(st);
     notify(self, e, st);
-    return st;
+    return;
   }
   if (!e->storage) {
-    return caf::make_error(errc::invalid_config,
-                           "workflows need message storage");
+    rp.deliver(caf::make_error(errc::invalid_config,
+                               "workflows need message storage"));
+    return;
   }
-  auto rp = self->make_response_promise<wf_status>();
   auto xs = std::make_shared<std::vector<outgoing>>(std::move(out));
   auto jp = std::make_shared<execution_journal>(std::move(j));
   store_from(self, e, xs, 0, 0, [self, e, rp, jp, st](caf::error err) mutable {
@@ -110,7 +128,48 @@ caf::result<wf_status> commit(self_ptr self, env_ptr e, execution_journal j,
     rp.deliver(err);
     self->quit(err);
   });
+}
+
+// Like commit_to; answers at once when nothing is to be stored.
+caf::result<wf_status> commit(self_ptr self, env_ptr e, execution_journal j,
+                              std::vector<outgoing> out) {
+  if (out.empty()) {
+    auto st = status_of(j);
+    self->state = std::move(j);
+    notify(self, e, st);
+    return st;
+  }
+  auto rp = self->make_response_promise<wf_status>();
+  commit_to(self, e, std::move(j), std::move(out), rp);
   return rp;
+}
+
+// Runs one advance on `st` and queues the continuation after a yield.
+void advance_and_continue(run_state& st) {
+  auto end = advance(st);
+  if (end == advance_end::yielded) {
+    wf_step next{st.journal.next_step_seq++};
+    auto key = next.primary_key();
+    st.send_self(caf::make_message(next), std::move(key));
+  }
+}
+
+// Runs advances off the CAF scheduler: activities may block (e.g. ask other
+// entities) without starving the workers that would answer them.
+caf::behavior advance_worker(caf::event_based_actor* self) {
+  return {
+    [self](advance_job& job) {
+      advance_and_continue(*job.st);
+      self->quit();
+      return job;
+    },
+  };
+}
+
+// Under CAF's test coordinator everything runs inline (deterministic).
+bool inline_advances(caf::actor_system& sys) {
+  return caf::get_or(sys.config(), "scheduler.policy", caf::atom("stealing"))
+         == caf::atom("testing");
 }
 
 caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
@@ -118,18 +177,28 @@ caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
   if (is_final(j.status) || j.suspended_failed
       || j.status == execution_status::unknown)
     return commit(self, e, std::move(j), {});
-  run_state st;
-  st.sys = &self->system();
-  st.spec = e->spec.get();
-  st.journal = std::move(j);
-  st.now_ms = e->ctx.now_ms();
-  auto end = advance(st);
-  if (end == advance_end::yielded) {
-    wf_step next{st.journal.next_step_seq++};
-    auto key = next.primary_key();
-    st.send_self(caf::make_message(next), std::move(key));
+  auto st = std::make_shared<run_state>();
+  st->sys = &self->system();
+  st->spec = e->spec.get();
+  st->journal = std::move(j);
+  st->now_ms = e->ctx.now_ms();
+  if (inline_advances(self->system())) {
+    advance_and_continue(*st);
+    return commit(self, e, std::move(st->journal), std::move(st->outbox));
   }
-  return commit(self, e, std::move(st.journal), std::move(st.outbox));
+  auto rp = self->make_response_promise<wf_status>();
+  auto worker = self->spawn<caf::detached>(advance_worker);
+  self->request(worker, caf::infinite, advance_job{st})
+    .then(
+      [self, e, rp](advance_job& done) mutable {
+        auto& x = *done.st;
+        commit_to(self, e, std::move(x.journal), std::move(x.outbox), rp);
+      },
+      [self, rp](caf::error& err) mutable {
+        rp.deliver(err);
+        self->quit(err);
+      });
+  return rp;
 }
 
 // Copies the journal and names it (a trigger may arrive before the start).
