@@ -17,8 +17,6 @@
 #include <charconv>
 #include <string>
 
-#include "caf/actor_system_config.hpp"
-
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/node/run_node.hpp"
 #include "caf_cluster/sharding.hpp"
@@ -52,14 +50,7 @@ int main(int argc, char** argv) {
      "recorded (default 0)"},
     {"quiet", "", "print no line per activity step"},
   };
-  program.configure = [](caf::actor_system_config& cfg) {
-    orders::add_order_types(cfg);
-    // Stop-gap until the engine runs activities off CAF's workers: an
-    // activity blocks its worker while it asks Payment or Shipping (and
-    // while --activity-delay-ms sleeps), and with the default of one worker
-    // per two cores nothing would be left to answer it.
-    cfg.set("scheduler.max-threads", 4);
-  };
+  program.configure = orders::add_order_types;
   program.check = [](const caf_cluster::node_args& args) {
     int64_t delay = 0;
     return parse_delay(args, delay);
