@@ -14,12 +14,13 @@ namespace wf = caf_cluster::workflow;
 caf::error add_bench_flow(caf_cluster::sharding& cluster) {
   wf::engine engine{cluster};
   return engine.add(bench_flow,
-                    [](wf::context& ctx,
-                       const flow_input& in) -> wf::outcome<int64_t, caf::error> {
+                    [](wf::context& ctx, const flow_input& in)
+                      -> wf::outcome<int64_t, caf::error> {
                       int64_t sum = 0;
                       for (int32_t i = 0; i < in.steps; ++i) {
-                        auto x = ctx.activity("step-" + std::to_string(i),
-                                              [i] { return int64_t{i}; });
+                        auto x = ctx.activity("step-" + std::to_string(i), [i] {
+                          return int64_t{i};
+                        });
                         if (!x)
                           return wf::fail(std::move(x.error()));
                         sum += *x;

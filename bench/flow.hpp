@@ -34,7 +34,9 @@ typename Inspector::result_type inspect(Inspector& f, flow_input& x) {
 /// its result is the sum of the activities' results.
 inline const auto bench_flow
   = caf_cluster::workflow::workflow<flow_input, int64_t>("BenchFlow")
-      .idempotency_key([](const flow_input& x) { return x.key; });
+      .idempotency_key([](const flow_input& x) {
+        return x.key;
+      });
 
 /// Registers the body of `bench_flow` on a runner.
 caf::error add_bench_flow(caf_cluster::sharding& cluster);

@@ -21,7 +21,9 @@ payment_impl(payment_actor::stateful_pointer<ledger> self,
       st.refunded_cents += x.amount_cents;
       return st.refunds;
     },
-    [=](get_ledger) { return self->state; },
+    [=](get_ledger) {
+      return self->state;
+    },
   };
 }
 

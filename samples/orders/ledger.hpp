@@ -144,13 +144,11 @@ typename Inspector::result_type inspect(Inspector& f, shipment& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shipping_state& x) {
-  return f(caf::meta::type_name("orders.shipping_state"), x.shipped,
-           x.refused);
+  return f(caf::meta::type_name("orders.shipping_state"), x.shipped, x.refused);
 }
 
 /// The Shipping protocol.
-using shipping_actor
-  = caf::typed_actor<caf::replies_to<ship>::with<shipment>>;
+using shipping_actor = caf::typed_actor<caf::replies_to<ship>::with<shipment>>;
 
 /// The Shipping entity: one per order id.
 inline const auto shipping_entity

@@ -87,15 +87,15 @@ order_outcome process(wf::context& ctx, const order& o,
                                 ask_timeout);
       if (!id)
         return std::move(id.error());
-      svc.log(o, "charged " + std::to_string(o.amount_cents) + " cents, "
-                   + *id);
+      svc.log(o,
+              "charged " + std::to_string(o.amount_cents) + " cents, " + *id);
       svc.linger();
       return std::move(*id);
     },
     wf::retry_policy{3, std::chrono::milliseconds{200}});
   if (!payment_id)
-    return wf::fail(order_error{"payment_failed",
-                                to_string(payment_id.error())});
+    return wf::fail(
+      order_error{"payment_failed", to_string(payment_id.error())});
   // From here on a failure of the order gives the money back. The
   // compensation runs after the body returned (maybe in a later advance):
   // it keeps a copy of the order, not a reference to the payload.
@@ -104,8 +104,8 @@ order_outcome process(wf::context& ctx, const order& o,
                                    ask_timeout);
     if (!refunds)
       throw std::runtime_error("refund failed: " + to_string(refunds.error()));
-    svc.log(o, "compensation: refunded " + std::to_string(o.amount_cents)
-                 + " cents");
+    svc.log(
+      o, "compensation: refunded " + std::to_string(o.amount_cents) + " cents");
   });
   auto parcel = ctx.activity(
     "ship", [&](const wf::activity_attempt& a) -> caf::expected<shipment> {
@@ -114,8 +114,9 @@ order_outcome process(wf::context& ctx, const order& o,
                                      ask_timeout);
       if (!result)
         return std::move(result.error());
-      svc.log(o, result->shipped ? "shipped, " + result->text
-                                 : "shipping refused: " + result->text);
+      svc.log(o,
+              result->shipped ? "shipped, " + result->text
+                              : "shipping refused: " + result->text);
       svc.linger();
       return std::move(*result);
     });
@@ -143,15 +144,14 @@ caf::error add_order_workflow(caf_cluster::sharding& cluster,
     cluster.config().runner_address, cluster.make_client(payment_entity),
     cluster.make_client(shipping_entity), opts});
   wf::engine engine{cluster};
-  return engine.add(order_processing,
-                    [svc](wf::context& ctx, const order& o) {
-                      return process(ctx, o, *svc);
-                    });
+  return engine.add(order_processing, [svc](wf::context& ctx, const order& o) {
+    return process(ctx, o, *svc);
+  });
 }
 
 std::string describe(const receipt& x) {
   return "complete payment=" + x.payment_id + " tracking=" + x.tracking
-         + " amount_cents=" + std::to_string(x.amount_cents);
+    + " amount_cents=" + std::to_string(x.amount_cents);
 }
 
 std::string describe(const order_error& x) {

@@ -69,7 +69,9 @@ typename Inspector::result_type inspect(Inspector& f, order_error& x) {
 inline const auto order_processing
   = caf_cluster::workflow::workflow<order, receipt, order_error>(
       "OrderProcessing")
-      .idempotency_key([](const order& x) { return x.id; })
+      .idempotency_key([](const order& x) {
+        return x.id;
+      })
       .shard_group("workflow");
 
 /// Adds the workflow's and the Payment and Shipping entities' types (every

@@ -165,8 +165,7 @@ int run(caf_cluster::sharding& cluster, const caf_cluster::node_args& args) {
     auto id = client.start(o, timeout);
     if (!id)
       return fail(sys, id.error());
-    std::cout << "order " << o.id << ": started execution " << *id
-              << std::endl;
+    std::cout << "order " << o.id << ": started execution " << *id << std::endl;
     return caf_cluster::node_exit_ok;
   }
   auto result = client.execute(o, timeout);
@@ -185,12 +184,14 @@ int main(int argc, char** argv) {
                     "polls it, or reads its payment ledger.";
   program.positional_usage = usage;
   program.flags = {
-    {"fail-shipping", "", "place: the carrier refuses the parcel (the "
-                          "compensation refunds the payment)"},
+    {"fail-shipping", "",
+     "place: the carrier refuses the parcel (the "
+     "compensation refunds the payment)"},
     {"customer", "NAME", "place: the customer (default alice)"},
     {"items", "A,B", "place: the items, comma-separated (default widget)"},
-    {"detach", "", "place: start the execution and print its id, do not "
-                   "wait"},
+    {"detach", "",
+     "place: start the execution and print its id, do not "
+     "wait"},
     {"timeout-ms", "N", "how long to wait for the cluster (default 30000)"},
   };
   program.client_only = true;

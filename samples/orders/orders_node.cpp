@@ -27,8 +27,7 @@ namespace {
 
 caf::error parse_delay(const caf_cluster::node_args& args, int64_t& out) {
   auto text = args.get("activity-delay-ms", "0");
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(),
-                                   out);
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   if (ec != std::errc{} || end != text.data() + text.size() || out < 0)
     return caf::make_error(caf_cluster::errc::invalid_argument,
                            "--activity-delay-ms: not a non-negative integer: '"

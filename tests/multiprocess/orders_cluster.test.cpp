@@ -37,11 +37,11 @@ struct orders_fixture {
   /// 600 shards.
   void start_cluster(int delay_ms) {
     for (int i = 0; i < 3; ++i)
-      runners.push_back(start_node(procs, storage, 0,
-                                   {"--cluster.shard-groups=default,workflow",
-                                    "--activity-delay-ms",
-                                    std::to_string(delay_ms)},
-                                   10s, orders_node));
+      runners.push_back(
+        start_node(procs, storage, 0,
+                   {"--cluster.shard-groups=default,workflow",
+                    "--activity-delay-ms", std::to_string(delay_ms)},
+                   10s, orders_node));
     std::map<std::string, int> expected;
     for (auto& r : runners)
       expected[r.address] = 200;
@@ -77,7 +77,7 @@ struct orders_fixture {
     for (auto& r : runners) {
       r.proc->drain();
       result += "--- " + r.address + " stdout:\n" + r.proc->out()
-                + "--- stderr:\n" + r.proc->err();
+        + "--- stderr:\n" + r.proc->err();
     }
     return result;
   }
@@ -95,9 +95,9 @@ TEST_SUITE("multiprocess.orders_cluster") {
                     "an order whose runner is killed with -9 after charging "
                     "completes on another runner and is charged once") {
     start_cluster(1000);
-    auto& placing = procs.spawn(orders_cli, {"--storage", storage, "place",
-                                             "o-kill", "4200",
-                                             "--timeout-ms", "40000"});
+    auto& placing = procs.spawn(orders_cli,
+                                {"--storage", storage, "place", "o-kill",
+                                 "4200", "--timeout-ms", "40000"});
     auto started = clock_type::now();
     // The Payment entity has the charge; the workflow has not recorded it.
     auto victim = runner_printing("order o-kill: charged 4200 cents", 20s);
@@ -153,8 +153,7 @@ TEST_SUITE("multiprocess.orders_cluster") {
     CHECK(ledger.out
           == "order o-ship: charges=1 refunds=1 charged_cents=1500 "
              "refunded_cents=1500\n");
-    CHECK(runner_printing("order o-ship: compensation: refunded 1500 cents",
-                          1s)
+    CHECK(runner_printing("order o-ship: compensation: refunded 1500 cents", 1s)
           >= 0);
     // Placing it again joins the finished execution: same outcome, nothing
     // charged or refunded again.
