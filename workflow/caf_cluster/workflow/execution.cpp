@@ -75,7 +75,7 @@ void store_from(self_ptr self, env_ptr e,
   stored_send s;
   s.entity_type = x.entity_type;
   s.entity_id = x.entity_id;
-  // TODO(shard groups): s.shard_group = x.shard_group once core has it.
+  s.shard_group = x.shard_group;
   s.payload = x.payload;
   s.primary_key = x.primary_key;
   s.deliver_at_ms = x.deliver_at_ms;
