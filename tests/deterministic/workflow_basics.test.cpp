@@ -49,7 +49,8 @@ flow make_flow(std::string name) {
   });
 }
 
-const flow three = make_flow("three-steps");
+// In a shard group of its own, as workflows usually are.
+const flow three = make_flow("three-steps").shard_group("workflows");
 const flow waits = make_flow("sleep-and-wait");
 const flow compensated = make_flow("compensated");
 const flow changing = make_flow("changing");
@@ -167,6 +168,7 @@ struct wf_fixture {
     auto store = storage::make_memory_runner_store();
     auto scfg = sharding_config{};
     scfg.runner_address = "runner-1:1";
+    scfg.shard_groups = {"default", "workflows"};
     runner_options opts;
     opts.storage = storage::make_memory_runner_driver(store);
     opts.messages = storage::make_memory_message_driver(store);

@@ -20,6 +20,7 @@
 #include "caf_cluster/workflow/detail/codec.hpp"
 #include "caf_cluster/workflow/detail/core.hpp"
 #include "caf_cluster/workflow/detail/messages.hpp"
+#include "caf_cluster/workflow/executor.hpp"
 #include "caf_cluster/workflow/journal.hpp"
 #include "caf_cluster/workflow/workflow.hpp"
 
@@ -28,8 +29,10 @@ namespace caf_cluster::workflow {
 /// The workflow engine on one node.
 class engine {
 public:
-  /// Makes an engine on `cluster` (a runner or a client-only node).
-  explicit engine(sharding cluster) : cluster_(std::move(cluster)) {
+  /// Makes an engine on `cluster` (a runner or a client-only node). The
+  /// executor (see `engine_options`) is made on the first `add`.
+  explicit engine(sharding cluster, engine_options opts = {})
+    : cluster_(std::move(cluster)), opts_(std::move(opts)) {
     // nop
   }
 
@@ -60,6 +63,7 @@ public:
     spec->suspend_on_failure = def.suspends_on_failure();
     spec->retention = def.retention();
     spec->max_idle = def.max_idle();
+    spec->exec = executor_for_workflows();
     spec->body = [body](context& ctx,
                         const std::string& bytes) mutable -> detail::body_result {
       detail::body_result result;
@@ -156,7 +160,10 @@ private:
             [g](caf::error& err) mutable { g(err); });
   }
 
+  std::shared_ptr<executor> executor_for_workflows();
+
   sharding cluster_;
+  engine_options opts_;
 };
 
 /// Adds the types of workflow `def` (payload, result, error, the journal and

@@ -10,13 +10,10 @@
 // and the advance re-runs from the stored journal (its keyed sends dedupe).
 #include <algorithm>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "caf/actor_system.hpp"
-#include "caf/allowed_unsafe_message_type.hpp"
-#include "caf/actor_system_config.hpp"
-#include "caf/settings.hpp"
-#include "caf/event_based_actor.hpp"
 #include "caf/make_message.hpp"
 #include "caf/send.hpp"
 
@@ -25,20 +22,10 @@
 #include "caf_cluster/message_storage.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/workflow/detail/codec.hpp"
+#include "caf_cluster/workflow/detail/core.hpp"
 #include "caf_cluster/workflow/detail/messages.hpp"
 #include "caf_cluster/workflow/internal/execution.hpp"
 #include "caf_cluster/workflow/internal/run_state.hpp"
-
-namespace caf_cluster::workflow::detail {
-
-/// Carries an advance to its worker thread and back (local only).
-struct advance_job {
-  std::shared_ptr<run_state> st;
-};
-
-} // namespace caf_cluster::workflow::detail
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(caf_cluster::workflow::detail::advance_job)
 
 namespace caf_cluster::workflow::detail {
 
@@ -51,10 +38,30 @@ struct env {
   entity_context ctx;
   message_storage storage;
   std::vector<caf::actor> watchers;
+  // The advance running on the executor and the promise it answers.
+  uint64_t advance_seq = 0;
+  caf::typed_response_promise<wf_status> pending;
 };
 
 using env_ptr = std::shared_ptr<env>;
 using self_ptr = wf_actor::stateful_pointer<execution_journal>;
+
+// Sends a stored row that should run now again, with the same key: its
+// owner sees a duplicate of a stored original that nobody runs yet and
+// delivers the original at once, instead of at its next sweep.
+void nudge(const env_ptr& e, const outgoing& x) {
+  auto cluster = e->ctx.cluster();
+  if (!cluster)
+    return;
+  auto wf = x.entity_type.substr(std::string_view{"workflow/"}.size());
+  auto cl = cluster->make_client(execution_entity(wf, x.shard_group));
+  if (x.payload.match_elements<wf_step>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_step>(0));
+  else if (x.payload.match_elements<wf_start>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_start>(0));
+  else if (x.payload.match_elements<wf_child_done>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_child_done>(0));
+}
 
 // Stores `xs[i..]` one after the other, then calls `done(error)`.
 void store_from(self_ptr self, env_ptr e,
@@ -68,7 +75,7 @@ void store_from(self_ptr self, env_ptr e,
   stored_send s;
   s.entity_type = x.entity_type;
   s.entity_id = x.entity_id;
-  // TODO(shard groups): s.shard_group = x.shard_group once core has it.
+  s.shard_group = x.shard_group;
   s.payload = x.payload;
   s.primary_key = x.primary_key;
   s.deliver_at_ms = x.deliver_at_ms;
@@ -80,6 +87,8 @@ void store_from(self_ptr self, env_ptr e,
   e->storage.store(
     self, std::move(*row),
     [self, e, xs, i, done](store_outcome&) {
+      if ((*xs)[i].deliver_at_ms == 0)
+        nudge(e, (*xs)[i]);
       store_from(self, e, xs, i + 1, 0, done);
     },
     [self, e, xs, i, attempt, done](caf::error& err) {
@@ -154,24 +163,6 @@ void advance_and_continue(run_state& st) {
   }
 }
 
-// Runs advances off the CAF scheduler: activities may block (e.g. ask other
-// entities) without starving the workers that would answer them.
-caf::behavior advance_worker(caf::event_based_actor* self) {
-  return {
-    [self](advance_job& job) {
-      advance_and_continue(*job.st);
-      self->quit();
-      return job;
-    },
-  };
-}
-
-// Under CAF's test coordinator everything runs inline (deterministic).
-bool inline_advances(caf::actor_system& sys) {
-  return caf::get_or(sys.config(), "scheduler.policy", caf::atom("stealing"))
-         == caf::atom("testing");
-}
-
 caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
                                    execution_journal j) {
   if (is_final(j.status) || j.suspended_failed
@@ -182,22 +173,17 @@ caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
   st->spec = e->spec.get();
   st->journal = std::move(j);
   st->now_ms = e->ctx.now_ms();
-  if (inline_advances(self->system())) {
-    advance_and_continue(*st);
-    return commit(self, e, std::move(st->journal), std::move(st->outbox));
-  }
+  // The advance runs on the executor (activities may block); its result
+  // comes back as a message, processed while the manager waits for this
+  // handler's answer.
   auto rp = self->make_response_promise<wf_status>();
-  auto worker = self->spawn<caf::detached>(advance_worker);
-  self->request(worker, caf::infinite, advance_job{st})
-    .then(
-      [self, e, rp](advance_job& done) mutable {
-        auto& x = *done.st;
-        commit_to(self, e, std::move(x.journal), std::move(x.outbox), rp);
-      },
-      [self, rp](caf::error& err) mutable {
-        rp.deliver(err);
-        self->quit(err);
-      });
+  e->pending = rp;
+  auto seq = ++e->advance_seq;
+  auto hdl = caf::actor_cast<wf_actor>(self);
+  e->spec->exec->run([st, seq, hdl] {
+    advance_and_continue(*st);
+    caf::anon_send(hdl, wf_advanced{st, seq});
+  });
   return rp;
 }
 
@@ -239,7 +225,7 @@ wf_actor::behavior_type
 execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
                    entity_context ctx,
                    std::shared_ptr<const workflow_spec> spec) {
-  auto e = std::make_shared<env>(env{std::move(spec), ctx, {}, {}});
+  auto e = std::make_shared<env>(env{std::move(spec), ctx, {}, {}, 0, {}});
   if (auto cluster = ctx.cluster())
     e->storage = cluster->messages();
   return {
@@ -319,6 +305,14 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
     },
     [self, e](wf_poll&) -> caf::result<wf_status> {
       return status_of(self->state);
+    },
+    [self, e](wf_advanced& x) {
+      if (x.seq != e->advance_seq || !x.st)
+        return;
+      auto rp = std::move(e->pending);
+      e->pending = {};
+      auto& st = *x.st;
+      commit_to(self, e, std::move(st.journal), std::move(st.outbox), rp);
     },
     [self, e](wf_watch& x) -> caf::result<wf_status> {
       auto st = status_of(self->state);
