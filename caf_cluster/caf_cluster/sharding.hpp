@@ -98,7 +98,9 @@ public:
   /// a CAF typed-actor function for `Interface`, taking the actor pointer (for
   /// state: `Interface::stateful_pointer<State>`) and optionally an
   /// `entity_context`. Fails with `errc::invalid_argument` for a duplicate or
-  /// empty type name, with `errc::invalid_config` for persisted messages or
+  /// empty type name or a shard group with ':' (a group this runner does not
+  /// host is fine: it serves none of its shards, sends route to those that
+  /// do), with `errc::invalid_config` for persisted messages or
   /// durable state on a runner without message storage or for message,
   /// reply or state types missing from the actor system's configuration
   /// (naming each; see `add_entity_types`), and with
@@ -166,7 +168,8 @@ public:
   entity_client<Interface>
   make_client(const entity<Interface, State>& def) const {
     return entity_client<Interface>{def.name(), send_path(), send_timeout(),
-                                    def.options().persisted};
+                                    def.options().persisted,
+                                    def.options().shard_group};
   }
 
   /// Registers singleton `name` on this runner: `fun` is a CAF actor
@@ -217,8 +220,8 @@ public:
   /// Returns whether this runner currently serves `shard`: holds its lease,
   /// has handed the shard's stored messages to its entities, and is before
   /// the shard's deadline (always, for a single runner); false once shut
-  /// down, and for groups other than the first configured one or indexes
-  /// outside it.
+  /// down, for groups this runner does not host (`cluster.shard-groups`)
+  /// and for indexes outside the group.
   bool has_shard_id(const caf_cluster::shard_id& shard) const;
 
   /// Returns a new cluster-unique id.

@@ -1,0 +1,268 @@
+// One advance of an execution: replay the body from the top against the
+// journal, then interpret how it ended (yield, suspension, result, failure,
+// interrupt, nondeterminism) and run compensations one per advance.
+#include <algorithm>
+
+#include "caf/actor_system.hpp"
+#include "caf/make_message.hpp"
+
+#include "caf_cluster/errc.hpp"
+#include "caf_cluster/workflow/context.hpp"
+#include "caf_cluster/workflow/detail/messages.hpp"
+#include "caf_cluster/workflow/internal/run_state.hpp"
+
+namespace caf_cluster::workflow::detail {
+
+void run_state::send_self(caf::message msg, std::string key, int64_t at) {
+  outgoing x;
+  x.entity_type = "workflow/" + journal.workflow;
+  x.entity_id = journal.execution_id;
+  x.shard_group = spec->shard_group;
+  x.payload = std::move(msg);
+  x.primary_key = std::move(key);
+  x.deliver_at_ms = at;
+  outbox.push_back(std::move(x));
+}
+
+journal_step* run_state::reach(step_kind kind, const std::string& name) {
+  auto& steps = journal.steps;
+  if (pos >= steps.size())
+    return nullptr;
+  auto& s = steps[pos];
+  if (s.kind == step_kind::compensation) {
+    // The body ran up to here before it was unwound by an interrupt.
+    if (journal.interrupt_requested)
+      throw interrupt_signal{};
+    return nullptr;
+  }
+  if (s.kind != kind || s.name != name)
+    throw nondeterminism_signal{caf::make_error(
+      errc::nondeterministic_workflow,
+      "step " + std::to_string(pos + 1) + ": the journal has "
+        + to_string(s.kind) + " '" + s.name + "', the code reached "
+        + to_string(kind) + " '" + name + "'")};
+  ++pos;
+  return &s;
+}
+
+journal_step& run_state::append(step_kind kind, const std::string& name) {
+  auto& steps = journal.steps;
+  journal_step s;
+  s.kind = kind;
+  s.name = name;
+  steps.insert(steps.begin() + static_cast<ptrdiff_t>(pos), std::move(s));
+  return steps[pos++];
+}
+
+void run_state::begin_new() {
+  if (journal.interrupt_requested)
+    throw interrupt_signal{};
+  if (did_work)
+    throw yield_signal{};
+}
+
+bool run_state::take_completion(const std::string& key, journal_step& s) {
+  auto& xs = journal.completions;
+  auto i = std::find_if(xs.begin(), xs.end(),
+                        [&](const early_completion& x) { return x.name == key; });
+  if (i == xs.end())
+    return false;
+  s.state = i->state;
+  s.value = std::move(i->value);
+  s.error = std::move(i->error);
+  s.recorded_ms = now_ms;
+  xs.erase(i);
+  return true;
+}
+
+namespace {
+
+enum class body_end { returned, yielded, suspended, interrupted, broken };
+
+void finish(run_state& st, execution_status status) {
+  auto& j = st.journal;
+  j.status = status;
+  j.completed_ms = st.now_ms;
+  j.suspended_failed = false;
+  // Pending sleeps are cleared: their wake-ups find nothing to do.
+  for (auto& s : j.steps)
+    if (s.kind == step_kind::sleep && s.state == step_state::pending) {
+      s.state = step_state::cleared;
+      s.recorded_ms = st.now_ms;
+    }
+  if (!j.parent.workflow.empty() && !j.parent.detached) {
+    wf_child_done done;
+    done.child = j.workflow + "/" + j.execution_id;
+    done.outcome = status_of(j);
+    outgoing x;
+    x.entity_type = "workflow/" + j.parent.workflow;
+    x.entity_id = j.parent.execution_id;
+    x.shard_group = j.parent.shard_group;
+    x.primary_key = done.primary_key();
+    x.payload = caf::make_message(std::move(done));
+    st.outbox.push_back(std::move(x));
+  }
+  if (st.spec->retention) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *st.spec->retention)
+                .count();
+    wf_purge p;
+    auto key = p.primary_key();
+    st.send_self(caf::make_message(p), std::move(key), j.completed_ms + ms);
+  }
+}
+
+// Runs the next compensation not run yet; returns false when all ran.
+// Throws yield_signal when one ran in this advance already.
+bool run_compensations(run_state& st) {
+  auto& j = st.journal;
+  size_t done = 0;
+  for (auto& s : j.steps)
+    if (s.kind == step_kind::compensation)
+      ++done;
+  auto& cs = st.compensations;
+  for (size_t k = done; k < cs.size(); ++k) {
+    if (st.did_work)
+      throw yield_signal{};
+    auto& [name, fn] = cs[cs.size() - 1 - k];
+    journal_step s;
+    s.kind = step_kind::compensation;
+    s.name = name;
+    s.state = step_state::ok;
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      s.state = step_state::failed;
+      s.error = caf::make_error(errc::entity_failed,
+                                std::string{"compensation threw: "} + e.what());
+    }
+    s.recorded_ms = st.now_ms;
+    j.steps.push_back(std::move(s));
+    st.did_work = true;
+  }
+  return false;
+}
+
+// The body failed (typed failure in j.result, or `err`); interrupted says
+// whether the failure is the interrupt's unwinding.
+advance_end fail_or_suspend(run_state& st, caf::error err, bool interrupted) {
+  auto& j = st.journal;
+  if (!interrupted && !j.interrupt_requested && st.spec->suspend_on_failure) {
+    j.status = execution_status::suspended;
+    j.suspended_failed = true;
+    j.error = err ? std::move(err)
+                  : caf::make_error(errc::entity_failed,
+                                    "the workflow returned a failure");
+    j.result.clear();
+    return advance_end::suspended;
+  }
+  try {
+    run_compensations(st);
+  } catch (yield_signal&) {
+    return advance_end::yielded;
+  }
+  if (interrupted || j.interrupt_requested) {
+    j.result.clear();
+    j.result_ok = false;
+    j.error = caf::make_error(errc::workflow_interrupted,
+                              "workflow/" + j.workflow + "/" + j.execution_id);
+    finish(st, execution_status::interrupted);
+  } else {
+    j.error = std::move(err);
+    finish(st, execution_status::failed);
+  }
+  return advance_end::ended;
+}
+
+} // namespace
+
+advance_end advance(run_state& st) {
+  auto& j = st.journal;
+  ++j.replays;
+  j.updated_ms = st.now_ms;
+  st.pos = 0;
+  st.did_work = false;
+  st.compensations.clear();
+  context ctx{&st};
+  body_result out;
+  caf::error thrown;
+  try {
+    out = st.spec->body(ctx, j.payload);
+  } catch (yield_signal&) {
+    j.status = execution_status::running;
+    return advance_end::yielded;
+  } catch (suspend_signal&) {
+    j.status = execution_status::suspended;
+    return advance_end::suspended;
+  } catch (interrupt_signal&) {
+    return fail_or_suspend(st, caf::none, true);
+  } catch (nondeterminism_signal& x) {
+    // No compensations: the code no longer matches what ran.
+    j.result.clear();
+    j.result_ok = false;
+    j.error = std::move(x.reason);
+    finish(st, execution_status::failed);
+    return advance_end::ended;
+  } catch (const std::exception& e) {
+    thrown = caf::make_error(errc::entity_failed,
+                             std::string{"workflow body threw: "} + e.what());
+  }
+  if (thrown)
+    return fail_or_suspend(st, std::move(thrown), false);
+  if (out.error) {
+    j.result.clear();
+    return fail_or_suspend(st, std::move(out.error), false);
+  }
+  if (out.ok) {
+    j.result = std::move(out.value);
+    j.result_ok = true;
+    j.error = caf::none;
+    finish(st, execution_status::complete);
+    return advance_end::ended;
+  }
+  j.result = std::move(out.value);
+  j.result_ok = false;
+  auto result = fail_or_suspend(st, caf::none, false);
+  if (j.status == execution_status::interrupted)
+    return result;
+  if (result != advance_end::ended && !j.suspended_failed)
+    return result;
+  return result;
+}
+
+wf_status status_of(const execution_journal& j) {
+  wf_status x;
+  x.status = j.status;
+  if (is_final(j.status)) {
+    x.result = j.result;
+    x.ok = j.result_ok;
+    x.error = j.error;
+  } else if (j.suspended_failed) {
+    x.cause = j.error;
+  }
+  return x;
+}
+
+void prepare_resume(execution_journal& j) {
+  auto& steps = j.steps;
+  auto first = std::find_if(steps.begin(), steps.end(), [](auto& s) {
+    return s.kind == step_kind::activity && s.state == step_state::failed;
+  });
+  for (auto i = first; i != steps.end(); ++i) {
+    if ((i->kind == step_kind::deferred || i->kind == step_kind::child)
+        && i->state != step_state::pending) {
+      auto prefix = i->kind == step_kind::deferred ? "deferred/" : "child/";
+      j.completions.push_back(
+        early_completion{prefix + i->name, i->state, i->value, i->error});
+    }
+  }
+  steps.erase(first, steps.end());
+  j.suspended_failed = false;
+  j.error = caf::none;
+  j.result.clear();
+  j.result_ok = false;
+  j.status = execution_status::running;
+  ++j.resumes;
+}
+
+} // namespace caf_cluster::workflow::detail

@@ -1,0 +1,328 @@
+// The execution entity: every trigger runs one advance of the body, stores
+// the messages the advance leaves behind (acknowledged when durable), then
+// answers; the runtime stores the answer together with the journal.
+//
+// A storage failure while storing those messages must not end in a stored
+// error reply (the trigger would count as processed and the execution would
+// stall). After a few immediate retries the entity answers and quits at once:
+// the runtime's request for the state then fails, so it stores nothing and
+// the trigger stays unprocessed in storage; the next claim delivers it again
+// and the advance re-runs from the stored journal (its keyed sends dedupe).
+#include <algorithm>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "caf/actor_system.hpp"
+#include "caf/make_message.hpp"
+#include "caf/send.hpp"
+
+#include "caf_cluster/entity_context.hpp"
+#include "caf_cluster/log.hpp"
+#include "caf_cluster/message_storage.hpp"
+#include "caf_cluster/sharding.hpp"
+#include "caf_cluster/workflow/detail/codec.hpp"
+#include "caf_cluster/workflow/detail/core.hpp"
+#include "caf_cluster/workflow/detail/messages.hpp"
+#include "caf_cluster/workflow/internal/execution.hpp"
+#include "caf_cluster/workflow/internal/run_state.hpp"
+
+namespace caf_cluster::workflow::detail {
+
+namespace {
+
+constexpr int max_store_attempts = 3;
+
+struct env {
+  std::shared_ptr<const workflow_spec> spec;
+  entity_context ctx;
+  message_storage storage;
+  std::vector<caf::actor> watchers;
+  // The advance running on the executor and the promise it answers.
+  uint64_t advance_seq = 0;
+  caf::typed_response_promise<wf_status> pending;
+};
+
+using env_ptr = std::shared_ptr<env>;
+using self_ptr = wf_actor::stateful_pointer<execution_journal>;
+
+// Sends a stored row that should run now again, with the same key: its
+// owner sees a duplicate of a stored original that nobody runs yet and
+// delivers the original at once, instead of at its next sweep.
+void nudge(const env_ptr& e, const outgoing& x) {
+  auto cluster = e->ctx.cluster();
+  if (!cluster)
+    return;
+  auto wf = x.entity_type.substr(std::string_view{"workflow/"}.size());
+  auto cl = cluster->make_client(execution_entity(wf, x.shard_group));
+  if (x.payload.match_elements<wf_step>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_step>(0));
+  else if (x.payload.match_elements<wf_start>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_start>(0));
+  else if (x.payload.match_elements<wf_child_done>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_child_done>(0));
+}
+
+// Stores `xs[i..]` one after the other, then calls `done(error)`.
+void store_from(self_ptr self, env_ptr e,
+                std::shared_ptr<std::vector<outgoing>> xs, size_t i,
+                int attempt, std::function<void(caf::error)> done) {
+  if (i == xs->size()) {
+    done(caf::none);
+    return;
+  }
+  auto& x = (*xs)[i];
+  stored_send s;
+  s.entity_type = x.entity_type;
+  s.entity_id = x.entity_id;
+  s.shard_group = x.shard_group;
+  s.payload = x.payload;
+  s.primary_key = x.primary_key;
+  s.deliver_at_ms = x.deliver_at_ms;
+  auto row = e->storage.make_row(s);
+  if (!row) {
+    done(std::move(row.error()));
+    return;
+  }
+  e->storage.store(
+    self, std::move(*row),
+    [self, e, xs, i, done](store_outcome&) {
+      if ((*xs)[i].deliver_at_ms == 0)
+        nudge(e, (*xs)[i]);
+      store_from(self, e, xs, i + 1, 0, done);
+    },
+    [self, e, xs, i, attempt, done](caf::error& err) {
+      if (attempt + 1 < max_store_attempts)
+        store_from(self, e, xs, i, attempt + 1, done);
+      else
+        done(err);
+    });
+}
+
+void notify(self_ptr self, env_ptr& e, const wf_status& st) {
+  if (!is_final(st.status))
+    return;
+  for (auto& w : e->watchers)
+    caf::anon_send(w, wf_finished{self->state.execution_id, st});
+  e->watchers.clear();
+}
+
+// Adopts `j` once the messages of `out` are stored, then delivers its status
+// to `rp`.
+void commit_to(self_ptr self, env_ptr e, execution_journal j,
+               std::vector<outgoing> out,
+               caf::typed_response_promise<wf_status> rp) {
+  auto st = status_of(j);
+  if (out.empty()) {
+    self->state = std::move(j);
+    rp.deliver(st);
+    notify(self, e, st);
+    return;
+  }
+  if (!e->storage) {
+    rp.deliver(caf::make_error(errc::invalid_config,
+                               "workflows need message storage"));
+    return;
+  }
+  auto xs = std::make_shared<std::vector<outgoing>>(std::move(out));
+  auto jp = std::make_shared<execution_journal>(std::move(j));
+  store_from(self, e, xs, 0, 0, [self, e, rp, jp, st](caf::error err) mutable {
+    if (!err) {
+      self->state = std::move(*jp);
+      rp.deliver(st);
+      notify(self, e, st);
+      return;
+    }
+    // See the header comment: leave the trigger unprocessed.
+    rp.deliver(err);
+    self->quit(err);
+  });
+}
+
+// Like commit_to; answers at once when nothing is to be stored.
+caf::result<wf_status> commit(self_ptr self, env_ptr e, execution_journal j,
+                              std::vector<outgoing> out) {
+  if (out.empty()) {
+    auto st = status_of(j);
+    self->state = std::move(j);
+    notify(self, e, st);
+    return st;
+  }
+  auto rp = self->make_response_promise<wf_status>();
+  commit_to(self, e, std::move(j), std::move(out), rp);
+  return rp;
+}
+
+// Runs one advance on `st` and queues the continuation after a yield.
+void advance_and_continue(run_state& st) {
+  auto end = advance(st);
+  if (end == advance_end::yielded) {
+    wf_step next{st.journal.next_step_seq++};
+    auto key = next.primary_key();
+    st.send_self(caf::make_message(next), std::move(key));
+  }
+}
+
+caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
+                                   execution_journal j) {
+  if (is_final(j.status) || j.suspended_failed
+      || j.status == execution_status::unknown)
+    return commit(self, e, std::move(j), {});
+  auto st = std::make_shared<run_state>();
+  st->sys = &self->system();
+  st->spec = e->spec.get();
+  st->journal = std::move(j);
+  st->now_ms = e->ctx.now_ms();
+  // The advance runs on the executor (activities may block); its result
+  // comes back as a message, processed while the manager waits for this
+  // handler's answer.
+  auto rp = self->make_response_promise<wf_status>();
+  e->pending = rp;
+  auto seq = ++e->advance_seq;
+  auto hdl = caf::actor_cast<wf_actor>(self);
+  e->spec->exec->run([st, seq, hdl] {
+    advance_and_continue(*st);
+    caf::anon_send(hdl, wf_advanced{st, seq});
+  });
+  return rp;
+}
+
+// Copies the journal and names it (a trigger may arrive before the start).
+execution_journal working_copy(self_ptr self, const env_ptr& e) {
+  auto j = self->state;
+  j.workflow = e->spec->name;
+  j.execution_id = e->ctx.address().entity_id;
+  return j;
+}
+
+// Completes step `kind`/`name` if it waits, else keeps it as an early
+// completion under `key`; returns whether a waiting step was completed.
+bool complete_step(execution_journal& j, step_kind kind,
+                   const std::string& name, const std::string& key,
+                   early_completion x, int64_t now_ms) {
+  for (auto& s : j.steps) {
+    if (s.kind != kind || s.name != name)
+      continue;
+    if (s.state != step_state::pending)
+      return false; // the first completion won
+    s.state = x.state;
+    s.value = std::move(x.value);
+    s.error = std::move(x.error);
+    s.recorded_ms = now_ms;
+    return true;
+  }
+  for (auto& c : j.completions)
+    if (c.name == key)
+      return false;
+  x.name = key;
+  j.completions.push_back(std::move(x));
+  return false;
+}
+
+} // namespace
+
+wf_actor::behavior_type
+execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
+                   entity_context ctx,
+                   std::shared_ptr<const workflow_spec> spec) {
+  auto e = std::make_shared<env>(env{std::move(spec), ctx, {}, {}, 0, {}});
+  if (auto cluster = ctx.cluster())
+    e->storage = cluster->messages();
+  return {
+    [self, e](wf_start& x) -> caf::result<wf_status> {
+      auto j = working_copy(self, e);
+      if (j.status != execution_status::unknown)
+        return status_of(j);
+      j.payload = std::move(x.payload);
+      j.parent = std::move(x.parent);
+      j.status = execution_status::running;
+      j.started_ms = e->ctx.now_ms();
+      return run_advance(self, e, std::move(j));
+    },
+    [self, e](wf_step&) -> caf::result<wf_status> {
+      return run_advance(self, e, working_copy(self, e));
+    },
+    [self, e](wf_wake& x) -> caf::result<wf_status> {
+      auto j = working_copy(self, e);
+      if (is_final(j.status))
+        return status_of(j);
+      early_completion c{"", step_state::ok, {}, {}};
+      if (!complete_step(j, step_kind::sleep, x.name, "clock/" + x.name,
+                         std::move(c), e->ctx.now_ms()))
+        return commit(self, e, std::move(j), {});
+      return run_advance(self, e, std::move(j));
+    },
+    [self, e](wf_deferred& x) -> caf::result<wf_status> {
+      auto j = working_copy(self, e);
+      if (is_final(j.status))
+        return status_of(j);
+      early_completion c{"", x.state, std::move(x.value), std::move(x.error)};
+      if (!complete_step(j, step_kind::deferred, x.name, "deferred/" + x.name,
+                         std::move(c), e->ctx.now_ms()))
+        return commit(self, e, std::move(j), {});
+      return run_advance(self, e, std::move(j));
+    },
+    [self, e](wf_child_done& x) -> caf::result<wf_status> {
+      auto j = working_copy(self, e);
+      if (is_final(j.status))
+        return status_of(j);
+      auto bytes = encode(self->system(), x.outcome);
+      early_completion c{"", step_state::ok, {}, {}};
+      if (bytes)
+        c.value = std::move(*bytes);
+      else {
+        c.state = step_state::failed;
+        c.error = std::move(bytes.error());
+      }
+      if (!complete_step(j, step_kind::child, x.child, "child/" + x.child,
+                         std::move(c), e->ctx.now_ms()))
+        return commit(self, e, std::move(j), {});
+      return run_advance(self, e, std::move(j));
+    },
+    [self, e](wf_interrupt&) -> caf::result<wf_status> {
+      auto j = working_copy(self, e);
+      if (is_final(j.status) || j.status == execution_status::unknown)
+        return status_of(j);
+      j.interrupt_requested = true;
+      j.suspended_failed = false;
+      return run_advance(self, e, std::move(j));
+    },
+    [self, e](wf_resume&) -> caf::result<wf_status> {
+      auto j = working_copy(self, e);
+      if (!j.suspended_failed)
+        return status_of(j);
+      prepare_resume(j);
+      return run_advance(self, e, std::move(j));
+    },
+    [self, e](wf_purge&) -> caf::result<wf_status> {
+      auto j = working_copy(self, e);
+      if (!is_final(j.status))
+        return caf::make_error(errc::invalid_argument,
+                               "only an ended execution can be purged");
+      // TODO(storage): message_storage::purge_entity once it exists, so the
+      // stored requests and replies go too; until then the journal is reset.
+      return commit(self, e, execution_journal{}, {});
+    },
+    [self, e](wf_poll&) -> caf::result<wf_status> {
+      return status_of(self->state);
+    },
+    [self, e](wf_advanced& x) {
+      if (x.seq != e->advance_seq || !x.st)
+        return;
+      auto rp = std::move(e->pending);
+      e->pending = {};
+      auto& st = *x.st;
+      commit_to(self, e, std::move(st.journal), std::move(st.outbox), rp);
+    },
+    [self, e](wf_watch& x) -> caf::result<wf_status> {
+      auto st = status_of(self->state);
+      if (!is_final(st.status) && x.watcher
+          && std::find(e->watchers.begin(), e->watchers.end(), x.watcher)
+               == e->watchers.end())
+        e->watchers.push_back(x.watcher);
+      return st;
+    },
+  };
+}
+
+} // namespace caf_cluster::workflow::detail

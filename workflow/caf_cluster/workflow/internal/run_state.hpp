@@ -1,0 +1,89 @@
+// The state of one advance of an execution: a working copy of the journal,
+// the replay position, what the body did new in this advance, and the
+// messages the advance must store before the entity answers.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "caf/fwd.hpp"
+#include "caf/message.hpp"
+
+#include "caf_cluster/workflow/detail/core.hpp"
+#include "caf_cluster/workflow/journal.hpp"
+
+namespace caf_cluster::workflow::detail {
+
+// Signals that unwind a body. Not derived from std::exception, so that a body
+// catching std::exception does not swallow them.
+
+/// A second new activity in one advance: continue in the next.
+struct yield_signal {};
+
+/// A suspension point without result: wait for its message.
+struct suspend_signal {};
+
+/// An interrupt reached new work or a suspension point.
+struct interrupt_signal {};
+
+/// A replay reached another step than the journal has.
+struct nondeterminism_signal {
+  caf::error reason;
+};
+
+/// A message the advance leaves behind, stored before the entity answers.
+struct outgoing {
+  std::string entity_type;
+  std::string entity_id;
+  std::string shard_group;
+  caf::message payload;
+  std::string primary_key;
+  int64_t deliver_at_ms = 0;
+};
+
+/// One advance.
+struct run_state {
+  caf::actor_system* sys = nullptr;
+  const workflow_spec* spec = nullptr;
+  execution_journal journal;
+  size_t pos = 0;
+  bool did_work = false;
+  int64_t now_ms = 0;
+  std::vector<outgoing> outbox;
+  std::vector<std::pair<std::string, std::function<void()>>> compensations;
+
+  /// Stores a message to this execution itself.
+  void send_self(caf::message msg, std::string key, int64_t at = 0);
+
+  /// Returns the step at the replay position if it matches (and moves on),
+  /// null at the end of the body's journal; throws nondeterminism_signal
+  /// when another step is there.
+  journal_step* reach(step_kind kind, const std::string& name);
+
+  /// Appends a new step at the replay position.
+  journal_step& append(step_kind kind, const std::string& name);
+
+  /// Checks before new work: interrupt, or yield after one new activity.
+  void begin_new();
+
+  /// Moves an early completion named `key` into `s`, if there is one.
+  bool take_completion(const std::string& key, journal_step& s);
+};
+
+/// What an advance ended with.
+enum class advance_end { yielded, suspended, ended };
+
+/// Runs one advance of `st.journal` (running or suspended, not ended).
+advance_end advance(run_state& st);
+
+/// Returns the status the entity answers for `j`.
+wf_status status_of(const execution_journal& j);
+
+/// Prepares a journal suspended on a failure for a resume: the first failed
+/// activity and everything after it go (completed deferreds and children
+/// after it go back to the early completions).
+void prepare_resume(execution_journal& j);
+
+} // namespace caf_cluster::workflow::detail
