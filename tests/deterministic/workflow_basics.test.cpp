@@ -18,9 +18,9 @@
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/memory_transport.hpp"
 #include "caf_cluster/runner_options.hpp"
+#include "caf_cluster/sharding.hpp"
 #include "caf_cluster/storage/memory_message_driver.hpp"
 #include "caf_cluster/storage/memory_runner_driver.hpp"
-#include "caf_cluster/sharding.hpp"
 #include "caf_cluster/testing/test_system_config.hpp"
 #include "caf_cluster/wall_clock.hpp"
 #include "caf_cluster/workflow.hpp"
@@ -79,7 +79,7 @@ struct wf_config : testing::test_system_config {
 };
 
 wf::outcome<std::string, caf::error> three_body(wf::context& ctx,
-                                                 const order& o) {
+                                                const order& o) {
   auto a = ctx.activity("validate", [&] {
     ++effects()["validate"];
     return o.amount > 0;
@@ -99,7 +99,9 @@ wf::outcome<std::string, caf::error> three_body(wf::context& ctx,
 
 wf::outcome<std::string, caf::error> waits_body(wf::context& ctx,
                                                 const order& o) {
-  ctx.activity("before", [] { ++effects()["before"]; });
+  ctx.activity("before", [] {
+    ++effects()["before"];
+  });
   ctx.sleep("nap", std::chrono::hours{1});
   auto approved = ctx.await(wf::deferred<int32_t>{"approval"});
   if (!approved)
@@ -109,10 +111,18 @@ wf::outcome<std::string, caf::error> waits_body(wf::context& ctx,
 
 wf::outcome<std::string, caf::error> compensated_body(wf::context& ctx,
                                                       const order&) {
-  ctx.activity("charge", [] { ++effects()["charge"]; });
-  ctx.compensate("refund", [] { ++effects()["refund"]; });
-  ctx.activity("reserve", [] { ++effects()["reserve"]; });
-  ctx.compensate("release", [] { ++effects()["release"]; });
+  ctx.activity("charge", [] {
+    ++effects()["charge"];
+  });
+  ctx.compensate("refund", [] {
+    ++effects()["refund"];
+  });
+  ctx.activity("reserve", [] {
+    ++effects()["reserve"];
+  });
+  ctx.compensate("release", [] {
+    ++effects()["release"];
+  });
   ctx.await(wf::deferred<int32_t>{"never"});
   return std::string{"unreachable"};
 }
@@ -130,10 +140,14 @@ wf::outcome<std::string, caf::error> versioned_body(wf::context& ctx,
   ctx.activity("first", [] {});
   std::string branch;
   if (code_version() >= 2 && ctx.patched("v2-fraud-check")) {
-    ctx.activity("fraud-check", [] { ++effects()["fraud-check"]; });
+    ctx.activity("fraud-check", [] {
+      ++effects()["fraud-check"];
+    });
     branch = "new";
   } else {
-    ctx.activity("legacy", [] { ++effects()["legacy"]; });
+    ctx.activity("legacy", [] {
+      ++effects()["legacy"];
+    });
     branch = "old";
   }
   ctx.await(wf::deferred<int32_t>{"go"});
@@ -203,7 +217,8 @@ struct wf_fixture {
   }
 
   void advance(caf::timespan d) {
-    clock->advance_ms(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+    clock->advance_ms(
+      std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
     sched.clock().advance_time(d);
     sched.run();
   }
@@ -217,19 +232,26 @@ struct wf_fixture {
 
   template <class F>
   void in_actor(F f) {
-    sys.spawn([f](caf::event_based_actor* self) mutable { f(self); });
+    sys.spawn([f](caf::event_based_actor* self) mutable {
+      f(self);
+    });
     sched.run();
   }
 
   slot<caf::expected<wf::outcome<std::string, caf::error>>>
   execute(const flow& def, order o) {
-    auto result = make_slot<caf::expected<wf::outcome<std::string, caf::error>>>();
+    auto result
+      = make_slot<caf::expected<wf::outcome<std::string, caf::error>>>();
     auto cl = engine->make_client(def);
     in_actor([=](caf::event_based_actor* self) {
       cl.execute(
         self, o, 600s,
-        [result](wf::outcome<std::string, caf::error>& x) { *result = x; },
-        [result](caf::error& err) { *result = err; });
+        [result](wf::outcome<std::string, caf::error>& x) {
+          *result = x;
+        },
+        [result](caf::error& err) {
+          *result = err;
+        });
     });
     return result;
   }
@@ -239,10 +261,17 @@ struct wf_fixture {
     auto cl = engine->make_client(def);
     in_actor([=](caf::event_based_actor* self) {
       cl.start(
-        self, o, 10s, [result](std::string& id) { *result = id; },
-        [](caf::error& err) { FAIL("start failed: " << to_string(err)); });
+        self, o, 10s,
+        [result](std::string& id) {
+          *result = id;
+        },
+        [](caf::error& err) {
+          FAIL("start failed: " << to_string(err));
+        });
     });
-    advance_until([&] { return result->has_value(); });
+    advance_until([&] {
+      return result->has_value();
+    });
     REQUIRE(result->has_value());
     return **result;
   }
@@ -254,10 +283,16 @@ struct wf_fixture {
     in_actor([=](caf::event_based_actor* self) {
       cl.poll(
         self, id, 10s,
-        [result](wf::poll_result<std::string, caf::error>& x) { *result = x; },
-        [](caf::error& err) { FAIL("poll failed: " << to_string(err)); });
+        [result](wf::poll_result<std::string, caf::error>& x) {
+          *result = x;
+        },
+        [](caf::error& err) {
+          FAIL("poll failed: " << to_string(err));
+        });
     });
-    advance_until([&] { return result->has_value(); });
+    advance_until([&] {
+      return result->has_value();
+    });
     REQUIRE(result->has_value());
     return **result;
   }
@@ -270,10 +305,17 @@ struct wf_fixture {
     auto* e = &*engine;
     in_actor([=](caf::event_based_actor* self) {
       e->complete(
-        self, text, value, 10s, [done] { *done = true; },
-        [](caf::error& err) { FAIL("complete failed: " << to_string(err)); });
+        self, text, value, 10s,
+        [done] {
+          *done = true;
+        },
+        [](caf::error& err) {
+          FAIL("complete failed: " << to_string(err));
+        });
     });
-    advance_until([&] { return done->has_value(); });
+    advance_until([&] {
+      return done->has_value();
+    });
     REQUIRE(done->has_value());
   }
 
@@ -282,10 +324,17 @@ struct wf_fixture {
     auto cl = engine->make_client(def);
     in_actor([=](caf::event_based_actor* self) {
       cl.interrupt(
-        self, id, 10s, [done] { *done = true; },
-        [](caf::error& err) { FAIL("interrupt failed: " << to_string(err)); });
+        self, id, 10s,
+        [done] {
+          *done = true;
+        },
+        [](caf::error& err) {
+          FAIL("interrupt failed: " << to_string(err));
+        });
     });
-    advance_until([&] { return done->has_value(); });
+    advance_until([&] {
+      return done->has_value();
+    });
     REQUIRE(done->has_value());
   }
 };
@@ -294,126 +343,137 @@ struct wf_fixture {
 
 TEST_SUITE("workflow.basics") {
 
-TEST_CASE_FIXTURE(wf_fixture, "a 3-activity workflow completes and a second "
-                              "execute joins it: each activity ran once") {
-  auto first = execute(three, order{"o-1", 30});
-  auto second = execute(three, order{"o-1", 30});
-  advance_until([&] { return first->has_value() && second->has_value(); });
-  REQUIRE(first->has_value());
-  REQUIRE(second->has_value());
-  REQUIRE(**first);
-  REQUIRE(**second);
-  CHECK((**first)->ok());
-  CHECK((**first)->value() == "parcel-o-1/30");
-  CHECK((**second)->value() == "parcel-o-1/30");
-  CHECK(effects()["validate"] == 1);
-  CHECK(effects()["charge"] == 1);
-  CHECK(effects()["ship"] == 1);
-  // A third execute after completion joins the stored result.
-  auto third = execute(three, order{"o-1", 30});
-  advance_until([&] { return third->has_value(); });
-  REQUIRE(third->has_value());
-  REQUIRE(**third);
-  CHECK((**third)->value() == "parcel-o-1/30");
-  CHECK(effects()["charge"] == 1);
-  auto p = poll(three, three.execution_id(order{"o-1", 30}));
-  CHECK(p.status == wf::execution_status::complete);
-  REQUIRE(p.result);
-  CHECK(p.result->value() == "parcel-o-1/30");
-}
+  TEST_CASE_FIXTURE(wf_fixture,
+                    "a 3-activity workflow completes and a second "
+                    "execute joins it: each activity ran once") {
+    auto first = execute(three, order{"o-1", 30});
+    auto second = execute(three, order{"o-1", 30});
+    advance_until([&] {
+      return first->has_value() && second->has_value();
+    });
+    REQUIRE(first->has_value());
+    REQUIRE(second->has_value());
+    REQUIRE(**first);
+    REQUIRE(**second);
+    CHECK((**first)->ok());
+    CHECK((**first)->value() == "parcel-o-1/30");
+    CHECK((**second)->value() == "parcel-o-1/30");
+    CHECK(effects()["validate"] == 1);
+    CHECK(effects()["charge"] == 1);
+    CHECK(effects()["ship"] == 1);
+    // A third execute after completion joins the stored result.
+    auto third = execute(three, order{"o-1", 30});
+    advance_until([&] {
+      return third->has_value();
+    });
+    REQUIRE(third->has_value());
+    REQUIRE(**third);
+    CHECK((**third)->value() == "parcel-o-1/30");
+    CHECK(effects()["charge"] == 1);
+    auto p = poll(three, three.execution_id(order{"o-1", 30}));
+    CHECK(p.status == wf::execution_status::complete);
+    REQUIRE(p.result);
+    CHECK(p.result->value() == "parcel-o-1/30");
+  }
 
-TEST_CASE_FIXTURE(wf_fixture, "a durable sleep, then a deferred completed "
-                              "from outside, finish the execution") {
-  auto id = start(waits, order{"w-1", 1});
-  CHECK(id == waits.execution_id(order{"w-1", 1}));
-  advance(10s);
-  CHECK(poll(waits, id).status == wf::execution_status::suspended);
-  CHECK(effects()["before"] == 1);
-  advance(std::chrono::hours{1});
-  CHECK(poll(waits, id).status == wf::execution_status::suspended);
-  complete(waits, id, "approval", 21);
-  advance_until([&] {
-    return poll(waits, id).status == wf::execution_status::complete;
-  });
-  auto p = poll(waits, id);
-  CHECK(p.status == wf::execution_status::complete);
-  REQUIRE(p.result);
-  CHECK(p.result->value() == "w-1:42");
-  CHECK(effects()["before"] == 1);
-}
+  TEST_CASE_FIXTURE(wf_fixture,
+                    "a durable sleep, then a deferred completed "
+                    "from outside, finish the execution") {
+    auto id = start(waits, order{"w-1", 1});
+    CHECK(id == waits.execution_id(order{"w-1", 1}));
+    advance(10s);
+    CHECK(poll(waits, id).status == wf::execution_status::suspended);
+    CHECK(effects()["before"] == 1);
+    advance(std::chrono::hours{1});
+    CHECK(poll(waits, id).status == wf::execution_status::suspended);
+    complete(waits, id, "approval", 21);
+    advance_until([&] {
+      return poll(waits, id).status == wf::execution_status::complete;
+    });
+    auto p = poll(waits, id);
+    CHECK(p.status == wf::execution_status::complete);
+    REQUIRE(p.result);
+    CHECK(p.result->value() == "w-1:42");
+    CHECK(effects()["before"] == 1);
+  }
 
-TEST_CASE_FIXTURE(wf_fixture, "an interrupt runs the compensations in reverse "
-                              "order, once") {
-  auto id = start(compensated, order{"c-1", 1});
-  advance_until([&] {
-    return poll(compensated, id).status == wf::execution_status::suspended;
-  });
-  CHECK(effects()["reserve"] == 1);
-  interrupt(compensated, id);
-  advance_until([&] {
-    return poll(compensated, id).status == wf::execution_status::interrupted;
-  });
-  auto p = poll(compensated, id);
-  CHECK(p.status == wf::execution_status::interrupted);
-  CHECK(p.cause == errc::workflow_interrupted);
-  CHECK(effects()["refund"] == 1);
-  CHECK(effects()["release"] == 1);
-  auto joined = execute(compensated, order{"c-1", 1});
-  advance_until([&] { return joined->has_value(); });
-  REQUIRE(joined->has_value());
-  REQUIRE(!**joined);
-  CHECK((**joined).error() == errc::workflow_interrupted);
-  advance(60s);
-  CHECK(effects()["refund"] == 1);
-  CHECK(effects()["charge"] == 1);
-}
+  TEST_CASE_FIXTURE(wf_fixture,
+                    "an interrupt runs the compensations in reverse "
+                    "order, once") {
+    auto id = start(compensated, order{"c-1", 1});
+    advance_until([&] {
+      return poll(compensated, id).status == wf::execution_status::suspended;
+    });
+    CHECK(effects()["reserve"] == 1);
+    interrupt(compensated, id);
+    advance_until([&] {
+      return poll(compensated, id).status == wf::execution_status::interrupted;
+    });
+    auto p = poll(compensated, id);
+    CHECK(p.status == wf::execution_status::interrupted);
+    CHECK(p.cause == errc::workflow_interrupted);
+    CHECK(effects()["refund"] == 1);
+    CHECK(effects()["release"] == 1);
+    auto joined = execute(compensated, order{"c-1", 1});
+    advance_until([&] {
+      return joined->has_value();
+    });
+    REQUIRE(joined->has_value());
+    REQUIRE(!**joined);
+    CHECK((**joined).error() == errc::workflow_interrupted);
+    advance(60s);
+    CHECK(effects()["refund"] == 1);
+    CHECK(effects()["charge"] == 1);
+  }
 
-TEST_CASE_FIXTURE(wf_fixture, "a replay that reaches another step than the "
-                              "journal fails the execution, naming both") {
-  auto id = start(changing, order{"n-1", 1});
-  advance_until([&] {
-    return poll(changing, id).status == wf::execution_status::suspended;
-  });
-  code_version() = 2;
-  complete(changing, id, "go", 1);
-  advance_until([&] {
-    return poll(changing, id).status == wf::execution_status::failed;
-  });
-  auto p = poll(changing, id);
-  CHECK(p.status == wf::execution_status::failed);
-  CHECK(p.cause == errc::nondeterministic_workflow);
-  auto text = to_string(p.cause);
-  CHECK(text.find("old-step/1") != std::string::npos);
-  CHECK(text.find("new-step/1") != std::string::npos);
-}
+  TEST_CASE_FIXTURE(wf_fixture,
+                    "a replay that reaches another step than the "
+                    "journal fails the execution, naming both") {
+    auto id = start(changing, order{"n-1", 1});
+    advance_until([&] {
+      return poll(changing, id).status == wf::execution_status::suspended;
+    });
+    code_version() = 2;
+    complete(changing, id, "go", 1);
+    advance_until([&] {
+      return poll(changing, id).status == wf::execution_status::failed;
+    });
+    auto p = poll(changing, id);
+    CHECK(p.status == wf::execution_status::failed);
+    CHECK(p.cause == errc::nondeterministic_workflow);
+    auto text = to_string(p.cause);
+    CHECK(text.find("old-step/1") != std::string::npos);
+    CHECK(text.find("new-step/1") != std::string::npos);
+  }
 
-TEST_CASE_FIXTURE(wf_fixture, "patched keeps an in-flight execution on the old "
-                              "branch and new executions on the new one") {
-  auto old_id = start(versioned, order{"v-1", 1});
-  advance_until([&] {
-    return poll(versioned, old_id).status == wf::execution_status::suspended;
-  });
-  CHECK(effects()["legacy"] == 1);
-  code_version() = 2;
-  auto new_id = start(versioned, order{"v-2", 1});
-  advance_until([&] {
-    return poll(versioned, new_id).status == wf::execution_status::suspended;
-  });
-  CHECK(effects()["fraud-check"] == 1);
-  complete(versioned, old_id, "go", 1);
-  complete(versioned, new_id, "go", 1);
-  advance_until([&] {
-    return poll(versioned, old_id).status == wf::execution_status::complete
-           && poll(versioned, new_id).status == wf::execution_status::complete;
-  });
-  auto p_old = poll(versioned, old_id);
-  auto p_new = poll(versioned, new_id);
-  REQUIRE(p_old.result);
-  REQUIRE(p_new.result);
-  CHECK(p_old.result->value() == "old");
-  CHECK(p_new.result->value() == "new");
-  CHECK(effects()["legacy"] == 1);
-  CHECK(effects()["fraud-check"] == 1);
-}
+  TEST_CASE_FIXTURE(wf_fixture,
+                    "patched keeps an in-flight execution on the old "
+                    "branch and new executions on the new one") {
+    auto old_id = start(versioned, order{"v-1", 1});
+    advance_until([&] {
+      return poll(versioned, old_id).status == wf::execution_status::suspended;
+    });
+    CHECK(effects()["legacy"] == 1);
+    code_version() = 2;
+    auto new_id = start(versioned, order{"v-2", 1});
+    advance_until([&] {
+      return poll(versioned, new_id).status == wf::execution_status::suspended;
+    });
+    CHECK(effects()["fraud-check"] == 1);
+    complete(versioned, old_id, "go", 1);
+    complete(versioned, new_id, "go", 1);
+    advance_until([&] {
+      return poll(versioned, old_id).status == wf::execution_status::complete
+        && poll(versioned, new_id).status == wf::execution_status::complete;
+    });
+    auto p_old = poll(versioned, old_id);
+    auto p_new = poll(versioned, new_id);
+    REQUIRE(p_old.result);
+    REQUIRE(p_new.result);
+    CHECK(p_old.result->value() == "old");
+    CHECK(p_new.result->value() == "new");
+    CHECK(effects()["legacy"] == 1);
+    CHECK(effects()["fraud-check"] == 1);
+  }
 
 } // TEST_SUITE

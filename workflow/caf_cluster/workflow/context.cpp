@@ -30,7 +30,7 @@ void record(journal_step& s, detail::step_value& v, int64_t now_ms) {
 caf::timespan retry_delay(const retry_policy& p, int32_t k) {
   // Delay before attempt k + 1: delay * backoff^(k - 1), at most max_delay.
   auto d = static_cast<double>(p.delay.count())
-           * std::pow(std::max(p.backoff, 1.0), k - 1);
+    * std::pow(std::max(p.backoff, 1.0), k - 1);
   auto cap = static_cast<double>(p.max_delay.count());
   return caf::timespan{static_cast<caf::timespan::rep>(std::min(d, cap))};
 }
@@ -154,8 +154,8 @@ std::vector<detail::step_value> context::run_all(
       continue;
     // Indexes, not pointers: appending may move the steps.
     journal_step* s = steps[i] != none
-                        ? &j.steps[steps[i]]
-                        : &st_->append(step_kind::activity, fns[i].first + "/1");
+      ? &j.steps[steps[i]]
+      : &st_->append(step_kind::activity, fns[i].first + "/1");
     s->attempt = 1;
     record(*s, result[i], st_->now_ms);
   }
@@ -239,8 +239,7 @@ detail::step_value context::run_child(const detail::execution_ref& ref,
     s->recorded_ms = st_->now_ms;
     detail::wf_start start;
     start.payload = std::move(payload);
-    start.parent = parent_ref{st_->journal.workflow,
-                              st_->journal.execution_id,
+    start.parent = parent_ref{st_->journal.workflow, st_->journal.execution_id,
                               st_->spec->shard_group, detached};
     detail::outgoing out;
     out.entity_type = "workflow/" + ref.workflow;

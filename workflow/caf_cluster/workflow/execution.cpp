@@ -120,8 +120,8 @@ void commit_to(self_ptr self, env_ptr e, execution_journal j,
     return;
   }
   if (!e->storage) {
-    rp.deliver(caf::make_error(errc::invalid_config,
-                               "workflows need message storage"));
+    rp.deliver(
+      caf::make_error(errc::invalid_config, "workflows need message storage"));
     return;
   }
   auto xs = std::make_shared<std::vector<outgoing>>(std::move(out));
@@ -318,7 +318,7 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
       auto st = status_of(self->state);
       if (!is_final(st.status) && x.watcher
           && std::find(e->watchers.begin(), e->watchers.end(), x.watcher)
-               == e->watchers.end())
+            == e->watchers.end())
         e->watchers.push_back(x.watcher);
       return st;
     },

@@ -190,8 +190,7 @@ struct wf_purge {
 
   /// Returns `"purge"` (with `"/<nonce>"` for a manual purge).
   std::string primary_key() const {
-    return nonce == 0 ? std::string{"purge"}
-                      : "purge/" + std::to_string(nonce);
+    return nonce == 0 ? std::string{"purge"} : "purge/" + std::to_string(nonce);
   }
 };
 
@@ -260,17 +259,17 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(caf_cluster::workflow::detail::wf_advanced)
 namespace caf_cluster::workflow::detail {
 
 /// The interface of every execution entity.
-using wf_actor = caf::typed_actor<
-  caf::replies_to<wf_start>::with<wf_status>,
-  caf::replies_to<wf_step>::with<wf_status>,
-  caf::replies_to<wf_wake>::with<wf_status>,
-  caf::replies_to<wf_deferred>::with<wf_status>,
-  caf::replies_to<wf_child_done>::with<wf_status>,
-  caf::replies_to<wf_interrupt>::with<wf_status>,
-  caf::replies_to<wf_resume>::with<wf_status>,
-  caf::replies_to<wf_purge>::with<wf_status>,
-  caf::replies_to<wf_poll>::with<wf_status>,
-  caf::replies_to<wf_watch>::with<wf_status>,
-  caf::reacts_to<wf_advanced>>;
+using wf_actor
+  = caf::typed_actor<caf::replies_to<wf_start>::with<wf_status>,
+                     caf::replies_to<wf_step>::with<wf_status>,
+                     caf::replies_to<wf_wake>::with<wf_status>,
+                     caf::replies_to<wf_deferred>::with<wf_status>,
+                     caf::replies_to<wf_child_done>::with<wf_status>,
+                     caf::replies_to<wf_interrupt>::with<wf_status>,
+                     caf::replies_to<wf_resume>::with<wf_status>,
+                     caf::replies_to<wf_purge>::with<wf_status>,
+                     caf::replies_to<wf_poll>::with<wf_status>,
+                     caf::replies_to<wf_watch>::with<wf_status>,
+                     caf::reacts_to<wf_advanced>>;
 
 } // namespace caf_cluster::workflow::detail
