@@ -5,10 +5,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <unistd.h>
 
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
@@ -21,6 +26,9 @@
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/storage/memory_message_driver.hpp"
 #include "caf_cluster/storage/memory_runner_driver.hpp"
+#include "caf_cluster/storage/sql_transaction.hpp"
+#include "caf_cluster/storage/sqlite_message_driver.hpp"
+#include "caf_cluster/storage/sqlite_runner_driver.hpp"
 #include "caf_cluster/testing/test_system_config.hpp"
 #include "caf_cluster/wall_clock.hpp"
 #include "caf_cluster/workflow.hpp"
@@ -55,6 +63,8 @@ const flow waits = make_flow("sleep-and-wait");
 const flow compensated = make_flow("compensated");
 const flow changing = make_flow("changing");
 const flow versioned = make_flow("versioned");
+const flow booking = make_flow("booking");
+const flow retained = make_flow("retained").retention(std::chrono::minutes{1});
 
 // Side effects of activities, by name: what the workflows did for real.
 std::map<std::string, int>& effects() {
@@ -71,7 +81,8 @@ int& code_version() {
 struct wf_config : testing::test_system_config {
   wf_config()
     : test_system_config([](caf::actor_system_config& cfg) {
-        for (auto* def : {&three, &waits, &compensated, &changing, &versioned})
+        for (auto* def : {&three, &waits, &compensated, &changing, &versioned,
+                          &booking, &retained})
           wf::add_workflow_types(cfg, *def);
       }) {
     // nop
@@ -154,6 +165,30 @@ wf::outcome<std::string, caf::error> versioned_body(wf::context& ctx,
   return branch;
 }
 
+// Books the order in the cluster's own database, in the transaction that
+// records the activity's result.
+wf::outcome<std::string, caf::error> booking_body(wf::context& ctx,
+                                                  const order& o) {
+  auto booked = ctx.activity_in_transaction(
+    "book", [&](storage::sql_transaction& tx) -> caf::expected<int32_t> {
+      auto& db = tx.database();
+      db.exec("CREATE TABLE IF NOT EXISTS bookings (id TEXT PRIMARY KEY, "
+              "amount INTEGER)");
+      SQLite::Statement insert{db, "INSERT INTO bookings VALUES (?, ?)"};
+      insert.bind(1, o.id);
+      insert.bind(2, o.amount);
+      insert.exec();
+      ++effects()["book"];
+      return o.amount;
+    });
+  if (!booked)
+    return wf::fail(booked.error());
+  auto after = ctx.activity("after", [] {
+    ++effects()["after"];
+  });
+  return "booked " + std::to_string(*booked);
+}
+
 template <class T>
 using slot = std::shared_ptr<std::optional<T>>;
 
@@ -174,7 +209,7 @@ struct wf_fixture {
   std::optional<sharding> cluster;
   std::optional<wf::engine> engine;
 
-  wf_fixture() {
+  explicit wf_fixture(std::string sqlite_path = {}) {
     effects().clear();
     code_version() = 1;
     sched.clock().current_time += std::chrono::hours(1);
@@ -185,7 +220,17 @@ struct wf_fixture {
     scfg.shard_groups = {"default", "workflows"};
     runner_options opts;
     opts.storage = storage::make_memory_runner_driver(store);
-    opts.messages = storage::make_memory_message_driver(store);
+    if (sqlite_path.empty()) {
+      opts.messages = storage::make_memory_message_driver(store);
+    } else {
+      // Runner and message storage in one file: leases fence the writes.
+      auto runners = storage::make_sqlite_runner_driver(sqlite_path);
+      REQUIRE(runners);
+      opts.storage = std::move(*runners);
+      auto driver = storage::make_sqlite_message_driver(sqlite_path);
+      REQUIRE(driver);
+      opts.messages = std::move(*driver);
+    }
     opts.transport = make_memory_transport(std::make_shared<memory_network>());
     opts.detach_storage_calls = false;
     opts.log = [](const log_record&) {};
@@ -201,6 +246,8 @@ struct wf_fixture {
     REQUIRE(!engine->add(compensated, compensated_body));
     REQUIRE(!engine->add(changing, changing_body));
     REQUIRE(!engine->add(versioned, versioned_body));
+    REQUIRE(!engine->add(booking, booking_body));
+    REQUIRE(!engine->add(retained, three_body));
     for (int i = 0; i < 30; ++i)
       advance(100ms);
   }
@@ -319,6 +366,25 @@ struct wf_fixture {
     REQUIRE(done->has_value());
   }
 
+  void purge(const flow& def, const std::string& id) {
+    auto done = make_slot<bool>();
+    auto cl = engine->make_client(def);
+    in_actor([=](caf::event_based_actor* self) {
+      cl.purge(
+        self, id, 10s,
+        [done] {
+          *done = true;
+        },
+        [](caf::error& err) {
+          FAIL("purge failed: " << to_string(err));
+        });
+    });
+    advance_until([&] {
+      return done->has_value();
+    });
+    REQUIRE(done->has_value());
+  }
+
   void interrupt(const flow& def, const std::string& id) {
     auto done = make_slot<bool>();
     auto cl = engine->make_client(def);
@@ -336,6 +402,35 @@ struct wf_fixture {
       return done->has_value();
     });
     REQUIRE(done->has_value());
+  }
+};
+
+// The fixture on SQLite message storage in a fresh file.
+struct wf_sqlite_fixture : wf_fixture {
+  static std::string fresh_path() {
+    auto path = std::filesystem::temp_directory_path()
+      / ("wf-basics-" + std::to_string(::getpid()) + ".db");
+    for (auto suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path.string() + suffix);
+    return path.string();
+  }
+
+  wf_sqlite_fixture() : wf_fixture(fresh_path()) {
+    // nop
+  }
+
+  // Counts the rows the activity wrote, through a connection of our own.
+  int bookings() {
+    SQLite::Database db{fresh_path_of_this(), SQLite::OPEN_READONLY};
+    SQLite::Statement q{db, "SELECT COUNT(*) FROM bookings"};
+    REQUIRE(q.executeStep());
+    return q.getColumn(0).getInt();
+  }
+
+  static std::string fresh_path_of_this() {
+    return (std::filesystem::temp_directory_path()
+            / ("wf-basics-" + std::to_string(::getpid()) + ".db"))
+      .string();
   }
 };
 
@@ -474,6 +569,91 @@ TEST_SUITE("workflow.basics") {
     CHECK(p_new.result->value() == "new");
     CHECK(effects()["legacy"] == 1);
     CHECK(effects()["fraud-check"] == 1);
+  }
+
+} // TEST_SUITE
+
+TEST_SUITE("workflow.basics") {
+
+  TEST_CASE_FIXTURE(wf_sqlite_fixture,
+                    "a transactional activity commits its "
+                    "writes once, with its recorded result") {
+    auto first = execute(booking, order{"b-1", 7});
+    advance_until([&] {
+      return first->has_value();
+    });
+    REQUIRE(first->has_value());
+    REQUIRE(**first);
+    CHECK((**first)->value() == "booked 7");
+    CHECK(effects()["book"] == 1);
+    CHECK(effects()["after"] == 1);
+    auto again = execute(booking, order{"b-1", 7});
+    advance_until([&] {
+      return again->has_value();
+    });
+    REQUIRE(again->has_value());
+    REQUIRE(**again);
+    CHECK((**again)->value() == "booked 7");
+    CHECK(effects()["book"] == 1);
+    CHECK(bookings() == 1);
+  }
+
+  TEST_CASE_FIXTURE(wf_fixture,
+                    "the memory backend refuses a transactional "
+                    "activity with unsupported") {
+    auto first = execute(booking, order{"b-2", 7});
+    advance_until([&] {
+      return first->has_value();
+    });
+    REQUIRE(first->has_value());
+    REQUIRE(**first);
+    REQUIRE(!(**first)->ok());
+    CHECK((**first)->error() == errc::unsupported);
+    CHECK(effects()["book"] == 0);
+    CHECK(effects()["after"] == 0);
+  }
+
+} // TEST_SUITE
+
+TEST_SUITE("workflow.basics") {
+
+  TEST_CASE_FIXTURE(wf_fixture,
+                    "a purged execution is gone: the same payload "
+                    "starts a new one") {
+    auto first = execute(three, order{"p-1", 3});
+    advance_until([&] {
+      return first->has_value();
+    });
+    REQUIRE(first->has_value());
+    REQUIRE(**first);
+    auto id = three.execution_id(order{"p-1", 3});
+    purge(three, id);
+    CHECK(poll(three, id).status == wf::execution_status::unknown);
+    auto again = execute(three, order{"p-1", 3});
+    advance_until([&] {
+      return again->has_value();
+    });
+    REQUIRE(again->has_value());
+    REQUIRE(**again);
+    CHECK((**again)->value() == "parcel-p-1/3");
+    CHECK(effects()["charge"] == 2);
+  }
+
+  TEST_CASE_FIXTURE(wf_fixture,
+                    "retention purges an ended execution after "
+                    "its delay") {
+    auto first = execute(retained, order{"r-1", 3});
+    advance_until([&] {
+      return first->has_value();
+    });
+    REQUIRE(first->has_value());
+    REQUIRE(**first);
+    auto id = retained.execution_id(order{"r-1", 3});
+    CHECK(poll(retained, id).status == wf::execution_status::complete);
+    advance(30s);
+    CHECK(poll(retained, id).status == wf::execution_status::complete);
+    advance(40s);
+    CHECK(poll(retained, id).status == wf::execution_status::unknown);
   }
 
 } // TEST_SUITE

@@ -195,6 +195,8 @@ advance_end advance(run_state& st) {
   } catch (suspend_signal&) {
     j.status = execution_status::suspended;
     return advance_end::suspended;
+  } catch (transaction_signal&) {
+    return advance_end::needs_transaction;
   } catch (interrupt_signal&) {
     return fail_or_suspend(st, caf::none, true);
   } catch (nondeterminism_signal& x) {

@@ -202,8 +202,7 @@ public:
   template <class Self, class F, class G>
   void purge(Self* self, const std::string& execution_id, caf::timespan timeout,
              F f, G g) const {
-    control(self, execution_id,
-            detail::wf_purge{cluster_.next_snowflake().value()}, timeout, f, g);
+    control(self, execution_id, detail::wf_purge_now{}, timeout, f, g);
   }
 
   /// @private Converts a polled status.

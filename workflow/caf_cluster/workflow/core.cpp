@@ -133,7 +133,7 @@ caf::error control(const sharding& cluster, const execution_ref& ref,
     return handle(msg.get_as<wf_interrupt>(0));
   if (msg.match_elements<wf_resume>())
     return handle(msg.get_as<wf_resume>(0));
-  return handle(msg.get_as<wf_purge>(0));
+  return handle(msg.get_as<wf_purge_now>(0));
 }
 
 } // namespace
@@ -215,7 +215,7 @@ caf::error resume(const sharding& cluster, const execution_ref& ref,
 
 caf::error purge(const sharding& cluster, const execution_ref& ref,
                  caf::timespan timeout) {
-  return control(cluster, ref, timeout, caf::make_message(wf_purge{nonce()}));
+  return control(cluster, ref, timeout, caf::make_message(wf_purge_now{}));
 }
 
 caf::error complete_deferred(const sharding& cluster, std::string_view token,

@@ -200,6 +200,7 @@ caf::actor_system_config& add_workflow_types(caf::actor_system_config& cfg,
   add(type_tag<detail::wf_interrupt>{});
   add(type_tag<detail::wf_resume>{});
   add(type_tag<detail::wf_purge>{});
+  add(type_tag<detail::wf_purge_now>{});
   add(type_tag<detail::wf_poll>{});
   add(type_tag<detail::wf_watch>{});
   add(type_tag<detail::wf_finished>{});
