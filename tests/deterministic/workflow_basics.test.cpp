@@ -436,224 +436,224 @@ struct wf_sqlite_fixture : wf_fixture {
 
 } // namespace
 
-TEST_SUITE("workflow.basics") {
+TEST_SUITE_BEGIN("workflow.basics");
 
-  TEST_CASE_FIXTURE(wf_fixture,
-                    "a 3-activity workflow completes and a second "
-                    "execute joins it: each activity ran once") {
-    auto first = execute(three, order{"o-1", 30});
-    auto second = execute(three, order{"o-1", 30});
-    advance_until([&] {
-      return first->has_value() && second->has_value();
-    });
-    REQUIRE(first->has_value());
-    REQUIRE(second->has_value());
-    REQUIRE(**first);
-    REQUIRE(**second);
-    CHECK((**first)->ok());
-    CHECK((**first)->value() == "parcel-o-1/30");
-    CHECK((**second)->value() == "parcel-o-1/30");
-    CHECK(effects()["validate"] == 1);
-    CHECK(effects()["charge"] == 1);
-    CHECK(effects()["ship"] == 1);
-    // A third execute after completion joins the stored result.
-    auto third = execute(three, order{"o-1", 30});
-    advance_until([&] {
-      return third->has_value();
-    });
-    REQUIRE(third->has_value());
-    REQUIRE(**third);
-    CHECK((**third)->value() == "parcel-o-1/30");
-    CHECK(effects()["charge"] == 1);
-    auto p = poll(three, three.execution_id(order{"o-1", 30}));
-    CHECK(p.status == wf::execution_status::complete);
-    REQUIRE(p.result);
-    CHECK(p.result->value() == "parcel-o-1/30");
-  }
+TEST_CASE_FIXTURE(wf_fixture,
+                  "a 3-activity workflow completes and a second "
+                  "execute joins it: each activity ran once") {
+  auto first = execute(three, order{"o-1", 30});
+  auto second = execute(three, order{"o-1", 30});
+  advance_until([&] {
+    return first->has_value() && second->has_value();
+  });
+  REQUIRE(first->has_value());
+  REQUIRE(second->has_value());
+  REQUIRE(**first);
+  REQUIRE(**second);
+  CHECK((**first)->ok());
+  CHECK((**first)->value() == "parcel-o-1/30");
+  CHECK((**second)->value() == "parcel-o-1/30");
+  CHECK(effects()["validate"] == 1);
+  CHECK(effects()["charge"] == 1);
+  CHECK(effects()["ship"] == 1);
+  // A third execute after completion joins the stored result.
+  auto third = execute(three, order{"o-1", 30});
+  advance_until([&] {
+    return third->has_value();
+  });
+  REQUIRE(third->has_value());
+  REQUIRE(**third);
+  CHECK((**third)->value() == "parcel-o-1/30");
+  CHECK(effects()["charge"] == 1);
+  auto p = poll(three, three.execution_id(order{"o-1", 30}));
+  CHECK(p.status == wf::execution_status::complete);
+  REQUIRE(p.result);
+  CHECK(p.result->value() == "parcel-o-1/30");
+}
 
-  TEST_CASE_FIXTURE(wf_fixture,
-                    "a durable sleep, then a deferred completed "
-                    "from outside, finish the execution") {
-    auto id = start(waits, order{"w-1", 1});
-    CHECK(id == waits.execution_id(order{"w-1", 1}));
-    advance(10s);
-    CHECK(poll(waits, id).status == wf::execution_status::suspended);
-    CHECK(effects()["before"] == 1);
-    advance(std::chrono::hours{1});
-    CHECK(poll(waits, id).status == wf::execution_status::suspended);
-    complete(waits, id, "approval", 21);
-    advance_until([&] {
-      return poll(waits, id).status == wf::execution_status::complete;
-    });
-    auto p = poll(waits, id);
-    CHECK(p.status == wf::execution_status::complete);
-    REQUIRE(p.result);
-    CHECK(p.result->value() == "w-1:42");
-    CHECK(effects()["before"] == 1);
-  }
+TEST_CASE_FIXTURE(wf_fixture,
+                  "a durable sleep, then a deferred completed "
+                  "from outside, finish the execution") {
+  auto id = start(waits, order{"w-1", 1});
+  CHECK(id == waits.execution_id(order{"w-1", 1}));
+  advance(10s);
+  CHECK(poll(waits, id).status == wf::execution_status::suspended);
+  CHECK(effects()["before"] == 1);
+  advance(std::chrono::hours{1});
+  CHECK(poll(waits, id).status == wf::execution_status::suspended);
+  complete(waits, id, "approval", 21);
+  advance_until([&] {
+    return poll(waits, id).status == wf::execution_status::complete;
+  });
+  auto p = poll(waits, id);
+  CHECK(p.status == wf::execution_status::complete);
+  REQUIRE(p.result);
+  CHECK(p.result->value() == "w-1:42");
+  CHECK(effects()["before"] == 1);
+}
 
-  TEST_CASE_FIXTURE(wf_fixture,
-                    "an interrupt runs the compensations in reverse "
-                    "order, once") {
-    auto id = start(compensated, order{"c-1", 1});
-    advance_until([&] {
-      return poll(compensated, id).status == wf::execution_status::suspended;
-    });
-    CHECK(effects()["reserve"] == 1);
-    interrupt(compensated, id);
-    advance_until([&] {
-      return poll(compensated, id).status == wf::execution_status::interrupted;
-    });
-    auto p = poll(compensated, id);
-    CHECK(p.status == wf::execution_status::interrupted);
-    CHECK(p.cause == errc::workflow_interrupted);
-    CHECK(effects()["refund"] == 1);
-    CHECK(effects()["release"] == 1);
-    auto joined = execute(compensated, order{"c-1", 1});
-    advance_until([&] {
-      return joined->has_value();
-    });
-    REQUIRE(joined->has_value());
-    REQUIRE(!**joined);
-    CHECK((**joined).error() == errc::workflow_interrupted);
-    advance(60s);
-    CHECK(effects()["refund"] == 1);
-    CHECK(effects()["charge"] == 1);
-  }
+TEST_CASE_FIXTURE(wf_fixture,
+                  "an interrupt runs the compensations in reverse "
+                  "order, once") {
+  auto id = start(compensated, order{"c-1", 1});
+  advance_until([&] {
+    return poll(compensated, id).status == wf::execution_status::suspended;
+  });
+  CHECK(effects()["reserve"] == 1);
+  interrupt(compensated, id);
+  advance_until([&] {
+    return poll(compensated, id).status == wf::execution_status::interrupted;
+  });
+  auto p = poll(compensated, id);
+  CHECK(p.status == wf::execution_status::interrupted);
+  CHECK(p.cause == errc::workflow_interrupted);
+  CHECK(effects()["refund"] == 1);
+  CHECK(effects()["release"] == 1);
+  auto joined = execute(compensated, order{"c-1", 1});
+  advance_until([&] {
+    return joined->has_value();
+  });
+  REQUIRE(joined->has_value());
+  REQUIRE(!**joined);
+  CHECK((**joined).error() == errc::workflow_interrupted);
+  advance(60s);
+  CHECK(effects()["refund"] == 1);
+  CHECK(effects()["charge"] == 1);
+}
 
-  TEST_CASE_FIXTURE(wf_fixture,
-                    "a replay that reaches another step than the "
-                    "journal fails the execution, naming both") {
-    auto id = start(changing, order{"n-1", 1});
-    advance_until([&] {
-      return poll(changing, id).status == wf::execution_status::suspended;
-    });
-    code_version() = 2;
-    complete(changing, id, "go", 1);
-    advance_until([&] {
-      return poll(changing, id).status == wf::execution_status::failed;
-    });
-    auto p = poll(changing, id);
-    CHECK(p.status == wf::execution_status::failed);
-    CHECK(p.cause == errc::nondeterministic_workflow);
-    auto text = to_string(p.cause);
-    CHECK(text.find("old-step/1") != std::string::npos);
-    CHECK(text.find("new-step/1") != std::string::npos);
-  }
+TEST_CASE_FIXTURE(wf_fixture,
+                  "a replay that reaches another step than the "
+                  "journal fails the execution, naming both") {
+  auto id = start(changing, order{"n-1", 1});
+  advance_until([&] {
+    return poll(changing, id).status == wf::execution_status::suspended;
+  });
+  code_version() = 2;
+  complete(changing, id, "go", 1);
+  advance_until([&] {
+    return poll(changing, id).status == wf::execution_status::failed;
+  });
+  auto p = poll(changing, id);
+  CHECK(p.status == wf::execution_status::failed);
+  CHECK(p.cause == errc::nondeterministic_workflow);
+  auto text = to_string(p.cause);
+  CHECK(text.find("old-step/1") != std::string::npos);
+  CHECK(text.find("new-step/1") != std::string::npos);
+}
 
-  TEST_CASE_FIXTURE(wf_fixture,
-                    "patched keeps an in-flight execution on the old "
-                    "branch and new executions on the new one") {
-    auto old_id = start(versioned, order{"v-1", 1});
-    advance_until([&] {
-      return poll(versioned, old_id).status == wf::execution_status::suspended;
-    });
-    CHECK(effects()["legacy"] == 1);
-    code_version() = 2;
-    auto new_id = start(versioned, order{"v-2", 1});
-    advance_until([&] {
-      return poll(versioned, new_id).status == wf::execution_status::suspended;
-    });
-    CHECK(effects()["fraud-check"] == 1);
-    complete(versioned, old_id, "go", 1);
-    complete(versioned, new_id, "go", 1);
-    advance_until([&] {
-      return poll(versioned, old_id).status == wf::execution_status::complete
-        && poll(versioned, new_id).status == wf::execution_status::complete;
-    });
-    auto p_old = poll(versioned, old_id);
-    auto p_new = poll(versioned, new_id);
-    REQUIRE(p_old.result);
-    REQUIRE(p_new.result);
-    CHECK(p_old.result->value() == "old");
-    CHECK(p_new.result->value() == "new");
-    CHECK(effects()["legacy"] == 1);
-    CHECK(effects()["fraud-check"] == 1);
-  }
+TEST_CASE_FIXTURE(wf_fixture,
+                  "patched keeps an in-flight execution on the old "
+                  "branch and new executions on the new one") {
+  auto old_id = start(versioned, order{"v-1", 1});
+  advance_until([&] {
+    return poll(versioned, old_id).status == wf::execution_status::suspended;
+  });
+  CHECK(effects()["legacy"] == 1);
+  code_version() = 2;
+  auto new_id = start(versioned, order{"v-2", 1});
+  advance_until([&] {
+    return poll(versioned, new_id).status == wf::execution_status::suspended;
+  });
+  CHECK(effects()["fraud-check"] == 1);
+  complete(versioned, old_id, "go", 1);
+  complete(versioned, new_id, "go", 1);
+  advance_until([&] {
+    return poll(versioned, old_id).status == wf::execution_status::complete
+      && poll(versioned, new_id).status == wf::execution_status::complete;
+  });
+  auto p_old = poll(versioned, old_id);
+  auto p_new = poll(versioned, new_id);
+  REQUIRE(p_old.result);
+  REQUIRE(p_new.result);
+  CHECK(p_old.result->value() == "old");
+  CHECK(p_new.result->value() == "new");
+  CHECK(effects()["legacy"] == 1);
+  CHECK(effects()["fraud-check"] == 1);
+}
 
-} // TEST_SUITE
+TEST_CASE_FIXTURE(wf_sqlite_fixture,
+                  "a transactional activity commits its "
+                  "writes once, with its recorded result") {
+  auto first = execute(booking, order{"b-1", 7});
+  advance_until([&] {
+    return first->has_value();
+  });
+  REQUIRE(first->has_value());
+  REQUIRE(**first);
+  CHECK((**first)->value() == "booked 7");
+  CHECK(effects()["book"] == 1);
+  CHECK(effects()["after"] == 1);
+  auto again = execute(booking, order{"b-1", 7});
+  advance_until([&] {
+    return again->has_value();
+  });
+  REQUIRE(again->has_value());
+  REQUIRE(**again);
+  CHECK((**again)->value() == "booked 7");
+  CHECK(effects()["book"] == 1);
+  CHECK(bookings() == 1);
+}
 
-TEST_SUITE("workflow.basics") {
+TEST_CASE_FIXTURE(wf_fixture,
+                  "the memory backend refuses a transactional "
+                  "activity with unsupported") {
+  auto first = execute(booking, order{"b-2", 7});
+  advance_until([&] {
+    return first->has_value();
+  });
+  REQUIRE(first->has_value());
+  REQUIRE(**first);
+  REQUIRE(!(**first)->ok());
+  CHECK((**first)->error() == errc::unsupported);
+  CHECK(effects()["book"] == 0);
+  CHECK(effects()["after"] == 0);
+}
 
-  TEST_CASE_FIXTURE(wf_sqlite_fixture,
-                    "a transactional activity commits its "
-                    "writes once, with its recorded result") {
-    auto first = execute(booking, order{"b-1", 7});
-    advance_until([&] {
-      return first->has_value();
-    });
-    REQUIRE(first->has_value());
-    REQUIRE(**first);
-    CHECK((**first)->value() == "booked 7");
-    CHECK(effects()["book"] == 1);
-    CHECK(effects()["after"] == 1);
-    auto again = execute(booking, order{"b-1", 7});
-    advance_until([&] {
-      return again->has_value();
-    });
-    REQUIRE(again->has_value());
-    REQUIRE(**again);
-    CHECK((**again)->value() == "booked 7");
-    CHECK(effects()["book"] == 1);
-    CHECK(bookings() == 1);
-  }
+TEST_CASE_FIXTURE(wf_fixture,
+                  "a purged execution is gone: the same payload "
+                  "starts a new one") {
+  auto first = execute(three, order{"p-1", 3});
+  advance_until([&] {
+    return first->has_value();
+  });
+  REQUIRE(first->has_value());
+  REQUIRE(**first);
+  auto id = three.execution_id(order{"p-1", 3});
+  purge(three, id);
+  CHECK(poll(three, id).status == wf::execution_status::unknown);
+  auto again = execute(three, order{"p-1", 3});
+  advance_until([&] {
+    return again->has_value();
+  });
+  REQUIRE(again->has_value());
+  REQUIRE(**again);
+  CHECK((**again)->value() == "parcel-p-1/3");
+  CHECK(effects()["charge"] == 2);
+}
 
-  TEST_CASE_FIXTURE(wf_fixture,
-                    "the memory backend refuses a transactional "
-                    "activity with unsupported") {
-    auto first = execute(booking, order{"b-2", 7});
-    advance_until([&] {
-      return first->has_value();
-    });
-    REQUIRE(first->has_value());
-    REQUIRE(**first);
-    REQUIRE(!(**first)->ok());
-    CHECK((**first)->error() == errc::unsupported);
-    CHECK(effects()["book"] == 0);
-    CHECK(effects()["after"] == 0);
-  }
+TEST_CASE_FIXTURE(wf_fixture,
+                  "retention purges an ended execution after "
+                  "its delay") {
+  auto first = execute(retained, order{"r-1", 3});
+  advance_until([&] {
+    return first->has_value();
+  });
+  REQUIRE(first->has_value());
+  REQUIRE(**first);
+  auto id = retained.execution_id(order{"r-1", 3});
+  CHECK(poll(retained, id).status == wf::execution_status::complete);
+  advance(30s);
+  CHECK(poll(retained, id).status == wf::execution_status::complete);
+  advance(40s);
+  CHECK(poll(retained, id).status == wf::execution_status::unknown);
+  // Its stored messages went too: the same payload starts a new execution.
+  auto again = execute(retained, order{"r-1", 3});
+  advance_until([&] {
+    return again->has_value();
+  });
+  REQUIRE(again->has_value());
+  REQUIRE(**again);
+  CHECK(effects()["charge"] == 2);
+}
 
-} // TEST_SUITE
-
-TEST_SUITE("workflow.basics") {
-
-  TEST_CASE_FIXTURE(wf_fixture,
-                    "a purged execution is gone: the same payload "
-                    "starts a new one") {
-    auto first = execute(three, order{"p-1", 3});
-    advance_until([&] {
-      return first->has_value();
-    });
-    REQUIRE(first->has_value());
-    REQUIRE(**first);
-    auto id = three.execution_id(order{"p-1", 3});
-    purge(three, id);
-    CHECK(poll(three, id).status == wf::execution_status::unknown);
-    auto again = execute(three, order{"p-1", 3});
-    advance_until([&] {
-      return again->has_value();
-    });
-    REQUIRE(again->has_value());
-    REQUIRE(**again);
-    CHECK((**again)->value() == "parcel-p-1/3");
-    CHECK(effects()["charge"] == 2);
-  }
-
-  TEST_CASE_FIXTURE(wf_fixture,
-                    "retention purges an ended execution after "
-                    "its delay") {
-    auto first = execute(retained, order{"r-1", 3});
-    advance_until([&] {
-      return first->has_value();
-    });
-    REQUIRE(first->has_value());
-    REQUIRE(**first);
-    auto id = retained.execution_id(order{"r-1", 3});
-    CHECK(poll(retained, id).status == wf::execution_status::complete);
-    advance(30s);
-    CHECK(poll(retained, id).status == wf::execution_status::complete);
-    advance(40s);
-    CHECK(poll(retained, id).status == wf::execution_status::unknown);
-  }
-
-} // TEST_SUITE
+TEST_SUITE_END();

@@ -246,11 +246,12 @@ void run_in_transaction(self_ptr self, env_ptr e,
     });
 }
 
-// Deletes an ended execution: its journal, requests and replies. The
-// runtime's later store of this message's reply then finds no request and
-// stores nothing (a retention purge has nobody waiting for it).
-caf::result<wf_status> purge(self_ptr self, env_ptr e) {
-  if (!is_final(self->state.status))
+// Deletes an ended execution: its journal, requests and replies. Runs for
+// the volatile `wf_purge_now` only, whose reply is not stored (the request
+// of a persisted message would be deleted before its reply is stored).
+caf::result<wf_status> purge_now(self_ptr self, env_ptr e) {
+  auto status = self->state.status;
+  if (!is_final(status) && status != execution_status::unknown)
     return caf::make_error(errc::invalid_argument,
                            "only an ended execution can be purged");
   if (!e->storage)
@@ -268,6 +269,20 @@ caf::result<wf_status> purge(self_ptr self, env_ptr e) {
                             rp.deliver(status_of(self->state));
                           });
   return rp;
+}
+
+// The retention deadline (persisted): clears the journal with this reply,
+// then sends itself `wf_purge_now`, queued behind, to delete the rest.
+caf::result<wf_status> purge_due(self_ptr self, env_ptr e) {
+  if (!is_final(self->state.status))
+    return status_of(self->state);
+  if (auto cluster = e->ctx.cluster()) {
+    auto& addr = e->ctx.address();
+    auto wf = addr.entity_type.substr(std::string_view{"workflow/"}.size());
+    cluster->make_client(execution_entity(wf, e->spec->shard_group))
+      .tell(addr.entity_id, wf_purge_now{});
+  }
+  return commit(self, e, execution_journal{}, {});
 }
 
 // Copies the journal and names it (a trigger may arrive before the start).
@@ -378,10 +393,10 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
       return run_advance(self, e, std::move(j));
     },
     [self, e](wf_purge&) -> caf::result<wf_status> {
-      return purge(self, e);
+      return purge_due(self, e);
     },
     [self, e](wf_purge_now&) -> caf::result<wf_status> {
-      return purge(self, e);
+      return purge_now(self, e);
     },
     [self, e](wf_poll&) -> caf::result<wf_status> {
       return status_of(self->state);
