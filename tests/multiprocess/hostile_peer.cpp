@@ -53,6 +53,7 @@ typename Inspector::result_type inspect(Inspector& f, delivery& x) {
 struct entity_send {
   std::string entity_type;
   std::string entity_id;
+  std::string shard_group = "default";
   int32_t shard_index = 0;
   caf::message payload;
   caf::timespan timeout = std::chrono::seconds{5};
@@ -63,8 +64,8 @@ struct entity_send {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, entity_send& x) {
   return f(caf::meta::type_name("caf_cluster.entity_send"), x.entity_type,
-           x.entity_id, x.shard_index, x.payload, x.timeout, x.meta,
-           x.may_reroute);
+           x.entity_id, x.shard_group, x.shard_index, x.payload, x.timeout,
+           x.meta, x.may_reroute);
 }
 
 // The counter sample's increment (counter.increment).
@@ -157,7 +158,8 @@ int run(caf::actor_system& sys, const config& cfg) {
   if (cfg.mode == "assign") {
     std::vector<std::string> owners(static_cast<size_t>(cfg.shards),
                                     "127.0.0.1:1");
-    self->send(router, caf::atom("cc_assign"), std::move(owners), int32_t{1});
+    self->send(router, caf::atom("cc_assign"), std::string{"default"},
+               std::move(owners), int32_t{1});
     std::cout << "sent cc_assign" << std::endl;
   } else if (cfg.mode == "shutdown") {
     self->send(router, caf::atom("cc_shutdn"));

@@ -85,8 +85,8 @@ struct entity_send {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, entity_send& x) {
   return f(caf::meta::type_name("caf_cluster.entity_send"), x.entity_type,
-           x.entity_id, x.shard_group, x.shard_index, x.payload, x.timeout, x.meta,
-           x.may_reroute);
+           x.entity_id, x.shard_group, x.shard_index, x.payload, x.timeout,
+           x.meta, x.may_reroute);
 }
 
 } // namespace caf_cluster::detail
