@@ -76,21 +76,10 @@ bool run_state::take_completion(const std::string& key, journal_step& s) {
   return true;
 }
 
-namespace {
-
-enum class body_end { returned, yielded, suspended, interrupted, broken };
-
-void finish(run_state& st, execution_status status) {
+void emit_final(run_state& st) {
   auto& j = st.journal;
-  j.status = status;
-  j.completed_ms = st.now_ms;
-  j.suspended_failed = false;
-  // Pending sleeps are cleared: their wake-ups find nothing to do.
-  for (auto& s : j.steps)
-    if (s.kind == step_kind::sleep && s.state == step_state::pending) {
-      s.state = step_state::cleared;
-      s.recorded_ms = st.now_ms;
-    }
+  if (!is_final(j.status))
+    return;
   if (!j.parent.workflow.empty() && !j.parent.detached) {
     wf_child_done done;
     done.child = j.workflow + "/" + j.execution_id;
@@ -111,6 +100,24 @@ void finish(run_state& st, execution_status status) {
     auto key = p.primary_key();
     st.send_self(caf::make_message(p), std::move(key), j.completed_ms + ms);
   }
+}
+
+namespace {
+
+enum class body_end { returned, yielded, suspended, interrupted, broken };
+
+void finish(run_state& st, execution_status status) {
+  auto& j = st.journal;
+  j.status = status;
+  j.completed_ms = st.now_ms;
+  j.suspended_failed = false;
+  // Pending sleeps are cleared: their wake-ups find nothing to do.
+  for (auto& s : j.steps)
+    if (s.kind == step_kind::sleep && s.state == step_state::pending) {
+      s.state = step_state::cleared;
+      s.recorded_ms = st.now_ms;
+    }
+  emit_final(st);
 }
 
 // Runs the compensations not run yet, in reverse order of registration, one
@@ -147,6 +154,11 @@ void run_compensations(run_state& st) {
 // whether the failure is the interrupt's unwinding.
 advance_end fail_or_suspend(run_state& st, caf::error err, bool interrupted) {
   auto& j = st.journal;
+  if (st.did_work) {
+    // Decide only from the stored journal (see the end of advance).
+    j.status = execution_status::running;
+    return advance_end::yielded;
+  }
   if (!interrupted && !j.interrupt_requested && st.spec->suspend_on_failure) {
     j.status = execution_status::suspended;
     j.suspended_failed = true;
@@ -200,6 +212,10 @@ advance_end advance(run_state& st) {
   } catch (interrupt_signal&) {
     return fail_or_suspend(st, caf::none, true);
   } catch (nondeterminism_signal& x) {
+    if (st.did_work) {
+      j.status = execution_status::running;
+      return advance_end::yielded;
+    }
     // No compensations: the code no longer matches what ran.
     j.result.clear();
     j.result_ok = false;
@@ -215,6 +231,14 @@ advance_end advance(run_state& st) {
   if (out.error) {
     j.result.clear();
     return fail_or_suspend(st, std::move(out.error), false);
+  }
+  if (st.did_work) {
+    // The body ended right after new work: end it in a replay-only advance,
+    // so that the outcome sent to callers and parents comes from results
+    // already stored (the new result may still be lost, e.g. by a fenced
+    // store, and then run again with another value).
+    j.status = execution_status::running;
+    return advance_end::yielded;
   }
   if (out.ok) {
     j.result = std::move(out.value);

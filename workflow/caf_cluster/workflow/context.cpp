@@ -208,6 +208,13 @@ void context::sleep(std::string name, caf::timespan d) {
     return;
   if (st_->journal.interrupt_requested)
     throw detail::interrupt_signal{};
+  // Sent again on every replay that reaches it: a journal stored before its
+  // messages (a transactional activity) must not lose the wake-up. The key
+  // makes the repeat a duplicate.
+  detail::wf_wake wake{name, st_->journal.resumes};
+  auto key = wake.primary_key();
+  st_->send_self(caf::make_message(std::move(wake)), std::move(key),
+                 s->wake_ms);
   throw detail::suspend_signal{};
 }
 
@@ -248,30 +255,41 @@ bool context::patched(std::string change_id) {
   return true;
 }
 
+void context::send_start(const detail::execution_ref& ref, std::string payload,
+                         bool detached) {
+  detail::wf_start start;
+  start.payload = std::move(payload);
+  start.parent = parent_ref{st_->journal.workflow, st_->journal.execution_id,
+                            st_->spec->shard_group, detached};
+  detail::outgoing out;
+  out.entity_type = "workflow/" + ref.workflow;
+  out.entity_id = ref.execution_id;
+  out.shard_group = ref.shard_group;
+  out.primary_key = start.primary_key();
+  out.payload = caf::make_message(std::move(start));
+  st_->outbox.push_back(std::move(out));
+}
+
 detail::step_value context::run_child(const detail::execution_ref& ref,
                                       std::string payload, bool detached) {
   auto name = ref.workflow + "/" + ref.execution_id;
   auto* s = st_->reach(step_kind::child, name);
   if (!s) {
-    if (st_->journal.interrupt_requested)
-      throw detail::interrupt_signal{};
+    // The child's payload must come from stored results only: start it in
+    // an advance without new work.
+    st_->begin_new();
     s = &st_->append(step_kind::child, name);
     s->recorded_ms = st_->now_ms;
-    detail::wf_start start;
-    start.payload = std::move(payload);
-    start.parent = parent_ref{st_->journal.workflow, st_->journal.execution_id,
-                              st_->spec->shard_group, detached};
-    detail::outgoing out;
-    out.entity_type = "workflow/" + ref.workflow;
-    out.entity_id = ref.execution_id;
-    out.shard_group = ref.shard_group;
-    out.primary_key = start.primary_key();
-    out.payload = caf::make_message(std::move(start));
-    st_->outbox.push_back(std::move(out));
+    send_start(ref, std::move(payload), detached);
     if (detached)
       s->state = step_state::ok;
     else
       st_->take_completion("child/" + name, *s);
+  } else if (s->state == step_state::pending) {
+    if (st_->journal.interrupt_requested)
+      throw detail::interrupt_signal{};
+    // Sent again on every replay that reaches it (see sleep).
+    send_start(ref, std::move(payload), detached);
   }
   if (s->state == step_state::ok || s->state == step_state::failed)
     return value_of(*s);

@@ -374,6 +374,9 @@ private:
   detail::step_value run_child(const detail::execution_ref& ref,
                                std::string payload, bool detached);
 
+  void send_start(const detail::execution_ref& ref, std::string payload,
+                  bool detached);
+
   detail::run_state* st_;
 };
 

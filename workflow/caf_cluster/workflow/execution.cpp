@@ -170,8 +170,16 @@ advance_end advance_and_continue(run_state& st) {
 
 caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
                                    execution_journal j) {
-  if (is_final(j.status) || j.suspended_failed
-      || j.status == execution_status::unknown)
+  if (is_final(j.status)) {
+    // Its messages again: the journal may have been stored without them.
+    run_state st;
+    st.sys = &self->system();
+    st.spec = e->spec.get();
+    st.journal = std::move(j);
+    emit_final(st);
+    return commit(self, e, std::move(st.journal), std::move(st.outbox));
+  }
+  if (j.suspended_failed || j.status == execution_status::unknown)
     return commit(self, e, std::move(j), {});
   auto st = std::make_shared<run_state>();
   st->sys = &self->system();
@@ -294,27 +302,26 @@ execution_journal working_copy(self_ptr self, const env_ptr& e) {
 }
 
 // Completes step `kind`/`name` if it waits, else keeps it as an early
-// completion under `key`; returns whether a waiting step was completed.
-bool complete_step(execution_journal& j, step_kind kind,
+// completion under `key`.
+void complete_step(execution_journal& j, step_kind kind,
                    const std::string& name, const std::string& key,
                    early_completion x, int64_t now_ms) {
   for (auto& s : j.steps) {
     if (s.kind != kind || s.name != name)
       continue;
     if (s.state != step_state::pending)
-      return false; // the first completion won
+      return; // the first completion won
     s.state = x.state;
     s.value = std::move(x.value);
     s.error = std::move(x.error);
     s.recorded_ms = now_ms;
-    return true;
+    return;
   }
   for (auto& c : j.completions)
     if (c.name == key)
-      return false;
+      return;
   x.name = key;
   j.completions.push_back(std::move(x));
-  return false;
 }
 
 } // namespace
@@ -330,7 +337,9 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
     [self, e](wf_start& x) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
       if (j.status != execution_status::unknown)
-        return status_of(j);
+        // Delivered again (its reply was not stored): continue from the
+        // stored journal, which may have been stored without its messages.
+        return run_advance(self, e, std::move(j));
       j.payload = std::move(x.payload);
       j.parent = std::move(x.parent);
       j.status = execution_status::running;
@@ -343,27 +352,27 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
     [self, e](wf_wake& x) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
       if (is_final(j.status))
-        return status_of(j);
+        return run_advance(self, e, std::move(j));
       early_completion c{"", step_state::ok, {}, {}};
-      if (!complete_step(j, step_kind::sleep, x.name, "clock/" + x.name,
-                         std::move(c), e->ctx.now_ms()))
-        return commit(self, e, std::move(j), {});
+      complete_step(j, step_kind::sleep, x.name, "clock/" + x.name,
+                    std::move(c), e->ctx.now_ms());
+      // Even a duplicate completion advances (see wf_start).
       return run_advance(self, e, std::move(j));
     },
     [self, e](wf_deferred& x) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
       if (is_final(j.status))
-        return status_of(j);
+        return run_advance(self, e, std::move(j));
       early_completion c{"", x.state, std::move(x.value), std::move(x.error)};
-      if (!complete_step(j, step_kind::deferred, x.name, "deferred/" + x.name,
-                         std::move(c), e->ctx.now_ms()))
-        return commit(self, e, std::move(j), {});
+      complete_step(j, step_kind::deferred, x.name, "deferred/" + x.name,
+                    std::move(c), e->ctx.now_ms());
+      // Even a duplicate completion advances (see wf_start).
       return run_advance(self, e, std::move(j));
     },
     [self, e](wf_child_done& x) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
       if (is_final(j.status))
-        return status_of(j);
+        return run_advance(self, e, std::move(j));
       auto bytes = encode(self->system(), x.outcome);
       early_completion c{"", step_state::ok, {}, {}};
       if (bytes)
@@ -372,14 +381,16 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
         c.state = step_state::failed;
         c.error = std::move(bytes.error());
       }
-      if (!complete_step(j, step_kind::child, x.child, "child/" + x.child,
-                         std::move(c), e->ctx.now_ms()))
-        return commit(self, e, std::move(j), {});
+      complete_step(j, step_kind::child, x.child, "child/" + x.child,
+                    std::move(c), e->ctx.now_ms());
+      // Even a duplicate completion advances (see wf_start).
       return run_advance(self, e, std::move(j));
     },
     [self, e](wf_interrupt&) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
-      if (is_final(j.status) || j.status == execution_status::unknown)
+      if (is_final(j.status))
+        return run_advance(self, e, std::move(j));
+      if (j.status == execution_status::unknown)
         return status_of(j);
       j.interrupt_requested = true;
       j.suspended_failed = false;

@@ -93,6 +93,12 @@ advance_end advance(run_state& st);
 /// Returns the status the entity answers for `j`.
 wf_status status_of(const execution_journal& j);
 
+/// Adds the messages an ended journal leaves behind to `st.outbox`: the
+/// parent's `wf_child_done` and the retention's `wf_purge` (keyed, so sending
+/// them again on every trigger of an ended execution dedupes; this closes the
+/// window in which a journal was stored before its messages).
+void emit_final(run_state& st);
+
 /// Prepares a journal suspended on a failure for a resume: the first failed
 /// activity and everything after it go (completed deferreds and children
 /// after it go back to the early completions).

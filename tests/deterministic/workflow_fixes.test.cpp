@@ -1,0 +1,182 @@
+// The engine's advance, driven directly on hand-made journals: what an
+// advance leaves behind (messages sent again after a journal stored without
+// them), when it may end an execution, and how a resume cuts the journal.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "caf/actor_system.hpp"
+
+#include "caf_cluster/testing/test_system_config.hpp"
+#include "caf_cluster/workflow.hpp"
+#include "caf_cluster/workflow/internal/run_state.hpp"
+
+using namespace caf_cluster;
+using namespace std::chrono_literals;
+namespace wf = caf_cluster::workflow;
+namespace wd = caf_cluster::workflow::detail;
+
+namespace {
+
+using body_fn = std::function<wd::body_result(wf::context&)>;
+
+struct fixes_fixture {
+  testing::test_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::shared_ptr<wd::workflow_spec> spec = std::make_shared<wd::workflow_spec>();
+  wd::run_state st;
+  int runs = 0;
+
+  fixes_fixture() {
+    spec->name = "fix";
+    st.sys = &sys;
+    st.spec = spec.get();
+    st.journal.workflow = "fix";
+    st.journal.execution_id = "e1";
+    st.journal.status = wf::execution_status::running;
+    st.now_ms = 1000;
+  }
+
+  void body(body_fn f) {
+    spec->body = [f](wf::context& ctx, const std::string&) {
+      return f(ctx);
+    };
+  }
+
+  // One advance from the current journal, with an empty outbox.
+  wd::advance_end step() {
+    st.outbox.clear();
+    return wd::advance(st);
+  }
+
+  wd::body_result done(const std::string& text) {
+    auto bytes = wd::encode(sys, text);
+    REQUIRE(bytes);
+    return wd::body_result{true, *bytes, {}};
+  }
+
+  const wd::outgoing* sent(const std::string& key) const {
+    auto i = std::find_if(st.outbox.begin(), st.outbox.end(),
+                          [&](const wd::outgoing& x) {
+                            return x.primary_key == key;
+                          });
+    return i == st.outbox.end() ? nullptr : &*i;
+  }
+};
+
+wf::journal_step make_step(wf::step_kind kind, std::string name,
+                           uint8_t state, int32_t attempt = 0) {
+  wf::journal_step s;
+  s.kind = kind;
+  s.name = std::move(name);
+  s.state = state;
+  s.attempt = attempt;
+  return s;
+}
+
+} // namespace
+
+TEST_SUITE_BEGIN("workflow.fixes");
+
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "M1: a replay that reaches a pending sleep sends its "
+                  "wake-up again") {
+  body([this](wf::context& ctx) {
+    ctx.activity("debit", [] { return 1; });
+    ctx.sleep("cool-off", 1h);
+    return done("ok");
+  });
+  // As a transactional activity stores it: the journal, without its wake.
+  auto debit = make_step(wf::step_kind::activity, "debit/1",
+                         wf::step_state::ok, 1);
+  debit.value = *wd::encode(sys, 1);
+  st.journal.steps.push_back(debit);
+  auto nap = make_step(wf::step_kind::sleep, "cool-off", wf::step_state::pending);
+  nap.wake_ms = 4'000'000;
+  st.journal.steps.push_back(nap);
+  CHECK(step() == wd::advance_end::suspended);
+  auto* wake = sent("clock/cool-off");
+  REQUIRE(wake != nullptr);
+  CHECK(wake->deliver_at_ms == 4'000'000);
+  CHECK(wake->entity_id == "e1");
+}
+
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "M1: a replay that reaches a pending child starts it "
+                  "again, and an ended journal sends its messages again") {
+  const auto child_def = wf::workflow<std::string, std::string>("kid")
+                           .idempotency_key([](const std::string& x) {
+                             return x;
+                           });
+  body([this, child_def](wf::context& ctx) {
+    auto r = ctx.child(child_def, std::string{"k"});
+    return done(r && r->ok() ? r->value() : "no");
+  });
+  auto name = "kid/" + child_def.execution_id("k");
+  st.journal.steps.push_back(
+    make_step(wf::step_kind::child, name, wf::step_state::pending));
+  CHECK(step() == wd::advance_end::suspended);
+  auto* start = sent("start");
+  REQUIRE(start != nullptr);
+  CHECK(start->entity_type == "workflow/kid");
+  CHECK(start->entity_id == child_def.execution_id("k"));
+  // An ended journal with a parent and a retention.
+  spec->retention = 1min;
+  wd::run_state ended;
+  ended.sys = &sys;
+  ended.spec = spec.get();
+  ended.journal = st.journal;
+  ended.journal.status = wf::execution_status::complete;
+  ended.journal.completed_ms = 5000;
+  ended.journal.parent = wf::parent_ref{"mom", "m1", "", false};
+  wd::emit_final(ended);
+  REQUIRE(ended.outbox.size() == 2);
+  CHECK(ended.outbox[0].entity_type == "workflow/mom");
+  CHECK(ended.outbox[0].primary_key == "child/fix/e1");
+  CHECK(ended.outbox[1].primary_key == "purge");
+  CHECK(ended.outbox[1].deliver_at_ms == 65'000);
+}
+
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "M4: an execution ends, and starts a child, only in an "
+                  "advance without new work") {
+  st.journal.parent = wf::parent_ref{"mom", "m1", "", false};
+  body([this](wf::context& ctx) {
+    auto x = ctx.activity("ship", [this] {
+      ++runs;
+      return 7;
+    });
+    return done("shipped " + std::to_string(x ? *x : 0));
+  });
+  CHECK(step() == wd::advance_end::yielded);
+  CHECK(runs == 1);
+  CHECK(st.journal.status == wf::execution_status::running);
+  CHECK(st.journal.result.empty());
+  CHECK(sent("child/fix/e1") == nullptr);
+  CHECK(step() == wd::advance_end::ended);
+  CHECK(runs == 1);
+  CHECK(st.journal.status == wf::execution_status::complete);
+  CHECK(sent("child/fix/e1") != nullptr);
+}
+
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "M4: a child is started in the advance after the activity "
+                  "its payload comes from") {
+  const auto child_def = wf::workflow<std::string, std::string>("kid")
+                           .idempotency_key([](const std::string& x) {
+                             return x;
+                           });
+  body([this, child_def](wf::context& ctx) {
+    auto x = ctx.activity("pick", [] { return std::string{"a"}; });
+    ctx.start_child(child_def, x ? *x : std::string{});
+    return done("ok");
+  });
+  CHECK(step() == wd::advance_end::yielded);
+  CHECK(sent("start") == nullptr);
+  CHECK(step() == wd::advance_end::ended);
+  CHECK(sent("start") != nullptr);
+}
+
+TEST_SUITE_END();
