@@ -179,4 +179,64 @@ TEST_CASE_FIXTURE(fixes_fixture,
   CHECK(sent("start") != nullptr);
 }
 
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "M2, S8: a resume runs only the failed activity again, "
+                  "with new idempotency keys") {
+  spec->suspend_on_failure = true;
+  std::vector<std::string> keys;
+  int charges = 0;
+  int fraud_fails = 1;
+  int ship_fails = 1;
+  int failures = 1;
+  body([&, this](wf::context& ctx) {
+    // A failure the body handles, then retries that succeed.
+    auto fraud = ctx.activity("fraud", [&]() -> caf::expected<int> {
+      if (fraud_fails-- > 0)
+        return caf::make_error(errc::invalid_argument, "fraud service down");
+      return 1;
+    });
+    if (!fraud)
+      ctx.activity("fallback", [] { return 2; });
+    ctx.activity(
+      "charge",
+      [&](const wf::activity_attempt& a) -> caf::expected<int> {
+        ++charges;
+        if (failures-- > 0)
+          return caf::make_error(errc::invalid_argument, "declined");
+        return a.attempt;
+      },
+      wf::retry_policy{3, caf::timespan{0}});
+    auto shipped = ctx.activity(
+      "ship", [&](const wf::activity_attempt& a) -> caf::expected<int> {
+        keys.push_back(a.idempotency_key());
+        if (ship_fails-- > 0)
+          return caf::make_error(errc::invalid_argument, "no truck");
+        return 3;
+      });
+    if (!shipped)
+      return wd::body_result{false, {}, shipped.error()};
+    return done("ok");
+  });
+  for (int i = 0; i < 10 && st.journal.status == wf::execution_status::running;
+       ++i)
+    step();
+  REQUIRE(st.journal.suspended_failed);
+  CHECK(charges == 2);
+  wd::prepare_resume(st.journal);
+  std::vector<std::string> names;
+  for (auto& s : st.journal.steps)
+    names.push_back(s.name);
+  CHECK(names
+        == std::vector<std::string>{"fraud/1", "fallback/1", "charge/1",
+                                    "charge/2"});
+  for (int i = 0; i < 10 && st.journal.status == wf::execution_status::running;
+       ++i)
+    step();
+  CHECK(st.journal.status == wf::execution_status::complete);
+  CHECK(charges == 2);
+  REQUIRE(keys.size() == 2);
+  CHECK(keys[0] == "e1/ship/1");
+  CHECK(keys[1] == "e1/ship/1@1");
+}
+
 TEST_SUITE_END();

@@ -268,9 +268,27 @@ wf_status status_of(const execution_journal& j) {
 
 void prepare_resume(execution_journal& j) {
   auto& steps = j.steps;
-  auto first = std::find_if(steps.begin(), steps.end(), [](auto& s) {
+  // The failure that ended the body is the last failed activity; a failure
+  // the body handled earlier, and every result before the cut, stay.
+  auto last = std::find_if(steps.rbegin(), steps.rend(), [](auto& s) {
     return s.kind == step_kind::activity && s.state == step_state::failed;
   });
+  auto first = steps.end();
+  if (last != steps.rend()) {
+    // Back to its first attempt "<base>/1": all its attempts run again
+    // (retry sleeps between them are cut too).
+    first = std::prev(last.base());
+    auto slash = first->name.rfind('/');
+    auto base = first->name.substr(0, slash);
+    for (auto i = first;; --i) {
+      if (i->kind == step_kind::activity && i->name == base + "/1") {
+        first = i;
+        break;
+      }
+      if (i == steps.begin())
+        break;
+    }
+  }
   for (auto i = first; i != steps.end(); ++i) {
     if ((i->kind == step_kind::deferred || i->kind == step_kind::child)
         && i->state != step_state::pending) {

@@ -71,7 +71,8 @@ detail::step_value context::run_activity(
       last = value_of(*s);
     } else {
       st_->begin_new();
-      activity_attempt a{name, k, st_->journal.execution_id};
+      activity_attempt a{name, k, st_->journal.execution_id,
+                         st_->journal.resumes};
       last = fn(a);
       if (!s)
         s = &st_->append(step_kind::activity, step_name);

@@ -58,11 +58,19 @@ struct activity_attempt {
   /// The execution id.
   std::string execution_id;
 
+  /// How many times the execution was resumed when this attempt ran: a
+  /// resume runs the failed activity again from attempt 1.
+  int32_t resumes = 0;
+
   /// Returns a key that is the same for every run of this attempt of this
   /// activity in this execution, e.g. for idempotency keys of external APIs:
-  /// `"<execution id>/<name>/<attempt>"`.
+  /// `"<execution id>/<name>/<attempt>"`, with `"@<resumes>"` appended after
+  /// a resume, so that a resumed attempt never repeats an earlier key.
   std::string idempotency_key() const {
-    return execution_id + "/" + name + "/" + std::to_string(attempt);
+    auto result = execution_id + "/" + name + "/" + std::to_string(attempt);
+    if (resumes > 0)
+      result += "@" + std::to_string(resumes);
+    return result;
   }
 };
 

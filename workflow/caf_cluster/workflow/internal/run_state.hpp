@@ -99,9 +99,9 @@ wf_status status_of(const execution_journal& j);
 /// window in which a journal was stored before its messages).
 void emit_final(run_state& st);
 
-/// Prepares a journal suspended on a failure for a resume: the first failed
-/// activity and everything after it go (completed deferreds and children
-/// after it go back to the early completions).
+/// Prepares a journal suspended on a failure for a resume: the last failed
+/// activity (from its first attempt) and everything after it go (completed
+/// deferreds and children after it go back to the early completions).
 void prepare_resume(execution_journal& j);
 
 } // namespace caf_cluster::workflow::detail
