@@ -80,18 +80,24 @@ void emit_final(run_state& st) {
   auto& j = st.journal;
   if (!is_final(j.status))
     return;
-  if (!j.parent.workflow.empty() && !j.parent.detached) {
+  auto tell = [&](const parent_ref& p) {
     wf_child_done done;
     done.child = j.workflow + "/" + j.execution_id;
     done.outcome = status_of(j);
     outgoing x;
-    x.entity_type = "workflow/" + j.parent.workflow;
-    x.entity_id = j.parent.execution_id;
-    x.shard_group = j.parent.shard_group;
+    x.entity_type = "workflow/" + p.workflow;
+    x.entity_id = p.execution_id;
+    x.shard_group = p.shard_group;
     x.primary_key = done.primary_key();
     x.payload = caf::make_message(std::move(done));
     st.outbox.push_back(std::move(x));
-  }
+  };
+  if (!j.parent.workflow.empty() && !j.parent.detached)
+    tell(j.parent);
+  for (auto& p : j.parents)
+    if (p.workflow != j.parent.workflow
+        || p.execution_id != j.parent.execution_id || j.parent.detached)
+      tell(p);
   if (st.spec->retention) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 *st.spec->retention)

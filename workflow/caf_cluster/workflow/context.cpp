@@ -267,7 +267,16 @@ void context::send_start(const detail::execution_ref& ref, std::string payload,
   out.entity_id = ref.execution_id;
   out.shard_group = ref.shard_group;
   out.primary_key = start.primary_key();
+  auto parent = start.parent;
   out.payload = caf::make_message(std::move(start));
+  st_->outbox.push_back(out);
+  if (detached)
+    return;
+  // The child may exist already (started by a client or another parent):
+  // the start is then a duplicate, the attach is not.
+  detail::wf_attach attach{std::move(parent)};
+  out.primary_key = attach.primary_key();
+  out.payload = caf::make_message(std::move(attach));
   st_->outbox.push_back(std::move(out));
 }
 
@@ -287,8 +296,18 @@ detail::step_value context::run_child(const detail::execution_ref& ref,
     else
       st_->take_completion("child/" + name, *s);
   } else if (s->state == step_state::pending) {
-    if (st_->journal.interrupt_requested)
+    if (st_->journal.interrupt_requested) {
+      // An interrupt of the parent interrupts the child it waits for.
+      detail::outgoing out;
+      out.entity_type = "workflow/" + ref.workflow;
+      out.entity_id = ref.execution_id;
+      out.shard_group = ref.shard_group;
+      detail::wf_interrupt stop;
+      out.primary_key = stop.primary_key();
+      out.payload = caf::make_message(stop);
+      st_->outbox.push_back(std::move(out));
       throw detail::interrupt_signal{};
+    }
     // Sent again on every replay that reaches it (see sleep).
     send_start(ref, std::move(payload), detached);
   }

@@ -65,6 +65,10 @@ void nudge(const env_ptr& e, const outgoing& x) {
     cl.tell(x.entity_id, x.payload.get_as<wf_start>(0));
   else if (x.payload.match_elements<wf_child_done>())
     cl.tell(x.entity_id, x.payload.get_as<wf_child_done>(0));
+  else if (x.payload.match_elements<wf_attach>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_attach>(0));
+  else if (x.payload.match_elements<wf_interrupt>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_interrupt>(0));
 }
 
 // Stores `xs[i..]` one after the other, then calls `done(error)`.
@@ -395,6 +399,20 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
       j.interrupt_requested = true;
       j.suspended_failed = false;
       return run_advance(self, e, std::move(j));
+    },
+    [self, e](wf_attach& x) -> caf::result<wf_status> {
+      auto j = working_copy(self, e);
+      auto& ps = j.parents;
+      auto known = std::any_of(ps.begin(), ps.end(), [&](const parent_ref& p) {
+        return p.workflow == x.parent.workflow
+               && p.execution_id == x.parent.execution_id;
+      });
+      if (!known)
+        ps.push_back(std::move(x.parent));
+      // Ended already: run_advance tells every parent at once.
+      if (is_final(j.status))
+        return run_advance(self, e, std::move(j));
+      return commit(self, e, std::move(j), {});
     },
     [self, e](wf_resume&) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
