@@ -714,4 +714,17 @@ TEST_CASE_FIXTURE(wf_fixture,
   CHECK(poll(waits, child).status == wf::execution_status::interrupted);
 }
 
+TEST_CASE_FIXTURE(wf_fixture,
+                  "S1: an interrupt before the start interrupts the "
+                  "execution when it starts") {
+  auto id = compensated.execution_id(order{"s1", 1});
+  interrupt(compensated, id);
+  CHECK(start(compensated, order{"s1", 1}) == id);
+  advance_until([&] {
+    return poll(compensated, id).status == wf::execution_status::interrupted;
+  });
+  CHECK(poll(compensated, id).status == wf::execution_status::interrupted);
+  CHECK(effects()["charge"] == 0);
+}
+
 TEST_SUITE_END();

@@ -394,8 +394,12 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
       auto j = working_copy(self, e);
       if (is_final(j.status))
         return run_advance(self, e, std::move(j));
-      if (j.status == execution_status::unknown)
-        return status_of(j);
+      if (j.status == execution_status::unknown) {
+        // Kept for the start: this reply is stored under the only key an
+        // interrupt has, so a later interrupt would be a duplicate.
+        j.interrupt_requested = true;
+        return commit(self, e, std::move(j), {});
+      }
       j.interrupt_requested = true;
       j.suspended_failed = false;
       return run_advance(self, e, std::move(j));
