@@ -239,4 +239,20 @@ TEST_CASE_FIXTURE(fixes_fixture,
   CHECK(keys[1] == "e1/ship/1@1");
 }
 
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "S3: throws of any type are recorded failures") {
+  body([](wf::context& ctx) -> wd::body_result {
+    auto x = ctx.activity("odd", []() -> int { throw 42; });
+    CHECK(!x);
+    CHECK(x.error() == errc::entity_failed);
+    throw std::string{"not an exception"};
+  });
+  CHECK(step() == wd::advance_end::yielded);
+  CHECK(step() == wd::advance_end::ended);
+  CHECK(st.journal.status == wf::execution_status::failed);
+  CHECK(st.journal.error == errc::entity_failed);
+  REQUIRE(st.journal.steps.size() == 1);
+  CHECK(st.journal.steps[0].state == wf::step_state::failed);
+}
+
 TEST_SUITE_END();

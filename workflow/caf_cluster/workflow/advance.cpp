@@ -149,6 +149,10 @@ void run_compensations(run_state& st) {
       s.state = step_state::failed;
       s.error = caf::make_error(errc::entity_failed,
                                 std::string{"compensation threw: "} + e.what());
+    } catch (...) {
+      s.state = step_state::failed;
+      s.error = caf::make_error(errc::entity_failed,
+                                "compensation threw a non-standard exception");
     }
     s.recorded_ms = st.now_ms;
     j.steps.push_back(std::move(s));
@@ -231,6 +235,11 @@ advance_end advance(run_state& st) {
   } catch (const std::exception& e) {
     thrown = caf::make_error(errc::entity_failed,
                              std::string{"workflow body threw: "} + e.what());
+  } catch (...) {
+    // Anything else too: an escaping throw would kill the runner, and the
+    // next owner would replay into the same throw.
+    thrown = caf::make_error(errc::entity_failed,
+                             "workflow body threw a non-standard exception");
   }
   if (thrown)
     return fail_or_suspend(st, std::move(thrown), false);

@@ -168,6 +168,10 @@ std::vector<detail::step_value> context::run_all(
       result[i].state = step_state::failed;
       result[i].error = caf::make_error(
         errc::entity_failed, std::string{"activity threw: "} + e.what());
+    } catch (...) {
+      result[i].state = step_state::failed;
+      result[i].error = caf::make_error(
+        errc::entity_failed, "activity threw a non-standard exception");
     }
   }
   for (size_t i = 0; i < n; ++i) {

@@ -160,6 +160,10 @@ step_value run_and_encode(caf::actor_system& sys, F& f) {
     result.state = step_state::failed;
     result.error = caf::make_error(errc::entity_failed,
                                    std::string{"activity threw: "} + e.what());
+  } catch (...) {
+    result.state = step_state::failed;
+    result.error = caf::make_error(
+      errc::entity_failed, "activity threw a non-standard exception");
   }
   return result;
 }

@@ -199,8 +199,13 @@ caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
   auto seq = ++e->advance_seq;
   auto hdl = caf::actor_cast<wf_actor>(self);
   e->spec->exec->run([st, seq, hdl] {
-    auto end = advance_and_continue(*st);
-    caf::anon_send(hdl, wf_advanced{st, seq, static_cast<int>(end)});
+    auto end = -1; // the engine itself threw: see wf_advanced
+    try {
+      end = static_cast<int>(advance_and_continue(*st));
+    } catch (...) {
+      // nop
+    }
+    caf::anon_send(hdl, wf_advanced{st, seq, end});
   });
   return rp;
 }
@@ -439,6 +444,14 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
         return;
       auto rp = std::move(e->pending);
       e->pending = {};
+      if (x.end < 0) {
+        // Leave the trigger unprocessed, as after a failed store.
+        auto err = caf::make_error(errc::entity_failed,
+                                   "the workflow engine threw in an advance");
+        rp.deliver(err);
+        self->quit(err);
+        return;
+      }
       if (x.end == static_cast<int>(advance_end::needs_transaction)) {
         run_in_transaction(self, e, std::move(rp));
         return;

@@ -284,7 +284,7 @@ struct wf_advanced {
   /// The entity's number of the advance (answers a later one never).
   uint64_t seq = 0;
 
-  /// How the advance ended (`advance_end`).
+  /// How the advance ended (`advance_end`), -1 when the engine threw.
   int end = 0;
 };
 
