@@ -727,4 +727,20 @@ TEST_CASE_FIXTURE(wf_fixture,
   CHECK(effects()["charge"] == 0);
 }
 
+TEST_CASE_FIXTURE(wf_fixture,
+                  "S5: a purge before the start keeps early completions") {
+  auto id = waits.execution_id(order{"s5", 2});
+  complete(waits, id, "approval", 4);
+  purge(waits, id);
+  CHECK(start(waits, order{"s5", 2}) == id);
+  advance(std::chrono::hours{1});
+  advance_until([&] {
+    return poll(waits, id).status == wf::execution_status::complete;
+  });
+  auto p = poll(waits, id);
+  CHECK(p.status == wf::execution_status::complete);
+  REQUIRE(p.result);
+  CHECK(p.result->value() == "s5:8");
+}
+
 TEST_SUITE_END();

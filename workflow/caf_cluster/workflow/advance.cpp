@@ -270,6 +270,8 @@ advance_end advance(run_state& st) {
 
 wf_status status_of(const execution_journal& j) {
   wf_status x;
+  if (j.purged)
+    return x; // unknown: being deleted
   x.status = j.status;
   if (is_final(j.status)) {
     x.result = j.result;

@@ -174,6 +174,8 @@ advance_end advance_and_continue(run_state& st) {
 
 caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
                                    execution_journal j) {
+  if (j.purged)
+    return commit(self, e, std::move(j), {});
   if (is_final(j.status)) {
     // Its messages again: the journal may have been stored without them.
     run_state st;
@@ -268,7 +270,10 @@ void run_in_transaction(self_ptr self, env_ptr e,
 // of a persisted message would be deleted before its reply is stored).
 caf::result<wf_status> purge_now(self_ptr self, env_ptr e) {
   auto status = self->state.status;
-  if (!is_final(status) && status != execution_status::unknown)
+  if (status == execution_status::unknown && !self->state.purged)
+    // Nothing ran: early completions of a later start stay.
+    return status_of(self->state);
+  if (!is_final(status))
     return caf::make_error(errc::invalid_argument,
                            "only an ended execution can be purged");
   if (!e->storage)
@@ -288,22 +293,33 @@ caf::result<wf_status> purge_now(self_ptr self, env_ptr e) {
   return rp;
 }
 
-// The retention deadline (persisted): clears the journal with this reply,
-// then sends itself `wf_purge_now`, queued behind, to delete the rest.
-caf::result<wf_status> purge_due(self_ptr self, env_ptr e) {
-  if (!is_final(self->state.status))
-    return status_of(self->state);
+// Sends itself `wf_purge_now`, queued behind the current message.
+void purge_later(self_ptr self, const env_ptr& e) {
   if (auto cluster = e->ctx.cluster()) {
     auto& addr = e->ctx.address();
     auto wf = addr.entity_type.substr(std::string_view{"workflow/"}.size());
     cluster->make_client(execution_entity(wf, e->spec->shard_group))
       .tell(addr.entity_id, wf_purge_now{});
   }
-  return commit(self, e, execution_journal{}, {});
+}
+
+// The retention deadline (persisted): marks the journal purged with this
+// reply, then sends itself `wf_purge_now`, queued behind, to delete it all.
+// Until the deletion succeeds, every trigger that finds the mark asks again
+// (see working_copy), so a crash in between leaves nothing behind for good.
+caf::result<wf_status> purge_due(self_ptr self, env_ptr e) {
+  if (!is_final(self->state.status))
+    return status_of(self->state);
+  purge_later(self, e);
+  auto j = self->state;
+  j.purged = true;
+  return commit(self, e, std::move(j), {});
 }
 
 // Copies the journal and names it (a trigger may arrive before the start).
 execution_journal working_copy(self_ptr self, const env_ptr& e) {
+  if (self->state.purged)
+    purge_later(self, e);
   auto j = self->state;
   j.workflow = e->spec->name;
   j.execution_id = e->ctx.address().entity_id;
@@ -437,6 +453,8 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
       return purge_now(self, e);
     },
     [self, e](wf_poll&) -> caf::result<wf_status> {
+      if (self->state.purged)
+        purge_later(self, e);
       return status_of(self->state);
     },
     [self, e](wf_advanced& x) {
