@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -253,6 +254,47 @@ TEST_CASE_FIXTURE(fixes_fixture,
   CHECK(st.journal.error == errc::entity_failed);
   REQUIRE(st.journal.steps.size() == 1);
   CHECK(st.journal.steps[0].state == wf::step_state::failed);
+}
+
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "S2: reused names: retry sleeps get keys of their own, a "
+                  "deferred awaited twice returns its value twice") {
+  std::map<int, int> fails{{0, 1}, {1, 1}};
+  body([&, this](wf::context& ctx) {
+    for (int i = 0; i < 2; ++i)
+      ctx.activity(
+        "reserve",
+        [&, i]() -> caf::expected<int> {
+          if (fails[i]-- > 0)
+            return caf::make_error(errc::invalid_argument, "busy");
+          return i;
+        },
+        wf::retry_policy{2, 1s});
+    auto a = ctx.await(wf::deferred<int32_t>{"go"});
+    auto b = ctx.await(wf::deferred<int32_t>{"go"});
+    return done(std::to_string(a ? *a : -1) + std::to_string(b ? *b : -1));
+  });
+  std::vector<std::string> wakes;
+  for (int i = 0; i < 20 && !is_final(st.journal.status); ++i) {
+    if (step() != wd::advance_end::suspended)
+      continue;
+    // Complete what the execution waits for, as the entity would.
+    auto& s = st.journal.steps.back();
+    REQUIRE(s.state == wf::step_state::pending);
+    if (s.kind == wf::step_kind::sleep) {
+      REQUIRE(st.outbox.size() == 1);
+      wakes.push_back(st.outbox[0].primary_key);
+    } else {
+      s.value = *wd::encode(sys, int32_t{4});
+    }
+    s.state = wf::step_state::ok;
+  }
+  CHECK(st.journal.status == wf::execution_status::complete);
+  REQUIRE(wakes.size() == 2);
+  CHECK(wakes[0] != wakes[1]);
+  std::string result;
+  REQUIRE(!wd::decode_into(sys, st.journal.result, result));
+  CHECK(result == "44");
 }
 
 TEST_SUITE_END();

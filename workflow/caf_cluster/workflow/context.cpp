@@ -37,6 +37,17 @@ caf::timespan retry_delay(const retry_policy& p, int32_t k) {
   return caf::timespan{static_cast<caf::timespan::rep>(std::min(d, cap))};
 }
 
+// Returns the step of `kind` named `name` before the replay position.
+const journal_step* earlier(const detail::run_state& st, step_kind kind,
+                            const std::string& name) {
+  for (size_t i = 0; i < st.pos && i < st.journal.steps.size(); ++i) {
+    auto& s = st.journal.steps[i];
+    if (s.kind == kind && s.name == name)
+      return &s;
+  }
+  return nullptr;
+}
+
 } // namespace
 
 const std::string& context::execution_id() const {
@@ -191,6 +202,10 @@ std::vector<detail::step_value> context::run_all(
 void context::sleep(std::string name, caf::timespan d) {
   if (d.count() <= 0)
     return;
+  // A name reached again (a loop, a retry of the same activity again) gets
+  // the replay position appended, so that its wake-up has a key of its own.
+  if (earlier(*st_, step_kind::sleep, name))
+    name += "#" + std::to_string(st_->pos);
   auto* s = st_->reach(step_kind::sleep, name);
   if (!s) {
     if (st_->journal.interrupt_requested)
@@ -224,6 +239,9 @@ void context::sleep(std::string name, caf::timespan d) {
 }
 
 detail::step_value context::await_raw(const std::string& name) {
+  // Awaited again: the recorded value (no step).
+  if (auto* x = earlier(*st_, step_kind::deferred, name))
+    return value_of(*x);
   auto* s = st_->reach(step_kind::deferred, name);
   if (!s) {
     if (st_->journal.interrupt_requested)
@@ -287,6 +305,9 @@ void context::send_start(const detail::execution_ref& ref, std::string payload,
 detail::step_value context::run_child(const detail::execution_ref& ref,
                                       std::string payload, bool detached) {
   auto name = ref.workflow + "/" + ref.execution_id;
+  // The same child again: its recorded outcome (no step, no second start).
+  if (auto* x = earlier(*st_, step_kind::child, name))
+    return value_of(*x);
   auto* s = st_->reach(step_kind::child, name);
   if (!s) {
     // The child's payload must come from stored results only: start it in

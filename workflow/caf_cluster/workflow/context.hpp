@@ -304,12 +304,13 @@ public:
   }
 
   /// Sleeps durably for `d` (a scheduled persisted message wakes the
-  /// execution, also after restarts); 0 or less does nothing. `name` must be
-  /// unique within the execution.
+  /// execution, also after restarts); 0 or less does nothing. A name reached
+  /// again (in a loop) is journaled as `"<name>#<position>"`.
   void sleep(std::string name, caf::timespan d);
 
   /// Returns the value of deferred `d` once someone completed it (see
-  /// `engine::complete`), suspending the execution until then.
+  /// `engine::complete`), suspending the execution until then. Awaiting it
+  /// again returns the same value.
   template <class T>
   caf::expected<T> await(const deferred<T>& d) {
     auto v = await_raw(d.name);
