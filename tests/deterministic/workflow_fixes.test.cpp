@@ -297,4 +297,43 @@ TEST_CASE_FIXTURE(fixes_fixture,
   CHECK(result == "44");
 }
 
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "S7: changed code that ends early, or goes past a failure "
+                  "into the compensations, fails as nondeterministic") {
+  auto a = make_step(wf::step_kind::activity, "a/1", wf::step_state::ok, 1);
+  a.value = *wd::encode(sys, 1);
+  SUBCASE("a body that returns before the journal's last step") {
+    auto b = a;
+    b.name = "b/1";
+    st.journal.steps = {a, b};
+    body([this](wf::context& ctx) {
+      ctx.activity("a", [] { return 1; });
+      return done("short");
+    });
+  }
+  SUBCASE("a new activity where the journal has a compensation") {
+    st.journal.steps = {a, make_step(wf::step_kind::compensation, "undo",
+                                     wf::step_state::ok)};
+    body([this](wf::context& ctx) {
+      ctx.activity("a", [] { return 1; });
+      ctx.activity("b", [] { return 2; });
+      return done("long");
+    });
+  }
+  SUBCASE("a fan-out where the journal has a compensation") {
+    st.journal.steps = {a, make_step(wf::step_kind::compensation, "undo",
+                                     wf::step_state::ok)};
+    body([this](wf::context& ctx) {
+      ctx.activity("a", [] { return 1; });
+      ctx.all(std::vector<wf::activity_call<int>>{
+        wf::call<int>("b", [] { return 2; })});
+      return done("long");
+    });
+  }
+  for (int i = 0; i < 5 && !is_final(st.journal.status); ++i)
+    step();
+  CHECK(st.journal.status == wf::execution_status::failed);
+  CHECK(st.journal.error == errc::nondeterministic_workflow);
+}
+
 TEST_SUITE_END();

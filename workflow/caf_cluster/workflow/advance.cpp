@@ -29,12 +29,12 @@ journal_step* run_state::reach(step_kind kind, const std::string& name) {
   if (pos >= steps.size())
     return nullptr;
   auto& s = steps[pos];
-  if (s.kind == step_kind::compensation) {
+  if (s.kind == step_kind::compensation && journal.interrupt_requested) {
     // The body ran up to here before it was unwound by an interrupt.
-    if (journal.interrupt_requested)
-      throw interrupt_signal{};
-    return nullptr;
+    throw interrupt_signal{};
   }
+  // A compensation here without an interrupt: the body ended here before
+  // (it failed), so code that goes on changed.
   if (s.kind != kind || s.name != name)
     throw nondeterminism_signal{caf::make_error(
       errc::nondeterministic_workflow,
@@ -247,6 +247,20 @@ advance_end advance(run_state& st) {
     j.result.clear();
     return fail_or_suspend(st, std::move(out.error), false);
   }
+  // A body that ends before the journal's last step changed too.
+  for (auto i = st.pos; i < j.steps.size(); ++i)
+    if (j.steps[i].kind != step_kind::compensation) {
+      auto& s = j.steps[i];
+      j.result.clear();
+      j.result_ok = false;
+      j.error = caf::make_error(
+        errc::nondeterministic_workflow,
+        "step " + std::to_string(i + 1) + ": the journal has "
+          + to_string(s.kind) + " '" + s.name
+          + "', the code returned before it");
+      finish(st, execution_status::failed);
+      return advance_end::ended;
+    }
   if (st.did_work) {
     // The body ended right after new work: end it in a replay-only advance,
     // so that the outcome sent to callers and parents comes from results

@@ -158,7 +158,7 @@ std::vector<detail::step_value> context::run_all(
     if (at < j.steps.size()) {
       auto* s = st_->reach(step_kind::activity, step_name);
       steps[i] = at;
-      if (s->state != step_state::pending) {
+      if (s != nullptr && s->state != step_state::pending) {
         result[i] = value_of(*s);
         continue;
       }

@@ -71,7 +71,8 @@ struct run_state {
 
   /// Returns the step at the replay position if it matches (and moves on),
   /// null at the end of the body's journal; throws nondeterminism_signal
-  /// when another step is there.
+  /// when another step is there (a compensation too, unless interrupted:
+  /// then interrupt_signal).
   journal_step* reach(step_kind kind, const std::string& name);
 
   /// Appends a new step at the replay position.
