@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "caf/actor_system.hpp"
 
@@ -334,6 +335,27 @@ TEST_CASE_FIXTURE(fixes_fixture,
     step();
   CHECK(st.journal.status == wf::execution_status::failed);
   CHECK(st.journal.error == errc::nondeterministic_workflow);
+}
+
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "S10: with the inline executor a fan-out runs on the "
+                  "calling thread") {
+  spec->exec = wf::make_inline_executor();
+  std::vector<std::thread::id> threads;
+  body([&, this](wf::context& ctx) {
+    auto call = [&] {
+      threads.push_back(std::this_thread::get_id());
+      return 1;
+    };
+    ctx.all(std::vector<wf::activity_call<int>>{wf::call<int>("x", call),
+                                                wf::call<int>("y", call)});
+    return done("ok");
+  });
+  step();
+  REQUIRE(threads.size() == 2);
+  CHECK(threads[0] == std::this_thread::get_id());
+  CHECK(threads[1] == std::this_thread::get_id());
+  CHECK(st.journal.steps.size() == 2);
 }
 
 TEST_SUITE_END();

@@ -169,8 +169,13 @@ std::vector<detail::step_value> context::run_all(
     return result;
   st_->begin_new();
   std::vector<std::future<detail::step_value>> running;
+  // Inline executor (deterministic tests): one after another on this thread,
+  // which alone may touch the test coordinator.
+  auto sequential = st_->spec->exec && st_->spec->exec->runs_inline();
   for (auto i : missing)
-    running.push_back(std::async(std::launch::async, fns[i].second));
+    running.push_back(std::async(sequential ? std::launch::deferred
+                                            : std::launch::async,
+                                 fns[i].second));
   for (size_t k = 0; k < missing.size(); ++k) {
     auto i = missing[k];
     try {

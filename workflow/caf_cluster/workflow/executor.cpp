@@ -78,6 +78,10 @@ public:
   void run(std::function<void()> job) override {
     job();
   }
+
+  bool runs_inline() const override {
+    return true;
+  }
 };
 
 } // namespace
