@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <future>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -356,6 +358,31 @@ TEST_CASE_FIXTURE(fixes_fixture,
   CHECK(threads[0] == std::this_thread::get_id());
   CHECK(threads[1] == std::this_thread::get_id());
   CHECK(st.journal.steps.size() == 2);
+}
+
+TEST_CASE("S6: a thread pool whose last reference goes away in its own job "
+          "ends cleanly") {
+  // Resets the pool from the job's thread, then reports.
+  struct last_ref {
+    std::shared_ptr<wf::executor> pool;
+    std::promise<void> done;
+    ~last_ref() {
+      pool.reset();
+      done.set_value();
+    }
+  };
+  auto ref = std::make_shared<last_ref>();
+  ref->pool = wf::make_thread_pool_executor(2);
+  auto done = ref->done.get_future();
+  auto* pool = ref->pool.get();
+  std::atomic<int> ran{0};
+  pool->run([ref, &ran]() mutable {
+    ++ran;
+    ref.reset();
+  });
+  ref.reset();
+  REQUIRE(done.wait_for(10s) == std::future_status::ready);
+  CHECK(ran == 1);
 }
 
 TEST_SUITE_END();

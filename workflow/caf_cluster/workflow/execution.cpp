@@ -200,7 +200,8 @@ caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
   e->pending = rp;
   auto seq = ++e->advance_seq;
   auto hdl = caf::actor_cast<wf_actor>(self);
-  e->spec->exec->run([st, seq, hdl] {
+  // The job keeps the spec (and its body) alive while it runs.
+  e->spec->exec->run([st, seq, hdl, spec = e->spec] {
     auto end = -1; // the engine itself threw: see wf_advanced
     try {
       end = static_cast<int>(advance_and_continue(*st));
