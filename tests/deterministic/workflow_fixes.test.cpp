@@ -385,4 +385,23 @@ TEST_CASE("S6: a thread pool whose last reference goes away in its own job "
   CHECK(ran == 1);
 }
 
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "S9: a body that swallows a suspension fails clearly") {
+  int after = 0;
+  body([&, this](wf::context& ctx) {
+    try {
+      ctx.await(wf::deferred<int32_t>{"go"});
+    } catch (...) {
+      // swallowed
+    }
+    ++after;
+    return done("too early");
+  });
+  for (int i = 0; i < 5 && !is_final(st.journal.status); ++i)
+    step();
+  CHECK(st.journal.status == wf::execution_status::failed);
+  CHECK(st.journal.error == errc::entity_failed);
+  CHECK(to_string(st.journal.error).find("rethrow") != std::string::npos);
+}
+
 TEST_SUITE_END();

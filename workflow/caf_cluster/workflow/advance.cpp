@@ -31,16 +31,16 @@ journal_step* run_state::reach(step_kind kind, const std::string& name) {
   auto& s = steps[pos];
   if (s.kind == step_kind::compensation && journal.interrupt_requested) {
     // The body ran up to here before it was unwound by an interrupt.
-    throw interrupt_signal{};
+    throw raise(interrupt_signal{});
   }
   // A compensation here without an interrupt: the body ended here before
   // (it failed), so code that goes on changed.
   if (s.kind != kind || s.name != name)
-    throw nondeterminism_signal{caf::make_error(
+    throw raise(nondeterminism_signal{caf::make_error(
       errc::nondeterministic_workflow,
       "step " + std::to_string(pos + 1) + ": the journal has "
         + to_string(s.kind) + " '" + s.name + "', the code reached "
-        + to_string(kind) + " '" + name + "'")};
+        + to_string(kind) + " '" + name + "'")});
   ++pos;
   return &s;
 }
@@ -56,9 +56,9 @@ journal_step& run_state::append(step_kind kind, const std::string& name) {
 
 void run_state::begin_new() {
   if (journal.interrupt_requested)
-    throw interrupt_signal{};
+    throw raise(interrupt_signal{});
   if (did_work)
-    throw yield_signal{};
+    throw raise(yield_signal{});
 }
 
 bool run_state::take_completion(const std::string& key, journal_step& s) {
@@ -205,6 +205,7 @@ advance_end advance(run_state& st) {
   j.updated_ms = st.now_ms;
   st.pos = 0;
   st.did_work = false;
+  st.signalled = false;
   st.compensations.clear();
   context ctx{&st};
   body_result out;
@@ -240,6 +241,16 @@ advance_end advance(run_state& st) {
     // next owner would replay into the same throw.
     thrown = caf::make_error(errc::entity_failed,
                              "workflow body threw a non-standard exception");
+  }
+  if (st.signalled) {
+    // The body caught a signal (catch (...) without rethrow) and went on:
+    // what it did after that is not what the journal says.
+    return fail_or_suspend(
+      st,
+      caf::make_error(errc::entity_failed,
+                      "the workflow body caught an engine signal and went "
+                      "on: a catch (...) in a body must rethrow"),
+      false);
   }
   if (thrown)
     return fail_or_suspend(st, std::move(thrown), false);

@@ -116,7 +116,7 @@ detail::step_value context::run_transaction(
                               "storage");
   } else if (st_->tx == nullptr) {
     // The entity runs this advance again inside a storage transaction.
-    throw detail::transaction_signal{};
+    throw st_->raise(detail::transaction_signal{});
   } else {
     // A savepoint: a failed activity's writes roll back, its failure is
     // still recorded with the journal.
@@ -214,7 +214,7 @@ void context::sleep(std::string name, caf::timespan d) {
   auto* s = st_->reach(step_kind::sleep, name);
   if (!s) {
     if (st_->journal.interrupt_requested)
-      throw detail::interrupt_signal{};
+      throw st_->raise(detail::interrupt_signal{});
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
     if (ms < 1)
       ms = 1;
@@ -227,12 +227,12 @@ void context::sleep(std::string name, caf::timespan d) {
     auto key = wake.primary_key();
     st_->send_self(caf::make_message(std::move(wake)), std::move(key),
                    step.wake_ms);
-    throw detail::suspend_signal{};
+    throw st_->raise(detail::suspend_signal{});
   }
   if (s->state == step_state::ok || s->state == step_state::cleared)
     return;
   if (st_->journal.interrupt_requested)
-    throw detail::interrupt_signal{};
+    throw st_->raise(detail::interrupt_signal{});
   // Sent again on every replay that reaches it: a journal stored before its
   // messages (a transactional activity) must not lose the wake-up. The key
   // makes the repeat a duplicate.
@@ -240,7 +240,7 @@ void context::sleep(std::string name, caf::timespan d) {
   auto key = wake.primary_key();
   st_->send_self(caf::make_message(std::move(wake)), std::move(key),
                  s->wake_ms);
-  throw detail::suspend_signal{};
+  throw st_->raise(detail::suspend_signal{});
 }
 
 detail::step_value context::await_raw(const std::string& name) {
@@ -250,7 +250,7 @@ detail::step_value context::await_raw(const std::string& name) {
   auto* s = st_->reach(step_kind::deferred, name);
   if (!s) {
     if (st_->journal.interrupt_requested)
-      throw detail::interrupt_signal{};
+      throw st_->raise(detail::interrupt_signal{});
     s = &st_->append(step_kind::deferred, name);
     s->recorded_ms = st_->now_ms;
     st_->take_completion("deferred/" + name, *s);
@@ -258,8 +258,8 @@ detail::step_value context::await_raw(const std::string& name) {
   if (s->state == step_state::ok || s->state == step_state::failed)
     return value_of(*s);
   if (st_->journal.interrupt_requested)
-    throw detail::interrupt_signal{};
-  throw detail::suspend_signal{};
+    throw st_->raise(detail::interrupt_signal{});
+  throw st_->raise(detail::suspend_signal{});
 }
 
 void context::compensate(std::string name, std::function<void()> fn) {
@@ -336,7 +336,7 @@ detail::step_value context::run_child(const detail::execution_ref& ref,
       out.primary_key = stop.primary_key();
       out.payload = caf::make_message(stop);
       st_->outbox.push_back(std::move(out));
-      throw detail::interrupt_signal{};
+      throw st_->raise(detail::interrupt_signal{});
     }
     // Sent again on every replay that reaches it (see sleep).
     send_start(ref, std::move(payload), detached);
@@ -344,8 +344,8 @@ detail::step_value context::run_child(const detail::execution_ref& ref,
   if (s->state == step_state::ok || s->state == step_state::failed)
     return value_of(*s);
   if (st_->journal.interrupt_requested)
-    throw detail::interrupt_signal{};
-  throw detail::suspend_signal{};
+    throw st_->raise(detail::interrupt_signal{});
+  throw st_->raise(detail::suspend_signal{});
 }
 
 } // namespace caf_cluster::workflow

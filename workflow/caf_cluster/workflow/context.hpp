@@ -206,7 +206,9 @@ caf::expected<outcome<R, E>> to_outcome(caf::actor_system& sys,
 
 /// What a workflow body sees; valid only during the call, not copyable.
 /// Every member that journals a step may unwind the body with an internal
-/// signal (not a `std::exception`): let it pass.
+/// signal (not a `std::exception`): let it pass. A body that catches one
+/// (`catch (...)` without rethrow) and returns fails with
+/// `errc::entity_failed`.
 class context {
 public:
   /// @private Made by the engine for one run of the body.

@@ -55,6 +55,10 @@ struct run_state {
   execution_journal journal;
   size_t pos = 0;
   bool did_work = false;
+
+  /// Whether the body was sent a signal in this advance: a body that ends
+  /// normally after one swallowed it.
+  bool signalled = false;
   int64_t now_ms = 0;
   std::vector<outgoing> outbox;
   std::vector<std::pair<std::string, std::function<void()>>> compensations;
@@ -65,6 +69,13 @@ struct run_state {
   /// Set when storage has no transactions: transactional activities fail
   /// with `errc::unsupported`.
   bool tx_unsupported = false;
+
+  /// Records that a signal unwinds the body; returns `x` to throw.
+  template <class Signal>
+  Signal raise(Signal x) {
+    signalled = true;
+    return x;
+  }
 
   /// Stores a message to this execution itself.
   void send_self(caf::message msg, std::string key, int64_t at = 0);
