@@ -220,6 +220,8 @@ advance_end advance(run_state& st) {
     return advance_end::suspended;
   } catch (transaction_signal&) {
     return advance_end::needs_transaction;
+  } catch (storage_signal&) {
+    throw; // to the storage transaction, which rolls back
   } catch (interrupt_signal&) {
     return fail_or_suspend(st, caf::none, true);
   } catch (nondeterminism_signal& x) {

@@ -120,18 +120,21 @@ detail::step_value context::run_transaction(
   } else {
     // A savepoint: a failed activity's writes roll back, its failure is
     // still recorded with the journal.
+    // A throwing savepoint is a storage failure, not the workflow's.
     auto& db = st_->tx->database();
-    db.exec("SAVEPOINT wf_activity");
-    try {
-      v = fn(*st_->tx);
-    } catch (...) {
-      db.exec("ROLLBACK TO wf_activity");
-      db.exec("RELEASE wf_activity");
-      throw;
-    }
+    auto exec = [&db](const char* sql) {
+      try {
+        db.exec(sql);
+      } catch (const std::exception& e) {
+        throw detail::storage_signal{caf::make_error(
+          errc::entity_failed, std::string{"savepoint failed: "} + e.what())};
+      }
+    };
+    exec("SAVEPOINT wf_activity");
+    v = fn(*st_->tx); // run_and_encode catches everything
     if (v.state != step_state::ok)
-      db.exec("ROLLBACK TO wf_activity");
-    db.exec("RELEASE wf_activity");
+      exec("ROLLBACK TO wf_activity");
+    exec("RELEASE wf_activity");
   }
   if (!s)
     s = &st_->append(step_kind::activity, step_name);

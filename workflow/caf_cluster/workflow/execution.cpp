@@ -236,7 +236,12 @@ void run_in_transaction(self_ptr self, env_ptr e,
   auto work
     = [st, sys](storage::sql_transaction& tx) -> caf::expected<std::string> {
     st->tx = &tx;
-    advance_and_continue(*st);
+    try {
+      advance_and_continue(*st);
+    } catch (storage_signal& x) {
+      st->tx = nullptr;
+      return std::move(x.reason);
+    }
     st->tx = nullptr;
     return encode_value(*sys, st->journal);
   };

@@ -38,6 +38,12 @@ struct nondeterminism_signal {
   caf::error reason;
 };
 
+/// The storage transaction of a transactional activity failed (a savepoint
+/// threw): the transaction rolls back and the trigger stays unprocessed.
+struct storage_signal {
+  caf::error reason;
+};
+
 /// A message the advance leaves behind, stored before the entity answers.
 struct outgoing {
   std::string entity_type;
