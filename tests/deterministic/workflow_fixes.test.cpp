@@ -404,4 +404,17 @@ TEST_CASE_FIXTURE(fixes_fixture,
   CHECK(to_string(st.journal.error).find("rethrow") != std::string::npos);
 }
 
+TEST_CASE("S6: a stopped thread pool refuses new jobs") {
+  auto pool = wf::make_thread_pool_executor(1);
+  std::promise<void> first;
+  auto ran = first.get_future();
+  pool->run([&first] { first.set_value(); });
+  REQUIRE(ran.wait_for(10s) == std::future_status::ready);
+  pool->stop();
+  std::atomic<int> later{0};
+  pool->run([&later] { ++later; });
+  pool.reset(); // joins: the thread ended after stop
+  CHECK(later == 0);
+}
+
 TEST_SUITE_END();

@@ -23,6 +23,8 @@ struct pool_state {
   std::condition_variable cv;
   std::deque<std::function<void()>> jobs;
   bool stop = false;
+  // Set by executor::stop: later jobs are dropped.
+  bool stopped = false;
 };
 
 void pool_loop(std::shared_ptr<pool_state> s) {
@@ -79,9 +81,23 @@ public:
   void run(std::function<void()> job) override {
     {
       std::lock_guard<std::mutex> guard{state_->mtx};
+      if (state_->stopped)
+        return;
       state_->jobs.push_back(std::move(job));
     }
     state_->cv.notify_one();
+  }
+
+  void stop() override {
+    std::deque<std::function<void()>> dropped;
+    {
+      std::lock_guard<std::mutex> guard{state_->mtx};
+      state_->stopped = true;
+      state_->stop = true;
+      dropped.swap(state_->jobs);
+    }
+    state_->cv.notify_all();
+    // `dropped` goes here, outside the lock.
   }
 
 private:

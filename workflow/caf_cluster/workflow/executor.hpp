@@ -24,6 +24,12 @@ public:
   virtual bool runs_inline() const {
     return false;
   }
+
+  /// Refuses every later job (`run` then drops it) and lets the threads end
+  /// after their current job, without waiting for them. Default: nothing.
+  virtual void stop() {
+    // nop
+  }
 };
 
 /// Returns an executor with `threads` threads (at least 1) that run jobs in
