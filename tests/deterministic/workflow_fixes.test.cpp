@@ -298,6 +298,12 @@ TEST_CASE_FIXTURE(fixes_fixture,
   std::string result;
   REQUIRE(!wd::decode_into(sys, st.journal.result, result));
   CHECK(result == "44");
+  // The second await took no step of its own.
+  CHECK(std::count_if(st.journal.steps.begin(), st.journal.steps.end(),
+                      [](const wf::journal_step& x) {
+                        return x.kind == wf::step_kind::deferred;
+                      })
+        == 1);
 }
 
 TEST_CASE_FIXTURE(fixes_fixture,
