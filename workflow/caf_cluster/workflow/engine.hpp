@@ -143,6 +143,15 @@ public:
     return cluster_;
   }
 
+  /// Stops the engine's executor before the actor system shuts down: it
+  /// refuses new advances and its threads end after their current one, so
+  /// that no later destruction (possibly on one of CAF's workers) waits for
+  /// them. An advance refused this way leaves its trigger unprocessed.
+  void stop() {
+    if (opts_.exec)
+      opts_.exec->stop();
+  }
+
 private:
   template <class Self, class F, class G>
   void complete_impl(Self* self, std::string_view token, detail::wf_deferred x,
@@ -198,6 +207,7 @@ caf::actor_system_config& add_workflow_types(caf::actor_system_config& cfg,
   add(type_tag<detail::wf_deferred>{});
   add(type_tag<detail::wf_child_done>{});
   add(type_tag<detail::wf_interrupt>{});
+  add(type_tag<detail::wf_attach>{});
   add(type_tag<detail::wf_resume>{});
   add(type_tag<detail::wf_purge>{});
   add(type_tag<detail::wf_purge_now>{});

@@ -1,5 +1,6 @@
 #include "caf_cluster/workflow/executor.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -14,58 +15,93 @@ executor::~executor() {
 
 namespace {
 
+// The state the threads share. Each thread holds it, so a thread never
+// touches a destroyed pool, also when the pool's last reference went away in
+// one of its own jobs.
+struct pool_state {
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> jobs;
+  bool stop = false;
+  // Set by executor::stop: later jobs are dropped.
+  bool stopped = false;
+};
+
+void pool_loop(std::shared_ptr<pool_state> s) {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock<std::mutex> guard{s->mtx};
+      s->cv.wait(guard, [&s] {
+        return s->stop || !s->jobs.empty();
+      });
+      if (s->jobs.empty())
+        return;
+      job = std::move(s->jobs.front());
+      s->jobs.pop_front();
+    }
+    try {
+      job();
+    } catch (...) {
+      // A job reports its own failures; nothing may end the thread.
+    }
+    // Destroyed here, outside the lock: it may hold the pool's last
+    // reference.
+    job = nullptr;
+  }
+}
+
 class thread_pool final : public executor {
 public:
-  explicit thread_pool(size_t n) {
+  explicit thread_pool(size_t n) : state_(std::make_shared<pool_state>()) {
     for (size_t i = 0; i < std::max(n, size_t{1}); ++i)
-      threads_.emplace_back([this] {
-        loop();
-      });
+      threads_.emplace_back(pool_loop, state_);
   }
 
   ~thread_pool() override {
     {
-      std::lock_guard<std::mutex> guard{mtx_};
-      stop_ = true;
+      std::lock_guard<std::mutex> guard{state_->mtx};
+      state_->stop = true;
     }
-    cv_.notify_all();
+    state_->cv.notify_all();
+    // Never join from one of the pool's own threads (the last reference went
+    // away in a job): the threads then finish the queued jobs and end alone.
+    auto self = std::this_thread::get_id();
+    auto in_pool = std::any_of(threads_.begin(), threads_.end(),
+                               [self](const std::thread& t) {
+                                 return t.get_id() == self;
+                               });
     for (auto& t : threads_)
-      if (t.get_id() == std::this_thread::get_id())
-        t.detach(); // the last reference went away in a job
+      if (in_pool)
+        t.detach();
       else
         t.join();
   }
 
   void run(std::function<void()> job) override {
     {
-      std::lock_guard<std::mutex> guard{mtx_};
-      jobs_.push_back(std::move(job));
+      std::lock_guard<std::mutex> guard{state_->mtx};
+      if (state_->stopped)
+        return;
+      state_->jobs.push_back(std::move(job));
     }
-    cv_.notify_one();
+    state_->cv.notify_one();
+  }
+
+  void stop() override {
+    std::deque<std::function<void()>> dropped;
+    {
+      std::lock_guard<std::mutex> guard{state_->mtx};
+      state_->stopped = true;
+      state_->stop = true;
+      dropped.swap(state_->jobs);
+    }
+    state_->cv.notify_all();
+    // `dropped` goes here, outside the lock.
   }
 
 private:
-  void loop() {
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::unique_lock<std::mutex> guard{mtx_};
-        cv_.wait(guard, [this] {
-          return stop_ || !jobs_.empty();
-        });
-        if (jobs_.empty())
-          return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  bool stop_ = false;
+  std::shared_ptr<pool_state> state_;
   std::vector<std::thread> threads_;
 };
 
@@ -73,6 +109,10 @@ class inline_executor final : public executor {
 public:
   void run(std::function<void()> job) override {
     job();
+  }
+
+  bool runs_inline() const override {
+    return true;
   }
 };
 

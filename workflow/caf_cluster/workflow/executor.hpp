@@ -17,6 +17,19 @@ public:
 
   /// Runs `job` once, now or later, on any thread.
   virtual void run(std::function<void()> job) = 0;
+
+  /// Whether jobs run on the caller's thread (deterministic tests): a
+  /// fan-out (`context::all`) then runs its calls one after another, on
+  /// that thread, instead of concurrently.
+  virtual bool runs_inline() const {
+    return false;
+  }
+
+  /// Refuses every later job (`run` then drops it) and lets the threads end
+  /// after their current job, without waiting for them. Default: nothing.
+  virtual void stop() {
+    // nop
+  }
 };
 
 /// Returns an executor with `threads` threads (at least 1) that run jobs in

@@ -71,11 +71,12 @@ struct workflow_spec {
   /// Passivation timeout of the execution entity.
   caf::timespan max_idle = std::chrono::seconds{10};
 
-  /// Where advances run.
-  std::shared_ptr<executor> exec;
-
   /// Runs the body on an encoded payload.
   std::function<body_result(context&, const std::string&)> body;
+
+  /// Where advances run. Declared after `body`: destroyed (and its threads
+  /// stopped) first, while the body a job may still run exists.
+  std::shared_ptr<executor> exec;
 };
 
 /// One execution, as clients address it.

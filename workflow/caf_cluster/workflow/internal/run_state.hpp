@@ -38,6 +38,12 @@ struct nondeterminism_signal {
   caf::error reason;
 };
 
+/// The storage transaction of a transactional activity failed (a savepoint
+/// threw): the transaction rolls back and the trigger stays unprocessed.
+struct storage_signal {
+  caf::error reason;
+};
+
 /// A message the advance leaves behind, stored before the entity answers.
 struct outgoing {
   std::string entity_type;
@@ -55,6 +61,10 @@ struct run_state {
   execution_journal journal;
   size_t pos = 0;
   bool did_work = false;
+
+  /// Whether the body was sent a signal in this advance: a body that ends
+  /// normally after one swallowed it.
+  bool signalled = false;
   int64_t now_ms = 0;
   std::vector<outgoing> outbox;
   std::vector<std::pair<std::string, std::function<void()>>> compensations;
@@ -66,12 +76,20 @@ struct run_state {
   /// with `errc::unsupported`.
   bool tx_unsupported = false;
 
+  /// Records that a signal unwinds the body; returns `x` to throw.
+  template <class Signal>
+  Signal raise(Signal x) {
+    signalled = true;
+    return x;
+  }
+
   /// Stores a message to this execution itself.
   void send_self(caf::message msg, std::string key, int64_t at = 0);
 
   /// Returns the step at the replay position if it matches (and moves on),
   /// null at the end of the body's journal; throws nondeterminism_signal
-  /// when another step is there.
+  /// when another step is there (a compensation too, unless interrupted:
+  /// then interrupt_signal).
   journal_step* reach(step_kind kind, const std::string& name);
 
   /// Appends a new step at the replay position.
@@ -93,9 +111,15 @@ advance_end advance(run_state& st);
 /// Returns the status the entity answers for `j`.
 wf_status status_of(const execution_journal& j);
 
-/// Prepares a journal suspended on a failure for a resume: the first failed
-/// activity and everything after it go (completed deferreds and children
-/// after it go back to the early completions).
+/// Adds the messages an ended journal leaves behind to `st.outbox`: the
+/// parent's `wf_child_done` and the retention's `wf_purge` (keyed, so sending
+/// them again on every trigger of an ended execution dedupes; this closes the
+/// window in which a journal was stored before its messages).
+void emit_final(run_state& st);
+
+/// Prepares a journal suspended on a failure for a resume: the last failed
+/// activity (from its first attempt) and everything after it go (completed
+/// deferreds and children after it go back to the early completions).
 void prepare_resume(execution_journal& j);
 
 } // namespace caf_cluster::workflow::detail
