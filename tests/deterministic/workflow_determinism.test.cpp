@@ -198,7 +198,7 @@ TEST_CASE("workflow: a fan-out replayed after a crash neither deadlocks nor "
   job q{"fan-mid"};
   auto qid = fanout_def().execution_id(q);
   f.w->arm("C");
-  auto s = f.start((*owner + 1) % 3, fanout_def(), q);
+  auto s = f.start((*owner + 1) % 3, fanout_def(), q, false);
   REQUIRE(f.run_until_tripped());
   auto qowner = f.owner(qid);
   REQUIRE(qowner);

@@ -30,7 +30,7 @@ TEST_CASE("workflow: the owner killed mid-activity (effect done, result not "
   email p{"k@example.org", "kill-activity"};
   auto id = email_def().execution_id(p);
   f.w->arm("SendEmail/3");
-  auto start = f.start(0, email_def(), p);
+  auto start = f.start(0, email_def(), p, false);
   REQUIRE(f.run_until_tripped());
   auto owner = f.owner(id);
   REQUIRE(owner);
@@ -99,7 +99,7 @@ TEST_CASE("workflow: the owner killed mid-compensation: compensations recorded "
   auto id = compensating_def().execution_id(p);
   // Compensations run in reverse: UndoB, then UndoA in a later advance.
   f.w->arm("UndoA");
-  auto start = f.start(2, compensating_def(), p);
+  auto start = f.start(2, compensating_def(), p, false);
   REQUIRE(f.run_until_tripped());
   auto owner = f.owner(id);
   REQUIRE(owner);

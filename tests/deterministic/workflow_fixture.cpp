@@ -20,7 +20,8 @@ using workflow::retry_policy;
 int world::effect(const std::string& what, const std::string& execution_id) {
   std::lock_guard<std::mutex> guard{mtx_};
   order_[execution_id].push_back(what);
-  if (!armed_.empty() && what == armed_) {
+  if (!armed_.empty() && what == armed_
+      && (armed_execution_.empty() || armed_execution_ == execution_id)) {
     armed_.clear();
     tripped_ = true;
   }
@@ -45,9 +46,17 @@ std::vector<std::string> world::order(const std::string& execution_id) const {
   return i == order_.end() ? std::vector<std::string>{} : i->second;
 }
 
-void world::arm(std::string what) {
+void world::arm(std::string what, std::string execution_id) {
   std::lock_guard<std::mutex> guard{mtx_};
   armed_ = std::move(what);
+  armed_execution_ = std::move(execution_id);
+  tripped_ = false;
+}
+
+void world::disarm() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  armed_.clear();
+  armed_execution_.clear();
   tripped_ = false;
 }
 

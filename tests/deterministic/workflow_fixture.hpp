@@ -93,8 +93,12 @@ public:
   /// Returns the side effects of `execution_id` in the order they happened.
   std::vector<std::string> order(const std::string& execution_id) const;
 
-  /// Makes the next side effect `what` (any execution) trip the wire.
-  void arm(std::string what);
+  /// Makes the next side effect `what` of `execution_id` (empty: of any
+  /// execution) trip the wire.
+  void arm(std::string what, std::string execution_id = {});
+
+  /// Takes the wire down again.
+  void disarm();
 
   /// Whether an armed side effect happened since `arm`.
   bool tripped() const {
@@ -112,6 +116,7 @@ private:
   std::map<std::pair<std::string, std::string>, int> counts_;
   std::map<std::string, std::vector<std::string>> order_;
   std::string armed_;
+  std::string armed_execution_;
   std::atomic<bool> tripped_{false};
 };
 
@@ -210,10 +215,12 @@ public:
   }
 
   /// Sends trigger or query `msg` (a `detail::wf_*` message) to execution
-  /// `id` of workflow `def` through runner `via`.
+  /// `id` of workflow `def` through runner `via`, then runs until idle unless
+  /// `run_now` is false (for tests that step single jobs afterwards).
   template <class Def, class Msg>
   slot<wf_status> send(size_t via, const Def& def, const std::string& id,
-                       Msg msg, caf::timespan timeout = 5s) {
+                       Msg msg, caf::timespan timeout = 5s,
+                       bool run_now = true) {
     auto result = std::make_shared<std::optional<caf::expected<wf_status>>>();
     if (!c.up(via)) {
       *result = caf::make_error(errc::shutting_down);
@@ -236,17 +243,19 @@ public:
       self->delayed_send(self, timeout + 2s, guard_atom::value);
       return {[=](guard_atom) { self->quit(); }};
     });
-    c.run();
+    if (run_now)
+      c.run();
     return result;
   }
 
   /// Starts (or joins) the execution of `payload` without waiting.
   template <class P, class R, class E>
   slot<wf_status> start(size_t via, const workflow::workflow<P, R, E>& def,
-                        const P& payload) {
+                        const P& payload, bool run_now = true) {
     workflow::detail::wf_start x;
     x.payload = *workflow::detail::encode(c.system(), payload);
-    return send(via, def, def.execution_id(payload), std::move(x));
+    return send(via, def, def.execution_id(payload), std::move(x), 5s,
+                run_now);
   }
 
   /// Completes deferred `name` of execution `id` with `value`.
@@ -296,6 +305,7 @@ public:
 
   /// Runs single jobs (moving the clocks by 1 ms when idle) until the world
   /// tripped; returns false if it did not within `limit` of simulated time.
+  /// Runs the actors of paused runners too: not for use while one is paused.
   bool run_until_tripped(caf::timespan limit = 30s);
 
   /// Kills every runner, then starts them all again on the same storage.

@@ -186,7 +186,7 @@ TEST_CASE("workflow scenario 5: wake-ups and deferred completions of a "
   // The stored wake-up waits in a shard of group "workflow".
   auto waiting = f.pending(def.entity_type());
   REQUIRE_EQ(waiting.size(), 1u);
-  CHECK_EQ(waiting.begin()->first.rfind("workflow:", 0), 0u);
+  CHECK_MESSAGE(waiting.begin()->first.rfind("workflow:", 0) == 0u, waiting.begin()->first);
   until_confirm_awaited(f, id, def);
   // A completion scheduled 5 s ahead waits in storage: in the workflow
   // group too, on the execution's shard.
@@ -206,7 +206,7 @@ TEST_CASE("workflow scenario 5: wake-ups and deferred completions of a "
   CHECK_EQ(text(f.await(caller)), "sent:grouped");
   // No row of the workflow ever went to the default group.
   for (auto& [shard, n] : f.pending(def.entity_type()))
-    CHECK_EQ(shard.rfind("workflow:", 0), 0u);
+    CHECK_MESSAGE(shard.rfind("workflow:", 0) == 0u, shard);
 }
 
 TEST_CASE("workflow scenario 6: suspend-on-failure holds a failed execution "

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <iostream>
 #include <random>
 #include <sstream>
 
@@ -26,6 +27,7 @@ struct seeded_stats {
   size_t executions = 0;
   size_t faults = 0;
   size_t mid_handler_crashes = 0;
+  size_t tripped = 0; // crashes right after an activity's side effect
   size_t reruns = 0; // side effects whose result was lost and ran again
 };
 
@@ -52,10 +54,12 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
   std::ostringstream log;
   auto& def = pipeline_def();
   std::vector<std::string> ids;
+  std::vector<int> start_at;
   std::vector<int> complete_at;
   for (size_t k = 0; k < executions; ++k) {
     ids.push_back(def.execution_id(job{"s" + std::to_string(seed) + "-" + std::to_string(k)}));
-    complete_at.push_back(static_cast<int>(8 + pick(20)));
+    start_at.push_back(static_cast<int>(pick(24)));
+    complete_at.push_back(start_at.back() + 8 + static_cast<int>(pick(16)));
   }
   auto any_up = [&]() -> std::optional<size_t> {
     std::vector<size_t> up;
@@ -75,7 +79,7 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
       if (!via)
         return;
       auto j = f.journal(def, ids[k]);
-      if (!j) {
+      if (!j && round >= start_at[k]) {
         f.start(*via, def, job{"s" + std::to_string(seed) + "-" + std::to_string(k)});
       } else if (j->status != execution_status::complete
                  && round >= complete_at[k]) {
@@ -85,8 +89,7 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
   };
   bool mid_handler = false;
   for (int round = 0; round < 40; ++round) {
-    if (round % 4 == 0)
-      nudge(round);
+    nudge(round);
     if (pick(3) == 0) {
       ++stats.faults;
       auto r = pick(runners);
@@ -97,6 +100,11 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
           break;
         case 1:
           log << "r" << round << " restart " << r << "; ";
+          // The kit waits for a leaving runner to finish before it starts
+          // it again, which a paused one never does: a stopped process is
+          // killed before it is started again.
+          if (f.c.paused(r))
+            f.c.kill(r);
           f.c.restart(r);
           break;
         case 2:
@@ -106,25 +114,57 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
           }
           break;
         case 3: {
-          // Inside a handler: the owner of an execution dies after a few
-          // single jobs, whatever they were (an activity's effect may have
-          // happened without its result stored). Only without paused
-          // runners: single steps would run their actors.
+          // Inside a handler: the owner dies right after an activity's side
+          // effect, before its result is stored (the wire trips on the
+          // effect), or after a few single jobs if none comes. Only without
+          // paused runners: single steps would run their actors.
           bool any_paused = false;
           for (size_t i = 0; i < runners; ++i)
             any_paused = any_paused || f.c.paused(i);
-          auto owner = f.owner(ids[pick(executions)]);
-          if (any_paused || !owner)
+          if (any_paused)
             break;
-          auto jobs = pick(40);
+          // Aims at the next activity of an execution, starting it if
+          // it has not started yet.
+          auto k = pick(executions);
+          const char* names[] = {"A", "B", "C"};
+          std::string name = names[pick(3)];
+          auto j = f.journal(def, ids[k]);
+          if (!j) {
+            auto via = any_up();
+            if (!via)
+              break;
+            name = "A";
+            f.w->arm(name, ids[k]);
+            f.start(*via, def, job{"s" + std::to_string(seed) + "-" + std::to_string(k)},
+                    false);
+          } else {
+            for (auto n : names)
+              if (steps_of(*j, step_kind::activity, std::string{n} + "/1",
+                           step_state::ok) == 0) {
+                name = n;
+                break;
+              }
+            f.w->arm(name, ids[k]);
+          }
+          auto& sched = f.c.scheduler();
+          size_t jobs = 0;
+          for (; jobs < 400 && !f.w->tripped(); ++jobs)
+            if (!sched.try_run_once()) {
+              f.c.clock()->advance_ms(1);
+              sched.clock().advance_time(std::chrono::milliseconds{1});
+            }
+          auto tripped = f.w->tripped();
+          f.w->disarm();
+          auto owner = f.owner(ids[k]);
+          if (!owner)
+            break;
           log << "r" << round << " kill " << *owner << " after " << jobs
-              << " jobs; ";
-          nudge(round);
-          for (size_t i = 0; i < jobs && f.c.scheduler().try_run_once(); ++i)
-            ; // nop
+              << " jobs" << (tripped ? " on " : " waiting for ") << name
+              << " of " << k << "; ";
           f.c.kill(*owner);
           mid_handler = true;
           ++stats.mid_handler_crashes;
+          stats.tripped += tripped ? 1 : 0;
           break;
         }
         default:
@@ -133,6 +173,8 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
       }
     }
     f.c.advance(250ms);
+    if (std::getenv("CAF_CLUSTER_TRACE"))
+      std::cerr << "TRACE " << log.str() << "\n";
   }
   INFO("seed " << seed << ": " << log.str());
   // Heal: every runner up, then keep nudging until all executions ended.
@@ -210,6 +252,7 @@ TEST_CASE("workflow: seeded crashes, restarts and pauses; every execution "
                    << stats.executions << " executions complete, "
                    << stats.faults << " faults ("
                    << stats.mid_handler_crashes
-                   << " inside handlers), " << stats.reruns
+                   << " inside handlers, " << stats.tripped
+                   << " right after a side effect), " << stats.reruns
                    << " side effects re-run after a lost result");
 }
