@@ -44,14 +44,17 @@ public:
   using signatures = typename Interface::signatures;
 
   /// @private Created by `sharding::make_client`; `persisted` are the
-  /// type's persisted message kinds, if the maker knows them.
+  /// type's persisted message kinds and `shard_group` its shard group ("" =
+  /// the entity group), if the maker knows them.
   entity_client(std::string entity_type, std::weak_ptr<detail::send_path> path,
                 caf::timespan default_timeout,
-                std::vector<persisted_message> persisted = {})
+                std::vector<persisted_message> persisted = {},
+                std::string shard_group = {})
     : entity_type_(std::move(entity_type)), path_(std::move(path)),
       default_timeout_(default_timeout),
       persisted_(std::make_shared<const std::vector<persisted_message>>(
-        std::move(persisted))) {
+        std::move(persisted))),
+      shard_group_(std::move(shard_group)) {
     // nop
   }
 
@@ -198,6 +201,7 @@ private:
     detail::entity_send x;
     x.entity_type = entity_type_;
     x.entity_id = std::move(entity_id);
+    x.shard_group = shard_group_;
     x.payload = detail::to_message(std::forward<Msg>(msg));
     x.timeout = timeout;
     x.meta.deliver_at_ms = deliver_at_ms;
@@ -229,6 +233,7 @@ private:
   caf::timespan default_timeout_;
   // Shared: copies of a client stay cheap.
   std::shared_ptr<const std::vector<persisted_message>> persisted_;
+  std::string shard_group_;
 };
 
 } // namespace caf_cluster

@@ -14,18 +14,22 @@ message_storage::message_storage(caf::actor_system& sys,
                                  std::shared_ptr<snowflake_generator> ids,
                                  std::string entity_group,
                                  int32_t shards_per_group,
-                                 fence_handler on_fenced)
+                                 fence_handler on_fenced,
+                                 group_resolver group_of)
   : sys_(&sys), writer_(std::move(writer)), ids_(std::move(ids)),
     entity_group_(std::move(entity_group)), shards_per_group_(shards_per_group),
-    on_fenced_(std::move(on_fenced)) {
+    on_fenced_(std::move(on_fenced)), group_of_(std::move(group_of)) {
   // nop
 }
 
 caf::expected<storage::request_row>
 message_storage::make_row(const stored_send& x) const {
+  auto group = x.shard_group;
+  if (group.empty())
+    group = group_of_ ? group_of_(x.entity_type) : entity_group_;
   auto shard = x.shard_index > 0
-    ? caf::expected<shard_id>{shard_id{entity_group_, x.shard_index}}
-    : make_shard_id(x.entity_id, entity_group_, shards_per_group_);
+    ? caf::expected<shard_id>{shard_id{group, x.shard_index}}
+    : make_shard_id(x.entity_id, group, shards_per_group_);
   if (!shard)
     return std::move(shard.error());
   auto key = x.primary_key;

@@ -40,7 +40,12 @@ struct stored_send {
   /// The receiving entity's id.
   std::string entity_id;
 
-  /// The shard of `entity_id` in the entity group when the caller knows it
+  /// The shard group of the receiving entity type; empty: the type's group
+  /// if the type is registered on this runner, else the entity group (the
+  /// first of `cluster.shard-groups`).
+  std::string shard_group;
+
+  /// The shard of `entity_id` in its shard group when the caller knows it
   /// already; 0 computes it.
   int32_t shard_index = 0;
 
@@ -159,6 +164,10 @@ public:
   /// a write made under that epoch: a newer owner exists.
   using fence_handler = std::function<void(const std::string&, int64_t)>;
 
+  /// Returns the shard group of an entity type, for stored sends that name
+  /// none.
+  using group_resolver = std::function<std::string(const std::string&)>;
+
   /// An empty handle: no message storage.
   message_storage() = default;
 
@@ -166,7 +175,7 @@ public:
   message_storage(caf::actor_system& sys, detail::storage_writer_actor writer,
                   std::shared_ptr<snowflake_generator> ids,
                   std::string entity_group, int32_t shards_per_group,
-                  fence_handler on_fenced);
+                  fence_handler on_fenced, group_resolver group_of = nullptr);
 
   /// Returns whether this runner has message storage.
   explicit operator bool() const noexcept {
@@ -174,7 +183,7 @@ public:
   }
 
   /// Builds the stored row of `x`: a new request id, the encoded message and
-  /// its tag, the shard of `x.entity_id` in the entity group, the key (or
+  /// its tag, the shard of `x.entity_id` in its group, the key (or
   /// the identity's default key). Claim fields stay 0.
   /// @returns the row, or `errc::invalid_argument` for an id without a shard
   ///          or a send without key and identity, or `errc::malformed_message`
@@ -358,6 +367,7 @@ private:
   std::string entity_group_;
   int32_t shards_per_group_ = 0;
   fence_handler on_fenced_;
+  group_resolver group_of_;
 };
 
 } // namespace caf_cluster

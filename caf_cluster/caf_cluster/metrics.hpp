@@ -44,7 +44,7 @@ struct entity_type_metrics {
 struct metrics_snapshot {
   /// Per entity type, sorted by name.
   std::vector<entity_type_metrics> entity_types;
-  /// Shards this runner currently serves.
+  /// Shards this runner currently serves, in all the groups it hosts.
   int64_t active_shards = 0;
   /// Singletons running on this runner now.
   int64_t singletons = 0;

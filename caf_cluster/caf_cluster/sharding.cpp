@@ -94,10 +94,10 @@ sharding::shard_id(std::string_view entity_id, std::string group) const {
 bool sharding::has_shard_id(const caf_cluster::shard_id& shard) const {
   if (is_shutdown())
     return false;
-  // Entities live in the first group; other groups have no entities yet.
   auto& n = *state_->node;
-  return shard.group == n.entity_group()
-    && n.shards->active(shard.index, *n.clock);
+  auto g = n.shards->position(shard.group);
+  return g != internal::shard_table::not_hosted
+    && n.shards->active(shard.index, *n.clock, g);
 }
 
 snowflake sharding::next_snowflake() const {

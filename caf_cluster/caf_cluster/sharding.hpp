@@ -166,7 +166,8 @@ public:
   entity_client<Interface>
   make_client(const entity<Interface, State>& def) const {
     return entity_client<Interface>{def.name(), send_path(), send_timeout(),
-                                    def.options().persisted};
+                                    def.options().persisted,
+                                    def.options().shard_group};
   }
 
   /// Registers singleton `name` on this runner: `fun` is a CAF actor
@@ -217,8 +218,8 @@ public:
   /// Returns whether this runner currently serves `shard`: holds its lease,
   /// has handed the shard's stored messages to its entities, and is before
   /// the shard's deadline (always, for a single runner); false once shut
-  /// down, and for groups other than the first configured one or indexes
-  /// outside it.
+  /// down, for groups this runner does not host (`cluster.shard-groups`)
+  /// and for indexes outside the group.
   bool has_shard_id(const caf_cluster::shard_id& shard) const;
 
   /// Returns a new cluster-unique id.

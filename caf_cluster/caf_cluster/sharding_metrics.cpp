@@ -23,9 +23,10 @@ metrics_snapshot sharding::metrics() const {
               return x.entity_type < y.entity_type;
             });
   if (!is_shutdown())
-    for (int32_t i = 1; i <= n.shards->size(); ++i)
-      if (n.shards->active(i, *n.clock))
-        ++result.active_shards;
+    for (size_t g = 0; g < n.shards->groups().size(); ++g)
+      for (int32_t i = 1; i <= n.shards->size(); ++i)
+        if (n.shards->active(i, *n.clock, g))
+          ++result.active_shards;
   return result;
 }
 

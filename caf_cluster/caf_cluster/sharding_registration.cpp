@@ -25,6 +25,13 @@ caf::error sharding::register_entity_impl(
   if (name.empty())
     return caf::make_error(errc::invalid_argument,
                            "entity type name must not be empty");
+  auto& group = n.group_or_default(options.shard_group);
+  // Shard ids print as <group>:<id>: make_shard_id refuses a ':'.
+  if (auto probe = make_shard_id("probe", group, cfg.shards_per_group); !probe)
+    return caf::make_error(errc::invalid_argument,
+                           "shard group '" + group + "' of entity type '"
+                             + name + "' is invalid: "
+                             + n.system.render(probe.error()));
   auto max_idle = options.max_idle.value_or(cfg.entity_max_idle);
   if (max_idle.count() <= 0)
     return caf::make_error(errc::invalid_argument,
@@ -54,6 +61,8 @@ caf::error sharding::register_entity_impl(
   internal::entity_manager_config mcfg;
   mcfg.node = state_->node;
   mcfg.entity_type = name;
+  mcfg.shard_group = group;
+  mcfg.group_slot = n.group_slot(group);
   mcfg.max_idle = max_idle;
   mcfg.mailbox_capacity = capacity;
   mcfg.keep_alive = options.keep_alive;
@@ -70,6 +79,12 @@ caf::error sharding::register_entity_impl(
   entry.counters = mcfg.counters;
   entry.occupancy = mcfg.occupancy;
   entry.persisted = options.persisted;
+  entry.group = group;
+  entry.group_slot = mcfg.group_slot;
+  if (entry.group_slot == internal::shard_table::not_hosted)
+    n.log->info("node", "entity type '", name, "' is in shard group '", group,
+                "', which this runner does not host (cluster.shard-groups): "
+                "its messages go to runners that do");
   auto mgr = internal::spawn_entity_manager(n.system, std::move(mcfg));
   entry.deliver = mgr;
   entry.participant = mgr;

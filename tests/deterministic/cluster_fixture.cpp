@@ -97,12 +97,13 @@ sharding_config cluster_fixture::default_config() {
 }
 
 cluster_fixture::cluster_fixture(size_t runners, sharding_config base,
-                                 setup_fn setup)
+                                 setup_fn setup, configure_fn configure)
   : sys(cfg),
     sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
     clock(std::make_shared<manual_wall_clock>(1'767'225'600'000)),
     base_(std::move(base)),
     setup_(std::move(setup)),
+    configure_(std::move(configure)),
     logs_(std::make_shared<std::vector<log_record>>()),
     store_(storage::make_memory_runner_store()),
     network_(std::make_shared<memory_network>()),
@@ -173,6 +174,8 @@ void cluster_fixture::start(size_t i) {
     storage::make_memory_runner_driver(store_));
   auto cfg = base_;
   cfg.runner_address = address(i);
+  if (configure_)
+    configure_(cfg, i);
   runner_options opts;
   opts.storage = n.storage;
   n.messages = std::make_shared<faulty_message_driver>(
@@ -197,6 +200,23 @@ void cluster_fixture::start(size_t i) {
   ++n.generation;
   refresh_paused_ids();
   run();
+}
+
+sharding cluster_fixture::make_client_node() {
+  auto cfg = base_;
+  cfg.runner_address.clear();
+  runner_options opts;
+  opts.storage = storage::make_memory_runner_driver(store_);
+  opts.transport = make_memory_transport(network_);
+  opts.client_only = true;
+  opts.detach_storage_calls = false;
+  opts.log = [logs = logs_](const log_record& x) { logs->push_back(x); };
+  auto made = sharding::make_runner(sys, std::move(cfg), std::move(opts),
+                                    clock);
+  if (!made)
+    throw std::runtime_error("make_runner failed: " + render(made.error()));
+  run();
+  return std::move(*made);
 }
 
 void cluster_fixture::crash(size_t i) {

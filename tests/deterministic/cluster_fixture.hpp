@@ -63,11 +63,19 @@ public:
   /// Registers more on runner `i` each time it starts (singletons, crons).
   using setup_fn = std::function<void(sharding&, size_t i)>;
 
-  /// Starts `runners` runners, each set up by `setup` too, and lets them
-  /// settle.
+  /// Changes the configuration of runner `i` before each start (e.g. its
+  /// shard groups).
+  using configure_fn = std::function<void(sharding_config&, size_t i)>;
+
+  /// Starts `runners` runners, each configured by `configure` and set up by
+  /// `setup` too, and lets them settle.
   explicit cluster_fixture(size_t runners,
                            sharding_config base = default_config(),
-                           setup_fn setup = {});
+                           setup_fn setup = {}, configure_fn configure = {});
+
+  /// Starts a client-only node on the cluster's storage and network (it
+  /// hosts no shards and registers nothing); the caller keeps it.
+  sharding make_client_node();
 
   /// Stops every runner gracefully and drains the scheduler.
   ~cluster_fixture();
@@ -216,6 +224,7 @@ private:
 
   sharding_config base_;
   setup_fn setup_;
+  configure_fn configure_;
   // Shared with the sinks: actors may log while the system shuts down.
   std::shared_ptr<std::vector<log_record>> logs_;
   std::shared_ptr<storage::memory_runner_store> store_;

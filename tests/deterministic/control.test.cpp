@@ -123,7 +123,7 @@ TEST_SUITE("control") {
     REQUIRE(settled(f));
     auto router = router_of(f, 0);
     auto forged = caf::make_message(
-      internal::assignments_atom::value,
+      internal::assignments_atom::value, f.config().shard_groups.front(),
       std::vector<std::string>(static_cast<size_t>(f.config().shards_per_group),
                                "10.6.6.6:4000"),
       int32_t{1});

@@ -47,7 +47,13 @@ struct entity_send {
   /// The entity's id.
   std::string entity_id;
 
-  /// The shard of `entity_id` in the entity group (1-based), or 0 for an id
+  /// The shard group of the entity type: set by the client from the
+  /// type's definition ("" = the entity group), and by the node where the
+  /// send enters the cluster from the registered type (the type's group
+  /// decides there), never empty after that.
+  std::string shard_group;
+
+  /// The shard of `entity_id` in `shard_group` (1-based), or 0 for an id
   /// that has none (empty or not UTF-8): its receiver answers with the reason.
   int32_t shard_index = 0;
 
@@ -79,7 +85,7 @@ struct entity_send {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, entity_send& x) {
   return f(caf::meta::type_name("caf_cluster.entity_send"), x.entity_type,
-           x.entity_id, x.shard_index, x.payload, x.timeout, x.meta,
+           x.entity_id, x.shard_group, x.shard_index, x.payload, x.timeout, x.meta,
            x.may_reroute);
 }
 

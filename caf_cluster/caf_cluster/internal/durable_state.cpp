@@ -12,6 +12,12 @@ namespace caf_cluster::internal {
 
 void manager_state::run_head(entity_slot& slot) {
   auto& head = slot.head();
+  // Before the message leaves: its handler reads it through fence().
+  if (slot.fence_epoch)
+    slot.fence_epoch->store(head.persisted
+                              ? head.epoch
+                              : node().shards->epoch(slot.shard,
+                                                     cfg.group_slot));
   auto msg = head.payload;
   if (cfg.durable && head.persisted)
     msg = caf::make_message(detail::run_atom::value, std::move(msg));

@@ -26,11 +26,11 @@ caf::error manager_state::refusal(errc code, const std::string& id) const {
 }
 
 bool manager_state::serving(int32_t index) const noexcept {
-  return node().shards->active(index, *node().clock);
+  return node().shards->active(index, *node().clock, cfg.group_slot);
 }
 
 bool manager_state::may_run(int32_t index) const noexcept {
-  return node().shards->may_run(index, *node().clock);
+  return node().shards->may_run(index, *node().clock, cfg.group_slot);
 }
 
 void manager_state::deliver(detail::entity_send& x) {
@@ -54,7 +54,7 @@ void manager_state::deliver(detail::entity_send& x) {
     index = x.shard_index;
     if (index < 1 || index > node().config.shards_per_group) {
       // The sender found no shard for the id (or a peer sent nonsense).
-      auto shard = make_shard_id(x.entity_id, node().entity_group(),
+      auto shard = make_shard_id(x.entity_id, cfg.shard_group,
                                  node().config.shards_per_group);
       if (!shard) {
         promise.deliver(std::move(shard.error()));
@@ -169,7 +169,7 @@ entity_slot& manager_state::add_slot(std::string id, int32_t shard) {
   // Counted before the shard's state is read again (in dispatch): a shard
   // manager that drains the shard then sees this entity and stops it.
   cfg.occupancy->enter(shard);
-  guard.arm(self, *node().shards, *node().clock, shard);
+  guard.arm(self, *node().shards, *node().clock, shard, cfg.group_slot);
   return slot;
 }
 

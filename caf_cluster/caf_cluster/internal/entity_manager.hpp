@@ -37,6 +37,11 @@ struct entity_manager_config {
   node_ptr node;
   /// The entity type name.
   std::string entity_type;
+  /// The type's shard group (resolved: never empty).
+  std::string shard_group;
+  /// The position of `shard_group` in the shard table, or
+  /// `shard_table::not_hosted`.
+  size_t group_slot = 0;
   /// Resolved passivation timeout.
   caf::timespan max_idle{0};
   /// Resolved mailbox bound per entity.

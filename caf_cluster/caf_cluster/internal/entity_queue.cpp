@@ -94,9 +94,12 @@ void manager_state::dispatch_next(entity_slot& slot) {
 caf::error manager_state::activate(entity_slot& slot,
                                    const std::string* state) {
   entity_address addr{cfg.entity_type, *slot.id,
-                      shard_id{node().entity_group(), slot.shard}};
-  auto made = cfg.factory(self, entity_context{std::move(addr), cfg.service},
-                          state);
+                      shard_id{cfg.shard_group, slot.shard}};
+  slot.fence_epoch = std::make_shared<std::atomic<int64_t>>(
+    node().shards->epoch(slot.shard, cfg.group_slot));
+  auto made = cfg.factory(
+    self, entity_context{std::move(addr), cfg.service, slot.fence_epoch},
+    state);
   if (!made)
     return std::move(made.error());
   slot.actor = std::move(*made);

@@ -39,6 +39,14 @@ struct registered_type {
 
   /// The type's persisted message kinds.
   std::vector<persisted_message> persisted;
+
+  /// The type's shard group (never empty: the entity group when its
+  /// definition names none).
+  std::string group;
+
+  /// The position of `group` in the shard table, or
+  /// `shard_table::not_hosted` (this runner hosts none of its shards).
+  size_t group_slot = 0;
 };
 
 /// The registered types of one runner; thread-safe.

@@ -4,8 +4,10 @@
 // `manager_state::transition`, which keeps the busy and idle lists in step.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -93,6 +95,8 @@ struct entity_slot {
   int32_t shard = 0;               // index in the entity group
   slot_state state = slot_state::idle;
   caf::actor actor;                   // null while not activated
+  // The lease epoch of the message at the entity, for its context's fence().
+  std::shared_ptr<std::atomic<int64_t>> fence_epoch;
   std::vector<pending_message> queue; // [queue_head] is the head
   size_t queue_head = 0;
   uint64_t activation = 0;  // tells replies of this activation from older ones

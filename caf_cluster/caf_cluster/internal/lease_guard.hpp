@@ -25,22 +25,23 @@ using lease_check_atom = caf::atom_constant<caf::atom("cc_lease")>;
 class lease_guard {
 public:
   /// Makes sure `(lease_check_atom, seq)` reaches `self` by the earliest
-  /// deadline of `occupied` (at once for one that passed already); nothing
-  /// on a node that owns every shard forever or when `occupied` is empty.
+  /// deadline of the shards `occupied` of group `g` (at once for one that
+  /// passed already); nothing on a node that owns every shard forever or
+  /// when `occupied` is empty.
   template <class Self>
   void arm(Self* self, const shard_table& table, const wall_clock& clock,
-           const std::vector<int32_t>& occupied) {
+           const std::vector<int32_t>& occupied, size_t g = 0) {
     int64_t earliest = shard_table::always;
     for (auto index : occupied)
-      earliest = std::min(earliest, table.until(index));
+      earliest = std::min(earliest, table.until(index, g));
     arm_at(self, clock, earliest);
   }
 
   /// Like `arm` for one shard.
   template <class Self>
   void arm(Self* self, const shard_table& table, const wall_clock& clock,
-           int32_t index) {
-    arm_at(self, clock, table.until(index));
+           int32_t index, size_t g = 0) {
+    arm_at(self, clock, table.until(index, g));
   }
 
   /// Returns whether timer `seq` is the current one (older timers are

@@ -72,7 +72,7 @@ void shard_manager_state::rebalance(size_t g,
         && (st == shard_state::recovering || st == shard_state::serving)) {
       handed.push_back(shard_ref{g, index});
       t.drain(index, g);
-      recovery_asked.erase(index);
+      recovery_asked.erase(key(shard_ref{g, index}));
       stop_entities(shard_ref{g, index},
                     node().config.entity_termination_timeout, true);
     } else if (mine && st == shard_state::unowned) {
@@ -101,8 +101,8 @@ void shard_manager_state::rebalance(size_t g,
       continue;
     got.push_back(*s);
     t.acquire(s->index, grant.epoch, serve_until(now), s->g);
-    // Only the entity group has stored messages to hand over first.
-    if (s->g != 0 || !cfg.recovery) {
+    // Stored messages are handed over first (every group may have some).
+    if (!cfg.recovery) {
       t.serve(s->index, s->g);
       serving_now = true;
     }
@@ -116,44 +116,45 @@ void shard_manager_state::rebalance(size_t g,
 }
 
 void shard_manager_state::request_recovery() {
-  std::vector<int32_t> indexes;
+  std::vector<shard_ref> refs;
+  std::vector<std::string> keys;
   std::vector<int64_t> epochs;
-  for (int32_t index = 1; index <= table().size(); ++index)
-    if (table().state(index) == shard_state::recovering
-        && recovery_asked.insert(index).second) {
-      indexes.push_back(index);
-      epochs.push_back(table().epoch(index));
+  for_each_owned([&](shard_ref s, shard_state st) {
+    if (st == shard_state::recovering && recovery_asked.insert(key(s)).second) {
+      refs.push_back(s);
+      keys.push_back(key(s));
+      epochs.push_back(table().epoch(s.index, s.g));
     }
-  if (indexes.empty())
+  });
+  if (keys.empty())
     return;
-  self->request(cfg.recovery, caf::infinite, recover_atom::value, indexes)
+  self->request(cfg.recovery, caf::infinite, recover_atom::value, keys)
     .then(
-      [this, indexes, epochs]() {
+      [this, refs, keys, epochs]() {
         bool serving_now = false;
-        for (size_t i = 0; i < indexes.size(); ++i) {
-          auto index = indexes[i];
-          recovery_asked.erase(index);
+        for (size_t i = 0; i < refs.size(); ++i) {
+          auto s = refs[i];
+          recovery_asked.erase(keys[i]);
           // Lost (or lost and acquired again) meanwhile: not this one.
-          if (table().state(index) != shard_state::recovering
-              || table().epoch(index) != epochs[i])
+          if (table().state(s.index, s.g) != shard_state::recovering
+              || table().epoch(s.index, s.g) != epochs[i])
             continue;
-          table().serve(index);
+          table().serve(s.index, s.g);
           serving_now = true;
         }
         if (serving_now && cfg.singletons)
           self->send(cfg.singletons, held_atom::value);
       },
-      [this, indexes](caf::error&) {
+      [this, keys](caf::error&) {
         // Asked again on the next tick.
-        for (auto index : indexes)
-          recovery_asked.erase(index);
+        for (auto& k : keys)
+          recovery_asked.erase(k);
       });
 }
 
 void shard_manager_state::lose(shard_ref s) {
   table().lose(s.index, s.g);
-  if (s.g == 0)
-    recovery_asked.erase(s.index);
+  recovery_asked.erase(key(s));
   stop_entities(s, caf::timespan{0}, true);
 }
 
@@ -176,12 +177,10 @@ void shard_manager_state::stop_entities(shard_ref s, caf::timespan grace,
   // the shard before it saw the change is asked; one that counts later
   // sees the change and stops it on its own.
   std::vector<shard_participant_actor> asked;
-  if (s.g == 0)
-    node().registry->for_each(
-      [&](const std::string&, const registered_type& t) {
-        if (t.occupancy->occupied(s.index))
-          asked.push_back(t.participant);
-      });
+  node().registry->for_each([&](const std::string&, const registered_type& t) {
+    if (t.group_slot == s.g && t.occupancy->occupied(s.index))
+      asked.push_back(t.participant);
+  });
   if (asked.empty()) {
     if (release)
       released(s);

@@ -6,6 +6,7 @@
 #include "caf/send.hpp"
 
 #include "caf_cluster/internal/shard_manager_state.hpp"
+#include "caf_cluster/shard_id.hpp"
 
 namespace caf_cluster::internal {
 
@@ -136,7 +137,8 @@ shard_manager_state::ring_of(const std::string& group,
   return cached.owners;
 }
 
-void shard_manager_state::publish(const std::vector<std::string>& ring,
+void shard_manager_state::publish(const std::string& group,
+                                  const std::vector<std::string>& ring,
                                   const std::vector<storage::lease_row>* leases,
                                   int64_t now, size_t live_runners) {
   auto owners = ring;
@@ -158,8 +160,9 @@ void shard_manager_state::publish(const std::vector<std::string>& ring,
         ahead.insert(row.shard);
         continue;
       }
-      auto s = parse(row.shard);
-      if (s && s->g == 0)
+      auto s = parse_shard_id(row.shard);
+      if (s && s->group == group
+          && s->index <= static_cast<int32_t>(owners.size()))
         owners[static_cast<size_t>(s->index - 1)] = row.runner;
     }
     forged_leases = std::move(ahead);
@@ -167,11 +170,14 @@ void shard_manager_state::publish(const std::vector<std::string>& ring,
   auto live = static_cast<int32_t>(live_runners);
   if (!client_only())
     live = std::max(live, int32_t{1});
-  if (owners == published && live == published_live)
+  auto& last = published[group];
+  auto i = published_live_of.find(group);
+  if (owners == last && i != published_live_of.end() && live == i->second)
     return;
-  published = owners;
-  published_live = live;
-  self->send(cfg.router, assignments_atom::value, std::move(owners), live);
+  last = owners;
+  published_live_of[group] = live;
+  self->send(cfg.router, assignments_atom::value, group, std::move(owners),
+             live);
 }
 
 } // namespace caf_cluster::internal

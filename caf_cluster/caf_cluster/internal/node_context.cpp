@@ -16,7 +16,7 @@ uint64_t random_origin() {
 node_context::node_context(caf::actor_system& sys, sharding_config cfg,
                            std::shared_ptr<wall_clock> clk, bool own_everything,
                            log_sink sink)
-  : system(sys), config(std::move(cfg)), clock(std::move(clk)),
+  : system(sys), single(own_everything), config(std::move(cfg)), clock(std::move(clk)),
     snowflakes(std::make_shared<snowflake_generator>(clock, 0)),
     origin(random_origin()),
     shards(std::make_shared<shard_table>(

@@ -31,13 +31,31 @@ struct node_context {
                std::shared_ptr<wall_clock> clk, bool own_everything,
                log_sink sink);
 
-  /// Returns the group of entity shards: the first hosted group.
+  /// Returns the entity group: the first hosted group, the group of entity
+  /// types that name none and of singletons.
   const std::string& entity_group() const noexcept {
     return config.shard_groups.front();
   }
 
+  /// Returns `group`, or the entity group for an empty one.
+  const std::string& group_or_default(const std::string& group) const noexcept {
+    return group.empty() ? entity_group() : group;
+  }
+
+  /// Returns the position of `group` ("" = the entity group) in the shard
+  /// table, or `shard_table::not_hosted`. A single runner serves every group:
+  /// groups it does not list share the entity group's always-serving shards
+  /// (all at epoch 0, which fences nothing).
+  size_t group_slot(const std::string& group) const noexcept {
+    auto g = shards->position(group_or_default(group));
+    return g == shard_table::not_hosted && single ? 0 : g;
+  }
+
   /// The actor system.
   caf::actor_system& system;
+
+  /// Whether this is a single runner (it owns every shard forever).
+  const bool single;
 
   /// The validated configuration.
   const sharding_config config;

@@ -19,6 +19,7 @@ bool manager_state::save_request(const std::string& id, int32_t shard,
   stored_send x;
   x.entity_type = cfg.entity_type;
   x.entity_id = id;
+  x.shard_group = cfg.shard_group;
   x.shard_index = shard;
   x.payload = msg.payload;
   x.primary_key = kind.key(msg.payload);
@@ -36,7 +37,7 @@ bool manager_state::save_request(const std::string& id, int32_t shard,
   if (row.deliver_at_ms <= now_ms)
     row.claimed_at_ms = now_ms;
   msg.claimed_ms = now_ms;
-  msg.epoch = node().shards->epoch(shard);
+  msg.epoch = node().shards->epoch(shard, cfg.group_slot);
   msg.persisted = true;
   msg.state = message_state::storing;
   msg.request_id = row.request_id;
@@ -131,7 +132,7 @@ void manager_state::add_joiner(int64_t rid, joiner x) {
   if (x.msg.answered)
     return; // its sender gave up already: nobody to answer
   cfg.occupancy->enter(x.shard);
-  guard.arm(self, *node().shards, *node().clock, x.shard);
+  guard.arm(self, *node().shards, *node().clock, x.shard, cfg.group_slot);
   joiners.add(rid, std::move(x));
 }
 
@@ -153,7 +154,7 @@ void manager_state::store_reply(entity_slot& slot, caf::message reply,
   // The epoch under which this runner took the message on, not today's:
   // a runner that lost the shard and acquired it again meanwhile must not
   // store the outcome of a run the new acquisition repeats.
-  x.by.shard = to_string(shard_id{node().entity_group(), slot.shard});
+  x.by.shard = to_string(shard_id{cfg.shard_group, slot.shard});
   x.by.epoch = head.epoch;
   x.reply = std::move(reply);
   if (state)
@@ -247,7 +248,7 @@ void manager_state::recover(std::vector<storage::request_row>& rows) {
     if (stopping || inflight.count(row.request_id) > 0
         || recently_done.count(row.request_id) > 0)
       continue;
-    auto shard = make_shard_id(row.entity_id, node().entity_group(),
+    auto shard = make_shard_id(row.entity_id, cfg.shard_group,
                                node().config.shards_per_group);
     // Rows of a shard that stopped meanwhile, or of an entity whose killed
     // activation still runs, stay stored for the next claim.
@@ -292,7 +293,7 @@ void manager_state::store_malformed(const storage::request_row& row,
   reply_to_store x;
   x.request_id = row.request_id;
   x.by.shard = row.shard;
-  x.by.epoch = node().shards->epoch(index);
+  x.by.epoch = node().shards->epoch(index, cfg.group_slot);
   x.reply = caf::make_message(caf::make_error(
     errc::malformed_message, cfg.entity_type + "/" + row.entity_id,
     self->system().render(why)));

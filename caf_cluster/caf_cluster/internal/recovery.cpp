@@ -1,6 +1,7 @@
 #include "caf_cluster/internal/recovery.hpp"
 
 #include <map>
+#include <set>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -33,33 +34,70 @@ struct recovery_state {
   bool sweep_pending = false;
   // Claimed stored messages of entity types without a manager here yet.
   std::map<int64_t, storage::request_row> orphans;
+  // A single runner: the groups whose stored messages it claimed at start
+  // (its configured ones) or when a type of the group was registered.
+  std::set<std::string> recovered_groups;
 
   const shard_table& table() const {
     return *cfg.node->shards;
   }
 
-  std::string key(int32_t index) const {
-    return to_string(shard_id{cfg.node->entity_group(), index});
+  // The groups whose shards serve here: the hosted ones, and on a single
+  // runner also those of its registered types (it serves every group).
+  std::vector<std::string> served_groups() const {
+    std::set<std::string> xs(table().groups().begin(), table().groups().end());
+    if (cfg.node->single)
+      cfg.node->registry->for_each(
+        [&](const std::string&, const registered_type& t) {
+          xs.insert(t.group);
+        });
+    return {xs.begin(), xs.end()};
   }
 
   // Whether rows of `shard` may go to the managers: it is still ours.
   bool owned(const std::string& shard) const {
     auto x = parse_shard_id(shard);
-    return x && x->group == cfg.node->entity_group()
-      && table().may_run(x->index, *cfg.node->clock);
+    return x
+      && table().may_run(x->index, *cfg.node->clock,
+                         cfg.node->group_slot(x->group));
+  }
+
+  // On a single runner: claims every stored message of the groups of types
+  // registered since, once per group (a previous process left them).
+  void recover_new_groups() {
+    if (!cfg.node->single)
+      return;
+    std::vector<std::string> keys;
+    for (auto& group : served_groups())
+      if (recovered_groups.insert(group).second
+          && table().position(group) == shard_table::not_hosted)
+        for (int32_t i = 1; i <= table().size(); ++i)
+          keys.push_back(to_string(shard_id{group, i}));
+    if (keys.empty())
+      return;
+    cfg.storage.claim(
+      self, std::move(keys), cfg.node->clock->now_ms(), 0, recovery_limit,
+      [this](std::vector<storage::request_row>& rows) {
+        hand_over(rows, [] {});
+      },
+      [this](caf::error& err) {
+        cfg.node->log->error("recovery", "claiming stored messages failed: ",
+                             err);
+      });
   }
 
   // Claims every stored message of newly acquired shards (a claim time of 0
   // takes those the previous owner claimed too: it is gone or fenced) and
   // answers once the managers have them.
-  void recover(const std::vector<int32_t>& indexes) {
+  void recover(std::vector<std::string> keys) {
     auto rp = self->make_response_promise();
-    std::vector<std::string> keys;
-    for (auto index : indexes)
-      keys.push_back(key(index));
+    auto n = keys.size();
+    if (cfg.node->single)
+      for (auto& group : table().groups())
+        recovered_groups.insert(group);
     cfg.storage.claim(
       self, std::move(keys), cfg.node->clock->now_ms(), 0, recovery_limit,
-      [this, rp, n = indexes.size()](
+      [this, rp, n](
         std::vector<storage::request_row>& rows) mutable {
         cfg.node->log->debug("recovery", "claimed ", rows.size(),
                              " stored messages of ", n, " acquired shards");
@@ -138,9 +176,12 @@ struct recovery_state {
     if (sweep_pending)
       return;
     std::vector<std::string> keys;
-    for (int32_t index = 1; index <= table().size(); ++index)
-      if (table().active(index, *cfg.node->clock))
-        keys.push_back(key(index));
+    for (auto& group : served_groups()) {
+      auto g = cfg.node->group_slot(group);
+      for (int32_t index = 1; index <= table().size(); ++index)
+        if (table().active(index, *cfg.node->clock, g))
+          keys.push_back(to_string(shard_id{group, index}));
+    }
     if (keys.empty())
       return;
     sweep_pending = true;
@@ -169,11 +210,12 @@ recovery_impl::behavior_type recovery_fn(recovery_pointer self,
   self->state.cfg = std::move(cfg);
   self->send(self, sweep_atom::value);
   return {
-    [=](recover_atom, const std::vector<int32_t>& indexes) {
-      self->state.recover(indexes);
+    [=](recover_atom, std::vector<std::string>& keys) {
+      self->state.recover(std::move(keys));
       return caf::delegated<void>{};
     },
     [=](adopt_atom) {
+      self->state.recover_new_groups();
       self->state.adopt_orphans();
     },
     [=](sweep_atom) {

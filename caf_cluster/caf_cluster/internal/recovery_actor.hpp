@@ -5,13 +5,14 @@
 // shard that serves here (it reads the shard table).
 //
 // ~~~
-// recover_atom, std::vector<int32_t> shards -> (nothing)
-//     These shards of the entity group were just acquired (recovering):
+// recover_atom, std::vector<std::string> shards -> (nothing)
+//     These shards ("group:index") were just acquired (recovering):
 //     claim all their stored messages, also those the previous owner had
 //     claimed, and answer once every entity manager has its rows.
 // adopt_atom
 //     An entity type was registered: hand it the rows claimed for it
-//     before it existed here.
+//     before it existed here (on a single runner, first claim every stored
+//     message of its shard group if the runner did not host it yet).
 // ~~~
 #pragma once
 
@@ -31,7 +32,7 @@ using adopt_atom = caf::atom_constant<caf::atom("cc_adopt")>;
 
 /// The recovery actor.
 using recovery_actor = caf::typed_actor<
-  caf::replies_to<recover_atom, std::vector<int32_t>>::with<void>,
+  caf::replies_to<recover_atom, std::vector<std::string>>::with<void>,
   caf::reacts_to<adopt_atom>>;
 
 } // namespace caf_cluster::internal

@@ -73,7 +73,8 @@ struct router_state {
   router_config cfg;
   std::string address; // this runner's; "" on a client-only node
   shard_manager_actor shard_manager;
-  std::vector<std::string> owners; // shard index - 1 -> runner address
+  // By shard group: shard index - 1 -> runner address.
+  std::unordered_map<std::string, std::vector<std::string>> owners;
   int32_t live_runners = -1;       // in storage; -1 until the first map
   std::unordered_map<uint64_t, job> jobs;
   std::unordered_map<std::string, peer> peers;
@@ -98,6 +99,18 @@ struct router_state {
 
   const sharding_config& config() const {
     return cfg.node->config;
+  }
+
+  // The owners of the shards of `group` (none known: empty).
+  const std::vector<std::string>& owners_of(const std::string& group) const {
+    static const std::vector<std::string> none;
+    auto i = owners.find(group);
+    return i == owners.end() ? none : i->second;
+  }
+
+  bool lost_by_target(const job& j) const {
+    return lost_shard(j.target, address, owners_of(j.send.shard_group),
+                      j.send.shard_index);
   }
 
   static std::string where(const detail::entity_send& x) {
@@ -126,6 +139,8 @@ struct router_state {
                                                  : time_point::max();
     j.send = std::move(x);
     j.send.may_reroute = false;
+    if (j.send.shard_group.empty())
+      j.send.shard_group = cfg.node->entity_group();
     j.persisted = j.send.persisted;
     j.promise = std::move(promise);
     auto jid = next_job++;
@@ -144,7 +159,7 @@ struct router_state {
     ++j.attempt;
     auto index = j.send.shard_index;
     if (index < 1 || index > config().shards_per_group) {
-      auto shard = make_shard_id(j.send.entity_id, cfg.node->entity_group(),
+      auto shard = make_shard_id(j.send.entity_id, j.send.shard_group,
                                  config().shards_per_group);
       if (!shard) {
         finish(jid, caf::make_message(std::move(shard.error())));
@@ -153,7 +168,8 @@ struct router_state {
       index = j.send.shard_index = shard->index;
     }
     auto pos = static_cast<size_t>(index - 1);
-    if (pos >= owners.size() || owners[pos].empty()) {
+    auto& group_owners = owners_of(j.send.shard_group);
+    if (pos >= group_owners.size() || group_owners[pos].empty()) {
       // Waiting only helps while some runner may still take the shard.
       if (live_runners == 0) {
         finish(jid, caf::make_message(caf::make_error(
@@ -167,13 +183,13 @@ struct router_state {
         j,
         caf::make_error(errc::runner_unavailable, where(j.send),
                         "no runner serves shard "
-                          + to_string(shard_id{cfg.node->entity_group(), index})
+                          + to_string(shard_id{j.send.shard_group, index})
                           + " yet"
                           + (cause.empty() ? ""
                                            : "; runner storage fails: " + cause)));
       return;
     }
-    auto& owner = owners[pos];
+    auto& owner = group_owners[pos];
     j.target = owner;
     if (owner == address) {
       send_local(jid, j);
@@ -448,7 +464,7 @@ struct router_state {
     for (auto& kvp : jobs) {
       auto& j = kvp.second;
       if (!j.retry_at && j.loss.attempt != j.attempt
-          && lost_shard(j.target, address, owners, j.send.shard_index))
+          && lost_by_target(j))
         j.loss = inflight_loss{j.target, j.attempt, now};
     }
   }
@@ -469,7 +485,7 @@ struct router_state {
       if (j.retry_at || !j.loss.known() || j.loss.attempt != j.attempt
           || now < j.loss.seen + config().send_retry_interval)
         continue;
-      if (lost_shard(j.target, address, owners, j.send.shard_index))
+      if (lost_by_target(j))
         lost.push_back(kvp.first);
       else
         j.loss = inflight_loss{}; // the shard came back before it mattered
@@ -483,7 +499,7 @@ struct router_state {
     cfg.node->log->info(
       "router", lost.size(), " sends were in flight when their runner lost "
       "the shard (first: runner ", first.loss.runner, ", shard ",
-      to_string(shard_id{cfg.node->entity_group(), first.send.shard_index}),
+      to_string(shard_id{first.send.shard_group, first.send.shard_index}),
       "): ", again, " persisted go to the new owner, the volatile ones that "
       "left fail");
     for (auto jid : lost) {
@@ -492,15 +508,17 @@ struct router_state {
         attempt(jid);
       else
         finish(jid, caf::make_message(lost_shard_error(
-                      where(j.send), j.loss.runner, cfg.node->entity_group(),
+                      where(j.send), j.loss.runner, j.send.shard_group,
                       j.send.shard_index)));
     }
   }
 
-  void on_assignments(std::vector<std::string>& xs, int32_t live) {
-    if (xs == owners && live == live_runners)
+  void on_assignments(const std::string& group, std::vector<std::string>& xs,
+                      int32_t live) {
+    auto& current = owners[group];
+    if (xs == current && live == live_runners)
       return;
-    owners = std::move(xs);
+    current = std::move(xs);
     live_runners = live;
     // A new map may name a reachable owner: no reason to sit out a back-off.
     std::vector<uint64_t> waiting;
@@ -661,9 +679,10 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
     [=](flush_atom) {
       self->state.flush();
     },
-    [=](assignments_atom, std::vector<std::string>& owners, int32_t live) {
+    [=](assignments_atom, std::string& group,
+        std::vector<std::string>& owners, int32_t live) {
       if (self->state.from_shard_manager())
-        self->state.on_assignments(owners, live);
+        self->state.on_assignments(group, owners, live);
     },
     [=](retry_atom) {
       self->state.sweep();

@@ -12,10 +12,12 @@
 // deliver_atom, detail::entity_send -> the entity's reply, or an error
 //     (also from anyone who reaches the port: an entity message; a send from
 //     outside this process is held to the id and payload limits first)
-// assignments_atom, std::vector<std::string> owners, int32_t live_runners
-//     The runner serving each shard of the entity group (index - 1; "" for
-//     none yet) and the number of live runners in storage, from the shard
-//     manager whenever either changes (from no other actor). With no live
+// assignments_atom, std::string group, std::vector<std::string> owners,
+// int32_t live_runners
+//     The runner serving each shard of `group` (index - 1; "" for none yet)
+//     and the number of live runners in storage, from the shard manager
+//     whenever either changes (from no other actor), for every group a live
+//     runner hosts. With no live
 //     runner a send to a shard without owner fails at once with
 //     `runner_unavailable`.
 // address_atom, std::string address, shard_manager_actor
@@ -56,7 +58,7 @@
 
 namespace caf_cluster::internal {
 
-/// The owners of the entity group's shards.
+/// The owners of one shard group's shards.
 using assignments_atom = caf::atom_constant<caf::atom("cc_assign")>;
 
 /// This runner's advertised address.
@@ -71,7 +73,8 @@ using reply_batch_atom = caf::atom_constant<caf::atom("cc_replies")>;
 /// The router.
 using router_actor = caf::typed_actor<
   caf::reacts_to<deliver_atom, detail::entity_send>,
-  caf::reacts_to<assignments_atom, std::vector<std::string>, int32_t>,
+  caf::reacts_to<assignments_atom, std::string, std::vector<std::string>,
+                 int32_t>,
   caf::reacts_to<address_atom, std::string, shard_manager_actor>,
   caf::reacts_to<shutdown_atom>,
   caf::reacts_to<deliver_batch_atom, std::vector<envelope>>,

@@ -88,11 +88,17 @@ detail::deliver_actor runtime::prepare(detail::entity_send& x) const {
   x.shard_index = index ? *index : 0;
   detail::deliver_actor local;
   bool persisted = false;
+  size_t g = shard_table::not_hosted;
   n.registry->with(x.entity_type, [&](const registered_type& t) {
     local = t.deliver;
     persisted = find_persisted(t.persisted, x.payload) != nullptr;
     x.persisted = persisted; // the registered definition decides
+    x.shard_group = t.group;
+    g = t.group_slot;
   });
+  // Unregistered here: the client's definition names the group.
+  if (x.shard_group.empty())
+    x.shard_group = n.entity_group();
   // The one place a send gets its identity: where it enters the cluster.
   // A type hosted elsewhere may persist it there, so it gets one too.
   if (x.meta.request_id == 0 && (local ? persisted : clustered())) {
@@ -101,7 +107,7 @@ detail::deliver_actor runtime::prepare(detail::entity_send& x) const {
   }
   if (local
       && (!router || x.shard_index == 0
-          || n.shards->active(x.shard_index, *n.clock)))
+          || n.shards->active(x.shard_index, *n.clock, g)))
     return local;
   if (router)
     return router;

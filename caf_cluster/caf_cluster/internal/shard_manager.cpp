@@ -138,11 +138,17 @@ void shard_manager_state::tick() {
   auto& groups = table().groups();
   for (size_t g = 0; g < groups.size(); ++g) {
     auto& ring = ring_of(groups[g], live);
-    if (g == 0)
-      publish(ring, leases ? &*leases : nullptr, now, live.size());
     if (!client_only() && registered && !leaving && !ring.empty())
       rebalance(g, ring, now);
   }
+  // The router routes to every group a live runner hosts, also those this
+  // node does not (its types or clients may name them).
+  std::set<std::string> known(groups.begin(), groups.end());
+  for (auto& r : live)
+    known.insert(r.groups.begin(), r.groups.end());
+  for (auto& group : known)
+    publish(group, ring_of(group, live), leases ? &*leases : nullptr, now,
+            live.size());
   if (cfg.recovery && !leaving)
     request_recovery();
 }

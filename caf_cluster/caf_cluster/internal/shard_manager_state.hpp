@@ -126,8 +126,8 @@ struct shard_manager_state {
     std::vector<std::string> owners;
   };
   std::map<std::string, cached_ring> rings; // by group
-  std::vector<std::string> published;       // the entity group's, last sent
-  int32_t published_live = -1;              // live runners, last sent
+  std::map<std::string, std::vector<std::string>> published; // last sent
+  std::map<std::string, int32_t> published_live_of; // live runners, last sent
 
   /// Registers again after this runner was presumed dead.
   void rejoin(int64_t now);
@@ -167,17 +167,17 @@ struct shard_manager_state {
   ring_of(const std::string& group,
           const std::vector<storage::runner_row>& live);
 
-  /// Sends the router the shard map of the entity group: the lease holder
-  /// where a lease holds, else the ring's choice (about to acquire it), and
-  /// the number of live runners (a runner counts itself, registered or not
+  /// Sends the router the shard map of `group`: the lease holder where a
+  /// lease holds, else the ring's choice (about to acquire it), and the
+  /// number of live runners (a runner counts itself, registered or not
   /// yet), so that a client with no runner at all fails sends at once.
-  void publish(const std::vector<std::string>& ring,
+  void publish(const std::string& group, const std::vector<std::string>& ring,
                const std::vector<storage::lease_row>* leases, int64_t now,
                size_t live_runners);
 
   // -- lease_keeper.cpp ----------------------------------------------------
 
-  std::set<int32_t> recovery_asked; // entity shards handed to recovery
+  std::set<std::string> recovery_asked; // shards handed to recovery (keys)
   bool poll_pending = false;
 
   /// Until when a shard leased at `now` may run: one refresh interval

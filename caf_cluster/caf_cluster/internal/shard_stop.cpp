@@ -132,7 +132,7 @@ void manager_state::kill_running(int32_t index) {
 
 void manager_state::arm_lease_check() {
   guard.arm(self, *node().shards, *node().clock,
-            cfg.occupancy->occupied_shards());
+            cfg.occupancy->occupied_shards(), cfg.group_slot);
 }
 
 // Without a refresh the shard manager would stop these shards itself; when
@@ -142,7 +142,7 @@ void manager_state::on_lease_check(uint64_t seq) {
   if (!guard.fired(seq))
     return;
   for (auto index : cfg.occupancy->occupied_shards()) {
-    if (!node().shards->lapsed(index, *node().clock))
+    if (!node().shards->lapsed(index, *node().clock, cfg.group_slot))
       continue;
     stop_waiting(index);
     kill_running(index);

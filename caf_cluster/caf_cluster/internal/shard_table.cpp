@@ -90,22 +90,22 @@ int64_t shard_table::epoch(int32_t index, size_t g) const noexcept {
   return i == static_cast<size_t>(-1) ? 0 : epochs_[i].load();
 }
 
-bool shard_table::active(int32_t index,
-                         const wall_clock& clock) const noexcept {
-  auto word = load(index, 0);
+bool shard_table::active(int32_t index, const wall_clock& clock,
+                          size_t g) const noexcept {
+  auto word = load(index, g);
   return state_of(word) == shard_state::serving
     && before(until_of(word), clock);
 }
 
-bool shard_table::may_run(int32_t index,
-                          const wall_clock& clock) const noexcept {
-  auto word = load(index, 0);
+bool shard_table::may_run(int32_t index, const wall_clock& clock,
+                          size_t g) const noexcept {
+  auto word = load(index, g);
   return running(state_of(word)) && before(until_of(word), clock);
 }
 
-bool shard_table::lapsed(int32_t index,
-                         const wall_clock& clock) const noexcept {
-  auto word = load(index, 0);
+bool shard_table::lapsed(int32_t index, const wall_clock& clock,
+                          size_t g) const noexcept {
+  auto word = load(index, g);
   return !owned(state_of(word)) || !before(until_of(word), clock);
 }
 
@@ -166,8 +166,15 @@ void shard_table::release(int32_t index, size_t g) noexcept {
   store(index, g, pack(shard_state::unowned, 0));
 }
 
-bool shard_table::fence(int32_t index, int64_t epoch) noexcept {
-  auto i = slot(index, 0);
+size_t shard_table::position(const std::string& group) const noexcept {
+  for (size_t g = 0; g < groups_.size(); ++g)
+    if (groups_[g] == group)
+      return g;
+  return not_hosted;
+}
+
+bool shard_table::fence(int32_t index, int64_t epoch, size_t g) noexcept {
+  auto i = slot(index, g);
   if (i == static_cast<size_t>(-1) || epochs_[i].load() != epoch)
     return false;
   auto word = words_[i].load();

@@ -35,11 +35,15 @@ enum class shard_state : uint8_t {
 const char* to_string(shard_state x) noexcept;
 
 /// Ownership of the shards of the groups this runner hosts; the first group
-/// is the entity group (the only one with entities today).
+/// is the entity group (the default group of entity types, and singletons').
 class shard_table {
 public:
   /// A deadline that never passes (a single runner owns every shard).
   static constexpr int64_t always = (int64_t{1} << 56) - 1;
+
+  /// The position of a group this runner does not host: it owns none of
+  /// its shards.
+  static constexpr size_t not_hosted = static_cast<size_t>(-1);
 
   /// Creates a table of `groups` with `count` shards each, all unowned, or
   /// all serving forever when `own_everything` (a single runner).
@@ -71,18 +75,22 @@ public:
   /// here), the fencing token of writes made on its behalf.
   int64_t epoch(int32_t index, size_t g = 0) const noexcept;
 
-  /// Returns whether shard `index` of the entity group takes new sends now:
-  /// serving, before its deadline.
-  bool active(int32_t index, const wall_clock& clock) const noexcept;
+  /// Returns whether shard `index` of group `g` takes new sends now:
+  /// serving, before its deadline. A group not hosted here (`g` out of
+  /// range, e.g. `not_hosted`) has no shard that does.
+  bool active(int32_t index, const wall_clock& clock,
+              size_t g = 0) const noexcept;
 
-  /// Returns whether entities of shard `index` of the entity group may run
-  /// now: recovering or serving, before its deadline.
-  bool may_run(int32_t index, const wall_clock& clock) const noexcept;
+  /// Returns whether entities of shard `index` of group `g` may run now:
+  /// recovering or serving, before its deadline.
+  bool may_run(int32_t index, const wall_clock& clock,
+               size_t g = 0) const noexcept;
 
-  /// Returns whether nothing may run in shard `index` of the entity group
-  /// any more, not even work that is finishing: its deadline passed (or it
-  /// was lost), or it is not owned.
-  bool lapsed(int32_t index, const wall_clock& clock) const noexcept;
+  /// Returns whether nothing may run in shard `index` of group `g` any
+  /// more, not even work that is finishing: its deadline passed (or it was
+  /// lost), or it is not owned.
+  bool lapsed(int32_t index, const wall_clock& clock,
+              size_t g = 0) const noexcept;
 
   // -- the shard manager -----------------------------------------------------
 
@@ -106,11 +114,15 @@ public:
   /// Forgets the shard (its lease went back or lapsed).
   void release(int32_t index, size_t g = 0) noexcept;
 
-  /// Stops shard `index` of the entity group from running if its lease
-  /// still has `epoch` (storage refused a write under it: a newer owner
-  /// exists). Safe from any thread.
+  /// Stops shard `index` of group `g` from running if its lease still has
+  /// `epoch` (storage refused a write under it: a newer owner exists). Safe
+  /// from any thread.
   /// @returns whether this call stopped it (it could run until now).
-  bool fence(int32_t index, int64_t epoch) noexcept;
+  bool fence(int32_t index, int64_t epoch, size_t g = 0) noexcept;
+
+  /// Returns the position of `group` among the hosted groups, or
+  /// `not_hosted`.
+  size_t position(const std::string& group) const noexcept;
 
   /// Stops every shard at once (a crash in the deterministic tests).
   void lose_all() noexcept;
@@ -139,7 +151,7 @@ private:
 };
 
 /// How many things (entities, stopping entities, waiting senders) an actor
-/// has in each shard of the entity group, so that the shard manager asks
+/// has in each shard of its group, so that the shard manager asks
 /// only the actors with something in a shard to stop it. Written by its
 /// actor, read by the shard manager.
 class shard_occupancy {

@@ -153,7 +153,7 @@ void manager_state::enqueue_stored(entity_slot& slot, storage::request_row& row,
   msg.payload = std::move(payload);
   msg.request_id = row.request_id;
   msg.claimed_ms = row.claimed_at_ms > 0 ? row.claimed_at_ms : now_ms;
-  msg.epoch = node().shards->epoch(slot.shard);
+  msg.epoch = node().shards->epoch(slot.shard, cfg.group_slot);
   msg.persisted = true;
   msg.recovered = true;
   slot.queue.push_back(std::move(msg));

@@ -32,17 +32,27 @@ void start_message_storage(runtime& rt,
   auto& n = *rt.node;
   auto writer = spawn_storage_writer(n.system, std::move(driver), detached,
                                      n.log);
-  auto on_fenced = [shards = n.shards, group = n.entity_group(), log = n.log](
-                     const std::string& shard, int64_t epoch) {
+  auto on_fenced = [shards = n.shards, log = n.log](const std::string& shard,
+                                                     int64_t epoch) {
     auto x = parse_shard_id(shard);
-    if (x && x->group == group && shards->fence(x->index, epoch))
+    if (x && shards->fence(x->index, epoch, shards->position(x->group)))
       log->warning("shards", "lost ", shard, ": storage refused a write under "
                                              "lease epoch ",
                    epoch, " (a newer owner exists)");
   };
+  // The group of a stored send that names none: its type's, if registered.
+  auto group_of = [registry = n.registry, fallback = n.entity_group()](
+                    const std::string& entity_type) {
+    auto result = fallback;
+    registry->with(entity_type, [&](const registered_type& t) {
+      result = t.group;
+    });
+    return result;
+  };
   rt.storage = message_storage{
     n.system,         std::move(writer),         n.snowflakes,
-    n.entity_group(), n.config.shards_per_group, std::move(on_fenced)};
+    n.entity_group(), n.config.shards_per_group, std::move(on_fenced),
+    std::move(group_of)};
   rt.recovery = spawn_recovery(n.system, recovery_config{rt.node, rt.storage});
 }
 
@@ -59,6 +69,8 @@ caf::error start_singleton_manager(runtime& rt) {
   x.participant = rt.singletons;
   x.counters = std::make_shared<entity_type_counters>();
   x.occupancy = std::move(occupancy);
+  x.group = n.entity_group();
+  x.group_slot = 0;
   return n.registry->add(singleton_entity_type, std::move(x));
 }
 
@@ -127,9 +139,10 @@ start_single(caf::actor_system& sys, sharding_config cfg,
     // Everything a previous process left unprocessed (a claim time of 0
     // takes what it had claimed too); rows of types registered later wait
     // for them.
-    std::vector<int32_t> all;
-    for (int32_t i = 1; i <= n.config.shards_per_group; ++i)
-      all.push_back(i);
+    std::vector<std::string> all;
+    for (auto& group : n.config.shard_groups)
+      for (int32_t i = 1; i <= n.config.shards_per_group; ++i)
+        all.push_back(to_string(shard_id{group, i}));
     caf::anon_send(rt->recovery, recover_atom::value, std::move(all));
   }
   rt->front_door = spawn_front_door(sys, rt);
