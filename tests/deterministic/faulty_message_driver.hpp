@@ -92,6 +92,24 @@ public:
     return inner_->pending_counts();
   }
 
+  caf::error transact_state(const storage::fence& by, const std::string& type,
+                            const std::string& id,
+                            const state_work& work) override {
+    return cut ? failure() : inner_->transact_state(by, type, id, work);
+  }
+
+  caf::expected<std::vector<storage::state_row>>
+  list_states(const std::string& prefix, size_t limit) override {
+    if (cut)
+      return failure();
+    return inner_->list_states(prefix, limit);
+  }
+
+  caf::error purge_entity(const std::string& type,
+                          const std::string& id) override {
+    return cut ? failure() : inner_->purge_entity(type, id);
+  }
+
 private:
   static caf::error failure() {
     return caf::make_error(storage::errc::io_error,

@@ -74,6 +74,14 @@ public:
   caf::expected<std::vector<storage::pending_count>> pending_counts() override {
     return inner->pending_counts();
   }
+  caf::expected<std::vector<storage::state_row>>
+  list_states(const std::string& prefix, size_t limit) override {
+    return inner->list_states(prefix, limit);
+  }
+  caf::error purge_entity(const std::string& type,
+                          const std::string& id) override {
+    return inner->purge_entity(type, id);
+  }
 };
 
 storage::request_row row(int64_t id, std::string key) {

@@ -32,6 +32,18 @@ TEST_CASE("a foreign database has a code of its own after them") {
   CHECK_EQ(to_string(storage::errc::foreign_database), "foreign_database");
 }
 
+TEST_CASE("unsupported follows foreign_database and renders by name") {
+  CHECK_EQ(static_cast<int>(storage::errc::unsupported), 13);
+  CHECK_EQ(to_string(storage::errc::unsupported), "unsupported");
+  caf::actor_system_config cfg;
+  storage::add_error_category(cfg);
+  caf::actor_system sys{cfg};
+  auto err = caf::make_error(storage::errc::unsupported,
+                             std::string{"the memory backend has no SQL"});
+  CHECK_EQ(sys.render(err),
+           "storage: unsupported (the memory backend has no SQL)");
+}
+
 TEST_CASE("a shards-per-group mismatch renders with its message") {
   caf::actor_system_config cfg;
   storage::add_error_category(cfg);

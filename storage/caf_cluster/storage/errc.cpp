@@ -32,6 +32,8 @@ std::string to_string(errc x) {
       return "runner_alive";
     case errc::foreign_database:
       return "foreign_database";
+    case errc::unsupported:
+      return "unsupported";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

@@ -48,6 +48,10 @@ enum class errc : uint8_t {
   /// ours: it is refused rather than mixed with the cluster's tables unless
   /// sharing it is asked for (`sqlite:<path>?share=1`).
   foreign_database,
+  /// The backend does not offer the operation, e.g.
+  /// `message_driver::transact_state` on the memory backend, which has no
+  /// SQL database to run the caller's work in.
+  unsupported,
 };
 
 /// Returns the name of `x`, e.g. `"fenced"`.

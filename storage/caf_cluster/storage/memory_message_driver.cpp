@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "caf_cluster/storage/errc.hpp"
 #include "caf_cluster/storage/internal/memory_store.hpp"
 #include "caf_cluster/storage/internal/message_rules.hpp"
 
@@ -169,6 +170,47 @@ public:
     for (const auto& [key, count] : counts)
       result.push_back(pending_count{key.first, key.second, count});
     return result;
+  }
+
+  caf::error transact_state(const fence&, const std::string&,
+                            const std::string&, const state_work&) override {
+    return caf::make_error(errc::unsupported,
+                           std::string{"the memory message storage has no SQL "
+                                       "database to run work in"});
+  }
+
+  caf::expected<std::vector<state_row>>
+  list_states(const std::string& entity_type_prefix, size_t limit) override {
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& states = store_->messages.states;
+    std::vector<state_row> result;
+    // Keys sort by type first, so the prefix's types are one range.
+    for (auto i = states.lower_bound({entity_type_prefix, std::string{}});
+         i != states.end() && result.size() < limit; ++i) {
+      if (i->first.first.compare(0, entity_type_prefix.size(),
+                                 entity_type_prefix)
+          != 0)
+        break;
+      result.push_back(state_row{i->first.first, i->first.second, i->second});
+    }
+    return result;
+  }
+
+  caf::error purge_entity(const std::string& entity_type,
+                          const std::string& entity_id) override {
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& tbl = store_->messages;
+    for (auto i = tbl.keys.lower_bound({entity_type, entity_id, std::string{}});
+         i != tbl.keys.end() && std::get<0>(i->first) == entity_type
+         && std::get<1>(i->first) == entity_id;) {
+      auto id = i->second;
+      tbl.requests.erase(id);
+      tbl.unprocessed.erase(id);
+      tbl.replies.erase(id);
+      i = tbl.keys.erase(i);
+    }
+    tbl.states.erase({entity_type, entity_id});
+    return {};
   }
 
 private:

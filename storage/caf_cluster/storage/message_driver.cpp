@@ -1,5 +1,7 @@
 #include "caf_cluster/storage/message_driver.hpp"
 
+#include "caf_cluster/storage/errc.hpp"
+
 namespace caf_cluster::storage {
 
 bool operator==(const request_row& x, const request_row& y) noexcept {
@@ -59,6 +61,14 @@ batch_outcome message_driver::save_batch(const std::vector<request_row>& rows,
   if (!writes.empty())
     result.replies = save_replies(writes);
   return result;
+}
+
+caf::error message_driver::transact_state(const fence&, const std::string&,
+                                          const std::string&,
+                                          const state_work&) {
+  return caf::make_error(errc::unsupported,
+                         std::string{"this message storage backend cannot run "
+                                     "work in a SQL transaction"});
 }
 
 } // namespace caf_cluster::storage

@@ -4,13 +4,17 @@
 // every backend passes the same conformance suite (tests/storage).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "caf/error.hpp"
 #include "caf/expected.hpp"
+
+#include "caf_cluster/storage/sql_transaction.hpp"
 
 namespace caf_cluster::storage {
 
@@ -267,6 +271,43 @@ public:
   /// The default calls the two in turn.
   virtual batch_outcome save_batch(const std::vector<request_row>& rows,
                                    const std::vector<reply_write>& writes);
+
+  /// The work of `transact_state`: writes its own rows through the open
+  /// transaction and returns the entity's new encoded state, or an error to
+  /// roll everything back.
+  using state_work
+    = std::function<caf::expected<std::string>(sql_transaction&)>;
+
+  /// Runs `work` and stores the state it returns for the entity, in one
+  /// transaction fenced by `by` (as `save_state` is): the caller's own
+  /// writes commit exactly once, together with the state, or not at all.
+  /// `work` runs on the calling thread while the driver holds its lock; an
+  /// exception it throws is caught and rolls back like an error.
+  /// @returns no error when committed; the error of `work`, unchanged, when
+  ///          it fails (nothing it wrote is kept); `errc::fenced` (naming the
+  ///          shard and both epochs) when `by.shard` has an epoch newer than
+  ///          `by.epoch`, and `errc::invalid_argument` for an empty entity
+  ///          type, entity id or shard, both without running `work`;
+  ///          `errc::unsupported` without running `work` on a backend
+  ///          without SQL (the memory backend, and the default); a storage
+  ///          error when storage fails or `work` throws (naming the
+  ///          exception's message).
+  virtual caf::error transact_state(const fence& by,
+                                    const std::string& entity_type,
+                                    const std::string& entity_id,
+                                    const state_work& work);
+
+  /// Returns up to `limit` durable states whose entity type starts with
+  /// `entity_type_prefix` (all for an empty prefix), sorted by entity type
+  /// and then entity id (as byte strings).
+  virtual caf::expected<std::vector<state_row>>
+  list_states(const std::string& entity_type_prefix, size_t limit) = 0;
+
+  /// Deletes everything stored for one entity in one transaction: its
+  /// requests (processed or not), their replies and its durable state.
+  /// @returns no error, also when nothing was stored for it.
+  virtual caf::error purge_entity(const std::string& entity_type,
+                                  const std::string& entity_id) = 0;
 };
 
 } // namespace caf_cluster::storage

@@ -10,11 +10,13 @@
 #include <SQLiteCpp/Exception.h>
 
 #include "caf_cluster/storage/errc.hpp"
+#include "caf_cluster/storage/error_text.hpp"
 #include "caf_cluster/storage/internal/message_rules.hpp"
 #include "caf_cluster/storage/internal/sqlite_database.hpp"
 #include "caf_cluster/storage/internal/sqlite_message_schema.hpp"
 #include "caf_cluster/storage/internal/sqlite_runner_schema.hpp"
 #include "caf_cluster/storage/internal/sqlite_transaction.hpp"
+#include "caf_cluster/storage/sql_transaction.hpp"
 
 namespace caf_cluster::storage {
 
@@ -62,6 +64,18 @@ request_row request_of(const statement_scope& stmt) {
   row.primary_key = stmt->getColumn(7).getString();
   row.deliver_at_ms = stmt->getColumn(8).getInt64();
   return row;
+}
+
+// The first string after every string that starts with `prefix`, or none
+// when no string is (an empty prefix, or one of only 0xFF bytes).
+std::optional<std::string> after_prefix(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF)
+    prefix.pop_back();
+  if (prefix.empty())
+    return std::nullopt;
+  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back())
+                                    + 1);
+  return prefix;
 }
 
 class sqlite_message_driver : public message_driver {
@@ -226,7 +240,83 @@ public:
                 });
   }
 
+  caf::error transact_state(const fence& by, const std::string& entity_type,
+                            const std::string& entity_id,
+                            const state_work& work) override {
+    if (auto err = internal::check_state(state_row{entity_type, entity_id, {}},
+                                         by))
+      return err;
+    auto what = "transact state of " + entity_name(entity_type, entity_id);
+    return write(what, [&]() -> caf::error {
+      if (auto err = internal::check_fence(by, epoch_of(by.shard)))
+        return err;
+      auto state = run_work(work, what);
+      if (!state)
+        return std::move(state.error());
+      put_state(state_row{entity_type, entity_id, std::move(*state)});
+      return {};
+    });
+  }
+
+  caf::expected<std::vector<state_row>>
+  list_states(const std::string& entity_type_prefix, size_t limit) override {
+    if (limit == 0)
+      return std::vector<state_row>{};
+    return read("list states of entity types starting with "
+                  + printable(entity_type_prefix),
+                [&]() -> caf::expected<std::vector<state_row>> {
+                  statement_scope stmt{st_->select_states};
+                  stmt->bind(1, entity_type_prefix);
+                  if (auto end = after_prefix(entity_type_prefix))
+                    stmt->bind(2, *end);
+                  else
+                    // Any blob sorts after every text: no upper bound.
+                    stmt->bind(2, static_cast<const void*>(""), 0);
+                  stmt->bind(3, clamp_limit(limit));
+                  std::vector<state_row> result;
+                  while (stmt->executeStep())
+                    result.push_back(state_row{stmt->getColumn(0).getString(),
+                                               stmt->getColumn(1).getString(),
+                                               blob_of(stmt->getColumn(2))});
+                  return result;
+                });
+  }
+
+  caf::error purge_entity(const std::string& entity_type,
+                          const std::string& entity_id) override {
+    return write("purge " + entity_name(entity_type, entity_id),
+                 [&]() -> caf::error {
+                   for (auto* st : {&st_->delete_entity_replies,
+                                    &st_->delete_entity_requests,
+                                    &st_->delete_state}) {
+                     statement_scope stmt{*st};
+                     stmt->bind(1, entity_type);
+                     stmt->bind(2, entity_id);
+                     stmt->exec();
+                   }
+                   return {};
+                 });
+  }
+
 private:
+  // Runs the caller's work inside the open transaction. A standard
+  // exception reaches `write`, which rolls back and names it; anything
+  // else becomes an error here, so that it never unwinds through the
+  // driver's callers.
+  caf::expected<std::string> run_work(const state_work& work,
+                                      const std::string& what) {
+    sql_transaction tx{*db_};
+    try {
+      return work(tx);
+    } catch (const std::exception&) {
+      throw;
+    } catch (...) {
+      return caf::make_error(errc::io_error,
+                             what + " in " + db_->getFilename()
+                               + ": the work threw a non-standard exception");
+    }
+  }
+
   template <class F>
   auto write(const std::string& what, F f) -> decltype(f()) {
     return internal::write_transaction(*db_, mtx_, what, std::move(f));

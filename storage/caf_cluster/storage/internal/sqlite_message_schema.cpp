@@ -154,7 +154,26 @@ message_statements::message_statements(SQLite::Database& db)
                   " INDEXED BY cluster_requests_scheduled"
                   " WHERE processed = 0 AND deliver_at_ms <> 0)"
                   " GROUP BY shard, entity_type"
-                  " ORDER BY shard, entity_type") {
+                  " ORDER BY shard, entity_type"),
+    // A range of the primary key, so a prefix reads only its own rows.
+    select_states(db,
+                  "SELECT entity_type, entity_id, payload"
+                  " FROM cluster_entity_states"
+                  " WHERE entity_type >= ?1 AND entity_type < ?2"
+                  " ORDER BY entity_type, entity_id LIMIT ?3"),
+    // No index leads from the entity to its requests (the key index leads
+    // with the key), so a purge reads the request table once; purges are
+    // rare next to saves, which such an index would slow down.
+    delete_entity_replies(db,
+                          "DELETE FROM cluster_replies WHERE request_id IN ("
+                          "SELECT request_id FROM cluster_requests"
+                          " WHERE entity_type = ?1 AND entity_id = ?2)"),
+    delete_entity_requests(db,
+                           "DELETE FROM cluster_requests"
+                           " WHERE entity_type = ? AND entity_id = ?"),
+    delete_state(db,
+                 "DELETE FROM cluster_entity_states"
+                 " WHERE entity_type = ? AND entity_id = ?") {
   // nop
 }
 

@@ -86,6 +86,19 @@ struct message_statements {
 
   /// Counts the unprocessed requests, sorted: shard, entity_type, count.
   SQLite::Statement count_pending;
+
+  /// Reads durable states of the entity types in a range, sorted: (at or
+  /// after, before, limit) -> entity_type, entity_id, payload.
+  SQLite::Statement select_states;
+
+  /// Deletes the replies of an entity's requests: (entity_type, entity_id).
+  SQLite::Statement delete_entity_replies;
+
+  /// Deletes an entity's requests: (entity_type, entity_id).
+  SQLite::Statement delete_entity_requests;
+
+  /// Deletes an entity's durable state: (entity_type, entity_id).
+  SQLite::Statement delete_state;
 };
 
 } // namespace caf_cluster::storage::internal
