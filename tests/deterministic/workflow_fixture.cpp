@@ -240,6 +240,20 @@ wf_outcome sleeper_body(const std::shared_ptr<world>& w, context& ctx,
   return std::string{"rested"};
 }
 
+wf_outcome transactional_body(const std::shared_ptr<world>& w, context& ctx,
+                              const job&) {
+  auto id = ctx.execution_id();
+  auto r = ctx.activity_in_transaction(
+    "Transactional", [w, id](storage::sql_transaction&) {
+      return run_counted(*w, "Transactional", id);
+    });
+  if (r)
+    return fail(wf_error{"memory storage ran a transactional activity"});
+  if (r.error() == errc::unsupported)
+    return std::string{"refused"};
+  return fail(wf_error{caf::to_string(r.error())});
+}
+
 job_workflow job_def(std::string name) {
   return job_workflow(std::move(name)).idempotency_key([](const job& x) {
     return x.id;
@@ -306,6 +320,11 @@ const job_workflow& sleeper_def() {
   return def;
 }
 
+const job_workflow& transactional_def() {
+  static const auto def = job_def("Transactional");
+  return def;
+}
+
 void add_types(caf::actor_system_config& cfg) {
   workflow::add_workflow_types(cfg, email_def());
   workflow::add_workflow_types(cfg, pipeline_def());
@@ -332,6 +351,7 @@ caf::error add_workflows(sharding& r, const std::shared_ptr<world>& w) {
       {&compensating_def(), compensating_body},
       {&pipeline_def(), pipeline_body},
       {&sleeper_def(), sleeper_body},
+      {&transactional_def(), transactional_body},
     };
   for (auto& [def, body] : jobs)
     if (auto err = e.add(*def, with(body)))

@@ -166,6 +166,10 @@ const job_workflow& pipeline_def();
 /// Activity "Before", durable sleep "Hour" of 1 h, activity "After".
 const job_workflow& sleeper_def();
 
+/// Activity "Transactional" through `activity_in_transaction`; result
+/// "refused" when the storage refuses it with `errc::unsupported`.
+const job_workflow& transactional_def();
+
 /// Adds the types of every test workflow to `cfg`.
 void add_types(caf::actor_system_config& cfg);
 
