@@ -98,7 +98,9 @@ public:
   /// a CAF typed-actor function for `Interface`, taking the actor pointer (for
   /// state: `Interface::stateful_pointer<State>`) and optionally an
   /// `entity_context`. Fails with `errc::invalid_argument` for a duplicate or
-  /// empty type name, with `errc::invalid_config` for persisted messages or
+  /// empty type name or a shard group with ':' (a group this runner does not
+  /// host is fine: it serves none of its shards, sends route to those that
+  /// do), with `errc::invalid_config` for persisted messages or
   /// durable state on a runner without message storage or for message,
   /// reply or state types missing from the actor system's configuration
   /// (naming each; see `add_entity_types`), and with

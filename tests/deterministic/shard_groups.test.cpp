@@ -45,9 +45,9 @@ using fence_probe_actor
                      caf::replies_to<value_atom>::with<int64_t>>;
 
 const entity<fence_probe_actor>& fence_probe() {
-  static const auto def
-    = entity<fence_probe_actor>("FenceProbe").persisted<keyed_add>().shard_group(
-      group);
+  static const auto def = entity<fence_probe_actor>("FenceProbe")
+                            .persisted<keyed_add>()
+                            .shard_group(group);
   return def;
 }
 
@@ -61,8 +61,12 @@ fence_probe_actor::behavior_type fence_probe_impl(fence_probe_actor::pointer,
     return int64_t{ctx.address().shard.index} * 1000 + f->epoch;
   };
   return {
-    [=](const keyed_add&) { return answer(); },
-    [=](value_atom) { return answer(); },
+    [=](const keyed_add&) {
+      return answer();
+    },
+    [=](value_atom) {
+      return answer();
+    },
   };
 }
 
@@ -93,8 +97,7 @@ struct groups_fixture : cluster_fixture {
   std::vector<size_t> group_servers(const std::string& id) {
     std::vector<size_t> result;
     for (size_t i = 0; i < 3; ++i)
-      if (up(i)
-          && runner(i).has_shard_id(shard_id{group, shard_of(id)}))
+      if (up(i) && runner(i).has_shard_id(shard_id{group, shard_of(id)}))
         result.push_back(i);
     return result;
   }
@@ -150,19 +153,19 @@ TEST_CASE("a type in a shard group runs only on runners hosting the group") {
   for (int32_t i = 1; i <= f.config().shards_per_group; ++i) {
     CHECK_FALSE(f.runner(0).has_shard_id(shard_id{group, i}));
     auto n = int{f.runner(1).has_shard_id(shard_id{group, i})}
-             + int{f.runner(2).has_shard_id(shard_id{group, i})};
+      + int{f.runner(2).has_shard_id(shard_id{group, i})};
     CHECK_EQ(n, 1);
   }
   // Metrics count the shards of every hosted group.
   auto total = f.runner(0).metrics().active_shards
-               + f.runner(1).metrics().active_shards
-               + f.runner(2).metrics().active_shards;
+    + f.runner(1).metrics().active_shards + f.runner(2).metrics().active_shards;
   CHECK_EQ(total, 2 * f.config().shards_per_group);
   int64_t expected = 0;
   for (size_t via = 0; via < 3; ++via) {
     expected += 5;
     auto c = f.runner(via).make_client(group_ledger());
-    CHECK_EQ(value_of(f.await(f.ask(c, "acct", keyed_add{5, "k" + std::to_string(via)}))),
+    CHECK_EQ(value_of(f.await(
+               f.ask(c, "acct", keyed_add{5, "k" + std::to_string(via)}))),
              expected);
   }
   // A client-only node knows the group from the definition alone.
@@ -238,7 +241,9 @@ TEST_CASE("register_entity refuses a shard group with ':'") {
   auto bad = entity<tally_actor>("BadGroup").shard_group("a:b");
   auto err = f.runner(0).register_entity(
     bad, [](tally_actor::pointer) -> tally_actor::behavior_type {
-      return {[](int64_t x) { return x; }};
+      return {[](int64_t x) {
+        return x;
+      }};
     });
   CHECK_EQ(err, errc::invalid_argument);
 }

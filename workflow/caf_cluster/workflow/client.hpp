@@ -98,20 +98,7 @@ public:
     auto st = detail::poll(cluster_, ref_of(execution_id), timeout);
     if (!st)
       return std::move(st.error());
-    poll_result<R, E> result;
-    result.status = st->status;
-    result.cause = st->cause;
-    if (is_final(st->status)) {
-      if (auto err = detail::engine_error(*st)) {
-        result.cause = std::move(err);
-      } else {
-        auto x = detail::to_outcome<R, E>(cluster_.system(), *st);
-        if (!x)
-          return std::move(x.error());
-        result.result = std::move(*x);
-      }
-    }
-    return result;
+    return to_poll_result(*st);
   }
 
   /// Interrupts execution `execution_id`: at its next step it stops, runs
@@ -145,7 +132,108 @@ public:
     return def_;
   }
 
+  // -- in-actor variants (for actors and CAF's deterministic tests) ---------
+
+  /// Like `start(payload, timeout)` from inside actor `self`: calls
+  /// `f(std::string& execution_id)` or `g(caf::error&)`.
+  template <class Self, class F, class G>
+  void start(Self* self, const P& payload, caf::timespan timeout, F f,
+             G g) const {
+    auto bytes = detail::encode(cluster_.system(), payload);
+    if (!bytes) {
+      g(bytes.error());
+      return;
+    }
+    auto id = def_.execution_id(payload);
+    entity_client()
+      .request(self, id, detail::wf_start{std::move(*bytes), parent_ref{}},
+               timeout)
+      .then([f, id](detail::wf_status&) mutable {
+              auto x = id;
+              f(x);
+            },
+            [g](caf::error& err) mutable { g(err); });
+  }
+
+  /// Like `poll(id, timeout)` from inside actor `self`: calls
+  /// `f(poll_result<R, E>&)` or `g(caf::error&)`.
+  template <class Self, class F, class G>
+  void poll(Self* self, const std::string& execution_id,
+            caf::timespan timeout, F f, G g) const {
+    auto self_client = *this;
+    entity_client()
+      .request(self, execution_id, detail::wf_poll{}, timeout)
+      .then(
+        [self_client, f, g](detail::wf_status& st) mutable {
+          auto x = self_client.to_poll_result(st);
+          if (x)
+            f(*x);
+          else
+            g(x.error());
+        },
+        [g](caf::error& err) mutable { g(err); });
+  }
+
+  /// Like `interrupt(id, timeout)` from inside actor `self`: calls `f()` or
+  /// `g(caf::error&)`.
+  template <class Self, class F, class G>
+  void interrupt(Self* self, const std::string& execution_id,
+                 caf::timespan timeout, F f, G g) const {
+    control(self, execution_id, detail::wf_interrupt{}, timeout, f, g);
+  }
+
+  /// Like `resume(id, timeout)` from inside actor `self`.
+  template <class Self, class F, class G>
+  void resume(Self* self, const std::string& execution_id,
+              caf::timespan timeout, F f, G g) const {
+    control(self, execution_id,
+            detail::wf_resume{cluster_.next_snowflake().value()}, timeout, f,
+            g);
+  }
+
+  /// Like `purge(id, timeout)` from inside actor `self`.
+  template <class Self, class F, class G>
+  void purge(Self* self, const std::string& execution_id,
+             caf::timespan timeout, F f, G g) const {
+    control(self, execution_id,
+            detail::wf_purge{cluster_.next_snowflake().value()}, timeout, f,
+            g);
+  }
+
+  /// @private Converts a polled status.
+  caf::expected<poll_result<R, E>>
+  to_poll_result(const detail::wf_status& st) const {
+    poll_result<R, E> result;
+    result.status = st.status;
+    result.cause = st.cause;
+    if (is_final(st.status)) {
+      if (auto err = detail::engine_error(st)) {
+        result.cause = std::move(err);
+      } else {
+        auto x = detail::to_outcome<R, E>(cluster_.system(), st);
+        if (!x)
+          return std::move(x.error());
+        result.result = std::move(*x);
+      }
+    }
+    return result;
+  }
+
 private:
+  caf_cluster::entity_client<detail::wf_actor> entity_client() const {
+    return cluster_.make_client(
+      detail::execution_entity(def_.name(), def_.shard_group()));
+  }
+
+  template <class Self, class Msg, class F, class G>
+  void control(Self* self, const std::string& execution_id, Msg msg,
+               caf::timespan timeout, F f, G g) const {
+    entity_client()
+      .request(self, execution_id, std::move(msg), timeout)
+      .then([f](detail::wf_status&) mutable { f(); },
+            [g](caf::error& err) mutable { g(err); });
+  }
+
   detail::execution_ref ref(const P& payload) const {
     return ref_of(def_.execution_id(payload));
   }

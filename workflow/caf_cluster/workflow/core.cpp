@@ -6,6 +6,8 @@
 #include <random>
 
 #include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/settings.hpp"
 #include "caf/atom.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/scoped_actor.hpp"
@@ -239,6 +241,18 @@ caf::error engine_error(const wf_status& st) {
 } // namespace caf_cluster::workflow::detail
 
 namespace caf_cluster::workflow {
+
+std::shared_ptr<executor> engine::executor_for_workflows() {
+  if (!opts_.exec) {
+    auto& sys = cluster_.system();
+    auto testing = caf::get_or(sys.config(), "scheduler.policy",
+                               caf::atom("stealing"))
+                   == caf::atom("testing");
+    opts_.exec = testing ? make_inline_executor()
+                         : make_thread_pool_executor(opts_.threads);
+  }
+  return opts_.exec;
+}
 
 caf::error engine::fail(std::string_view token, caf::error err,
                         caf::timespan timeout) {

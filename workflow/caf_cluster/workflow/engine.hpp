@@ -20,6 +20,7 @@
 #include "caf_cluster/workflow/detail/codec.hpp"
 #include "caf_cluster/workflow/detail/core.hpp"
 #include "caf_cluster/workflow/detail/messages.hpp"
+#include "caf_cluster/workflow/executor.hpp"
 #include "caf_cluster/workflow/journal.hpp"
 #include "caf_cluster/workflow/workflow.hpp"
 
@@ -28,8 +29,10 @@ namespace caf_cluster::workflow {
 /// The workflow engine on one node.
 class engine {
 public:
-  /// Makes an engine on `cluster` (a runner or a client-only node).
-  explicit engine(sharding cluster) : cluster_(std::move(cluster)) {
+  /// Makes an engine on `cluster` (a runner or a client-only node). The
+  /// executor (see `engine_options`) is made on the first `add`.
+  explicit engine(sharding cluster, engine_options opts = {})
+    : cluster_(std::move(cluster)), opts_(std::move(opts)) {
     // nop
   }
 
@@ -60,6 +63,7 @@ public:
     spec->suspend_on_failure = def.suspends_on_failure();
     spec->retention = def.retention();
     spec->max_idle = def.max_idle();
+    spec->exec = executor_for_workflows();
     spec->body = [body](context& ctx,
                         const std::string& bytes) mutable -> detail::body_result {
       detail::body_result result;
@@ -104,6 +108,32 @@ public:
     return detail::complete_deferred(cluster_, token, std::move(x), timeout);
   }
 
+  /// Like `complete(token, value, timeout)` from inside actor `self`: calls
+  /// `f()` once the completion is stored and processed, or `g(caf::error&)`.
+  template <class Self, class T, class F, class G>
+  void complete(Self* self, std::string_view token, T value,
+                caf::timespan timeout, F f, G g) {
+    auto bytes = detail::encode(cluster_.system(), value);
+    if (!bytes) {
+      g(bytes.error());
+      return;
+    }
+    detail::wf_deferred x;
+    x.state = step_state::ok;
+    x.value = std::move(*bytes);
+    complete_impl(self, token, std::move(x), timeout, f, g);
+  }
+
+  /// Like `fail(token, err, timeout)` from inside actor `self`.
+  template <class Self, class F, class G>
+  void fail(Self* self, std::string_view token, caf::error err,
+            caf::timespan timeout, F f, G g) {
+    detail::wf_deferred x;
+    x.state = step_state::failed;
+    x.error = std::move(err);
+    complete_impl(self, token, std::move(x), timeout, f, g);
+  }
+
   /// Completes a deferred with the error `err` (its `await` returns it).
   caf::error fail(std::string_view token, caf::error err,
                   caf::timespan timeout);
@@ -114,7 +144,26 @@ public:
   }
 
 private:
+  template <class Self, class F, class G>
+  void complete_impl(Self* self, std::string_view token, detail::wf_deferred x,
+                     caf::timespan timeout, F f, G g) {
+    auto t = deferred_token::parse(token);
+    if (!t) {
+      g(t.error());
+      return;
+    }
+    x.name = t->deferred;
+    cluster_
+      .make_client(detail::execution_entity(t->workflow, t->shard_group))
+      .request(self, t->execution_id, std::move(x), timeout)
+      .then([f](detail::wf_status&) mutable { f(); },
+            [g](caf::error& err) mutable { g(err); });
+  }
+
+  std::shared_ptr<executor> executor_for_workflows();
+
   sharding cluster_;
+  engine_options opts_;
 };
 
 /// Adds the types of workflow `def` (payload, result, error, the journal and

@@ -10,6 +10,7 @@
 // and the advance re-runs from the stored journal (its keyed sends dedupe).
 #include <algorithm>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "caf/actor_system.hpp"
@@ -21,6 +22,7 @@
 #include "caf_cluster/message_storage.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/workflow/detail/codec.hpp"
+#include "caf_cluster/workflow/detail/core.hpp"
 #include "caf_cluster/workflow/detail/messages.hpp"
 #include "caf_cluster/workflow/internal/execution.hpp"
 #include "caf_cluster/workflow/internal/run_state.hpp"
@@ -36,10 +38,30 @@ struct env {
   entity_context ctx;
   message_storage storage;
   std::vector<caf::actor> watchers;
+  // The advance running on the executor and the promise it answers.
+  uint64_t advance_seq = 0;
+  caf::typed_response_promise<wf_status> pending;
 };
 
 using env_ptr = std::shared_ptr<env>;
 using self_ptr = wf_actor::stateful_pointer<execution_journal>;
+
+// Sends a stored row that should run now again, with the same key: its
+// owner sees a duplicate of a stored original that nobody runs yet and
+// delivers the original at once, instead of at its next sweep.
+void nudge(const env_ptr& e, const outgoing& x) {
+  auto cluster = e->ctx.cluster();
+  if (!cluster)
+    return;
+  auto wf = x.entity_type.substr(std::string_view{"workflow/"}.size());
+  auto cl = cluster->make_client(execution_entity(wf, x.shard_group));
+  if (x.payload.match_elements<wf_step>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_step>(0));
+  else if (x.payload.match_elements<wf_start>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_start>(0));
+  else if (x.payload.match_elements<wf_child_done>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_child_done>(0));
+}
 
 // Stores `xs[i..]` one after the other, then calls `done(error)`.
 void store_from(self_ptr self, env_ptr e,
@@ -53,7 +75,7 @@ void store_from(self_ptr self, env_ptr e,
   stored_send s;
   s.entity_type = x.entity_type;
   s.entity_id = x.entity_id;
-  // TODO(shard groups): s.shard_group = x.shard_group once core has it.
+  s.shard_group = x.shard_group;
   s.payload = x.payload;
   s.primary_key = x.primary_key;
   s.deliver_at_ms = x.deliver_at_ms;
@@ -65,6 +87,8 @@ void store_from(self_ptr self, env_ptr e,
   e->storage.store(
     self, std::move(*row),
     [self, e, xs, i, done](store_outcome&) {
+      if ((*xs)[i].deliver_at_ms == 0)
+        nudge(e, (*xs)[i]);
       store_from(self, e, xs, i + 1, 0, done);
     },
     [self, e, xs, i, attempt, done](caf::error& err) {
@@ -83,20 +107,23 @@ void notify(self_ptr self, env_ptr& e, const wf_status& st) {
   e->watchers.clear();
 }
 
-// Adopts `j` once the messages of `out` are stored; answers its status.
-caf::result<wf_status> commit(self_ptr self, env_ptr e, execution_journal j,
-                              std::vector<outgoing> out) {
+// Adopts `j` once the messages of `out` are stored, then delivers its status
+// to `rp`.
+void commit_to(self_ptr self, env_ptr e, execution_journal j,
+               std::vector<outgoing> out,
+               caf::typed_response_promise<wf_status> rp) {
   auto st = status_of(j);
   if (out.empty()) {
     self->state = std::move(j);
+    rp.deliver(st);
     notify(self, e, st);
-    return st;
+    return;
   }
   if (!e->storage) {
-    return caf::make_error(errc::invalid_config,
-                           "workflows need message storage");
+    rp.deliver(caf::make_error(errc::invalid_config,
+                               "workflows need message storage"));
+    return;
   }
-  auto rp = self->make_response_promise<wf_status>();
   auto xs = std::make_shared<std::vector<outgoing>>(std::move(out));
   auto jp = std::make_shared<execution_journal>(std::move(j));
   store_from(self, e, xs, 0, 0, [self, e, rp, jp, st](caf::error err) mutable {
@@ -110,7 +137,30 @@ caf::result<wf_status> commit(self_ptr self, env_ptr e, execution_journal j,
     rp.deliver(err);
     self->quit(err);
   });
+}
+
+// Like commit_to; answers at once when nothing is to be stored.
+caf::result<wf_status> commit(self_ptr self, env_ptr e, execution_journal j,
+                              std::vector<outgoing> out) {
+  if (out.empty()) {
+    auto st = status_of(j);
+    self->state = std::move(j);
+    notify(self, e, st);
+    return st;
+  }
+  auto rp = self->make_response_promise<wf_status>();
+  commit_to(self, e, std::move(j), std::move(out), rp);
   return rp;
+}
+
+// Runs one advance on `st` and queues the continuation after a yield.
+void advance_and_continue(run_state& st) {
+  auto end = advance(st);
+  if (end == advance_end::yielded) {
+    wf_step next{st.journal.next_step_seq++};
+    auto key = next.primary_key();
+    st.send_self(caf::make_message(next), std::move(key));
+  }
 }
 
 caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
@@ -118,18 +168,23 @@ caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
   if (is_final(j.status) || j.suspended_failed
       || j.status == execution_status::unknown)
     return commit(self, e, std::move(j), {});
-  run_state st;
-  st.sys = &self->system();
-  st.spec = e->spec.get();
-  st.journal = std::move(j);
-  st.now_ms = e->ctx.now_ms();
-  auto end = advance(st);
-  if (end == advance_end::yielded) {
-    wf_step next{st.journal.next_step_seq++};
-    auto key = next.primary_key();
-    st.send_self(caf::make_message(next), std::move(key));
-  }
-  return commit(self, e, std::move(st.journal), std::move(st.outbox));
+  auto st = std::make_shared<run_state>();
+  st->sys = &self->system();
+  st->spec = e->spec.get();
+  st->journal = std::move(j);
+  st->now_ms = e->ctx.now_ms();
+  // The advance runs on the executor (activities may block); its result
+  // comes back as a message, processed while the manager waits for this
+  // handler's answer.
+  auto rp = self->make_response_promise<wf_status>();
+  e->pending = rp;
+  auto seq = ++e->advance_seq;
+  auto hdl = caf::actor_cast<wf_actor>(self);
+  e->spec->exec->run([st, seq, hdl] {
+    advance_and_continue(*st);
+    caf::anon_send(hdl, wf_advanced{st, seq});
+  });
+  return rp;
 }
 
 // Copies the journal and names it (a trigger may arrive before the start).
@@ -170,7 +225,7 @@ wf_actor::behavior_type
 execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
                    entity_context ctx,
                    std::shared_ptr<const workflow_spec> spec) {
-  auto e = std::make_shared<env>(env{std::move(spec), ctx, {}, {}});
+  auto e = std::make_shared<env>(env{std::move(spec), ctx, {}, {}, 0, {}});
   if (auto cluster = ctx.cluster())
     e->storage = cluster->messages();
   return {
@@ -250,6 +305,14 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
     },
     [self, e](wf_poll&) -> caf::result<wf_status> {
       return status_of(self->state);
+    },
+    [self, e](wf_advanced& x) {
+      if (x.seq != e->advance_seq || !x.st)
+        return;
+      auto rp = std::move(e->pending);
+      e->pending = {};
+      auto& st = *x.st;
+      commit_to(self, e, std::move(st.journal), std::move(st.outbox), rp);
     },
     [self, e](wf_watch& x) -> caf::result<wf_status> {
       auto st = status_of(self->state);

@@ -19,6 +19,7 @@
 #include "caf_cluster/entity.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/workflow/detail/messages.hpp"
+#include "caf_cluster/workflow/executor.hpp"
 #include "caf_cluster/workflow/journal.hpp"
 
 namespace caf_cluster::workflow {
@@ -69,6 +70,9 @@ struct workflow_spec {
 
   /// Passivation timeout of the execution entity.
   caf::timespan max_idle = std::chrono::seconds{10};
+
+  /// Where advances run.
+  std::shared_ptr<executor> exec;
 
   /// Runs the body on an encoded payload.
   std::function<body_result(context&, const std::string&)> body;

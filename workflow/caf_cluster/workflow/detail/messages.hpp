@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "caf/actor.hpp"
+#include "caf/allowed_unsafe_message_type.hpp"
 #include "caf/error.hpp"
 #include "caf/meta/type_name.hpp"
 #include "caf/replies_to.hpp"
@@ -240,6 +242,23 @@ typename Inspector::result_type inspect(Inspector& f, wf_finished& x) {
            x.execution_id, x.status);
 }
 
+struct run_state;
+
+/// An advance that ran on the executor, back at its entity (local only).
+struct wf_advanced {
+  /// The advance.
+  std::shared_ptr<run_state> st;
+
+  /// The entity's number of the advance (answers a later one never).
+  uint64_t seq = 0;
+};
+
+} // namespace caf_cluster::workflow::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(caf_cluster::workflow::detail::wf_advanced)
+
+namespace caf_cluster::workflow::detail {
+
 /// The interface of every execution entity.
 using wf_actor = caf::typed_actor<
   caf::replies_to<wf_start>::with<wf_status>,
@@ -251,6 +270,7 @@ using wf_actor = caf::typed_actor<
   caf::replies_to<wf_resume>::with<wf_status>,
   caf::replies_to<wf_purge>::with<wf_status>,
   caf::replies_to<wf_poll>::with<wf_status>,
-  caf::replies_to<wf_watch>::with<wf_status>>;
+  caf::replies_to<wf_watch>::with<wf_status>,
+  caf::reacts_to<wf_advanced>>;
 
 } // namespace caf_cluster::workflow::detail
