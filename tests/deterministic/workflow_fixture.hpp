@@ -272,6 +272,80 @@ public:
     return send(via, def, id, std::move(x));
   }
 
+  // -- the public client API, in-actor variants ----------------------------
+
+  /// Runs `call(self, on_value, on_error)` in a fresh actor; the slot takes
+  /// the value or error it reports (the public API's in-actor variants).
+  template <class T, class Call>
+  slot<T> in_actor(Call call, caf::timespan guard = 30s) {
+    auto result = std::make_shared<std::optional<caf::expected<T>>>();
+    c.system().spawn([=](caf::event_based_actor* self) -> caf::behavior {
+      call(
+        self,
+        [=](auto&&... xs) {
+          if constexpr (sizeof...(xs) == 0)
+            *result = T{};
+          else
+            *result = T{std::forward<decltype(xs)>(xs)...};
+          self->quit();
+        },
+        [=](caf::error& err) {
+          *result = std::move(err);
+          self->quit();
+        });
+      self->delayed_send(self, guard, guard_atom::value);
+      return {[=](guard_atom) { self->quit(); }};
+    });
+    c.run();
+    return result;
+  }
+
+  /// `client::poll` through runner `via`.
+  template <class P, class R, class E>
+  slot<workflow::poll_result<R, E>>
+  poll_result(size_t via, const workflow::workflow<P, R, E>& def,
+              const std::string& id) {
+    auto client = workflow::engine{c.runner(via)}.make_client(def);
+    return in_actor<workflow::poll_result<R, E>>(
+      [client, id](auto* self, auto f, auto g) {
+        client.poll(self, id, 5s, f, g);
+      });
+  }
+
+  /// `client::interrupt` through runner `via`.
+  template <class P, class R, class E>
+  slot<bool> interrupt(size_t via, const workflow::workflow<P, R, E>& def,
+                       const std::string& id) {
+    auto client = workflow::engine{c.runner(via)}.make_client(def);
+    return in_actor<bool>([client, id](auto* self, auto f, auto g) {
+      client.interrupt(self, id, 5s, [f]() mutable { f(true); }, g);
+    });
+  }
+
+  /// `client::resume` through runner `via`.
+  template <class P, class R, class E>
+  slot<bool> resume(size_t via, const workflow::workflow<P, R, E>& def,
+                    const std::string& id) {
+    auto client = workflow::engine{c.runner(via)}.make_client(def);
+    return in_actor<bool>([client, id](auto* self, auto f, auto g) {
+      client.resume(self, id, 5s, [f]() mutable { f(true); }, g);
+    });
+  }
+
+  /// `engine::complete` of deferred `name` of execution `id` through runner
+  /// `via`, by the token the body would hand out.
+  template <class Def>
+  slot<bool> complete_token(size_t via, const Def& def, const std::string& id,
+                            const std::string& name, std::string value) {
+    auto token = workflow::deferred_token{def.name(), id, name,
+                                          def.shard_group()}
+                   .to_string();
+    auto e = std::make_shared<workflow::engine>(c.runner(via));
+    return in_actor<bool>([e, token, value](auto* self, auto f, auto g) {
+      e->complete(self, token, value, 5s, [f]() mutable { f(true); }, g);
+    });
+  }
+
   /// Reads the state of execution `id` (volatile).
   template <class Def>
   slot<wf_status> poll(size_t via, const Def& def, const std::string& id) {

@@ -64,9 +64,10 @@ TEST_CASE("workflow scenario 1: executes, suspends on the deferred, a second "
   CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/5", step_state::ok), 1u);
   CHECK_EQ(steps_of(*j, step_kind::sleep, "Wait", step_state::ok), 1u);
   CHECK_EQ(j->status, execution_status::suspended);
-  auto polled = f.await(f.poll(1, email_def(), id));
+  auto polled = f.await(f.poll_result(1, email_def(), id));
   REQUIRE(polled);
   CHECK_EQ(polled->status, execution_status::suspended);
+  CHECK(!polled->result);
   // The same payload through another runner joins: nothing runs again and
   // nothing new waits in storage.
   auto pending_before = f.pending(email_def().entity_type());
@@ -75,15 +76,17 @@ TEST_CASE("workflow scenario 1: executes, suspends on the deferred, a second "
   CHECK(!second->has_value());
   CHECK_EQ(f.pending(email_def().entity_type()), pending_before);
   check_send_attempts_once(f, id);
-  auto done = f.await(f.complete(2, email_def(), id, "Confirm", "yes"));
-  REQUIRE(done);
-  CHECK_EQ(done->status, execution_status::complete);
+  // Completed by its token, as a body hands it out.
+  REQUIRE(f.await(f.complete_token(2, email_def(), id, "Confirm", "yes")));
   CHECK_EQ(text(f.await(first)), "sent:yes");
   CHECK_EQ(text(f.await(second)), "sent:yes");
-  polled = f.await(f.poll(2, email_def(), id));
+  polled = f.await(f.poll_result(2, email_def(), id));
   REQUIRE(polled);
   CHECK_EQ(polled->status, execution_status::complete);
-  CHECK_EQ(text_of(f.c.system(), *polled), "sent:yes");
+  REQUIRE(polled->result);
+  CHECK_EQ(text(caf::expected<workflow::outcome<std::string, wf_error>>{
+             *polled->result}),
+           "sent:yes");
   check_send_attempts_once(f, id);
   CHECK_EQ(f.w->count("Unsend", id), 0);
   CHECK(f.pending(email_def().entity_type()).empty());
@@ -101,8 +104,7 @@ TEST_CASE("workflow scenario 2: an interrupt of a suspended execution clears "
     return j && steps_of(*j, step_kind::sleep, "Wait", step_state::pending) == 1;
   }));
   CHECK_EQ(f.pending(email_def().entity_type()).size(), 1u);
-  auto st = f.await(f.send(1, email_def(), id, workflow::detail::wf_interrupt{}));
-  REQUIRE(st);
+  REQUIRE(f.await(f.interrupt(1, email_def(), id)));
   REQUIRE(f.c.advance_until(
     [&] { return f.status(email_def(), id) == execution_status::interrupted; }));
   auto j = f.journal(email_def(), id);
@@ -120,9 +122,10 @@ TEST_CASE("workflow scenario 2: an interrupt of a suspended execution clears "
   CHECK_EQ(f.status(email_def(), id), execution_status::interrupted);
   CHECK_EQ(f.w->count("Unsend", id), 1);
   CHECK(f.pending(email_def().entity_type()).empty());
-  auto polled = f.await(f.poll(2, email_def(), id));
+  auto polled = f.await(f.poll_result(2, email_def(), id));
   REQUIRE(polled);
   CHECK_EQ(polled->status, execution_status::interrupted);
+  CHECK_EQ(polled->cause, errc::workflow_interrupted);
 }
 
 TEST_CASE("workflow scenario 3: a failing execution runs its compensation; "
@@ -132,7 +135,7 @@ TEST_CASE("workflow scenario 3: a failing execution runs its compensation; "
   auto id = email_def().execution_id(p);
   auto caller = f.execute(0, email_def(), p);
   until_confirm_awaited(f, id);
-  REQUIRE(f.await(f.complete(1, email_def(), id, "Confirm", "yes")));
+  REQUIRE(f.await(f.complete_token(1, email_def(), id, "Confirm", "yes")));
   CHECK_EQ(text(f.await(caller)), "error:rejected");
   auto j = f.journal(email_def(), id);
   REQUIRE(j);
@@ -164,7 +167,7 @@ TEST_CASE("workflow scenario 4: a parent suspends while its child waits on a "
   CHECK_EQ(cj->parent.workflow, "Parent");
   CHECK_EQ(cj->parent.execution_id, parent_id);
   CHECK(!caller->has_value());
-  REQUIRE(f.await(f.complete(1, email_def(), child_id, "Confirm", "child-ok")));
+  REQUIRE(f.await(f.complete_token(1, email_def(), child_id, "Confirm", "child-ok")));
   CHECK_EQ(text(f.await(caller)), "parent:sent:child-ok");
   CHECK_EQ(f.status(email_def(), child_id), execution_status::complete);
   CHECK_EQ(f.status(parent_def(), parent_id), execution_status::complete);
@@ -220,15 +223,16 @@ TEST_CASE("workflow scenario 6: suspend-on-failure holds a failed execution "
     auto j = f.journal(flaky_def(), id);
     return j && j->suspended_failed;
   }));
-  auto polled = f.await(f.poll(1, flaky_def(), id));
+  auto polled = f.await(f.poll_result(1, flaky_def(), id));
   REQUIRE(polled);
   CHECK_EQ(polled->status, execution_status::suspended);
   CHECK(polled->cause);
+  CHECK(!polled->result);
   f.c.advance(5s);
   CHECK(!caller->has_value());
   CHECK_EQ(f.w->count("Flaky", id), 1);
   CHECK_EQ(f.w->count("Done", id), 0);
-  REQUIRE(f.await(f.send(2, flaky_def(), id, workflow::detail::wf_resume{1})));
+  REQUIRE(f.await(f.resume(2, flaky_def(), id)));
   CHECK_EQ(text(f.await(caller)), "done");
   CHECK_EQ(f.w->count("Flaky", id), 2);
   CHECK_EQ(f.w->count("Done", id), 1);
@@ -241,7 +245,7 @@ TEST_CASE("workflow scenario 6: suspend-on-failure holds a failed execution "
     auto j = f.journal(flaky_def(), qid);
     return j && j->suspended_failed;
   }));
-  REQUIRE(f.await(f.send(0, flaky_def(), qid, workflow::detail::wf_interrupt{})));
+  REQUIRE(f.await(f.interrupt(0, flaky_def(), qid)));
   auto y = f.await(other);
   REQUIRE(!y);
   CHECK_EQ(y.error(), errc::workflow_interrupted);
@@ -275,10 +279,11 @@ TEST_CASE("workflow scenario 8: the owner dies with a suspended execution; "
   REQUIRE(owner);
   f.c.kill(*owner);
   auto via = (*owner + 1) % 3;
-  auto done = f.await(f.complete(via, email_def(), id, "Confirm", "late"), 30s);
-  REQUIRE(done);
-  CHECK_EQ(done->status, execution_status::complete);
-  CHECK_EQ(text_of(f.c.system(), *done), "sent:late");
+  REQUIRE(f.await(f.complete_token(via, email_def(), id, "Confirm", "late"), 30s));
+  auto polled = f.await(f.poll(via, email_def(), id));
+  REQUIRE(polled);
+  CHECK_EQ(polled->status, execution_status::complete);
+  CHECK_EQ(text_of(f.c.system(), *polled), "sent:late");
   auto next = f.owner(id);
   REQUIRE(next);
   CHECK_NE(*next, *owner);
@@ -295,9 +300,7 @@ TEST_CASE("workflow scenario 9: after a whole-cluster restart a deferred "
   f.restart_all();
   REQUIRE(f.c.advance_until([&] { return f.owner(id).has_value(); }));
   auto via = (*f.owner(id) + 1) % 3;
-  auto done = f.await(f.complete(via, email_def(), id, "Confirm", "restarted"));
-  REQUIRE(done);
-  CHECK_EQ(done->status, execution_status::complete);
+  REQUIRE(f.await(f.complete_token(via, email_def(), id, "Confirm", "restarted")));
   auto polled = f.await(f.poll(via, email_def(), id));
   REQUIRE(polled);
   CHECK_EQ(text_of(f.c.system(), *polled), "sent:restarted");
@@ -340,9 +343,7 @@ TEST_CASE("workflow scenario 10: compensation and suspend-on-failure still "
     auto polled = f.await(f.poll(via, flaky_def(), id));
     REQUIRE(polled);
     CHECK_EQ(polled->status, execution_status::suspended);
-    auto resumed = f.await(f.send(via, flaky_def(), id,
-                                  workflow::detail::wf_resume{7}));
-    REQUIRE(resumed);
+    REQUIRE(f.await(f.resume(via, flaky_def(), id)));
     REQUIRE(f.c.advance_until(
       [&] { return f.status(flaky_def(), id) == execution_status::complete; }));
     CHECK_EQ(f.w->count("Flaky", id), 2);
