@@ -28,13 +28,18 @@ TEST_CASE("workflow: a changed body under an in-flight execution fails it "
   job p{"nondet"};
   auto id = order_def().execution_id(p);
   REQUIRE(f.await(f.start(0, order_def(), p)));
-  REQUIRE(f.c.advance_until([&] { return sleeping(f, order_def(), id, "Cool"); }));
+  REQUIRE(f.c.advance_until([&] {
+    return sleeping(f, order_def(), id, "Cool");
+  }));
   // A deploy: every runner restarts with a body that reaches the activity
   // FraudCheck where the journal has the sleep Cool.
   f.w->version = 2;
   f.restart_all();
   REQUIRE(f.c.advance_until(
-    [&] { return f.status(order_def(), id) == execution_status::failed; }, 20s));
+    [&] {
+      return f.status(order_def(), id) == execution_status::failed;
+    },
+    20s));
   auto j = f.journal(order_def(), id);
   REQUIRE(j);
   INFO(describe(*j));
@@ -61,7 +66,9 @@ TEST_CASE("workflow: a versioned change keeps an in-flight execution on the "
   job old_job{"v-old"};
   auto old_id = order_def().execution_id(old_job);
   REQUIRE(f.await(f.start(0, order_def(), old_job)));
-  REQUIRE(f.c.advance_until([&] { return sleeping(f, order_def(), old_id, "Cool"); }));
+  REQUIRE(f.c.advance_until([&] {
+    return sleeping(f, order_def(), old_id, "Cool");
+  }));
   // Deploy the versioned change.
   f.w->version = 3;
   f.restart_all();
@@ -69,14 +76,16 @@ TEST_CASE("workflow: a versioned change keeps an in-flight execution on the "
   auto new_id = order_def().execution_id(new_job);
   REQUIRE(f.await(f.start(1, order_def(), new_job)));
   // The new execution replays its marker on another runner after a crash.
-  REQUIRE(f.c.advance_until([&] { return sleeping(f, order_def(), new_id, "Cool"); }));
+  REQUIRE(f.c.advance_until([&] {
+    return sleeping(f, order_def(), new_id, "Cool");
+  }));
   auto owner = f.owner(new_id);
   REQUIRE(owner);
   f.c.kill(*owner);
   REQUIRE(f.c.advance_until(
     [&] {
       return f.status(order_def(), old_id) == execution_status::complete
-             && f.status(order_def(), new_id) == execution_status::complete;
+        && f.status(order_def(), new_id) == execution_status::complete;
     },
     30s));
   auto polled = f.await(f.poll((*owner + 1) % 3, order_def(), new_id));
@@ -110,7 +119,9 @@ TEST_CASE("workflow: a deferred completed before the body awaits it is kept; "
   job p{"early"};
   auto id = approval_def().execution_id(p);
   auto caller = f.execute(0, approval_def(), p);
-  REQUIRE(f.c.advance_until([&] { return sleeping(f, approval_def(), id, "Nap"); }));
+  REQUIRE(f.c.advance_until([&] {
+    return sleeping(f, approval_def(), id, "Nap");
+  }));
   // Two completions while the body sleeps, before it reaches the await.
   auto first = f.await(f.complete(1, approval_def(), id, "Approval", "first"));
   REQUIRE(first);
@@ -119,7 +130,8 @@ TEST_CASE("workflow: a deferred completed before the body awaits it is kept; "
   auto j = f.journal(approval_def(), id);
   REQUIRE(j);
   CHECK_EQ(j->completions.size(), 1u);
-  CHECK_EQ(steps_of(*j, step_kind::deferred, "Approval", step_state::pending), 0u);
+  CHECK_EQ(steps_of(*j, step_kind::deferred, "Approval", step_state::pending),
+           0u);
   auto x = f.await(caller, 20s);
   REQUIRE(x);
   REQUIRE(x->ok());
@@ -129,10 +141,13 @@ TEST_CASE("workflow: a deferred completed before the body awaits it is kept; "
   job q{"awaited"};
   auto qid = approval_def().execution_id(q);
   auto other = f.execute(2, approval_def(), q);
-  REQUIRE(f.c.advance_until([&] {
-    auto jj = f.journal(approval_def(), qid);
-    return jj && steps_of(*jj, step_kind::deferred, "Approval", step_state::pending);
-  }, 20s));
+  REQUIRE(f.c.advance_until(
+    [&] {
+      auto jj = f.journal(approval_def(), qid);
+      return jj
+        && steps_of(*jj, step_kind::deferred, "Approval", step_state::pending);
+    },
+    20s));
   auto a = f.complete(0, approval_def(), qid, "Approval", "a");
   auto b = f.complete(1, approval_def(), qid, "Approval", "b");
   auto y = f.await(other);
@@ -151,7 +166,9 @@ TEST_CASE("workflow: a completion racing the advance that suspends on it is "
   job p{"race"};
   auto id = approval_def().execution_id(p);
   REQUIRE(f.await(f.start(0, approval_def(), p)));
-  REQUIRE(f.c.advance_until([&] { return sleeping(f, approval_def(), id, "Nap"); }));
+  REQUIRE(f.c.advance_until([&] {
+    return sleeping(f, approval_def(), id, "Nap");
+  }));
   auto due = f.journal(approval_def(), id)->steps.back().wake_ms;
   f.c.advance(std::chrono::milliseconds{due - f.c.clock()->now_ms() - 1});
   // The wake-up becomes due now, and in the same instant the completion
@@ -162,7 +179,9 @@ TEST_CASE("workflow: a completion racing the advance that suspends on it is "
   auto c0 = f.complete(0, approval_def(), id, "Approval", "racy");
   auto c1 = f.complete(1, approval_def(), id, "Approval", "racy");
   REQUIRE(f.c.advance_until(
-    [&] { return f.status(approval_def(), id) == execution_status::complete; },
+    [&] {
+      return f.status(approval_def(), id) == execution_status::complete;
+    },
     20s));
   auto polled = f.await(f.poll(2, approval_def(), id));
   REQUIRE(polled);
@@ -175,7 +194,9 @@ TEST_CASE("workflow: a fan-out replayed after a crash neither deadlocks nor "
   job p{"fan"};
   auto id = fanout_def().execution_id(p);
   auto caller = f.execute(0, fanout_def(), p);
-  REQUIRE(f.c.advance_until([&] { return sleeping(f, fanout_def(), id, "Nap"); }));
+  REQUIRE(f.c.advance_until([&] {
+    return sleeping(f, fanout_def(), id, "Nap");
+  }));
   auto j = f.journal(fanout_def(), id);
   REQUIRE(j);
   INFO(describe(*j));
@@ -186,7 +207,9 @@ TEST_CASE("workflow: a fan-out replayed after a crash neither deadlocks nor "
   f.c.kill(*owner);
   // The next owner replays the fan-out from the journal when the sleep ends.
   REQUIRE(f.c.advance_until(
-    [&] { return f.status(fanout_def(), id) == execution_status::complete; },
+    [&] {
+      return f.status(fanout_def(), id) == execution_status::complete;
+    },
     30s));
   for (auto name : {"A", "B", "C"})
     CHECK_EQ(f.w->count(name, id), 1);
@@ -204,7 +227,9 @@ TEST_CASE("workflow: a fan-out replayed after a crash neither deadlocks nor "
   REQUIRE(qowner);
   f.c.kill(*qowner);
   REQUIRE(f.c.advance_until(
-    [&] { return f.status(fanout_def(), qid) == execution_status::complete; },
+    [&] {
+      return f.status(fanout_def(), qid) == execution_status::complete;
+    },
     40s));
   for (auto name : {"A", "B", "C"})
     CHECK_LE(f.w->count(name, qid), 2);

@@ -39,12 +39,15 @@ TEST_CASE("workflow: the owner killed mid-activity (effect done, result not "
   auto j = f.journal(email_def(), id);
   REQUIRE(j);
   INFO(describe(*j));
-  CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/2", step_state::failed), 1u);
-  CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/3", step_state::failed), 0u);
+  CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/2", step_state::failed),
+           1u);
+  CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/3", step_state::failed),
+           0u);
   REQUIRE(f.c.advance_until(
     [&] {
       auto x = f.journal(email_def(), id);
-      return x && steps_of(*x, step_kind::deferred, "Confirm", step_state::pending);
+      return x
+        && steps_of(*x, step_kind::deferred, "Confirm", step_state::pending);
     },
     30s));
   auto next = f.owner(id);
@@ -61,7 +64,8 @@ TEST_CASE("workflow: the owner killed mid-activity (effect done, result not "
   CHECK_EQ(text_of(f.c.system(), *done), "sent:ok");
   j = f.journal(email_def(), id);
   REQUIRE(j);
-  CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/3", step_state::failed), 1u);
+  CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/3", step_state::failed),
+           1u);
 }
 
 TEST_CASE("workflow: the owner killed mid-sleep: the wake-up fires on the next "
@@ -70,8 +74,10 @@ TEST_CASE("workflow: the owner killed mid-sleep: the wake-up fires on the next "
   job p{"kill-sleep"};
   auto id = order_def().execution_id(p);
   REQUIRE(f.await(f.start(1, order_def(), p)));
-  REQUIRE(f.c.advance_until(
-    [&] { return has_step(f, order_def(), id, step_kind::sleep, "Cool", step_state::pending); }));
+  REQUIRE(f.c.advance_until([&] {
+    return has_step(f, order_def(), id, step_kind::sleep, "Cool",
+                    step_state::pending);
+  }));
   auto due = f.journal(order_def(), id)->steps.back().wake_ms;
   CHECK_GT(due, f.c.clock()->now_ms());
   auto owner = f.owner(id);
@@ -83,7 +89,10 @@ TEST_CASE("workflow: the owner killed mid-sleep: the wake-up fires on the next "
     f.c.advance(500ms);
   }
   REQUIRE(f.c.advance_until(
-    [&] { return f.status(order_def(), id) == execution_status::complete; }, 10s));
+    [&] {
+      return f.status(order_def(), id) == execution_status::complete;
+    },
+    10s));
   auto next = f.owner(id);
   REQUIRE(next);
   CHECK_NE(*next, *owner);
@@ -110,7 +119,9 @@ TEST_CASE("workflow: the owner killed mid-compensation: compensations recorded "
   CHECK_EQ(steps_of(*j, step_kind::compensation, "UndoB", step_state::ok), 1u);
   CHECK_EQ(steps_of(*j, step_kind::compensation, "UndoA", step_state::ok), 0u);
   REQUIRE(f.c.advance_until(
-    [&] { return f.status(compensating_def(), id) == execution_status::failed; },
+    [&] {
+      return f.status(compensating_def(), id) == execution_status::failed;
+    },
     30s));
   j = f.journal(compensating_def(), id);
   REQUIRE(j);
@@ -137,7 +148,8 @@ TEST_CASE("workflow: a 1-hour durable sleep survives a whole-cluster restart "
   auto id = sleeper_def().execution_id(p);
   REQUIRE(f.await(f.start(0, sleeper_def(), p)));
   REQUIRE(f.c.advance_until([&] {
-    return has_step(f, sleeper_def(), id, step_kind::sleep, "Hour", step_state::pending);
+    return has_step(f, sleeper_def(), id, step_kind::sleep, "Hour",
+                    step_state::pending);
   }));
   auto due = f.journal(sleeper_def(), id)->steps.back().wake_ms;
   CHECK_GE(due - f.c.clock()->now_ms(), 3'590'000);
@@ -154,7 +166,10 @@ TEST_CASE("workflow: a 1-hour durable sleep survives a whole-cluster restart "
     f.c.restart(i);
   CHECK_GT(f.c.clock()->now_ms(), due);
   REQUIRE(f.c.advance_until(
-    [&] { return f.status(sleeper_def(), id) == execution_status::complete; }, 30s));
+    [&] {
+      return f.status(sleeper_def(), id) == execution_status::complete;
+    },
+    30s));
   CHECK_EQ(f.w->count("Before", id), 1);
   CHECK_EQ(f.w->count("After", id), 1);
 }

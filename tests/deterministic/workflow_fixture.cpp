@@ -60,7 +60,8 @@ void world::disarm() {
   tripped_ = false;
 }
 
-// -- definitions ----------------------------------------------------------------
+// -- definitions
+// ----------------------------------------------------------------
 
 namespace {
 
@@ -90,7 +91,9 @@ wf_outcome email_body(const std::shared_ptr<world>& w, context& ctx,
     retry_policy{5});
   if (!sent)
     return fail(wf_error{"send failed"});
-  ctx.compensate("Unsend", [w, id] { w->effect("Unsend", id); });
+  ctx.compensate("Unsend", [w, id] {
+    w->effect("Unsend", id);
+  });
   ctx.sleep("Wait", std::chrono::seconds{10});
   auto confirmed = ctx.await(deferred<std::string>{"Confirm"});
   if (!confirmed)
@@ -111,7 +114,9 @@ wf_outcome flaky_body(const std::shared_ptr<world>& w, context& ctx,
   });
   if (!r)
     return fail(wf_error{"flaky failed"});
-  ctx.activity("Done", [w, id] { return run_counted(*w, "Done", id); });
+  ctx.activity("Done", [w, id] {
+    return run_counted(*w, "Done", id);
+  });
   return std::string{"done"};
 }
 
@@ -124,8 +129,9 @@ wf_outcome catching_body(const std::shared_ptr<world>& w, context& ctx,
   });
   if (r)
     return fail(wf_error{"the failing activity succeeded"});
-  auto after = ctx.activity("After",
-                            [w, id] { return run_counted(*w, "After", id); });
+  auto after = ctx.activity("After", [w, id] {
+    return run_counted(*w, "After", id);
+  });
   if (!after)
     return fail(wf_error{"After failed"});
   return std::string{"handled"};
@@ -139,18 +145,25 @@ wf_outcome parent_body(const std::shared_ptr<world>& w, context& ctx,
     return fail(wf_error{"child error: " + caf::to_string(r.error())});
   if (!r->ok())
     return fail(wf_error{"child failed: " + r->error().reason});
-  ctx.activity("Finish", [w, id] { return run_counted(*w, "Finish", id); });
+  ctx.activity("Finish", [w, id] {
+    return run_counted(*w, "Finish", id);
+  });
   return "parent:" + r->value();
 }
 
 wf_outcome order_body(const std::shared_ptr<world>& w, context& ctx,
                       const job&) {
   auto id = ctx.execution_id();
-  ctx.activity("Charge", [w, id] { return run_counted(*w, "Charge", id); });
-  ctx.compensate("Refund", [w, id] { w->effect("Refund", id); });
+  ctx.activity("Charge", [w, id] {
+    return run_counted(*w, "Charge", id);
+  });
+  ctx.compensate("Refund", [w, id] {
+    w->effect("Refund", id);
+  });
   auto fraud_check = [&] {
-    ctx.activity("FraudCheck",
-                 [w, id] { return run_counted(*w, "FraudCheck", id); });
+    ctx.activity("FraudCheck", [w, id] {
+      return run_counted(*w, "FraudCheck", id);
+    });
   };
   switch (w->version.load()) {
     case 1:
@@ -163,14 +176,18 @@ wf_outcome order_body(const std::shared_ptr<world>& w, context& ctx,
         fraud_check();
   }
   ctx.sleep("Cool", std::chrono::seconds{10});
-  ctx.activity("Ship", [w, id] { return run_counted(*w, "Ship", id); });
+  ctx.activity("Ship", [w, id] {
+    return run_counted(*w, "Ship", id);
+  });
   return std::string{"shipped"};
 }
 
 wf_outcome approval_body(const std::shared_ptr<world>& w, context& ctx,
                          const job&) {
   auto id = ctx.execution_id();
-  ctx.activity("Prepare", [w, id] { return run_counted(*w, "Prepare", id); });
+  ctx.activity("Prepare", [w, id] {
+    return run_counted(*w, "Prepare", id);
+  });
   ctx.sleep("Nap", std::chrono::seconds{10});
   auto a = ctx.await(deferred<std::string>{"Approval"});
   if (!a)
@@ -183,8 +200,10 @@ wf_outcome fanout_body(const std::shared_ptr<world>& w, context& ctx,
   auto id = ctx.execution_id();
   std::vector<workflow::activity_call<std::string>> calls;
   for (auto name : {"A", "B", "C"})
-    calls.push_back(workflow::call<std::string>(
-      name, [w, id, n = std::string{name}] { return run_counted(*w, n, id); }));
+    calls.push_back(
+      workflow::call<std::string>(name, [w, id, n = std::string{name}] {
+        return run_counted(*w, n, id);
+      }));
   auto rs = ctx.all(std::move(calls));
   ctx.sleep("Nap", std::chrono::seconds{10});
   std::string result;
@@ -199,10 +218,18 @@ wf_outcome fanout_body(const std::shared_ptr<world>& w, context& ctx,
 wf_outcome compensating_body(const std::shared_ptr<world>& w, context& ctx,
                              const job&) {
   auto id = ctx.execution_id();
-  ctx.activity("A", [w, id] { return run_counted(*w, "A", id); });
-  ctx.compensate("UndoA", [w, id] { w->effect("UndoA", id); });
-  ctx.activity("B", [w, id] { return run_counted(*w, "B", id); });
-  ctx.compensate("UndoB", [w, id] { w->effect("UndoB", id); });
+  ctx.activity("A", [w, id] {
+    return run_counted(*w, "A", id);
+  });
+  ctx.compensate("UndoA", [w, id] {
+    w->effect("UndoA", id);
+  });
+  ctx.activity("B", [w, id] {
+    return run_counted(*w, "B", id);
+  });
+  ctx.compensate("UndoB", [w, id] {
+    w->effect("UndoB", id);
+  });
   auto r = ctx.activity("Boom", [w, id]() -> caf::expected<std::string> {
     w->effect("Boom", id);
     return refused("boom");
@@ -234,9 +261,13 @@ wf_outcome pipeline_body(const std::shared_ptr<world>& w, context& ctx,
 wf_outcome sleeper_body(const std::shared_ptr<world>& w, context& ctx,
                         const job&) {
   auto id = ctx.execution_id();
-  ctx.activity("Before", [w, id] { return run_counted(*w, "Before", id); });
+  ctx.activity("Before", [w, id] {
+    return run_counted(*w, "Before", id);
+  });
   ctx.sleep("Hour", std::chrono::hours{1});
-  ctx.activity("After", [w, id] { return run_counted(*w, "After", id); });
+  ctx.activity("After", [w, id] {
+    return run_counted(*w, "After", id);
+  });
   return std::string{"rested"};
 }
 
@@ -263,14 +294,18 @@ job_workflow job_def(std::string name) {
 } // namespace
 
 const email_workflow& email_def() {
-  static const auto def = email_workflow("Email").idempotency_key(
-    [](const email& x) { return x.id; });
+  static const auto def
+    = email_workflow("Email").idempotency_key([](const email& x) {
+        return x.id;
+      });
   return def;
 }
 
 const email_workflow& grouped_email_def() {
   static const auto def = email_workflow("GroupedEmail")
-                            .idempotency_key([](const email& x) { return x.id; })
+                            .idempotency_key([](const email& x) {
+                              return x.id;
+                            })
                             .shard_group("workflow");
   return def;
 }
@@ -333,14 +368,16 @@ void add_types(caf::actor_system_config& cfg) {
 caf::error add_workflows(sharding& r, const std::shared_ptr<world>& w) {
   workflow::engine e{r};
   auto with = [w](auto body) {
-    return [w, body](context& ctx, const auto& p) { return body(w, ctx, p); };
+    return [w, body](context& ctx, const auto& p) {
+      return body(w, ctx, p);
+    };
   };
   if (auto err = e.add(email_def(), with(email_body)))
     return err;
   if (auto err = e.add(grouped_email_def(), with(email_body)))
     return err;
-  std::pair<const job_workflow*, wf_outcome (*)(const std::shared_ptr<world>&,
-                                                context&, const job&)>
+  std::pair<const job_workflow*,
+            wf_outcome (*)(const std::shared_ptr<world>&, context&, const job&)>
     jobs[] = {
       {&flaky_def(), flaky_body},
       {&catching_def(), catching_body},
@@ -359,7 +396,8 @@ caf::error add_workflows(sharding& r, const std::shared_ptr<world>& w) {
   return caf::none;
 }
 
-// -- cluster ----------------------------------------------------------------------
+// -- cluster
+// ----------------------------------------------------------------------
 
 sharding_config wf_cluster::small_config() {
   auto cfg = test_cluster::default_config();
@@ -371,7 +409,9 @@ sharding_config wf_cluster::small_config() {
 wf_cluster::wf_cluster(size_t runners, sharding_config cfg)
   : c(
     runners,
-    [w = w](sharding& r, size_t) { return add_workflows(r, w); },
+    [w = w](sharding& r, size_t) {
+      return add_workflows(r, w);
+    },
     add_types, std::move(cfg)) {
   // nop
 }

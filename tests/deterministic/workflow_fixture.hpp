@@ -74,7 +74,8 @@ typename Inspector::result_type inspect(Inspector& f, job& x) {
 using email_workflow = workflow::workflow<email, std::string, wf_error>;
 using job_workflow = workflow::workflow<job, std::string, wf_error>;
 
-// -- the outside world ----------------------------------------------------------
+// -- the outside world
+// ----------------------------------------------------------
 
 /// Side effects of activities and compensations, counted per `what` (an
 /// activity with its attempt, a compensation) and execution id. Thread-safe:
@@ -120,7 +121,8 @@ private:
   std::atomic<bool> tripped_{false};
 };
 
-// -- the test workflows ---------------------------------------------------------
+// -- the test workflows
+// ---------------------------------------------------------
 
 /// Effect's email fixture: activity "SendEmail" fails until attempt 5
 /// (retry policy of 5 attempts), compensation "Unsend", durable sleep "Wait"
@@ -176,7 +178,8 @@ void add_types(caf::actor_system_config& cfg);
 /// Adds every test workflow on runner `r` with bodies writing to `w`.
 caf::error add_workflows(sharding& r, const std::shared_ptr<world>& w);
 
-// -- the cluster ------------------------------------------------------------------
+// -- the cluster
+// ------------------------------------------------------------------
 
 /// The slot an asynchronous request fills.
 template <class T>
@@ -188,8 +191,7 @@ public:
   /// 6 shards per group; groups "default" and "workflow".
   static sharding_config small_config();
 
-  explicit wf_cluster(size_t runners = 3,
-                      sharding_config cfg = small_config());
+  explicit wf_cluster(size_t runners = 3, sharding_config cfg = small_config());
 
   std::shared_ptr<world> w = std::make_shared<world>();
   test_cluster c;
@@ -245,7 +247,9 @@ public:
           });
       // A requester whose runner died would wait for ever otherwise.
       self->delayed_send(self, timeout + 2s, guard_atom::value);
-      return {[=](guard_atom) { self->quit(); }};
+      return {[=](guard_atom) {
+        self->quit();
+      }};
     });
     if (run_now)
       c.run();
@@ -258,8 +262,7 @@ public:
                         const P& payload, bool run_now = true) {
     workflow::detail::wf_start x;
     x.payload = *workflow::detail::encode(c.system(), payload);
-    return send(via, def, def.execution_id(payload), std::move(x), 5s,
-                run_now);
+    return send(via, def, def.execution_id(payload), std::move(x), 5s, run_now);
   }
 
   /// Completes deferred `name` of execution `id` with `value`.
@@ -294,7 +297,9 @@ public:
           self->quit();
         });
       self->delayed_send(self, guard, guard_atom::value);
-      return {[=](guard_atom) { self->quit(); }};
+      return {[=](guard_atom) {
+        self->quit();
+      }};
     });
     c.run();
     return result;
@@ -318,7 +323,12 @@ public:
                        const std::string& id) {
     auto client = workflow::engine{c.runner(via)}.make_client(def);
     return in_actor<bool>([client, id](auto* self, auto f, auto g) {
-      client.interrupt(self, id, 5s, [f]() mutable { f(true); }, g);
+      client.interrupt(
+        self, id, 5s,
+        [f]() mutable {
+          f(true);
+        },
+        g);
     });
   }
 
@@ -328,7 +338,12 @@ public:
                     const std::string& id) {
     auto client = workflow::engine{c.runner(via)}.make_client(def);
     return in_actor<bool>([client, id](auto* self, auto f, auto g) {
-      client.resume(self, id, 5s, [f]() mutable { f(true); }, g);
+      client.resume(
+        self, id, 5s,
+        [f]() mutable {
+          f(true);
+        },
+        g);
     });
   }
 
@@ -342,7 +357,12 @@ public:
                    .to_string();
     auto e = std::make_shared<workflow::engine>(c.runner(via));
     return in_actor<bool>([e, token, value](auto* self, auto f, auto g) {
-      e->complete(self, token, value, 5s, [f]() mutable { f(true); }, g);
+      e->complete(
+        self, token, value, 5s,
+        [f]() mutable {
+          f(true);
+        },
+        g);
     });
   }
 
@@ -355,7 +375,11 @@ public:
   /// Advances until `s` holds a value (at most `limit`); returns it.
   template <class T>
   caf::expected<T> await(const slot<T>& s, caf::timespan limit = 30s) {
-    c.advance_until([&] { return s->has_value(); }, limit);
+    c.advance_until(
+      [&] {
+        return s->has_value();
+      },
+      limit);
     if (!s->has_value())
       return caf::make_error(errc::timeout, "the test waited in vain");
     return **s;
@@ -363,8 +387,8 @@ public:
 
   /// Returns the stored journal of execution `id` of workflow `def`.
   template <class Def>
-  std::optional<workflow::execution_journal>
-  journal(const Def& def, const std::string& id) {
+  std::optional<workflow::execution_journal> journal(const Def& def,
+                                                     const std::string& id) {
     return journal_of(def.entity_type(), id);
   }
 
@@ -391,7 +415,6 @@ public:
 
   /// Returns the unprocessed stored requests of `entity_type` per shard.
   std::map<std::string, int64_t> pending(const std::string& entity_type);
-
 };
 
 /// Returns the steps of `j` as "<kind> <name> <state>" lines, for messages.

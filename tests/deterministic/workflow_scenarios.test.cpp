@@ -31,7 +31,9 @@ void until_confirm_awaited(wf_cluster& f, const std::string& id,
   REQUIRE(f.c.advance_until(
     [&] {
       auto j = f.journal(def, id);
-      return j && steps_of(*j, step_kind::deferred, "Confirm", step_state::pending) == 1;
+      return j
+        && steps_of(*j, step_kind::deferred, "Confirm", step_state::pending)
+        == 1;
     },
     20s));
 }
@@ -61,7 +63,8 @@ TEST_CASE("workflow scenario 1: executes, suspends on the deferred, a second "
     CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/" + std::to_string(k),
                       step_state::failed),
              1u);
-  CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/5", step_state::ok), 1u);
+  CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/5", step_state::ok),
+           1u);
   CHECK_EQ(steps_of(*j, step_kind::sleep, "Wait", step_state::ok), 1u);
   CHECK_EQ(j->status, execution_status::suspended);
   auto polled = f.await(f.poll_result(1, email_def(), id));
@@ -101,12 +104,14 @@ TEST_CASE("workflow scenario 2: an interrupt of a suspended execution clears "
   // Interrupted during the durable sleep: its wake-up waits in storage.
   REQUIRE(f.c.advance_until([&] {
     auto j = f.journal(email_def(), id);
-    return j && steps_of(*j, step_kind::sleep, "Wait", step_state::pending) == 1;
+    return j
+      && steps_of(*j, step_kind::sleep, "Wait", step_state::pending) == 1;
   }));
   CHECK_EQ(f.pending(email_def().entity_type()).size(), 1u);
   REQUIRE(f.await(f.interrupt(1, email_def(), id)));
-  REQUIRE(f.c.advance_until(
-    [&] { return f.status(email_def(), id) == execution_status::interrupted; }));
+  REQUIRE(f.c.advance_until([&] {
+    return f.status(email_def(), id) == execution_status::interrupted;
+  }));
   auto j = f.journal(email_def(), id);
   REQUIRE(j);
   INFO(describe(*j));
@@ -167,7 +172,8 @@ TEST_CASE("workflow scenario 4: a parent suspends while its child waits on a "
   CHECK_EQ(cj->parent.workflow, "Parent");
   CHECK_EQ(cj->parent.execution_id, parent_id);
   CHECK(!caller->has_value());
-  REQUIRE(f.await(f.complete_token(1, email_def(), child_id, "Confirm", "child-ok")));
+  REQUIRE(
+    f.await(f.complete_token(1, email_def(), child_id, "Confirm", "child-ok")));
   CHECK_EQ(text(f.await(caller)), "parent:sent:child-ok");
   CHECK_EQ(f.status(email_def(), child_id), execution_status::complete);
   CHECK_EQ(f.status(parent_def(), parent_id), execution_status::complete);
@@ -184,12 +190,14 @@ TEST_CASE("workflow scenario 5: wake-ups and deferred completions of a "
   auto caller = f.execute(0, def, p);
   REQUIRE(f.c.advance_until([&] {
     auto j = f.journal(def, id);
-    return j && steps_of(*j, step_kind::sleep, "Wait", step_state::pending) == 1;
+    return j
+      && steps_of(*j, step_kind::sleep, "Wait", step_state::pending) == 1;
   }));
   // The stored wake-up waits in a shard of group "workflow".
   auto waiting = f.pending(def.entity_type());
   REQUIRE_EQ(waiting.size(), 1u);
-  CHECK_MESSAGE(waiting.begin()->first.rfind("workflow:", 0) == 0u, waiting.begin()->first);
+  CHECK_MESSAGE(waiting.begin()->first.rfind("workflow:", 0) == 0u,
+                waiting.begin()->first);
   until_confirm_awaited(f, id, def);
   // A completion scheduled 5 s ahead waits in storage: in the workflow
   // group too, on the execution's shard.
@@ -204,8 +212,9 @@ TEST_CASE("workflow scenario 5: wake-ups and deferred completions of a "
   REQUIRE_EQ(stored.size(), 1u);
   CHECK_EQ(stored, waiting);
   CHECK_EQ(f.status(def, id), execution_status::suspended);
-  REQUIRE(f.c.advance_until(
-    [&] { return f.status(def, id) == execution_status::complete; }));
+  REQUIRE(f.c.advance_until([&] {
+    return f.status(def, id) == execution_status::complete;
+  }));
   CHECK_EQ(text(f.await(caller)), "sent:grouped");
   // No row of the workflow ever went to the default group.
   for (auto& [shard, n] : f.pending(def.entity_type()))
@@ -261,7 +270,8 @@ TEST_CASE("workflow scenario 7: an activity failure caught in the body is a "
   auto j = f.journal(catching_def(), id);
   REQUIRE(j);
   INFO(describe(*j));
-  CHECK_EQ(steps_of(*j, step_kind::activity, "Fails/1", step_state::failed), 1u);
+  CHECK_EQ(steps_of(*j, step_kind::activity, "Fails/1", step_state::failed),
+           1u);
   CHECK_EQ(steps_of(*j, step_kind::activity, "After/1", step_state::ok), 1u);
   CHECK_EQ(j->status, execution_status::complete);
   CHECK_EQ(f.w->count("Fails", id), 1);
@@ -279,7 +289,8 @@ TEST_CASE("workflow scenario 8: the owner dies with a suspended execution; "
   REQUIRE(owner);
   f.c.kill(*owner);
   auto via = (*owner + 1) % 3;
-  REQUIRE(f.await(f.complete_token(via, email_def(), id, "Confirm", "late"), 30s));
+  REQUIRE(
+    f.await(f.complete_token(via, email_def(), id, "Confirm", "late"), 30s));
   auto polled = f.await(f.poll(via, email_def(), id));
   REQUIRE(polled);
   CHECK_EQ(polled->status, execution_status::complete);
@@ -298,9 +309,12 @@ TEST_CASE("workflow scenario 9: after a whole-cluster restart a deferred "
   REQUIRE(f.await(f.start(1, email_def(), p)));
   until_confirm_awaited(f, id);
   f.restart_all();
-  REQUIRE(f.c.advance_until([&] { return f.owner(id).has_value(); }));
+  REQUIRE(f.c.advance_until([&] {
+    return f.owner(id).has_value();
+  }));
   auto via = (*f.owner(id) + 1) % 3;
-  REQUIRE(f.await(f.complete_token(via, email_def(), id, "Confirm", "restarted")));
+  REQUIRE(
+    f.await(f.complete_token(via, email_def(), id, "Confirm", "restarted")));
   auto polled = f.await(f.poll(via, email_def(), id));
   REQUIRE(polled);
   CHECK_EQ(text_of(f.c.system(), *polled), "sent:restarted");
@@ -319,7 +333,8 @@ TEST_CASE("workflow scenario 10: compensation and suspend-on-failure still "
     REQUIRE(owner);
     f.c.kill(*owner);
     auto via = (*owner + 1) % 3;
-    auto done = f.await(f.complete(via, email_def(), id, "Confirm", "yes"), 30s);
+    auto done = f.await(f.complete(via, email_def(), id, "Confirm", "yes"),
+                        30s);
     REQUIRE(done);
     CHECK_EQ(done->status, execution_status::failed);
     CHECK_EQ(text_of(f.c.system(), *done), "error:rejected");
@@ -339,13 +354,16 @@ TEST_CASE("workflow scenario 10: compensation and suspend-on-failure still "
     REQUIRE(owner);
     f.c.kill(*owner);
     auto via = (*owner + 1) % 3;
-    REQUIRE(f.c.advance_until([&] { return f.owner(id).has_value(); }));
+    REQUIRE(f.c.advance_until([&] {
+      return f.owner(id).has_value();
+    }));
     auto polled = f.await(f.poll(via, flaky_def(), id));
     REQUIRE(polled);
     CHECK_EQ(polled->status, execution_status::suspended);
     REQUIRE(f.await(f.resume(via, flaky_def(), id)));
-    REQUIRE(f.c.advance_until(
-      [&] { return f.status(flaky_def(), id) == execution_status::complete; }));
+    REQUIRE(f.c.advance_until([&] {
+      return f.status(flaky_def(), id) == execution_status::complete;
+    }));
     CHECK_EQ(f.w->count("Flaky", id), 2);
     CHECK_EQ(f.w->count("Done", id), 1);
   }

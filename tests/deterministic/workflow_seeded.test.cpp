@@ -28,7 +28,7 @@ struct seeded_stats {
   size_t faults = 0;
   size_t mid_handler_crashes = 0;
   size_t tripped = 0; // crashes right after an activity's side effect
-  size_t reruns = 0; // side effects whose result was lost and ran again
+  size_t reruns = 0;  // side effects whose result was lost and ran again
 };
 
 class picker {
@@ -57,7 +57,8 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
   std::vector<int> start_at;
   std::vector<int> complete_at;
   for (size_t k = 0; k < executions; ++k) {
-    ids.push_back(def.execution_id(job{"s" + std::to_string(seed) + "-" + std::to_string(k)}));
+    ids.push_back(def.execution_id(
+      job{"s" + std::to_string(seed) + "-" + std::to_string(k)}));
     start_at.push_back(static_cast<int>(pick(24)));
     complete_at.push_back(start_at.back() + 8 + static_cast<int>(pick(16)));
   }
@@ -80,7 +81,8 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
         return;
       auto j = f.journal(def, ids[k]);
       if (!j && round >= start_at[k]) {
-        f.start(*via, def, job{"s" + std::to_string(seed) + "-" + std::to_string(k)});
+        f.start(*via, def,
+                job{"s" + std::to_string(seed) + "-" + std::to_string(k)});
       } else if (j->status != execution_status::complete
                  && round >= complete_at[k]) {
         f.complete(*via, def, ids[k], "Go", "go");
@@ -109,7 +111,8 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
           break;
         case 2:
           if (f.c.up(r)) {
-            log << "r" << round << (f.c.paused(r) ? " thaw " : " pause ") << r << "; ";
+            log << "r" << round << (f.c.paused(r) ? " thaw " : " pause ") << r
+                << "; ";
             f.c.pause(r, !f.c.paused(r));
           }
           break;
@@ -135,12 +138,14 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
               break;
             name = "A";
             f.w->arm(name, ids[k]);
-            f.start(*via, def, job{"s" + std::to_string(seed) + "-" + std::to_string(k)},
+            f.start(*via, def,
+                    job{"s" + std::to_string(seed) + "-" + std::to_string(k)},
                     false);
           } else {
             for (auto n : names)
               if (steps_of(*j, step_kind::activity, std::string{n} + "/1",
-                           step_state::ok) == 0) {
+                           step_state::ok)
+                  == 0) {
                 name = n;
                 break;
               }
@@ -173,6 +178,11 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
       }
     }
     f.c.advance(250ms);
+    // At most one runner serves an execution's shard at any time.
+    for (auto& id : ids) {
+      INFO("seed " << seed << ": " << log.str());
+      REQUIRE_LE(f.c.servers(id).size(), 1u);
+    }
     if (std::getenv("CAF_CLUSTER_TRACE"))
       std::cerr << "TRACE " << log.str() << "\n";
   }
@@ -250,8 +260,7 @@ TEST_CASE("workflow: seeded crashes, restarts and pauses; every execution "
   }
   MESSAGE("seeds " << first << ".." << first + count - 1 << ": "
                    << stats.executions << " executions complete, "
-                   << stats.faults << " faults ("
-                   << stats.mid_handler_crashes
+                   << stats.faults << " faults (" << stats.mid_handler_crashes
                    << " inside handlers, " << stats.tripped
                    << " right after a side effect), " << stats.reruns
                    << " side effects re-run after a lost result");

@@ -47,16 +47,19 @@ namespace {
 // through a connection of its own (plain activity), one through the
 // activity's transaction.
 const job_workflow& deposits_def() {
-  static const auto def = job_workflow("Deposits").idempotency_key(
-    [](const job& x) { return x.id; });
+  static const auto def
+    = job_workflow("Deposits").idempotency_key([](const job& x) {
+        return x.id;
+      });
   return def;
 }
 
 int64_t rows(const std::string& path, const std::string& kind,
              const std::string& id) {
   SQLite::Database db{path, SQLite::OPEN_READONLY};
-  SQLite::Statement q{db, "SELECT COUNT(*) FROM deposits WHERE kind = ? AND "
-                          "execution_id = ?"};
+  SQLite::Statement q{db,
+                      "SELECT COUNT(*) FROM deposits WHERE kind = ? AND "
+                      "execution_id = ?"};
   q.bind(1, kind);
   q.bind(2, id);
   q.executeStep();
@@ -69,7 +72,9 @@ public:
   sqlite_runner()
     : path_(std::filesystem::temp_directory_path()
             / ("caf-cluster-wf-" + std::to_string(::getpid()) + ".db")),
-      cfg_([](caf::actor_system_config& cfg) { add_types(cfg); }),
+      cfg_([](caf::actor_system_config& cfg) {
+        add_types(cfg);
+      }),
       sys_(cfg_),
       sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())),
       clock_(std::make_shared<manual_wall_clock>(1'767'225'600'000)),
@@ -80,7 +85,8 @@ public:
     // The table the deposits go to, in the cluster's own database.
     SQLite::Database db{path_.string(),
                         SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
-    db.exec("CREATE TABLE IF NOT EXISTS deposits(kind TEXT, execution_id TEXT)");
+    db.exec(
+      "CREATE TABLE IF NOT EXISTS deposits(kind TEXT, execution_id TEXT)");
     advance(2s);
   }
 
@@ -118,31 +124,32 @@ public:
     workflow::engine e{*cluster_};
     auto w = w_;
     auto path = path_.string();
-    auto err = e.add(deposits_def(), [w, path](workflow::context& ctx,
-                                               const job&)
-                                       -> workflow::outcome<std::string, wf_error> {
-      auto id = ctx.execution_id();
-      auto plain = ctx.activity("Plain", [w, path, id] {
-        SQLite::Database db{path, SQLite::OPEN_READWRITE};
-        SQLite::Statement ins{db, "INSERT INTO deposits VALUES ('plain', ?)"};
-        ins.bind(1, id);
-        ins.exec();
-        return std::to_string(w->effect("Plain", id));
-      });
-      if (!plain)
-        return workflow::fail(wf_error{caf::to_string(plain.error())});
-      auto tx = ctx.activity_in_transaction(
-        "Transactional", [w, id](storage::sql_transaction& t) {
-          SQLite::Statement ins{t.database(),
-                                "INSERT INTO deposits VALUES ('tx', ?)"};
+    auto err = e.add(
+      deposits_def(),
+      [w, path](workflow::context& ctx,
+                const job&) -> workflow::outcome<std::string, wf_error> {
+        auto id = ctx.execution_id();
+        auto plain = ctx.activity("Plain", [w, path, id] {
+          SQLite::Database db{path, SQLite::OPEN_READWRITE};
+          SQLite::Statement ins{db, "INSERT INTO deposits VALUES ('plain', ?)"};
           ins.bind(1, id);
           ins.exec();
-          return std::to_string(w->effect("Transactional", id));
+          return std::to_string(w->effect("Plain", id));
         });
-      if (!tx)
-        return workflow::fail(wf_error{caf::to_string(tx.error())});
-      return *plain + "," + *tx;
-    });
+        if (!plain)
+          return workflow::fail(wf_error{caf::to_string(plain.error())});
+        auto tx = ctx.activity_in_transaction(
+          "Transactional", [w, id](storage::sql_transaction& t) {
+            SQLite::Statement ins{t.database(),
+                                  "INSERT INTO deposits VALUES ('tx', ?)"};
+            ins.bind(1, id);
+            ins.exec();
+            return std::to_string(w->effect("Transactional", id));
+          });
+        if (!tx)
+          return workflow::fail(wf_error{caf::to_string(tx.error())});
+        return *plain + "," + *tx;
+      });
     REQUIRE_MESSAGE(!err, caf::to_string(err));
     sched_.run();
   }
@@ -252,9 +259,8 @@ TEST_CASE("workflow: on SQLite, writes through activity_in_transaction happen "
     REQUIRE(j);
     INFO(describe(*j));
     CHECK_EQ(j->status, execution_status::complete);
-    CHECK_EQ(steps_of(*j, step_kind::activity, "Transactional/1",
-                      step_state::ok),
-             1u);
+    CHECK_EQ(
+      steps_of(*j, step_kind::activity, "Transactional/1", step_state::ok), 1u);
     // Killed right after its write: the write committed with the result,
     // so it neither ran again nor was lost.
     CHECK_EQ(w->count("Transactional", id), 1);
