@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   std::vector<row> rows;
   std::vector<row> storage_rows;
   std::vector<row> persisted_rows;
+  std::vector<row> workflow_rows;
   for (auto w : opt.workloads) {
     auto figures = metrics_of(w, opt.sizes);
     std::vector<std::vector<double>> cluster(figures.size());
@@ -72,7 +73,10 @@ int main(int argc, char** argv) {
         // Fresh servers for every run, stopped right after it.
         std::optional<server_group> servers;
         // A persisted workload's other side is raw SQLite, no servers.
-        if (is_remote(w) || (is_persisted(w) && s == side::cluster))
+        // A workflow workload's both sides run on caf-cluster runners.
+        if (is_workflow(w))
+          servers.emplace(side::cluster, opt, true, false);
+        else if (is_remote(w) || (is_persisted(w) && s == side::cluster))
           servers.emplace(s, opt, is_persisted(w), is_tls(w));
         if (opt.in_process) {
           auto local = opt;
@@ -94,7 +98,9 @@ int main(int argc, char** argv) {
         }
         std::cerr << to_string(w) << " run " << run + 1 << '/' << opt.runs
                   << ' '
-                  << ((is_storage(w) || is_persisted(w)) && s == side::bare
+                  << (is_workflow(w) && s == side::bare
+                        ? "baseline"
+                        : (is_storage(w) || is_persisted(w)) && s == side::bare
                         ? "raw SQLiteCpp"
                         : to_string(s))
                   << ':';
@@ -113,6 +119,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < figures.size(); ++i)
       (is_storage(w)     ? storage_rows
        : is_persisted(w) ? persisted_rows
+       : is_workflow(w)  ? workflow_rows
                          : rows)
         .push_back(row{to_string(w), figures[i], cluster[i], bare[i]});
   }
@@ -138,6 +145,15 @@ int main(int argc, char** argv) {
     print_table(std::cout, persisted_rows, "caf-cluster persisted asks",
                 "raw SQLiteCpp request inserts", "cluster/raw");
     print_persisted_comparison(std::cout, persisted_rows);
+  }
+  if ((!rows.empty() || !storage_rows.empty() || !persisted_rows.empty())
+      && !workflow_rows.empty())
+    std::cout << '\n';
+  if (!workflow_rows.empty()) {
+    print_table(std::cout, workflow_rows, "caf-cluster workflows",
+                "baseline (persisted asks; 1-activity workflows)",
+                "workflows/baseline");
+    print_workflow_comparison(std::cout, workflow_rows, opt.sizes);
   }
   return 0;
 }

@@ -26,7 +26,8 @@ const std::vector<workload>& all_workloads() {
     workload::remote_sequential, workload::remote_concurrent,
     workload::remote_sequential_tls, workload::remote_concurrent_tls,
     workload::storage_requests,  workload::storage_replies,
-    workload::persisted_sequential, workload::persisted_concurrent};
+    workload::persisted_sequential, workload::persisted_concurrent,
+    workload::workflow_throughput, workload::workflow_replay};
   return result;
 }
 
@@ -89,6 +90,10 @@ const char* to_string(workload x) {
       return "persisted-sequential";
     case workload::persisted_concurrent:
       return "persisted-concurrent";
+    case workload::workflow_throughput:
+      return "workflow-throughput";
+    case workload::workflow_replay:
+      return "workflow-replay";
   }
   return "?";
 }
@@ -110,6 +115,10 @@ bool is_storage(workload x) {
 bool is_persisted(workload x) {
   return x == workload::persisted_sequential
          || x == workload::persisted_concurrent;
+}
+
+bool is_workflow(workload x) {
+  return x == workload::workflow_throughput || x == workload::workflow_replay;
 }
 
 const char* flag_name(side x) {
@@ -139,6 +148,11 @@ The persisted workloads ask a persisted entity with durable state from a
 client process, as the remote ones do, its runners sharing one SQLite file
 for runner and message storage; their other side is raw SQLiteCpp inserting
 as many request rows in transactions of 1,000 (the ceiling).
+The workflow workloads execute durable workflows on the persisted workloads'
+runners: workflow-throughput executions of 3 activities each against as
+many persisted asks (the baseline), workflow-replay executions of 20
+activities (each advance replays the steps before it) against 20 times as
+many executions of one activity (no replay).
 
   --runs N            runs per workload and side (default 5)
   --quick             10x smaller counts, for a smoke run
@@ -146,13 +160,15 @@ as many request rows in transactions of 1,000 (the ceiling).
                       memory, remote-sequential, remote-concurrent,
                       remote-sequential-tls, remote-concurrent-tls,
                       storage-requests, storage-replies,
-                      persisted-sequential, persisted-concurrent, all
+                      persisted-sequential, persisted-concurrent,
+                      workflow-throughput, workflow-replay, all
                       (default all; may repeat)
   --side NAME         cluster, bare or both (default both), e.g. to profile
   --requests N        measured asks in every request workload (default
                       200,000 sequential, 100,000 concurrent,
                       remote-concurrent and persisted-concurrent, 20,000
-                      remote-sequential, 5,000 persisted-sequential;
+                      remote-sequential, 5,000 persisted-sequential and
+                      workflow-throughput, 250 workflow-replay executions;
                       storage: 100,000 rows with the window in flight,
                       20,000 one at a time; --quick: a tenth)
   --entities N        fresh entities in activation and memory (default
@@ -161,6 +177,8 @@ as many request rows in transactions of 1,000 (the ceiling).
                       remote-concurrent, persisted-concurrent and storage
                       (default 100)
   --drivers N         driver actors sharing that window (default 4)
+  --replay-steps N    activities per execution in workflow-replay
+                      (default 20)
   --server-processes N
                       servers of the remote and persisted workloads
                       (default 2)
@@ -273,6 +291,11 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
               + "'";
         return false;
       }
+    } else if (value_of("--replay-steps", value)) {
+      if (!parse_int(value, 1, out.sizes.replay_steps)) {
+        err = "--replay-steps needs a positive integer, got '" + value + "'";
+        return false;
+      }
     } else if (value_of("--drivers", value)) {
       if (!parse_int(value, 1, drivers)) {
         err = "--drivers needs a positive integer, got '" + value + "'";
@@ -315,11 +338,15 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
     s.storage_sequential_rows /= 10;
     s.persisted_sequential_requests /= 10;
     s.persisted_sequential_warmup /= 10;
+    s.workflow_requests /= 10;
+    s.workflow_warmup /= 10;
+    s.replay_workflows /= 10;
   }
   if (requests > 0)
     s.sequential_requests = s.concurrent_requests
       = s.remote_sequential_requests = s.storage_rows
-      = s.storage_sequential_rows = s.persisted_sequential_requests = requests;
+      = s.storage_sequential_rows = s.persisted_sequential_requests
+      = s.workflow_requests = s.replay_workflows = requests;
   if (entities > 0)
     s.activations = entities;
   if (window > 0)

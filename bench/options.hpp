@@ -29,6 +29,8 @@ enum class workload {
   storage_replies,
   persisted_sequential,
   persisted_concurrent,
+  workflow_throughput,
+  workflow_replay,
 };
 
 /// Returns whether `x` talks to server processes.
@@ -44,6 +46,12 @@ bool is_storage(workload x);
 /// Returns whether `x` asks persisted entities: caf-cluster runners with
 /// message storage against the raw SQLiteCpp ceiling instead of bare CAF.
 bool is_persisted(workload x);
+
+/// Returns whether `x` executes durable workflows: caf-cluster runners with
+/// message storage (as for the persisted workloads) hosting the benchmark's
+/// workflow; their other side is a baseline on the same runners (persisted
+/// asks, or workflows of one activity that replay nothing).
+bool is_workflow(workload x);
 
 /// Returns the name of `x` as used by `--workload`.
 const char* to_string(workload x);
@@ -97,6 +105,17 @@ struct workload_sizes {
   int64_t persisted_sequential_requests = 5'000;
   /// Persisted sequential: warm-up asks.
   int64_t persisted_sequential_warmup = 500;
+  /// Workflow throughput: executions measured (3 activities each), and as
+  /// many persisted asks on the other side.
+  int64_t workflow_requests = 5'000;
+  /// Workflow workloads: unmeasured executions (or asks) first.
+  int64_t workflow_warmup = 500;
+  /// Workflow replay: activities per execution (execution i's advance j
+  /// replays j - 1 recorded steps).
+  int64_t replay_steps = 20;
+  /// Workflow replay: executions of `replay_steps` activities measured; the
+  /// other side runs `replay_steps` times as many of one activity.
+  int64_t replay_workflows = 250;
 };
 
 /// Parsed command line.

@@ -36,8 +36,12 @@
 #include "caf_cluster/storage/open_runner_driver.hpp"
 #include "caf_cluster/tls.hpp"
 
+#include "caf_cluster/workflow/client.hpp"
+#include "caf_cluster/workflow/engine.hpp"
+
 #include "child_process.hpp"
 #include "counter.hpp"
+#include "flow.hpp"
 #include "measure.hpp"
 #include "report.hpp"
 
@@ -91,6 +95,7 @@ std::unique_ptr<caf_cluster::cluster_config> make_config(const options& opt) {
   auto cfg = std::make_unique<caf_cluster::cluster_config>();
   caf_cluster::enable_socket_transport(*cfg);
   cfg->add_entity(persisted_counter_entity);
+  add_bench_flow_types(*cfg);
   if (auto err = cfg->parse(opt.caf_args))
     die(caf::to_string(err), 2);
   auto scfg = cfg->sharding();
@@ -235,6 +240,11 @@ public:
     return cluster_->make_client(persisted_counter_entity);
   }
 
+  caf_cluster::workflow::client<flow_input, int64_t, caf::error>
+  flow_client() const {
+    return caf_cluster::workflow::engine{*cluster_}.make_client(bench_flow);
+  }
+
   const server_list& servers() const noexcept {
     return servers_;
   }
@@ -293,6 +303,10 @@ int serve(const options& opt) {
                  : cluster->register_entity(counter_entity, counter_impl);
     if (err)
       die(sys.render(err));
+    // The workflow workloads run on the persisted workloads' runners.
+    if (opt.persisted)
+      if (auto err = add_bench_flow(*cluster))
+        die(sys.render(err));
     address = scfg.runner_address;
   }
   std::cout << "ready " << address << std::endl;
@@ -334,6 +348,91 @@ void run_remote_workload(workload w, side s, const options& opt,
                               ids}));
   else
     sink(measure(bare_remote_send{env.servers(), ids}));
+}
+
+namespace {
+
+// Request i executes workflow `prefix<i>` with `steps` activities and waits
+// for its outcome (a failed execution counts as an error).
+struct flow_send {
+  caf_cluster::workflow::client<flow_input, int64_t, caf::error> client;
+  std::string prefix;
+  int32_t steps = 3;
+  caf::timespan timeout;
+
+  template <class Self, class Done>
+  void operator()(Self* self, int64_t i, Done done) const {
+    client.execute(
+      self, flow_input{prefix + std::to_string(i), steps}, timeout,
+      [done](const auto& result) {
+        done(result.ok() ? caf::error{} : caf::error{result.error()});
+      },
+      [done](const caf::error& err) { done(err); });
+  }
+};
+
+// Rate, p50 and p99 (ms) of `count` requests through `send` with the
+// window of the concurrent workloads, after `warmup` unmeasured ones.
+template <class Send>
+std::vector<double> measure_window(caf::actor_system& sys, const Send& send,
+                                   int64_t warmup, int64_t count,
+                                   const workload_sizes& n, int64_t per_request,
+                                   const char* what) {
+  require_ok(drive(sys, send, warmup, n.window, n.drivers), warmup, what);
+  auto r = drive(sys, send, count, n.window, n.drivers, true);
+  require_ok(r, count, what);
+  return {static_cast<double>(count * per_request) / r.seconds,
+          percentile_us(r.latencies_ns, 0.50) / 1000.0,
+          percentile_us(r.latencies_ns, 0.99) / 1000.0};
+}
+
+} // namespace
+
+void run_workflow_workload(workload w, side s, const options& opt,
+                           const figures_sink& sink) {
+  remote_client env{opt, side::cluster};
+  auto& n = opt.sizes;
+  auto& sys = env.system();
+  auto timeout = std::chrono::duration_cast<caf::timespan>(
+    std::chrono::minutes{2});
+  auto flows = [&](const char* prefix, int32_t steps) {
+    return flow_send{env.flow_client(), prefix, steps, timeout};
+  };
+  if (w == workload::workflow_throughput) {
+    if (s == side::cluster) {
+      // Warm-up and measured executions have distinct keys: fresh ones.
+      sink(measure_window(sys, flows("warm-", 3), n.workflow_warmup,
+                          n.workflow_requests, n, 1, "workflow-throughput"));
+      return;
+    }
+    sink(measure_window(sys,
+                        cluster_send{env.persisted_client(),
+                                     make_ids("con-",
+                                              n.concurrent_entities)},
+                        n.workflow_warmup, n.workflow_requests, n, 1,
+                        "workflow-throughput baseline"));
+    return;
+  }
+  auto k = static_cast<int32_t>(n.replay_steps);
+  if (s == side::cluster)
+    sink(measure_window(sys, flows("replay-", k), n.workflow_warmup / k + 1,
+                        n.replay_workflows, n, k, "workflow-replay"));
+  else
+    sink(measure_window(sys, flows("single-", 1), n.workflow_warmup,
+                        n.replay_workflows * k, n, 1,
+                        "workflow-replay baseline"));
+}
+
+std::string describe_workflow_setup(const workload_sizes& n) {
+  auto count = std::to_string(n.servers);
+  auto many = n.servers > 1;
+  return "a client-only node in a client process on 127.0.0.1 against "
+         + count + " runner process" + (many ? "es" : "")
+         + ", fresh per run, sharing one fresh SQLite file (WAL, "
+           "synchronous=NORMAL) for runner and message storage, hosting "
+           "workflow BenchFlow (entity group, activities that return their "
+           "index) and the persisted counter; measured once every shard is "
+           "leased to its owner";
 }
 
 std::string describe_remote_setup(const workload_sizes& n) {

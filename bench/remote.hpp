@@ -28,6 +28,16 @@ int serve(const options& opt);
 void run_remote_workload(workload w, side s, const options& opt,
                          const figures_sink& sink);
 
+/// Runs workflow workload `w` once from this process against the runners of
+/// `opt.storage`: on side `cluster` the workflows, on side `bare` the
+/// baseline (persisted asks, or workflows of one activity), and passes the
+/// figures (rate, p50 and p99 latency in ms) to `sink`.
+void run_workflow_workload(workload w, side s, const options& opt,
+                           const figures_sink& sink);
+
+/// Describes the processes and storage of a workflow run, for the report.
+std::string describe_workflow_setup(const workload_sizes& sizes);
+
 /// Describes the processes of a remote run, for the report.
 std::string describe_remote_setup(const workload_sizes& sizes);
 

@@ -47,6 +47,12 @@ constexpr double effect_sqlite_concurrent = 1'070; // msg/s
 // Issue 4's aim for persisted asks, concurrent: 30x Effect.
 constexpr double persisted_concurrent_aim = 32'000; // msg/s
 
+// Published workflow throughput (issue 14): Temporal self-hosted, Dapr
+// workflows (35-98/s, the upper end), and issue 14's aim.
+constexpr double temporal_workflows = 210;  // workflows/s
+constexpr double dapr_workflows = 98;       // workflows/s
+constexpr double workflow_aim = 1'000;      // workflows/s
+
 std::string ratio_text(double x) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.2f", x);
@@ -139,6 +145,49 @@ void print_persisted_comparison(std::ostream& out,
         << " | " << (raw > 0 ? ratio_text(rate / raw) : "-") << " | "
         << (concurrent ? ratio_text(rate / persisted_concurrent_aim) : "-")
         << " |\n";
+  }
+}
+
+void print_workflow_comparison(std::ostream& out, const std::vector<row>& rows,
+                               const workload_sizes& n) {
+  for (auto& r : rows) {
+    auto c = measured(r.cluster);
+    auto b = measured(r.bare);
+    if (c.empty() || r.figure.format != figure_format::integer)
+      continue; // the first figure of each workload: its rate
+    auto rate = summarize(c).median;
+    if (r.workload == "workflow-throughput") {
+      out << "\nworkflow-throughput: " << format_figure(rate,
+                                                      figure_format::integer)
+          << " workflows/s (3 activities each) = "
+          << ratio_text(rate / temporal_workflows) << "x Temporal self-hosted ("
+          << format_figure(temporal_workflows, figure_format::integer)
+          << "/s), " << ratio_text(rate / dapr_workflows)
+          << "x Dapr workflows (35-"
+          << format_figure(dapr_workflows, figure_format::integer)
+          << "/s), " << ratio_text(rate / workflow_aim)
+          << " of issue 14's aim ("
+          << format_figure(workflow_aim, figure_format::integer) << "/s)\n";
+    } else if (r.workload == "workflow-replay" && !b.empty()
+               && n.replay_steps > 1) {
+      // Each activity of a k-step execution is one advance that replays
+      // (k - 1) / 2 recorded steps on average; its whole cost (the replay,
+      // the activity, storing the next step and the journal) bounds what a
+      // replayed step costs. A 1-activity execution adds the start, the
+      // awaiter and the outcome's way back to the client instead.
+      auto single = summarize(b).median;
+      auto k = static_cast<double>(n.replay_steps);
+      char bound[32];
+      std::snprintf(bound, sizeof(bound), "%.1f", (1e6 / rate) / ((k - 1) / 2));
+      out << "\nworkflow-replay: an advance of a "
+          << format_figure(k, figure_format::integer)
+          << "-activity execution (replaying "
+          << ratio_text((k - 1) / 2)
+          << " recorded steps on average) costs " << ratio_text(1e6 / rate)
+          << " µs of throughput time, so a replayed step costs at most "
+          << bound << " µs; a whole 1-activity execution costs "
+          << ratio_text(1e6 / single) << " µs\n";
+    }
   }
 }
 

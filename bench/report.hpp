@@ -56,4 +56,10 @@ void print_table(std::ostream& out, const std::vector<row>& rows,
 /// persisted-concurrent, against the aim of issue 4.
 void print_persisted_comparison(std::ostream& out, const std::vector<row>& rows);
 
+/// Prints, for the workflow workloads among `rows`, the workflow rate
+/// against the published anchors (Temporal, Dapr) and issue 14's aim, and
+/// the cost per replayed step derived from workflow-replay's two sides.
+void print_workflow_comparison(std::ostream& out, const std::vector<row>& rows,
+                               const workload_sizes& sizes);
+
 } // namespace bench

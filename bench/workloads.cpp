@@ -209,6 +209,15 @@ std::vector<metric> metrics_of(workload w, const workload_sizes& n) {
               {"p99 latency (µs)", figure_format::one_decimal}};
     case workload::persisted_concurrent:
       return {{raw_rate_metric(n), figure_format::integer}};
+    case workload::workflow_throughput:
+      return {{"workflows/s (baseline: persisted asks/s)",
+               figure_format::integer},
+              {"p50 latency (ms)", figure_format::one_decimal},
+              {"p99 latency (ms)", figure_format::one_decimal}};
+    case workload::workflow_replay:
+      return {{"activities/s", figure_format::integer},
+              {"p50 latency (ms)", figure_format::one_decimal},
+              {"p99 latency (ms)", figure_format::one_decimal}};
   }
   return {};
 }
@@ -266,6 +275,24 @@ std::string describe(workload w, const workload_sizes& n) {
              + " entities, " + window + ", after activating them and "
              + with_commas(n.concurrent_warmup) + " warm-up asks; "
              + describe_persisted_setup(n);
+    case workload::workflow_throughput:
+      return "workflow-throughput: " + with_commas(n.workflow_requests)
+             + " executions of a workflow with 3 activities, " + window
+             + " (each waits for its outcome; latency = execute to outcome), "
+               "after "
+             + with_commas(n.workflow_warmup)
+             + " warm-up executions; baseline: as many persisted asks over "
+             + with_commas(n.concurrent_entities)
+             + " entities on the same runners; " + describe_workflow_setup(n);
+    case workload::workflow_replay:
+      return "workflow-replay: " + with_commas(n.replay_workflows)
+             + " executions of " + with_commas(n.replay_steps)
+             + " activities each (advance j replays the j - 1 recorded steps "
+               "before it), "
+             + window + "; baseline: "
+             + with_commas(n.replay_workflows * n.replay_steps)
+             + " executions of one activity (nothing to replay); the same "
+               "runners as workflow-throughput";
   }
   return "";
 }
@@ -278,6 +305,10 @@ void run_workload(workload w, side s, const options& opt,
   }
   if (is_storage(w)) {
     run_storage_workload(w, s, opt, sink);
+    return;
+  }
+  if (is_workflow(w)) {
+    run_workflow_workload(w, s, opt, sink);
     return;
   }
   if (is_persisted(w)) {

@@ -85,13 +85,14 @@ start_runner() {
 
 
 # Shards move while runners join (the first one takes all 300 at first):
-# waits up to 10 s until each of the 3 runners holds its 100 (needs `ctl`,
-# the cluster-ctl program).
+# waits up to 10 s until each of the 3 runners holds its share, $1 shards
+# (default 100: one group of 300; 200 with two groups) (needs `ctl`, the
+# cluster-ctl program).
 await_even_shards() {
-  local counts settled=no
+  local counts settled=no share=${1:-100}
   for _ in $(seq 100); do
     counts=$("$ctl" shards --storage "$storage" | sed '1,/^runner held-shards$/d')
-    if [[ $(grep -c ' 100$' <<<"$counts") == 3 ]]; then
+    if [[ $(grep -c " $share\$" <<<"$counts") == 3 ]]; then
       settled=yes
       break
     fi

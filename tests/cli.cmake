@@ -168,10 +168,122 @@ set_tests_properties(cluster_ctl.missing_file_not_created PROPERTIES
 cluster_ctl_test(shards_directory "shards --storage 'sqlite:${CMAKE_CURRENT_BINARY_DIR}'"
   "^stdout:\\.\nstderr:cluster-ctl: no database at '[^\n]*': not a regular file\nexit=1\n$")
 
+# The workflow commands read a file of journals seeded by
+# tests/cli/seed_workflow_storage.cpp (see there for its executions).
+add_executable(seed_workflow_storage cli/seed_workflow_storage.cpp)
+target_link_libraries(seed_workflow_storage PRIVATE caf_cluster::core
+                      caf_cluster::storage caf_cluster::workflow)
+caf_cluster_target_defaults(seed_workflow_storage)
+set(wf_db "${CMAKE_CURRENT_BINARY_DIR}/cluster_ctl_workflows.db")
+add_test(NAME cluster_ctl.seed_workflow_storage
+         COMMAND seed_workflow_storage "${wf_db}")
+set_tests_properties(cluster_ctl.seed_workflow_storage PROPERTIES
+  LABELS unit FIXTURES_SETUP cluster_ctl_wf_db)
+
+# cluster_ctl_wf_test(<name> <shell words> <regex>): cluster_ctl_test on the
+# journals; "DB" in <shell words> stands for its path.
+function(cluster_ctl_wf_test name words regex)
+  string(REPLACE "DB" "'${wf_db}'" words "${words}")
+  cluster_ctl_test(${name} "${words}" "${regex}")
+  set_tests_properties(cluster_ctl.${name} PROPERTIES
+    FIXTURES_REQUIRED cluster_ctl_wf_db)
+endfunction()
+
+set(wf_header "workflow id status steps started updated")
+set(t0 "2026-01-01T00:00:00\\.000Z")
+set(t2 "2026-01-01T00:00:02\\.000Z")
+cluster_ctl_wf_test(workflows "workflows --storage sqlite:DB"
+  "^stdout:${wf_header}\nbilling c3 failed 1 ${t0} ${t2}\nbroken e5 undecodable - - -\norders a1 suspended 3 ${t0} ${t2}\norders b2 complete 3 ${t0} 2026-01-01T00:00:05\\.000Z\norders-archive a1 running 0 ${t0} ${t2}\n\\.\nstderr:exit=0\n$")
+cluster_ctl_wf_test(workflows_of_one_workflow
+  "workflows --storage sqlite:DB --workflow orders"
+  "^stdout:${wf_header}\norders a1 suspended 3 ${t0} ${t2}\norders b2 complete 3 ${t0} 2026-01-01T00:00:05\\.000Z\n\\.\nstderr:exit=0\n$")
+cluster_ctl_wf_test(workflows_by_status
+  "workflows --storage sqlite:DB --status suspended"
+  "^stdout:${wf_header}\norders a1 suspended 3 ${t0} ${t2}\n\\.\nstderr:exit=0\n$")
+cluster_ctl_wf_test(workflows_none "workflows --storage sqlite:DB --workflow nope"
+  "^stdout:${wf_header}\n\\.\nstderr:exit=0\n$")
+cluster_ctl_usage_error(workflows_bad_status
+  "workflows --storage sqlite:x --status asleep"
+  "--status must be one of running, suspended, complete, failed, interrupted, got 'asleep'")
+cluster_ctl_usage_error(workflows_no_storage "workflows"
+                        "workflows needs --storage sqlite:PATH")
+cluster_ctl_usage_error(workflows_extra_argument "workflows x --storage sqlite:y"
+                        "workflows takes no arguments, got 'x'")
+cluster_ctl_wf_test(workflow_journal "workflow a1 --workflow orders --storage sqlite:DB"
+  "^stdout:workflow orders
+execution a1
+status suspended
+started ${t0}
+updated ${t2}
+completed -
+replays 2
+resumes 0
+
+step kind name attempt state recorded
+1 activity charge/1 1 ok 2026-01-01T00:00:00\\.100Z
+2 sleep wait-for-stock - pending 2026-01-01T00:00:00\\.200Z due 2026-01-01T01:00:00\\.000Z
+3 deferred approval - pending 2026-01-01T00:00:00\\.300Z
+
+pending-sleep due
+wait-for-stock 2026-01-01T01:00:00\\.000Z
+
+pending-deferred
+approval
+
+early-completion state
+payment-confirmed ok
+
+result -
+error -
+\\.\nstderr:exit=0\n$")
+cluster_ctl_wf_test(workflow_complete "workflow b2 --storage sqlite:DB"
+  "^stdout:workflow orders
+execution b2
+status complete
+started ${t0}
+updated 2026-01-01T00:00:05\\.000Z
+completed 2026-01-01T00:00:05\\.000Z
+replays 2
+resumes 0
+
+step kind name attempt state recorded
+1 activity charge/1 1 failed 2026-01-01T00:00:00\\.100Z error cluster: entity_failed \\(card declined\\)
+2 activity charge/2 2 ok 2026-01-01T00:00:00\\.150Z
+3 patch v2-fraud-check - ok 2026-01-01T00:00:00\\.160Z
+
+pending-sleep due
+
+pending-deferred
+
+early-completion state
+
+result ok \\(7 bytes\\)
+error -
+\\.\nstderr:exit=0\n$")
+cluster_ctl_wf_test(workflow_failed "workflow c3 --storage sqlite:DB | tail -2"
+  "^stdout:result -\nerror cluster: nondeterministic_workflow \\(step 2: the journal has activity 'invoice/1', the code reached sleep 'wait'\\)\n\\.\nstderr:exit=0\n$")
+cluster_ctl_wf_test(workflow_ambiguous "workflow a1 --storage sqlite:DB"
+  "^stdout:\\.\nstderr:cluster-ctl: execution id 'a1' exists in several workflows \\(orders, orders-archive\\): give --workflow\nexit=2\n$")
+cluster_ctl_wf_test(workflow_unknown "workflow zz --storage sqlite:DB"
+  "^stdout:\\.\nstderr:cluster-ctl: no workflow execution 'zz'\nexit=1\n$")
+cluster_ctl_wf_test(workflow_unknown_in_workflow "workflow b2 --workflow billing --storage sqlite:DB"
+  "^stdout:\\.\nstderr:cluster-ctl: no workflow execution 'b2' of workflow 'billing'\nexit=1\n$")
+cluster_ctl_wf_test(workflow_undecodable "workflow e5 --storage sqlite:DB"
+  "^stdout:\\.\nstderr:cluster-ctl: the journal of broken/e5 does not decode: .+\nexit=1\n$")
+cluster_ctl_usage_error(workflow_no_id "workflow --storage sqlite:x"
+                        "workflow needs an execution id")
+cluster_ctl_usage_error(workflow_two_ids "workflow a b --storage sqlite:x"
+                        "workflow takes one execution id, got an extra argument 'b'")
+foreach(words "workflows" "workflow a")
+  string(REPLACE " a" "" cmd "${words}")
+  cluster_ctl_test(${cmd}_missing_file "${words} --storage 'sqlite:${missing_db}'"
+    "^stdout:\\.\nstderr:cluster-ctl: no database at '[^\n]*cluster_ctl_missing\\.db': the file does not exist\nexit=1\n$")
+endforeach()
+
 # --version, and --help on every command.
 string(REPLACE "." "\\." escaped_version "${PROJECT_VERSION}")
 cluster_ctl_output(version "--version" "cluster-ctl ${escaped_version}")
-foreach(cmd shard-id runners shards pending drain forget)
+foreach(cmd shard-id runners shards pending drain forget workflows workflow)
   cluster_ctl_test(${cmd}_help "${cmd} --help"
     "^stdout:usage: cluster-ctl ${cmd} .*\n\\.\nstderr:exit=0\n$")
   cluster_ctl_test(${cmd}_help_short "${cmd} -h"
@@ -247,3 +359,13 @@ address machine-id healthy weight heartbeat-age-ms state
 127\\.0\\.0\\.1:4001 100
 127\\.0\\.0\\.1:4002 100
 $")
+
+cluster_ctl_wf_test(workflows_json
+  "workflows --storage sqlite:DB --json | jq -r '.executions[] | \"\\(.workflow) \\(.execution_id) \\(.status) \\(.steps) \\(.started_ms) \\(.completed_ms)\"'"
+  "^stdout:billing c3 failed 1 1767225600000 1767225603000\nbroken e5 undecodable null null null\norders a1 suspended 3 1767225600000 0\norders b2 complete 3 1767225600000 1767225605000\norders-archive a1 running 0 1767225600000 0\n\\.\nstderr:exit=0\n$")
+cluster_ctl_wf_test(workflow_json
+  "workflow a1 --workflow orders --storage sqlite:DB --json | jq -c '[.status, .replays, [.steps[] | [.kind, .name, .attempt, .state, .recorded_ms]], .pending_sleeps, .pending_deferreds, [.completions[] | .name], .result_ok, .error]'"
+  "^stdout:\\[\"suspended\",2,\\[\\[\"activity\",\"charge/1\",1,\"ok\",1767225600100\\],\\[\"sleep\",\"wait-for-stock\",0,\"pending\",1767225600200\\],\\[\"deferred\",\"approval\",0,\"pending\",1767225600300\\]\\],\\[{\"name\":\"wait-for-stock\",\"wake_ms\":1767229200000}\\],\\[\"approval\"\\],\\[\"payment-confirmed\"\\],false,\"\"\\]\n\\.\nstderr:exit=0\n$")
+cluster_ctl_wf_test(workflow_json_errors
+  "workflow b2 --storage sqlite:DB --json | jq -r '.steps[0].error, .result_ok, .result_bytes'"
+  "^stdout:cluster: entity_failed \\(card declined\\)\ntrue\n7\n\\.\nstderr:exit=0\n$")

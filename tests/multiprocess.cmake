@@ -23,7 +23,8 @@ add_executable(multiprocess_tests
   multiprocess/node_cli.test.cpp
   multiprocess/cluster_ctl.test.cpp
   multiprocess/hostile_peer.test.cpp
-  multiprocess/storage_file.test.cpp)
+  multiprocess/storage_file.test.cpp
+  multiprocess/orders_cluster.test.cpp)
 target_include_directories(multiprocess_tests PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}
   ${PROJECT_SOURCE_DIR}/samples/counter)
@@ -39,9 +40,11 @@ target_compile_definitions(multiprocess_tests PRIVATE
   CAF_CLUSTER_SERVICES_NODE="$<TARGET_FILE:services-node>"
   CAF_CLUSTER_COUNTER_LOCAL="$<TARGET_FILE:counter-local>"
   CAF_CLUSTER_HOSTILE_PEER="$<TARGET_FILE:hostile-peer>"
+  CAF_CLUSTER_ORDERS_NODE="$<TARGET_FILE:orders-node>"
+  CAF_CLUSTER_ORDERS_CLI="$<TARGET_FILE:orders-cli>"
   CAF_CLUSTER_MAKE_TEST_CA="${PROJECT_SOURCE_DIR}/scripts/make-test-ca.sh")
 add_dependencies(multiprocess_tests counter-node counter-cli cluster-ctl services-node
-  counter-local hostile-peer)
+  counter-local hostile-peer orders-node orders-cli)
 caf_cluster_target_defaults(multiprocess_tests)
 # Every test case bounds its own waits; the timeout only catches a hang.
 doctest_discover_tests(multiprocess_tests PROPERTIES LABELS multiprocess TIMEOUT 60)

@@ -104,4 +104,17 @@ message_storage::make_reply_write(reply_to_store& x) const {
   return w;
 }
 
+caf::error message_storage::from_storage(caf::actor_system& sys,
+                                         caf::error err) {
+  if (!err || err == storage::errc::fenced)
+    return err;
+  if (err == storage::errc::unsupported) {
+    auto text = err.context().match_elements<std::string>()
+      ? err.context().get_as<std::string>(0)
+      : sys.render(err);
+    return caf::make_error(errc::unsupported, std::move(text));
+  }
+  return caf::make_error(errc::persistence_error, sys.render(err));
+}
+
 } // namespace caf_cluster

@@ -352,6 +352,78 @@ public:
     return writer_;
   }
 
+  /// Runs `work` and stores the entity's state it returns in one storage
+  /// transaction fenced by `by` (see
+  /// `storage::message_driver::transact_state`), after the writes requested
+  /// before it, and calls `done(caf::error)`: no error once committed; the
+  /// work's own error, unchanged, when it failed (nothing it wrote is kept);
+  /// `storage::errc::fenced` when a newer owner holds the shard (the shard
+  /// stops serving here, as for `store_reply`), without running `work`;
+  /// `errc::unsupported` on storage without SQL (the memory backend),
+  /// without running `work`; `persistence_error` with the storage's message
+  /// when storage fails or `work` throws.
+  /// @warning `work` runs on the storage writer's thread, not in `self`'s
+  ///          context: it must not touch the actor's state, and it blocks
+  ///          every other storage call of the runner while it runs.
+  template <class Self, class F>
+  void transact_state(Self* self, storage::fence by, std::string entity_type,
+                      std::string entity_id,
+                      storage::message_driver::state_work work, F done) const {
+    // Tells the work's own error from the storage's ones.
+    auto own = std::make_shared<caf::error>();
+    detail::state_transaction x{
+      by, std::move(entity_type), std::move(entity_id),
+      [own, work{std::move(work)}](
+        storage::sql_transaction& tx) -> caf::expected<std::string> {
+        auto result = work(tx);
+        if (!result)
+          *own = result.error();
+        return result;
+      }};
+    auto on_fenced = on_fenced_;
+    auto sys = sys_;
+    auto finish = [done, own, by, on_fenced, sys](caf::error err) mutable {
+      if (err && !*own) {
+        if (err == storage::errc::fenced && on_fenced)
+          on_fenced(by.shard, by.epoch);
+        err = from_storage(*sys, std::move(err));
+      }
+      done(std::move(err));
+    };
+    self
+      ->request(writer_, caf::infinite, detail::transact_atom::value,
+                std::move(x))
+      .then(
+        [finish]() mutable {
+          finish(caf::error{});
+        },
+        [finish](caf::error& err) mutable {
+          finish(std::move(err));
+        });
+  }
+
+  /// Deletes everything stored for one entity (its requests, processed or
+  /// not, their replies and its state; see
+  /// `storage::message_driver::purge_entity`), after the writes requested
+  /// before it, and calls `done(caf::error)`: no error once deleted (also
+  /// when nothing was stored), else `persistence_error` with the storage's
+  /// message.
+  template <class Self, class F>
+  void purge_entity(Self* self, std::string entity_type, std::string entity_id,
+                    F done) const {
+    auto sys = sys_;
+    self
+      ->request(writer_, caf::infinite, detail::purge_atom::value,
+                std::move(entity_type), std::move(entity_id))
+      .then(
+        [done]() mutable {
+          done(caf::error{});
+        },
+        [done, sys](caf::error& err) mutable {
+          done(from_storage(*sys, std::move(err)));
+        });
+  }
+
 private:
   static store_outcome to_outcome(caf::actor_system& sys,
                                   storage::save_outcome& x);
@@ -360,6 +432,10 @@ private:
                                    const storage::reply_row& row);
 
   caf::expected<storage::reply_write> make_reply_write(reply_to_store& x) const;
+
+  // A storage failure as callers see it: `fenced` as is, `unsupported` as
+  // `errc::unsupported`, anything else as `persistence_error` with its text.
+  static caf::error from_storage(caf::actor_system& sys, caf::error err);
 
   caf::actor_system* sys_ = nullptr;
   detail::storage_writer_actor writer_;

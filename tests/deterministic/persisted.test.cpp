@@ -449,3 +449,30 @@ TEST_CASE("a volatile ask in flight at a frozen runner fails with "
     f.advance(step);
   CHECK_EQ((**slot).error(), errc::runner_unavailable);
 }
+
+TEST_CASE("a duplicate of a stored request nobody delivers runs it at once") {
+  cluster_fixture f{2};
+  // A request stored directly (as a workflow stores its continuation) waits
+  // for the next periodic claim; a send with its key delivers it now.
+  auto payload = encode_message(f.sys, caf::make_message(keyed_add{7, "stored"}));
+  REQUIRE(payload);
+  storage::request_row row;
+  row.request_id = 4242;
+  row.entity_type = "Ledger";
+  row.entity_id = "acct-nudge";
+  row.shard = to_string(shard_id{"default", shard_of(f, "acct-nudge")});
+  row.tag = message_tag(f.sys, caf::make_message(keyed_add{7, "stored"}));
+  row.payload = std::move(*payload);
+  row.primary_key = "stored";
+  auto saved = f.message_storage()->save_requests({row});
+  REQUIRE(saved);
+  f.run();
+  CHECK_EQ(pending(f), 1u);
+  auto slot = f.send_ledger(0, "acct-nudge", keyed_add{7, "stored"});
+  // No clock advance: the owner reads the stored original at once.
+  f.run();
+  REQUIRE(slot->has_value());
+  CHECK_EQ(value_of(**slot), 7);
+  check_stored(f, "acct-nudge", 7, 1);
+  CHECK_EQ(pending(f), 0u);
+}

@@ -5,10 +5,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <unistd.h>
 
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
@@ -18,9 +23,12 @@
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/memory_transport.hpp"
 #include "caf_cluster/runner_options.hpp"
+#include "caf_cluster/sharding.hpp"
 #include "caf_cluster/storage/memory_message_driver.hpp"
 #include "caf_cluster/storage/memory_runner_driver.hpp"
-#include "caf_cluster/sharding.hpp"
+#include "caf_cluster/storage/sql_transaction.hpp"
+#include "caf_cluster/storage/sqlite_message_driver.hpp"
+#include "caf_cluster/storage/sqlite_runner_driver.hpp"
 #include "caf_cluster/testing/test_system_config.hpp"
 #include "caf_cluster/wall_clock.hpp"
 #include "caf_cluster/workflow.hpp"
@@ -55,6 +63,8 @@ const flow waits = make_flow("sleep-and-wait");
 const flow compensated = make_flow("compensated");
 const flow changing = make_flow("changing");
 const flow versioned = make_flow("versioned");
+const flow booking = make_flow("booking");
+const flow retained = make_flow("retained").retention(std::chrono::minutes{1});
 
 // Side effects of activities, by name: what the workflows did for real.
 std::map<std::string, int>& effects() {
@@ -71,7 +81,8 @@ int& code_version() {
 struct wf_config : testing::test_system_config {
   wf_config()
     : test_system_config([](caf::actor_system_config& cfg) {
-        for (auto* def : {&three, &waits, &compensated, &changing, &versioned})
+        for (auto* def : {&three, &waits, &compensated, &changing, &versioned,
+                          &booking, &retained})
           wf::add_workflow_types(cfg, *def);
       }) {
     // nop
@@ -79,7 +90,7 @@ struct wf_config : testing::test_system_config {
 };
 
 wf::outcome<std::string, caf::error> three_body(wf::context& ctx,
-                                                 const order& o) {
+                                                const order& o) {
   auto a = ctx.activity("validate", [&] {
     ++effects()["validate"];
     return o.amount > 0;
@@ -99,7 +110,9 @@ wf::outcome<std::string, caf::error> three_body(wf::context& ctx,
 
 wf::outcome<std::string, caf::error> waits_body(wf::context& ctx,
                                                 const order& o) {
-  ctx.activity("before", [] { ++effects()["before"]; });
+  ctx.activity("before", [] {
+    ++effects()["before"];
+  });
   ctx.sleep("nap", std::chrono::hours{1});
   auto approved = ctx.await(wf::deferred<int32_t>{"approval"});
   if (!approved)
@@ -109,10 +122,18 @@ wf::outcome<std::string, caf::error> waits_body(wf::context& ctx,
 
 wf::outcome<std::string, caf::error> compensated_body(wf::context& ctx,
                                                       const order&) {
-  ctx.activity("charge", [] { ++effects()["charge"]; });
-  ctx.compensate("refund", [] { ++effects()["refund"]; });
-  ctx.activity("reserve", [] { ++effects()["reserve"]; });
-  ctx.compensate("release", [] { ++effects()["release"]; });
+  ctx.activity("charge", [] {
+    ++effects()["charge"];
+  });
+  ctx.compensate("refund", [] {
+    ++effects()["refund"];
+  });
+  ctx.activity("reserve", [] {
+    ++effects()["reserve"];
+  });
+  ctx.compensate("release", [] {
+    ++effects()["release"];
+  });
   ctx.await(wf::deferred<int32_t>{"never"});
   return std::string{"unreachable"};
 }
@@ -130,14 +151,42 @@ wf::outcome<std::string, caf::error> versioned_body(wf::context& ctx,
   ctx.activity("first", [] {});
   std::string branch;
   if (code_version() >= 2 && ctx.patched("v2-fraud-check")) {
-    ctx.activity("fraud-check", [] { ++effects()["fraud-check"]; });
+    ctx.activity("fraud-check", [] {
+      ++effects()["fraud-check"];
+    });
     branch = "new";
   } else {
-    ctx.activity("legacy", [] { ++effects()["legacy"]; });
+    ctx.activity("legacy", [] {
+      ++effects()["legacy"];
+    });
     branch = "old";
   }
   ctx.await(wf::deferred<int32_t>{"go"});
   return branch;
+}
+
+// Books the order in the cluster's own database, in the transaction that
+// records the activity's result.
+wf::outcome<std::string, caf::error> booking_body(wf::context& ctx,
+                                                  const order& o) {
+  auto booked = ctx.activity_in_transaction(
+    "book", [&](storage::sql_transaction& tx) -> caf::expected<int32_t> {
+      auto& db = tx.database();
+      db.exec("CREATE TABLE IF NOT EXISTS bookings (id TEXT PRIMARY KEY, "
+              "amount INTEGER)");
+      SQLite::Statement insert{db, "INSERT INTO bookings VALUES (?, ?)"};
+      insert.bind(1, o.id);
+      insert.bind(2, o.amount);
+      insert.exec();
+      ++effects()["book"];
+      return o.amount;
+    });
+  if (!booked)
+    return wf::fail(booked.error());
+  auto after = ctx.activity("after", [] {
+    ++effects()["after"];
+  });
+  return "booked " + std::to_string(*booked);
 }
 
 template <class T>
@@ -160,7 +209,7 @@ struct wf_fixture {
   std::optional<sharding> cluster;
   std::optional<wf::engine> engine;
 
-  wf_fixture() {
+  explicit wf_fixture(std::string sqlite_path = {}) {
     effects().clear();
     code_version() = 1;
     sched.clock().current_time += std::chrono::hours(1);
@@ -171,7 +220,17 @@ struct wf_fixture {
     scfg.shard_groups = {"default", "workflows"};
     runner_options opts;
     opts.storage = storage::make_memory_runner_driver(store);
-    opts.messages = storage::make_memory_message_driver(store);
+    if (sqlite_path.empty()) {
+      opts.messages = storage::make_memory_message_driver(store);
+    } else {
+      // Runner and message storage in one file: leases fence the writes.
+      auto runners = storage::make_sqlite_runner_driver(sqlite_path);
+      REQUIRE(runners);
+      opts.storage = std::move(*runners);
+      auto driver = storage::make_sqlite_message_driver(sqlite_path);
+      REQUIRE(driver);
+      opts.messages = std::move(*driver);
+    }
     opts.transport = make_memory_transport(std::make_shared<memory_network>());
     opts.detach_storage_calls = false;
     opts.log = [](const log_record&) {};
@@ -187,6 +246,8 @@ struct wf_fixture {
     REQUIRE(!engine->add(compensated, compensated_body));
     REQUIRE(!engine->add(changing, changing_body));
     REQUIRE(!engine->add(versioned, versioned_body));
+    REQUIRE(!engine->add(booking, booking_body));
+    REQUIRE(!engine->add(retained, three_body));
     for (int i = 0; i < 30; ++i)
       advance(100ms);
   }
@@ -203,7 +264,8 @@ struct wf_fixture {
   }
 
   void advance(caf::timespan d) {
-    clock->advance_ms(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+    clock->advance_ms(
+      std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
     sched.clock().advance_time(d);
     sched.run();
   }
@@ -217,19 +279,26 @@ struct wf_fixture {
 
   template <class F>
   void in_actor(F f) {
-    sys.spawn([f](caf::event_based_actor* self) mutable { f(self); });
+    sys.spawn([f](caf::event_based_actor* self) mutable {
+      f(self);
+    });
     sched.run();
   }
 
   slot<caf::expected<wf::outcome<std::string, caf::error>>>
   execute(const flow& def, order o) {
-    auto result = make_slot<caf::expected<wf::outcome<std::string, caf::error>>>();
+    auto result
+      = make_slot<caf::expected<wf::outcome<std::string, caf::error>>>();
     auto cl = engine->make_client(def);
     in_actor([=](caf::event_based_actor* self) {
       cl.execute(
         self, o, 600s,
-        [result](wf::outcome<std::string, caf::error>& x) { *result = x; },
-        [result](caf::error& err) { *result = err; });
+        [result](wf::outcome<std::string, caf::error>& x) {
+          *result = x;
+        },
+        [result](caf::error& err) {
+          *result = err;
+        });
     });
     return result;
   }
@@ -239,10 +308,17 @@ struct wf_fixture {
     auto cl = engine->make_client(def);
     in_actor([=](caf::event_based_actor* self) {
       cl.start(
-        self, o, 10s, [result](std::string& id) { *result = id; },
-        [](caf::error& err) { FAIL("start failed: " << to_string(err)); });
+        self, o, 10s,
+        [result](std::string& id) {
+          *result = id;
+        },
+        [](caf::error& err) {
+          FAIL("start failed: " << to_string(err));
+        });
     });
-    advance_until([&] { return result->has_value(); });
+    advance_until([&] {
+      return result->has_value();
+    });
     REQUIRE(result->has_value());
     return **result;
   }
@@ -254,10 +330,16 @@ struct wf_fixture {
     in_actor([=](caf::event_based_actor* self) {
       cl.poll(
         self, id, 10s,
-        [result](wf::poll_result<std::string, caf::error>& x) { *result = x; },
-        [](caf::error& err) { FAIL("poll failed: " << to_string(err)); });
+        [result](wf::poll_result<std::string, caf::error>& x) {
+          *result = x;
+        },
+        [](caf::error& err) {
+          FAIL("poll failed: " << to_string(err));
+        });
     });
-    advance_until([&] { return result->has_value(); });
+    advance_until([&] {
+      return result->has_value();
+    });
     REQUIRE(result->has_value());
     return **result;
   }
@@ -270,10 +352,36 @@ struct wf_fixture {
     auto* e = &*engine;
     in_actor([=](caf::event_based_actor* self) {
       e->complete(
-        self, text, value, 10s, [done] { *done = true; },
-        [](caf::error& err) { FAIL("complete failed: " << to_string(err)); });
+        self, text, value, 10s,
+        [done] {
+          *done = true;
+        },
+        [](caf::error& err) {
+          FAIL("complete failed: " << to_string(err));
+        });
     });
-    advance_until([&] { return done->has_value(); });
+    advance_until([&] {
+      return done->has_value();
+    });
+    REQUIRE(done->has_value());
+  }
+
+  void purge(const flow& def, const std::string& id) {
+    auto done = make_slot<bool>();
+    auto cl = engine->make_client(def);
+    in_actor([=](caf::event_based_actor* self) {
+      cl.purge(
+        self, id, 10s,
+        [done] {
+          *done = true;
+        },
+        [](caf::error& err) {
+          FAIL("purge failed: " << to_string(err));
+        });
+    });
+    advance_until([&] {
+      return done->has_value();
+    });
     REQUIRE(done->has_value());
   }
 
@@ -282,23 +390,62 @@ struct wf_fixture {
     auto cl = engine->make_client(def);
     in_actor([=](caf::event_based_actor* self) {
       cl.interrupt(
-        self, id, 10s, [done] { *done = true; },
-        [](caf::error& err) { FAIL("interrupt failed: " << to_string(err)); });
+        self, id, 10s,
+        [done] {
+          *done = true;
+        },
+        [](caf::error& err) {
+          FAIL("interrupt failed: " << to_string(err));
+        });
     });
-    advance_until([&] { return done->has_value(); });
+    advance_until([&] {
+      return done->has_value();
+    });
     REQUIRE(done->has_value());
+  }
+};
+
+// The fixture on SQLite message storage in a fresh file.
+struct wf_sqlite_fixture : wf_fixture {
+  static std::string fresh_path() {
+    auto path = std::filesystem::temp_directory_path()
+      / ("wf-basics-" + std::to_string(::getpid()) + ".db");
+    for (auto suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path.string() + suffix);
+    return path.string();
+  }
+
+  wf_sqlite_fixture() : wf_fixture(fresh_path()) {
+    // nop
+  }
+
+  // Counts the rows the activity wrote, through a connection of our own.
+  int bookings() {
+    SQLite::Database db{fresh_path_of_this(), SQLite::OPEN_READONLY};
+    SQLite::Statement q{db, "SELECT COUNT(*) FROM bookings"};
+    REQUIRE(q.executeStep());
+    return q.getColumn(0).getInt();
+  }
+
+  static std::string fresh_path_of_this() {
+    return (std::filesystem::temp_directory_path()
+            / ("wf-basics-" + std::to_string(::getpid()) + ".db"))
+      .string();
   }
 };
 
 } // namespace
 
-TEST_SUITE("workflow.basics") {
+TEST_SUITE_BEGIN("workflow.basics");
 
-TEST_CASE_FIXTURE(wf_fixture, "a 3-activity workflow completes and a second "
-                              "execute joins it: each activity ran once") {
+TEST_CASE_FIXTURE(wf_fixture,
+                  "a 3-activity workflow completes and a second "
+                  "execute joins it: each activity ran once") {
   auto first = execute(three, order{"o-1", 30});
   auto second = execute(three, order{"o-1", 30});
-  advance_until([&] { return first->has_value() && second->has_value(); });
+  advance_until([&] {
+    return first->has_value() && second->has_value();
+  });
   REQUIRE(first->has_value());
   REQUIRE(second->has_value());
   REQUIRE(**first);
@@ -311,7 +458,9 @@ TEST_CASE_FIXTURE(wf_fixture, "a 3-activity workflow completes and a second "
   CHECK(effects()["ship"] == 1);
   // A third execute after completion joins the stored result.
   auto third = execute(three, order{"o-1", 30});
-  advance_until([&] { return third->has_value(); });
+  advance_until([&] {
+    return third->has_value();
+  });
   REQUIRE(third->has_value());
   REQUIRE(**third);
   CHECK((**third)->value() == "parcel-o-1/30");
@@ -322,8 +471,9 @@ TEST_CASE_FIXTURE(wf_fixture, "a 3-activity workflow completes and a second "
   CHECK(p.result->value() == "parcel-o-1/30");
 }
 
-TEST_CASE_FIXTURE(wf_fixture, "a durable sleep, then a deferred completed "
-                              "from outside, finish the execution") {
+TEST_CASE_FIXTURE(wf_fixture,
+                  "a durable sleep, then a deferred completed "
+                  "from outside, finish the execution") {
   auto id = start(waits, order{"w-1", 1});
   CHECK(id == waits.execution_id(order{"w-1", 1}));
   advance(10s);
@@ -342,8 +492,9 @@ TEST_CASE_FIXTURE(wf_fixture, "a durable sleep, then a deferred completed "
   CHECK(effects()["before"] == 1);
 }
 
-TEST_CASE_FIXTURE(wf_fixture, "an interrupt runs the compensations in reverse "
-                              "order, once") {
+TEST_CASE_FIXTURE(wf_fixture,
+                  "an interrupt runs the compensations in reverse "
+                  "order, once") {
   auto id = start(compensated, order{"c-1", 1});
   advance_until([&] {
     return poll(compensated, id).status == wf::execution_status::suspended;
@@ -359,7 +510,9 @@ TEST_CASE_FIXTURE(wf_fixture, "an interrupt runs the compensations in reverse "
   CHECK(effects()["refund"] == 1);
   CHECK(effects()["release"] == 1);
   auto joined = execute(compensated, order{"c-1", 1});
-  advance_until([&] { return joined->has_value(); });
+  advance_until([&] {
+    return joined->has_value();
+  });
   REQUIRE(joined->has_value());
   REQUIRE(!**joined);
   CHECK((**joined).error() == errc::workflow_interrupted);
@@ -368,8 +521,9 @@ TEST_CASE_FIXTURE(wf_fixture, "an interrupt runs the compensations in reverse "
   CHECK(effects()["charge"] == 1);
 }
 
-TEST_CASE_FIXTURE(wf_fixture, "a replay that reaches another step than the "
-                              "journal fails the execution, naming both") {
+TEST_CASE_FIXTURE(wf_fixture,
+                  "a replay that reaches another step than the "
+                  "journal fails the execution, naming both") {
   auto id = start(changing, order{"n-1", 1});
   advance_until([&] {
     return poll(changing, id).status == wf::execution_status::suspended;
@@ -387,8 +541,9 @@ TEST_CASE_FIXTURE(wf_fixture, "a replay that reaches another step than the "
   CHECK(text.find("new-step/1") != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(wf_fixture, "patched keeps an in-flight execution on the old "
-                              "branch and new executions on the new one") {
+TEST_CASE_FIXTURE(wf_fixture,
+                  "patched keeps an in-flight execution on the old "
+                  "branch and new executions on the new one") {
   auto old_id = start(versioned, order{"v-1", 1});
   advance_until([&] {
     return poll(versioned, old_id).status == wf::execution_status::suspended;
@@ -404,7 +559,7 @@ TEST_CASE_FIXTURE(wf_fixture, "patched keeps an in-flight execution on the old "
   complete(versioned, new_id, "go", 1);
   advance_until([&] {
     return poll(versioned, old_id).status == wf::execution_status::complete
-           && poll(versioned, new_id).status == wf::execution_status::complete;
+      && poll(versioned, new_id).status == wf::execution_status::complete;
   });
   auto p_old = poll(versioned, old_id);
   auto p_new = poll(versioned, new_id);
@@ -416,4 +571,89 @@ TEST_CASE_FIXTURE(wf_fixture, "patched keeps an in-flight execution on the old "
   CHECK(effects()["fraud-check"] == 1);
 }
 
-} // TEST_SUITE
+TEST_CASE_FIXTURE(wf_sqlite_fixture,
+                  "a transactional activity commits its "
+                  "writes once, with its recorded result") {
+  auto first = execute(booking, order{"b-1", 7});
+  advance_until([&] {
+    return first->has_value();
+  });
+  REQUIRE(first->has_value());
+  REQUIRE(**first);
+  CHECK((**first)->value() == "booked 7");
+  CHECK(effects()["book"] == 1);
+  CHECK(effects()["after"] == 1);
+  auto again = execute(booking, order{"b-1", 7});
+  advance_until([&] {
+    return again->has_value();
+  });
+  REQUIRE(again->has_value());
+  REQUIRE(**again);
+  CHECK((**again)->value() == "booked 7");
+  CHECK(effects()["book"] == 1);
+  CHECK(bookings() == 1);
+}
+
+TEST_CASE_FIXTURE(wf_fixture,
+                  "the memory backend refuses a transactional "
+                  "activity with unsupported") {
+  auto first = execute(booking, order{"b-2", 7});
+  advance_until([&] {
+    return first->has_value();
+  });
+  REQUIRE(first->has_value());
+  REQUIRE(**first);
+  REQUIRE(!(**first)->ok());
+  CHECK((**first)->error() == errc::unsupported);
+  CHECK(effects()["book"] == 0);
+  CHECK(effects()["after"] == 0);
+}
+
+TEST_CASE_FIXTURE(wf_fixture,
+                  "a purged execution is gone: the same payload "
+                  "starts a new one") {
+  auto first = execute(three, order{"p-1", 3});
+  advance_until([&] {
+    return first->has_value();
+  });
+  REQUIRE(first->has_value());
+  REQUIRE(**first);
+  auto id = three.execution_id(order{"p-1", 3});
+  purge(three, id);
+  CHECK(poll(three, id).status == wf::execution_status::unknown);
+  auto again = execute(three, order{"p-1", 3});
+  advance_until([&] {
+    return again->has_value();
+  });
+  REQUIRE(again->has_value());
+  REQUIRE(**again);
+  CHECK((**again)->value() == "parcel-p-1/3");
+  CHECK(effects()["charge"] == 2);
+}
+
+TEST_CASE_FIXTURE(wf_fixture,
+                  "retention purges an ended execution after "
+                  "its delay") {
+  auto first = execute(retained, order{"r-1", 3});
+  advance_until([&] {
+    return first->has_value();
+  });
+  REQUIRE(first->has_value());
+  REQUIRE(**first);
+  auto id = retained.execution_id(order{"r-1", 3});
+  CHECK(poll(retained, id).status == wf::execution_status::complete);
+  advance(30s);
+  CHECK(poll(retained, id).status == wf::execution_status::complete);
+  advance(40s);
+  CHECK(poll(retained, id).status == wf::execution_status::unknown);
+  // Its stored messages went too: the same payload starts a new execution.
+  auto again = execute(retained, order{"r-1", 3});
+  advance_until([&] {
+    return again->has_value();
+  });
+  REQUIRE(again->has_value());
+  REQUIRE(**again);
+  CHECK(effects()["charge"] == 2);
+}
+
+TEST_SUITE_END();

@@ -24,4 +24,10 @@ command make_drain_command(CLI::App& root);
 /// `forget <runner>`: removes a dead runner and its leases from storage.
 command make_forget_command(CLI::App& root);
 
+/// `workflows`: the durable workflow executions and their states.
+command make_workflows_command(CLI::App& root);
+
+/// `workflow <id>`: the journal of one workflow execution.
+command make_workflow_command(CLI::App& root);
+
 } // namespace cluster_ctl

@@ -20,12 +20,22 @@
 // read_entity_atom, entity_type, entity_id, int64_t now_ms, uint64_t limit
 //   -> std::vector<request_row>              see
 //   message_driver::unprocessed_for_entity
+// transact_atom, state_transaction
+//   -> void                                  see
+//   message_driver::transact_state; fails with its error as is
+// purge_atom, entity_type, entity_id
+//   -> void                                  see
+//   message_driver::purge_entity; fails with its error as is
 // ~~~
-// Every request fails with `errc::persistence_error` (and the storage's
-// message) when storage fails.
+// The first six fail with `errc::persistence_error` (and the storage's
+// message) when storage fails. The last two are writes that commit the open
+// batch first, so they stay in order with the saves sent before them; their
+// errors stay as storage gave them (the work's own, `fenced`, `unsupported`)
+// for `message_storage` to tell apart.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -56,6 +66,27 @@ using claim_atom = caf::atom_constant<caf::atom("cc_claim")>;
 /// Reads the unprocessed requests of one entity without claiming them.
 using read_entity_atom = caf::atom_constant<caf::atom("cc_readent")>;
 
+/// Runs work in the transaction that stores an entity's state.
+using transact_atom = caf::atom_constant<caf::atom("cc_transst")>;
+
+/// Deletes an entity's requests, replies and state.
+using purge_atom = caf::atom_constant<caf::atom("cc_purge")>;
+
+/// The arguments of `message_driver::transact_state`, as one message element.
+struct state_transaction {
+  /// The lease the state is written under.
+  storage::fence by;
+
+  /// The entity's type.
+  std::string entity_type;
+
+  /// The entity's id.
+  std::string entity_id;
+
+  /// The work; runs on the writer's thread.
+  storage::message_driver::state_work work;
+};
+
 /// The storage writer's interface.
 using storage_writer_actor = caf::typed_actor<
   caf::replies_to<save_requests_atom, std::vector<storage::request_row>>::with<
@@ -68,10 +99,13 @@ using storage_writer_actor = caf::typed_actor<
   caf::replies_to<claim_atom, std::vector<std::string>, int64_t, int64_t,
                   uint64_t>::with<std::vector<storage::request_row>>,
   caf::replies_to<read_entity_atom, std::string, std::string, int64_t,
-                  uint64_t>::with<std::vector<storage::request_row>>>;
+                  uint64_t>::with<std::vector<storage::request_row>>,
+  caf::reacts_to<transact_atom, state_transaction>,
+  caf::reacts_to<purge_atom, std::string, std::string>>;
 
 } // namespace caf_cluster::detail
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<caf_cluster::storage::request_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<caf_cluster::storage::save_outcome>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<caf_cluster::storage::reply_write>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(caf_cluster::detail::state_transaction)

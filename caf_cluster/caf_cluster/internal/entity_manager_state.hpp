@@ -292,6 +292,12 @@ struct manager_state {
   /// mailbox has room for.
   void fill(entity_slot& slot);
 
+  /// Delivers the stored request `rid` of entity `id` now: a duplicate send
+  /// found it unprocessed, and neither queued nor running here, so it waits
+  /// in storage with nobody delivering it before the next claim (a workflow
+  /// stores its continuation first and then sends it again to have it run).
+  void deliver_stored_now(const std::string& id, int32_t shard, int64_t rid);
+
   /// Calls `fill` for a holding slot once half its mailbox is free: messages
   /// waiting in storage come in batches, not one read per message.
   void maybe_fill(entity_slot& slot);

@@ -116,10 +116,13 @@ void manager_state::on_saved(const std::string& id, int64_t rid,
     return;
   }
   // The original has no reply yet: it is queued here, or stored and
-  // delivered by a claim soon; this sender gets its reply.
+  // delivered now (it may wait in storage with nobody delivering it until
+  // the next claim); this sender gets its reply.
   if (waiting->msg.deadline != time_point::max())
     watch_deadline(waiting->msg.deadline);
+  auto shard = waiting->shard;
   add_joiner(out.request_id, std::move(*waiting));
+  deliver_stored_now(id, shard, out.request_id);
 }
 
 void manager_state::on_save_failed(const std::string& id, int64_t rid,

@@ -188,6 +188,28 @@ writer_impl(writer_pointer self,
                                   x.error());
       return std::move(*x);
     },
+    // Writes outside the batch: like reads, they commit the open batch
+    // first, so that they follow the saves sent before them.
+    [=](transact_atom, const state_transaction& x) -> caf::result<void> {
+      auto err = self->state.read([&](auto& d) {
+        return d.transact_state(x.by, x.entity_type, x.entity_id, x.work);
+      });
+      if (err)
+        return err;
+      return caf::unit;
+    },
+    [=](purge_atom, const std::string& type,
+        const std::string& id) -> caf::result<void> {
+      auto err = self->state.read([&](auto& d) {
+        return d.purge_entity(type, id);
+      });
+      if (err) {
+        if (self->state.log)
+          self->state.log->error("storage", "purging an entity failed: ", err);
+        return err;
+      }
+      return caf::unit;
+    },
   };
 }
 

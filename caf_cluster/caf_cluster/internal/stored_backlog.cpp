@@ -56,6 +56,31 @@ void manager_state::admit_waiting() {
   }
 }
 
+void manager_state::deliver_stored_now(const std::string& id, int32_t shard,
+                                       int64_t rid) {
+  if (stopping || !may_run(shard) || inflight.count(rid) > 0
+      || recently_done.count(rid) > 0 || dying_ids.count(id) > 0)
+    return;
+  auto i = entities.find(id);
+  if (i == entities.end()) {
+    if (!make_room()) {
+      wait_for_room(id, shard);
+      return;
+    }
+    auto& slot = add_slot(id, shard);
+    slot.holding = true;
+    fill(slot);
+    return;
+  }
+  auto& slot = i->second;
+  if (find_queued(id, rid).second != nullptr)
+    return;
+  // A read under way may have missed the row: it then keeps holding.
+  slot.holding = true;
+  ++slot.hold_seq;
+  fill(slot);
+}
+
 void manager_state::maybe_fill(entity_slot& slot) {
   if (slot.holding && !slot.filling
       && static_cast<int64_t>(slot.queued()) * 2 <= cfg.mailbox_capacity)

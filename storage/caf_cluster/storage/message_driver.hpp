@@ -307,7 +307,8 @@ public:
   /// requests (processed or not), their replies and its durable state.
   /// @returns no error, also when nothing was stored for it.
   virtual caf::error purge_entity(const std::string& entity_type,
-                                  const std::string& entity_id) = 0;
+                                  const std::string& entity_id)
+    = 0;
 };
 
 } // namespace caf_cluster::storage

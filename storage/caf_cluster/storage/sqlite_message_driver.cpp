@@ -73,8 +73,8 @@ std::optional<std::string> after_prefix(std::string prefix) {
     prefix.pop_back();
   if (prefix.empty())
     return std::nullopt;
-  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back())
-                                    + 1);
+  prefix.back()
+    = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
   return prefix;
 }
 
@@ -284,18 +284,28 @@ public:
 
   caf::error purge_entity(const std::string& entity_type,
                           const std::string& entity_id) override {
-    return write("purge " + entity_name(entity_type, entity_id),
-                 [&]() -> caf::error {
-                   for (auto* st : {&st_->delete_entity_replies,
-                                    &st_->delete_entity_requests,
-                                    &st_->delete_state}) {
-                     statement_scope stmt{*st};
-                     stmt->bind(1, entity_type);
-                     stmt->bind(2, entity_id);
-                     stmt->exec();
-                   }
-                   return {};
-                 });
+    return write(
+      "purge " + entity_name(entity_type, entity_id), [&]() -> caf::error {
+        std::vector<int64_t> ids;
+        {
+          statement_scope stmt{st_->select_entity_requests};
+          stmt->bind(1, entity_type);
+          stmt->bind(2, entity_id);
+          while (stmt->executeStep())
+            ids.push_back(stmt->getColumn(0).getInt64());
+        }
+        for (auto id : ids)
+          for (auto* st : {&st_->delete_reply, &st_->delete_request}) {
+            statement_scope stmt{*st};
+            stmt->bind(1, id);
+            stmt->exec();
+          }
+        statement_scope stmt{st_->delete_state};
+        stmt->bind(1, entity_type);
+        stmt->bind(2, entity_id);
+        stmt->exec();
+        return {};
+      });
   }
 
 private:

@@ -63,8 +63,9 @@ void run_state::begin_new() {
 
 bool run_state::take_completion(const std::string& key, journal_step& s) {
   auto& xs = journal.completions;
-  auto i = std::find_if(xs.begin(), xs.end(),
-                        [&](const early_completion& x) { return x.name == key; });
+  auto i = std::find_if(xs.begin(), xs.end(), [&](const early_completion& x) {
+    return x.name == key;
+  });
   if (i == xs.end())
     return false;
   s.state = i->state;
@@ -112,9 +113,9 @@ void finish(run_state& st, execution_status status) {
   }
 }
 
-// Runs the next compensation not run yet; returns false when all ran.
-// Throws yield_signal when one ran in this advance already.
-bool run_compensations(run_state& st) {
+// Runs the compensations not run yet, in reverse order of registration, one
+// new one per advance: throws yield_signal when one ran in this advance.
+void run_compensations(run_state& st) {
   auto& j = st.journal;
   size_t done = 0;
   for (auto& s : j.steps)
@@ -140,7 +141,6 @@ bool run_compensations(run_state& st) {
     j.steps.push_back(std::move(s));
     st.did_work = true;
   }
-  return false;
 }
 
 // The body failed (typed failure in j.result, or `err`); interrupted says
@@ -150,15 +150,16 @@ advance_end fail_or_suspend(run_state& st, caf::error err, bool interrupted) {
   if (!interrupted && !j.interrupt_requested && st.spec->suspend_on_failure) {
     j.status = execution_status::suspended;
     j.suspended_failed = true;
-    j.error = err ? std::move(err)
-                  : caf::make_error(errc::entity_failed,
-                                    "the workflow returned a failure");
+    j.error = err
+      ? std::move(err)
+      : caf::make_error(errc::entity_failed, "the workflow returned a failure");
     j.result.clear();
     return advance_end::suspended;
   }
   try {
     run_compensations(st);
   } catch (yield_signal&) {
+    j.status = execution_status::running;
     return advance_end::yielded;
   }
   if (interrupted || j.interrupt_requested) {
@@ -194,6 +195,8 @@ advance_end advance(run_state& st) {
   } catch (suspend_signal&) {
     j.status = execution_status::suspended;
     return advance_end::suspended;
+  } catch (transaction_signal&) {
+    return advance_end::needs_transaction;
   } catch (interrupt_signal&) {
     return fail_or_suspend(st, caf::none, true);
   } catch (nondeterminism_signal& x) {
@@ -220,14 +223,10 @@ advance_end advance(run_state& st) {
     finish(st, execution_status::complete);
     return advance_end::ended;
   }
+  // A typed failure: its encoded value is the result the caller decodes.
   j.result = std::move(out.value);
   j.result_ok = false;
-  auto result = fail_or_suspend(st, caf::none, false);
-  if (j.status == execution_status::interrupted)
-    return result;
-  if (result != advance_end::ended && !j.suspended_failed)
-    return result;
-  return result;
+  return fail_or_suspend(st, caf::none, false);
 }
 
 wf_status status_of(const execution_journal& j) {

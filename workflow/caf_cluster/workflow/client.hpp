@@ -54,8 +54,8 @@ public:
   /// Like `execute(payload, timeout)` from inside actor `self`: calls
   /// `f(outcome<R, E>&)` or `g(caf::error&)` in `self`'s context.
   template <class Self, class OnResult, class OnError>
-  void execute(Self* self, const P& payload, caf::timespan timeout,
-               OnResult f, OnError g) const {
+  void execute(Self* self, const P& payload, caf::timespan timeout, OnResult f,
+               OnError g) const {
     auto bytes = detail::encode(cluster_.system(), payload);
     if (!bytes) {
       g(bytes.error());
@@ -75,7 +75,9 @@ public:
           else
             g(x.error());
         },
-        [g](caf::error& err) mutable { g(err); });
+        [g](caf::error& err) mutable {
+          g(err);
+        });
   }
 
   /// Starts the execution of `payload` (or joins it) and returns its id
@@ -148,18 +150,21 @@ public:
     entity_client()
       .request(self, id, detail::wf_start{std::move(*bytes), parent_ref{}},
                timeout)
-      .then([f, id](detail::wf_status&) mutable {
-              auto x = id;
-              f(x);
-            },
-            [g](caf::error& err) mutable { g(err); });
+      .then(
+        [f, id](detail::wf_status&) mutable {
+          auto x = id;
+          f(x);
+        },
+        [g](caf::error& err) mutable {
+          g(err);
+        });
   }
 
   /// Like `poll(id, timeout)` from inside actor `self`: calls
   /// `f(poll_result<R, E>&)` or `g(caf::error&)`.
   template <class Self, class F, class G>
-  void poll(Self* self, const std::string& execution_id,
-            caf::timespan timeout, F f, G g) const {
+  void poll(Self* self, const std::string& execution_id, caf::timespan timeout,
+            F f, G g) const {
     auto self_client = *this;
     entity_client()
       .request(self, execution_id, detail::wf_poll{}, timeout)
@@ -171,7 +176,9 @@ public:
           else
             g(x.error());
         },
-        [g](caf::error& err) mutable { g(err); });
+        [g](caf::error& err) mutable {
+          g(err);
+        });
   }
 
   /// Like `interrupt(id, timeout)` from inside actor `self`: calls `f()` or
@@ -193,11 +200,9 @@ public:
 
   /// Like `purge(id, timeout)` from inside actor `self`.
   template <class Self, class F, class G>
-  void purge(Self* self, const std::string& execution_id,
-             caf::timespan timeout, F f, G g) const {
-    control(self, execution_id,
-            detail::wf_purge{cluster_.next_snowflake().value()}, timeout, f,
-            g);
+  void purge(Self* self, const std::string& execution_id, caf::timespan timeout,
+             F f, G g) const {
+    control(self, execution_id, detail::wf_purge_now{}, timeout, f, g);
   }
 
   /// @private Converts a polled status.
@@ -230,8 +235,13 @@ private:
                caf::timespan timeout, F f, G g) const {
     entity_client()
       .request(self, execution_id, std::move(msg), timeout)
-      .then([f](detail::wf_status&) mutable { f(); },
-            [g](caf::error& err) mutable { g(err); });
+      .then(
+        [f](detail::wf_status&) mutable {
+          f();
+        },
+        [g](caf::error& err) mutable {
+          g(err);
+        });
   }
 
   detail::execution_ref ref(const P& payload) const {

@@ -9,6 +9,8 @@
 #include "caf/actor_system.hpp"
 #include "caf/make_message.hpp"
 
+#include <SQLiteCpp/Database.h>
+
 #include "caf_cluster/workflow/detail/messages.hpp"
 #include "caf_cluster/workflow/internal/run_state.hpp"
 
@@ -30,7 +32,7 @@ void record(journal_step& s, detail::step_value& v, int64_t now_ms) {
 caf::timespan retry_delay(const retry_policy& p, int32_t k) {
   // Delay before attempt k + 1: delay * backoff^(k - 1), at most max_delay.
   auto d = static_cast<double>(p.delay.count())
-           * std::pow(std::max(p.backoff, 1.0), k - 1);
+    * std::pow(std::max(p.backoff, 1.0), k - 1);
   auto cap = static_cast<double>(p.max_delay.count());
   return caf::timespan{static_cast<caf::timespan::rep>(std::min(d, cap))};
 }
@@ -88,19 +90,37 @@ detail::step_value context::run_activity(
 
 detail::step_value context::run_transaction(
   const std::string& name,
-  const std::function<detail::step_value(storage::sql_transaction&)>&) {
-  // Needs message_storage::transact_state (storage) and
-  // entity_context::fence() (core); until they land it refuses.
+  const std::function<detail::step_value(storage::sql_transaction&)>& fn) {
   auto step_name = name + "/1";
   auto* s = st_->reach(step_kind::activity, step_name);
   if (s && s->state != step_state::pending)
     return value_of(*s);
   st_->begin_new();
   detail::step_value v;
-  v.state = step_state::failed;
-  v.error = caf::make_error(errc::unsupported,
-                            "activity_in_transaction needs transactional "
-                            "message storage");
+  if (st_->tx_unsupported) {
+    v.state = step_state::failed;
+    v.error = caf::make_error(errc::unsupported,
+                              "activity_in_transaction needs SQLite message "
+                              "storage");
+  } else if (st_->tx == nullptr) {
+    // The entity runs this advance again inside a storage transaction.
+    throw detail::transaction_signal{};
+  } else {
+    // A savepoint: a failed activity's writes roll back, its failure is
+    // still recorded with the journal.
+    auto& db = st_->tx->database();
+    db.exec("SAVEPOINT wf_activity");
+    try {
+      v = fn(*st_->tx);
+    } catch (...) {
+      db.exec("ROLLBACK TO wf_activity");
+      db.exec("RELEASE wf_activity");
+      throw;
+    }
+    if (v.state != step_state::ok)
+      db.exec("ROLLBACK TO wf_activity");
+    db.exec("RELEASE wf_activity");
+  }
   if (!s)
     s = &st_->append(step_kind::activity, step_name);
   s->attempt = 1;
@@ -154,8 +174,8 @@ std::vector<detail::step_value> context::run_all(
       continue;
     // Indexes, not pointers: appending may move the steps.
     journal_step* s = steps[i] != none
-                        ? &j.steps[steps[i]]
-                        : &st_->append(step_kind::activity, fns[i].first + "/1");
+      ? &j.steps[steps[i]]
+      : &st_->append(step_kind::activity, fns[i].first + "/1");
     s->attempt = 1;
     record(*s, result[i], st_->now_ms);
   }
@@ -239,8 +259,7 @@ detail::step_value context::run_child(const detail::execution_ref& ref,
     s->recorded_ms = st_->now_ms;
     detail::wf_start start;
     start.payload = std::move(payload);
-    start.parent = parent_ref{st_->journal.workflow,
-                              st_->journal.execution_id,
+    start.parent = parent_ref{st_->journal.workflow, st_->journal.execution_id,
                               st_->spec->shard_group, detached};
     detail::outgoing out;
     out.entity_type = "workflow/" + ref.workflow;

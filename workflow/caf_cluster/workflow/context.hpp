@@ -80,8 +80,9 @@ struct activity_call {
 /// `caf::expected<T>`.
 template <class T, class F>
 activity_call<T> call(std::string name, F fn) {
-  return activity_call<T>{std::move(name),
-                          [fn]() mutable -> caf::expected<T> { return fn(); }};
+  return activity_call<T>{std::move(name), [fn]() mutable -> caf::expected<T> {
+                            return fn();
+                          }};
 }
 
 namespace detail {
@@ -238,7 +239,9 @@ public:
     auto v = run_activity(
       name, policy,
       [&sys, &fn](const activity_attempt& a) -> detail::step_value {
-        auto g = [&fn, &a]() { return detail::invoke_activity(fn, a); };
+        auto g = [&fn, &a]() {
+          return detail::invoke_activity(fn, a);
+        };
         return detail::run_and_encode<value_type>(sys, g);
       });
     return detail::to_expected<value_type>(sys, v);
@@ -251,15 +254,17 @@ public:
   /// `caf::expected<T>`; an error rolls the transaction back and is
   /// recorded.
   template <class F>
-  auto activity_in_transaction(std::string name, F fn) -> caf::expected<
-    typename detail::activity_value<std::invoke_result_t<
-      F&, storage::sql_transaction&>>::type> {
+  auto activity_in_transaction(std::string name, F fn)
+    -> caf::expected<typename detail::activity_value<
+      std::invoke_result_t<F&, storage::sql_transaction&>>::type> {
     using value_type = typename detail::activity_value<
       std::invoke_result_t<F&, storage::sql_transaction&>>::type;
     auto& sys = system();
     auto v = run_transaction(
       name, [&sys, &fn](storage::sql_transaction& tx) -> detail::step_value {
-        auto g = [&fn, &tx]() { return fn(tx); };
+        auto g = [&fn, &tx]() {
+          return fn(tx);
+        };
         return detail::run_and_encode<value_type>(sys, g);
       });
     return detail::to_expected<value_type>(sys, v);
@@ -328,9 +333,10 @@ public:
     auto bytes = detail::encode(system(), payload);
     if (!bytes)
       return std::move(bytes.error());
-    auto v = run_child(detail::execution_ref{def.name(), def.execution_id(payload),
-                                             def.shard_group()},
-                       std::move(*bytes), false);
+    auto v
+      = run_child(detail::execution_ref{def.name(), def.execution_id(payload),
+                                        def.shard_group()},
+                  std::move(*bytes), false);
     if (v.state != step_state::ok)
       return std::move(v.error);
     auto st = detail::decode<detail::wf_status>(system(), v.value);
@@ -351,10 +357,9 @@ public:
   }
 
 private:
-  detail::step_value
-  run_activity(const std::string& name, const retry_policy& policy,
-               const std::function<detail::step_value(const activity_attempt&)>&
-                 fn);
+  detail::step_value run_activity(
+    const std::string& name, const retry_policy& policy,
+    const std::function<detail::step_value(const activity_attempt&)>& fn);
 
   detail::step_value run_transaction(
     const std::string& name,

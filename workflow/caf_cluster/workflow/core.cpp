@@ -7,10 +7,10 @@
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
-#include "caf/settings.hpp"
 #include "caf/atom.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/scoped_actor.hpp"
+#include "caf/settings.hpp"
 #include "caf/stateful_actor.hpp"
 
 #include "caf_cluster/errc.hpp"
@@ -99,17 +99,21 @@ caf::behavior awaiter(awaiter_ptr self, entity_client<wf_actor> cl,
       self->state.waiting.push_back(rp);
       return caf::delegated<wf_status>{};
     },
-    [self](wf_finished& x) { settle(self, std::move(x.status)); },
+    [self](wf_finished& x) {
+      settle(self, std::move(x.status));
+    },
     [self, watch](rewatch_atom) {
       watch();
       self->delayed_send(self, rewatch_interval, rewatch_atom::value);
     },
-    [start](restart_atom) { start(); },
+    [start](restart_atom) {
+      start();
+    },
     [self, id](giveup_atom) {
       auto what = "workflow execution " + id + " did not end in time";
       if (self->state.last_error)
         what += " (last error: " + self->system().render(self->state.last_error)
-                + ")";
+          + ")";
       settle(self, caf::make_error(errc::timeout, what));
     },
   };
@@ -129,14 +133,14 @@ caf::error control(const sharding& cluster, const execution_ref& ref,
     return handle(msg.get_as<wf_interrupt>(0));
   if (msg.match_elements<wf_resume>())
     return handle(msg.get_as<wf_resume>(0));
-  return handle(msg.get_as<wf_purge>(0));
+  return handle(msg.get_as<wf_purge_now>(0));
 }
 
 } // namespace
 
-entity<wf_actor, execution_journal>
-execution_entity(const std::string& name, const std::string& group,
-                 caf::timespan max_idle) {
+entity<wf_actor, execution_journal> execution_entity(const std::string& name,
+                                                     const std::string& group,
+                                                     caf::timespan max_idle) {
   auto def = entity<wf_actor>("workflow/" + name)
                .persisted<wf_start, wf_step, wf_wake, wf_deferred,
                           wf_child_done, wf_interrupt, wf_resume, wf_purge>()
@@ -151,8 +155,9 @@ caf::error add_workflow(sharding& cluster,
                         std::shared_ptr<const workflow_spec> spec) {
   auto def = execution_entity(spec->name, spec->shard_group, spec->max_idle);
   return cluster.register_entity(
-    def, [spec](wf_actor::stateful_pointer<execution_journal> self,
-                entity_context ctx) {
+    def,
+    [spec](wf_actor::stateful_pointer<execution_journal> self,
+           entity_context ctx) {
       return execution_behavior(self, std::move(ctx), spec);
     });
 }
@@ -170,13 +175,16 @@ caf::expected<wf_status> execute(const sharding& cluster,
   caf::scoped_actor self{cluster.system()};
   caf::expected<wf_status> result{caf::make_error(errc::timeout)};
   self->request(a, timeout + std::chrono::seconds{2}, caf::get_atom::value)
-    .receive([&](wf_status& st) { result = std::move(st); },
-             [&](caf::error& err) {
-               if (err == caf::sec::request_timeout)
-                 result = caf::make_error(errc::timeout, ref.execution_id);
-               else
-                 result = std::move(err);
-             });
+    .receive(
+      [&](wf_status& st) {
+        result = std::move(st);
+      },
+      [&](caf::error& err) {
+        if (err == caf::sec::request_timeout)
+          result = caf::make_error(errc::timeout, ref.execution_id);
+        else
+          result = std::move(err);
+      });
   return result;
 }
 
@@ -190,8 +198,8 @@ caf::error start(const sharding& cluster, const execution_ref& ref,
   return caf::none;
 }
 
-caf::expected<wf_status> poll(const sharding& cluster,
-                              const execution_ref& ref, caf::timespan timeout) {
+caf::expected<wf_status> poll(const sharding& cluster, const execution_ref& ref,
+                              caf::timespan timeout) {
   return client_of(cluster, ref).ask(ref.execution_id, wf_poll{}, timeout);
 }
 
@@ -207,7 +215,7 @@ caf::error resume(const sharding& cluster, const execution_ref& ref,
 
 caf::error purge(const sharding& cluster, const execution_ref& ref,
                  caf::timespan timeout) {
-  return control(cluster, ref, timeout, caf::make_message(wf_purge{nonce()}));
+  return control(cluster, ref, timeout, caf::make_message(wf_purge_now{}));
 }
 
 caf::error complete_deferred(const sharding& cluster, std::string_view token,
@@ -216,9 +224,8 @@ caf::error complete_deferred(const sharding& cluster, std::string_view token,
   if (!t)
     return std::move(t.error());
   x.name = t->deferred;
-  auto cl = client_of(cluster,
-                      execution_ref{t->workflow, t->execution_id,
-                                    t->shard_group});
+  auto cl = client_of(
+    cluster, execution_ref{t->workflow, t->execution_id, t->shard_group});
   auto st = cl.ask(t->execution_id, std::move(x), timeout);
   if (!st)
     return std::move(st.error());
@@ -227,8 +234,9 @@ caf::error complete_deferred(const sharding& cluster, std::string_view token,
 
 caf::error engine_error(const wf_status& st) {
   if (st.status == execution_status::interrupted)
-    return st.error ? st.error
-                    : caf::make_error(errc::workflow_interrupted, "interrupted");
+    return st.error
+      ? st.error
+      : caf::make_error(errc::workflow_interrupted, "interrupted");
   if (st.status == execution_status::failed && st.error)
     return st.error;
   if (!is_final(st.status))
@@ -247,7 +255,7 @@ std::shared_ptr<executor> engine::executor_for_workflows() {
     auto& sys = cluster_.system();
     auto testing = caf::get_or(sys.config(), "scheduler.policy",
                                caf::atom("stealing"))
-                   == caf::atom("testing");
+      == caf::atom("testing");
     opts_.exec = testing ? make_inline_executor()
                          : make_thread_pool_executor(opts_.threads);
   }

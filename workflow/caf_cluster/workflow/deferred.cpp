@@ -45,7 +45,7 @@ caf::expected<std::string> unescape(std::string_view x) {
 
 std::string deferred_token::to_string() const {
   return escape(workflow) + "/" + escape(execution_id) + "/" + escape(deferred)
-         + "/" + escape(shard_group);
+    + "/" + escape(shard_group);
 }
 
 caf::expected<deferred_token> deferred_token::parse(std::string_view text) {
@@ -53,9 +53,9 @@ caf::expected<deferred_token> deferred_token::parse(std::string_view text) {
   size_t pos = 0;
   for (;;) {
     auto next = text.find('/', pos);
-    auto part = unescape(text.substr(pos, next == std::string_view::npos
-                                            ? std::string_view::npos
-                                            : next - pos));
+    auto part = unescape(text.substr(
+      pos,
+      next == std::string_view::npos ? std::string_view::npos : next - pos));
     if (!part)
       return std::move(part.error());
     parts.push_back(std::move(*part));

@@ -51,8 +51,7 @@ public:
                           outcome<R, E>>::value,
       "a workflow body is callable as outcome<R, E>(context&, const P&)");
     if (def.name().empty())
-      return caf::make_error(errc::invalid_argument,
-                             "a workflow needs a name");
+      return caf::make_error(errc::invalid_argument, "a workflow needs a name");
     if (!def.has_idempotency_key())
       return caf::make_error(errc::invalid_argument,
                              "workflow " + def.name()
@@ -64,8 +63,9 @@ public:
     spec->retention = def.retention();
     spec->max_idle = def.max_idle();
     spec->exec = executor_for_workflows();
-    spec->body = [body](context& ctx,
-                        const std::string& bytes) mutable -> detail::body_result {
+    spec->body
+      = [body](context& ctx,
+               const std::string& bytes) mutable -> detail::body_result {
       detail::body_result result;
       auto& sys = ctx.system();
       P payload{};
@@ -153,11 +153,15 @@ private:
       return;
     }
     x.name = t->deferred;
-    cluster_
-      .make_client(detail::execution_entity(t->workflow, t->shard_group))
+    cluster_.make_client(detail::execution_entity(t->workflow, t->shard_group))
       .request(self, t->execution_id, std::move(x), timeout)
-      .then([f](detail::wf_status&) mutable { f(); },
-            [g](caf::error& err) mutable { g(err); });
+      .then(
+        [f](detail::wf_status&) mutable {
+          f();
+        },
+        [g](caf::error& err) mutable {
+          g(err);
+        });
   }
 
   std::shared_ptr<executor> executor_for_workflows();
@@ -196,6 +200,7 @@ caf::actor_system_config& add_workflow_types(caf::actor_system_config& cfg,
   add(type_tag<detail::wf_interrupt>{});
   add(type_tag<detail::wf_resume>{});
   add(type_tag<detail::wf_purge>{});
+  add(type_tag<detail::wf_purge_now>{});
   add(type_tag<detail::wf_poll>{});
   add(type_tag<detail::wf_watch>{});
   add(type_tag<detail::wf_finished>{});

@@ -19,6 +19,7 @@
 
 #include "caf_cluster/entity_context.hpp"
 #include "caf_cluster/log.hpp"
+#include "caf_cluster/message_codec.hpp"
 #include "caf_cluster/message_storage.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/workflow/detail/codec.hpp"
@@ -41,6 +42,9 @@ struct env {
   // The advance running on the executor and the promise it answers.
   uint64_t advance_seq = 0;
   caf::typed_response_promise<wf_status> pending;
+  // The journal the running advance started from (a transactional activity
+  // runs the advance again from it).
+  execution_journal before;
 };
 
 using env_ptr = std::shared_ptr<env>;
@@ -120,8 +124,8 @@ void commit_to(self_ptr self, env_ptr e, execution_journal j,
     return;
   }
   if (!e->storage) {
-    rp.deliver(caf::make_error(errc::invalid_config,
-                               "workflows need message storage"));
+    rp.deliver(
+      caf::make_error(errc::invalid_config, "workflows need message storage"));
     return;
   }
   auto xs = std::make_shared<std::vector<outgoing>>(std::move(out));
@@ -154,13 +158,14 @@ caf::result<wf_status> commit(self_ptr self, env_ptr e, execution_journal j,
 }
 
 // Runs one advance on `st` and queues the continuation after a yield.
-void advance_and_continue(run_state& st) {
+advance_end advance_and_continue(run_state& st) {
   auto end = advance(st);
   if (end == advance_end::yielded) {
     wf_step next{st.journal.next_step_seq++};
     auto key = next.primary_key();
     st.send_self(caf::make_message(next), std::move(key));
   }
+  return end;
 }
 
 caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
@@ -171,6 +176,7 @@ caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
   auto st = std::make_shared<run_state>();
   st->sys = &self->system();
   st->spec = e->spec.get();
+  e->before = j;
   st->journal = std::move(j);
   st->now_ms = e->ctx.now_ms();
   // The advance runs on the executor (activities may block); its result
@@ -181,10 +187,102 @@ caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
   auto seq = ++e->advance_seq;
   auto hdl = caf::actor_cast<wf_actor>(self);
   e->spec->exec->run([st, seq, hdl] {
-    advance_and_continue(*st);
-    caf::anon_send(hdl, wf_advanced{st, seq});
+    auto end = advance_and_continue(*st);
+    caf::anon_send(hdl, wf_advanced{st, seq, static_cast<int>(end)});
   });
   return rp;
+}
+
+// The first new step of the advance is a transactional activity: run the
+// advance again from the entity's journal inside a storage transaction that
+// stores the resulting journal, so the activity's writes and its recorded
+// result commit together. The body runs on the storage writer's thread.
+void run_in_transaction(self_ptr self, env_ptr e,
+                        caf::typed_response_promise<wf_status> rp) {
+  auto fence = e->ctx.fence();
+  auto st = std::make_shared<run_state>();
+  st->sys = &self->system();
+  st->spec = e->spec.get();
+  st->journal = e->before;
+  st->now_ms = e->ctx.now_ms();
+  if (!fence || !e->storage) {
+    rp.deliver(fence ? caf::make_error(errc::invalid_config,
+                                       "workflows need message storage")
+                     : fence.error());
+    self->quit(caf::make_error(errc::entity_failed, "no fence"));
+    return;
+  }
+  auto* sys = &self->system();
+  auto work
+    = [st, sys](storage::sql_transaction& tx) -> caf::expected<std::string> {
+    st->tx = &tx;
+    advance_and_continue(*st);
+    st->tx = nullptr;
+    return encode_value(*sys, st->journal);
+  };
+  e->storage.transact_state(
+    self, *fence, e->ctx.address().entity_type, e->ctx.address().entity_id,
+    work, [self, e, st, rp](caf::error err) mutable {
+      if (!err) {
+        commit_to(self, e, std::move(st->journal), std::move(st->outbox), rp);
+        return;
+      }
+      if (err == errc::unsupported) {
+        // No SQL storage: the activity is recorded as failed, unsupported.
+        auto again = std::make_shared<run_state>();
+        again->sys = &self->system();
+        again->spec = e->spec.get();
+        again->journal = e->before;
+        again->now_ms = e->ctx.now_ms();
+        again->tx_unsupported = true;
+        advance_and_continue(*again);
+        commit_to(self, e, std::move(again->journal), std::move(again->outbox),
+                  rp);
+        return;
+      }
+      // Fenced or a storage failure: leave the trigger unprocessed.
+      rp.deliver(err);
+      self->quit(err);
+    });
+}
+
+// Deletes an ended execution: its journal, requests and replies. Runs for
+// the volatile `wf_purge_now` only, whose reply is not stored (the request
+// of a persisted message would be deleted before its reply is stored).
+caf::result<wf_status> purge_now(self_ptr self, env_ptr e) {
+  auto status = self->state.status;
+  if (!is_final(status) && status != execution_status::unknown)
+    return caf::make_error(errc::invalid_argument,
+                           "only an ended execution can be purged");
+  if (!e->storage)
+    return caf::make_error(errc::invalid_config,
+                           "workflows need message storage");
+  auto rp = self->make_response_promise<wf_status>();
+  e->storage.purge_entity(self, e->ctx.address().entity_type,
+                          e->ctx.address().entity_id,
+                          [self, rp](caf::error err) mutable {
+                            if (err) {
+                              rp.deliver(err);
+                              return;
+                            }
+                            self->state = execution_journal{};
+                            rp.deliver(status_of(self->state));
+                          });
+  return rp;
+}
+
+// The retention deadline (persisted): clears the journal with this reply,
+// then sends itself `wf_purge_now`, queued behind, to delete the rest.
+caf::result<wf_status> purge_due(self_ptr self, env_ptr e) {
+  if (!is_final(self->state.status))
+    return status_of(self->state);
+  if (auto cluster = e->ctx.cluster()) {
+    auto& addr = e->ctx.address();
+    auto wf = addr.entity_type.substr(std::string_view{"workflow/"}.size());
+    cluster->make_client(execution_entity(wf, e->spec->shard_group))
+      .tell(addr.entity_id, wf_purge_now{});
+  }
+  return commit(self, e, execution_journal{}, {});
 }
 
 // Copies the journal and names it (a trigger may arrive before the start).
@@ -225,7 +323,7 @@ wf_actor::behavior_type
 execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
                    entity_context ctx,
                    std::shared_ptr<const workflow_spec> spec) {
-  auto e = std::make_shared<env>(env{std::move(spec), ctx, {}, {}, 0, {}});
+  auto e = std::make_shared<env>(env{std::move(spec), ctx, {}, {}, 0, {}, {}});
   if (auto cluster = ctx.cluster())
     e->storage = cluster->messages();
   return {
@@ -295,13 +393,10 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
       return run_advance(self, e, std::move(j));
     },
     [self, e](wf_purge&) -> caf::result<wf_status> {
-      auto j = working_copy(self, e);
-      if (!is_final(j.status))
-        return caf::make_error(errc::invalid_argument,
-                               "only an ended execution can be purged");
-      // TODO(storage): message_storage::purge_entity once it exists, so the
-      // stored requests and replies go too; until then the journal is reset.
-      return commit(self, e, execution_journal{}, {});
+      return purge_due(self, e);
+    },
+    [self, e](wf_purge_now&) -> caf::result<wf_status> {
+      return purge_now(self, e);
     },
     [self, e](wf_poll&) -> caf::result<wf_status> {
       return status_of(self->state);
@@ -311,6 +406,10 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
         return;
       auto rp = std::move(e->pending);
       e->pending = {};
+      if (x.end == static_cast<int>(advance_end::needs_transaction)) {
+        run_in_transaction(self, e, std::move(rp));
+        return;
+      }
       auto& st = *x.st;
       commit_to(self, e, std::move(st.journal), std::move(st.outbox), rp);
     },
@@ -318,7 +417,7 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
       auto st = status_of(self->state);
       if (!is_final(st.status) && x.watcher
           && std::find(e->watchers.begin(), e->watchers.end(), x.watcher)
-               == e->watchers.end())
+            == e->watchers.end())
         e->watchers.push_back(x.watcher);
       return st;
     },

@@ -18,7 +18,9 @@ class thread_pool final : public executor {
 public:
   explicit thread_pool(size_t n) {
     for (size_t i = 0; i < std::max(n, size_t{1}); ++i)
-      threads_.emplace_back([this] { loop(); });
+      threads_.emplace_back([this] {
+        loop();
+      });
   }
 
   ~thread_pool() override {
@@ -48,7 +50,9 @@ private:
       std::function<void()> job;
       {
         std::unique_lock<std::mutex> guard{mtx_};
-        cv_.wait(guard, [this] { return stop_ || !jobs_.empty(); });
+        cv_.wait(guard, [this] {
+          return stop_ || !jobs_.empty();
+        });
         if (jobs_.empty())
           return;
         job = std::move(jobs_.front());

@@ -78,6 +78,7 @@ struct journal_step {
   int32_t attempt = 0;
 };
 
+/// Makes `journal_step` inspectable (CAF 0.17).
 /// @relates journal_step
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, journal_step& x) {
@@ -101,6 +102,7 @@ struct parent_ref {
   bool detached = false;
 };
 
+/// Makes `parent_ref` inspectable (CAF 0.17).
 /// @relates parent_ref
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, parent_ref& x) {
@@ -124,6 +126,7 @@ struct early_completion {
   caf::error error;
 };
 
+/// Makes `early_completion` inspectable (CAF 0.17).
 /// @relates early_completion
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, early_completion& x) {
@@ -190,6 +193,7 @@ struct execution_journal {
   int32_t resumes = 0;
 };
 
+/// Makes `execution_journal` inspectable (CAF 0.17).
 /// @relates execution_journal
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execution_journal& x) {

@@ -38,7 +38,7 @@ std::optional<execution_status> parse_execution_status(const std::string& x);
 /// Returns whether an execution in state `x` has ended.
 constexpr bool is_final(execution_status x) noexcept {
   return x == execution_status::complete || x == execution_status::failed
-         || x == execution_status::interrupted;
+    || x == execution_status::interrupted;
 }
 
 /// What `client::poll` answers.

@@ -91,11 +91,15 @@ struct message_statements {
   /// after, before, limit) -> entity_type, entity_id, payload.
   SQLite::Statement select_states;
 
-  /// Deletes the replies of an entity's requests: (entity_type, entity_id).
-  SQLite::Statement delete_entity_replies;
+  /// Reads the ids of an entity's requests, processed or not:
+  /// (entity_type, entity_id) -> request_id.
+  SQLite::Statement select_entity_requests;
 
-  /// Deletes an entity's requests: (entity_type, entity_id).
-  SQLite::Statement delete_entity_requests;
+  /// Deletes a reply: (request_id).
+  SQLite::Statement delete_reply;
+
+  /// Deletes a request: (request_id).
+  SQLite::Statement delete_request;
 
   /// Deletes an entity's durable state: (entity_type, entity_id).
   SQLite::Statement delete_state;

@@ -117,8 +117,8 @@ caf::error start(const sharding& cluster, const execution_ref& ref,
                  std::string payload, caf::timespan timeout);
 
 /// Reads the state of `ref`.
-caf::expected<wf_status> poll(const sharding& cluster,
-                              const execution_ref& ref, caf::timespan timeout);
+caf::expected<wf_status> poll(const sharding& cluster, const execution_ref& ref,
+                              caf::timespan timeout);
 
 /// Sends a control message (`wf_interrupt`, `wf_resume`, `wf_purge`) to `ref`.
 caf::error interrupt(const sharding& cluster, const execution_ref& ref,

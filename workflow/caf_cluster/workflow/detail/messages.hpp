@@ -183,15 +183,15 @@ typename Inspector::result_type inspect(Inspector& f, wf_resume& x) {
   return f(caf::meta::type_name("caf_cluster.workflow.wf_resume"), x.nonce);
 }
 
-/// Purges a completed execution (retention deadline or `client::purge`).
+/// Purges an ended execution at its retention deadline (persisted,
+/// scheduled).
 struct wf_purge {
-  /// 0 for the retention deadline; a unique value for a manual purge.
+  /// 0 for the retention deadline.
   int64_t nonce = 0;
 
-  /// Returns `"purge"` (with `"/<nonce>"` for a manual purge).
+  /// Returns `"purge"` (with `"/<nonce>"` for a non-zero nonce).
   std::string primary_key() const {
-    return nonce == 0 ? std::string{"purge"}
-                      : "purge/" + std::to_string(nonce);
+    return nonce == 0 ? std::string{"purge"} : "purge/" + std::to_string(nonce);
   }
 };
 
@@ -199,6 +199,19 @@ struct wf_purge {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wf_purge& x) {
   return f(caf::meta::type_name("caf_cluster.workflow.wf_purge"), x.nonce);
+}
+
+/// Purges an ended execution now (`client::purge`; volatile, because its
+/// request and reply are deleted with the execution).
+struct wf_purge_now {
+  /// Unused; a message needs a member for CAF 0.17's inspectors.
+  bool unused = false;
+};
+
+/// @relates wf_purge_now
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, wf_purge_now& x) {
+  return f(caf::meta::type_name("caf_cluster.workflow.wf_purge_now"), x.unused);
 }
 
 /// Reads the execution's state (volatile).
@@ -251,6 +264,9 @@ struct wf_advanced {
 
   /// The entity's number of the advance (answers a later one never).
   uint64_t seq = 0;
+
+  /// How the advance ended (`advance_end`).
+  int end = 0;
 };
 
 } // namespace caf_cluster::workflow::detail
@@ -260,17 +276,18 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(caf_cluster::workflow::detail::wf_advanced)
 namespace caf_cluster::workflow::detail {
 
 /// The interface of every execution entity.
-using wf_actor = caf::typed_actor<
-  caf::replies_to<wf_start>::with<wf_status>,
-  caf::replies_to<wf_step>::with<wf_status>,
-  caf::replies_to<wf_wake>::with<wf_status>,
-  caf::replies_to<wf_deferred>::with<wf_status>,
-  caf::replies_to<wf_child_done>::with<wf_status>,
-  caf::replies_to<wf_interrupt>::with<wf_status>,
-  caf::replies_to<wf_resume>::with<wf_status>,
-  caf::replies_to<wf_purge>::with<wf_status>,
-  caf::replies_to<wf_poll>::with<wf_status>,
-  caf::replies_to<wf_watch>::with<wf_status>,
-  caf::reacts_to<wf_advanced>>;
+using wf_actor
+  = caf::typed_actor<caf::replies_to<wf_start>::with<wf_status>,
+                     caf::replies_to<wf_step>::with<wf_status>,
+                     caf::replies_to<wf_wake>::with<wf_status>,
+                     caf::replies_to<wf_deferred>::with<wf_status>,
+                     caf::replies_to<wf_child_done>::with<wf_status>,
+                     caf::replies_to<wf_interrupt>::with<wf_status>,
+                     caf::replies_to<wf_resume>::with<wf_status>,
+                     caf::replies_to<wf_purge>::with<wf_status>,
+                     caf::replies_to<wf_purge_now>::with<wf_status>,
+                     caf::replies_to<wf_poll>::with<wf_status>,
+                     caf::replies_to<wf_watch>::with<wf_status>,
+                     caf::reacts_to<wf_advanced>>;
 
 } // namespace caf_cluster::workflow::detail

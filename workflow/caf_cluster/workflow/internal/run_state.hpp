@@ -11,6 +11,7 @@
 #include "caf/fwd.hpp"
 #include "caf/message.hpp"
 
+#include "caf_cluster/storage/sql_transaction.hpp"
 #include "caf_cluster/workflow/detail/core.hpp"
 #include "caf_cluster/workflow/journal.hpp"
 
@@ -27,6 +28,10 @@ struct suspend_signal {};
 
 /// An interrupt reached new work or a suspension point.
 struct interrupt_signal {};
+
+/// A new transactional activity outside a storage transaction: the advance
+/// runs again inside one.
+struct transaction_signal {};
 
 /// A replay reached another step than the journal has.
 struct nondeterminism_signal {
@@ -54,6 +59,13 @@ struct run_state {
   std::vector<outgoing> outbox;
   std::vector<std::pair<std::string, std::function<void()>>> compensations;
 
+  /// The storage transaction of this advance, if it runs inside one.
+  storage::sql_transaction* tx = nullptr;
+
+  /// Set when storage has no transactions: transactional activities fail
+  /// with `errc::unsupported`.
+  bool tx_unsupported = false;
+
   /// Stores a message to this execution itself.
   void send_self(caf::message msg, std::string key, int64_t at = 0);
 
@@ -73,7 +85,7 @@ struct run_state {
 };
 
 /// What an advance ended with.
-enum class advance_end { yielded, suspended, ended };
+enum class advance_end { yielded, suspended, ended, needs_transaction };
 
 /// Runs one advance of `st.journal` (running or suspended, not ended).
 advance_end advance(run_state& st);
