@@ -42,7 +42,7 @@ TEST_CASE("workflow: a changed body under an in-flight execution fails it "
     20s));
   auto j = f.journal(order_def(), id);
   REQUIRE(j);
-  INFO(describe(*j));
+  INFO(describe(j));
   CHECK_EQ(j->error, errc::nondeterministic_workflow);
   auto text = caf::to_string(j->error);
   CHECK_MESSAGE(text.find("Cool") != std::string::npos, text);
@@ -95,8 +95,8 @@ TEST_CASE("workflow: a versioned change keeps an in-flight execution on the "
   auto new_j = f.journal(order_def(), new_id);
   REQUIRE(old_j);
   REQUIRE(new_j);
-  INFO("old: " << describe(*old_j));
-  INFO("new: " << describe(*new_j));
+  INFO("old: " << describe(old_j));
+  INFO("new: " << describe(new_j));
   CHECK_EQ(f.w->count("FraudCheck", old_id), 0);
   CHECK_EQ(f.w->count("Ship", old_id), 1);
   CHECK_EQ(f.w->count("Charge", old_id), 1);
@@ -199,7 +199,7 @@ TEST_CASE("workflow: a fan-out replayed after a crash neither deadlocks nor "
   }));
   auto j = f.journal(fanout_def(), id);
   REQUIRE(j);
-  INFO(describe(*j));
+  INFO(describe(j));
   for (auto name : {"A/1", "B/1", "C/1"})
     CHECK_EQ(steps_of(*j, step_kind::activity, name, step_state::ok), 1u);
   auto owner = f.owner(id);

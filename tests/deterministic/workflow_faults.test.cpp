@@ -38,7 +38,7 @@ TEST_CASE("workflow: the owner killed mid-activity (effect done, result not "
   // The crash came before the attempt's result was stored.
   auto j = f.journal(email_def(), id);
   REQUIRE(j);
-  INFO(describe(*j));
+  INFO(describe(j));
   CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/2", step_state::failed),
            1u);
   CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/3", step_state::failed),
@@ -115,7 +115,7 @@ TEST_CASE("workflow: the owner killed mid-compensation: compensations recorded "
   f.c.kill(*owner);
   auto j = f.journal(compensating_def(), id);
   REQUIRE(j);
-  INFO(describe(*j));
+  INFO(describe(j));
   CHECK_EQ(steps_of(*j, step_kind::compensation, "UndoB", step_state::ok), 1u);
   CHECK_EQ(steps_of(*j, step_kind::compensation, "UndoA", step_state::ok), 0u);
   REQUIRE(f.c.advance_until(

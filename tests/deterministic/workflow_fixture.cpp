@@ -476,6 +476,10 @@ std::string describe(const workflow::execution_journal& j) {
   return out.str();
 }
 
+std::string describe(const std::optional<workflow::execution_journal>& j) {
+  return j ? describe(*j) : std::string{"no journal"};
+}
+
 size_t steps_of(const workflow::execution_journal& j, workflow::step_kind kind,
                 const std::string& name, uint8_t state) {
   size_t n = 0;

@@ -420,6 +420,9 @@ public:
 /// Returns the steps of `j` as "<kind> <name> <state>" lines, for messages.
 std::string describe(const workflow::execution_journal& j);
 
+/// Like `describe(j)`; "no journal" when there is none (safe in a lazy INFO).
+std::string describe(const std::optional<workflow::execution_journal>& j);
+
 /// Counts the steps of `kind` named `name` with state `state` in `j`.
 size_t steps_of(const workflow::execution_journal& j, workflow::step_kind kind,
                 const std::string& name, uint8_t state);

@@ -58,7 +58,7 @@ TEST_CASE("workflow scenario 1: executes, suspends on the deferred, a second "
   CHECK(!first->has_value());
   auto j = f.journal(email_def(), id);
   REQUIRE(j);
-  INFO(describe(*j));
+  INFO(describe(j));
   for (int k = 1; k <= 4; ++k)
     CHECK_EQ(steps_of(*j, step_kind::activity, "SendEmail/" + std::to_string(k),
                       step_state::failed),
@@ -114,7 +114,7 @@ TEST_CASE("workflow scenario 2: an interrupt of a suspended execution clears "
   }));
   auto j = f.journal(email_def(), id);
   REQUIRE(j);
-  INFO(describe(*j));
+  INFO(describe(j));
   CHECK(j->interrupt_requested);
   CHECK_EQ(steps_of(*j, step_kind::sleep, "Wait", step_state::cleared), 1u);
   CHECK_EQ(steps_of(*j, step_kind::compensation, "Unsend", step_state::ok), 1u);
@@ -144,7 +144,7 @@ TEST_CASE("workflow scenario 3: a failing execution runs its compensation; "
   CHECK_EQ(text(f.await(caller)), "error:rejected");
   auto j = f.journal(email_def(), id);
   REQUIRE(j);
-  INFO(describe(*j));
+  INFO(describe(j));
   CHECK_EQ(j->status, execution_status::failed);
   CHECK_EQ(steps_of(*j, step_kind::compensation, "Unsend", step_state::ok), 1u);
   CHECK_EQ(f.w->count("Unsend", id), 1);
@@ -162,7 +162,7 @@ TEST_CASE("workflow scenario 4: a parent suspends while its child waits on a "
   f.c.advance(2s);
   auto pj = f.journal(parent_def(), parent_id);
   REQUIRE(pj);
-  INFO(describe(*pj));
+  INFO(describe(pj));
   CHECK_EQ(pj->status, execution_status::suspended);
   CHECK_EQ(steps_of(*pj, step_kind::child, "Email/" + child_id,
                     step_state::pending),
@@ -267,7 +267,7 @@ TEST_CASE("workflow scenario 7: an activity failure caught in the body is a "
   CHECK_EQ(text(f.await(f.execute(2, catching_def(), p))), "handled");
   auto j = f.journal(catching_def(), id);
   REQUIRE(j);
-  INFO(describe(*j));
+  INFO(describe(j));
   CHECK_EQ(steps_of(*j, step_kind::activity, "Fails/1", step_state::failed),
            1u);
   CHECK_EQ(steps_of(*j, step_kind::activity, "After/1", step_state::ok), 1u);

@@ -209,7 +209,7 @@ void run_schedule(uint64_t seed, seeded_stats& stats) {
     INFO("execution " << k << " " << id);
     auto j = f.journal(def, id);
     REQUIRE(j);
-    INFO(describe(*j));
+    INFO(describe(j));
     REQUIRE_EQ(j->status, execution_status::complete);
     std::string expected;
     for (auto name : {"A", "B", "C"}) {

@@ -119,7 +119,8 @@ public:
     opts.log = [](const log_record&) {};
     auto made = sharding::make_runner(sys_, std::move(cfg), std::move(opts),
                                       clock_);
-    REQUIRE_MESSAGE(made, caf::to_string(made.error()));
+    REQUIRE_MESSAGE(made,
+                    (made ? std::string{} : caf::to_string(made.error())));
     cluster_.emplace(std::move(*made));
     workflow::engine e{*cluster_};
     auto w = w_;
@@ -240,7 +241,7 @@ TEST_CASE("workflow: on SQLite, writes through activity_in_transaction happen "
     f.advance(15s);
     auto j = f.journal(id);
     REQUIRE(j);
-    INFO(describe(*j));
+    INFO(describe(j));
     CHECK_EQ(j->status, execution_status::complete);
     // Killed before its result was stored: it ran again.
     CHECK_EQ(w->count("Plain", id), 2);
@@ -257,7 +258,7 @@ TEST_CASE("workflow: on SQLite, writes through activity_in_transaction happen "
     f.advance(15s);
     auto j = f.journal(id);
     REQUIRE(j);
-    INFO(describe(*j));
+    INFO(describe(j));
     CHECK_EQ(j->status, execution_status::complete);
     CHECK_EQ(
       steps_of(*j, step_kind::activity, "Transactional/1", step_state::ok), 1u);
@@ -280,7 +281,7 @@ TEST_CASE("workflow: the memory backend refuses activity_in_transaction with "
   CHECK_EQ(x->value(), "refused");
   auto j = f.journal(transactional_def(), id);
   REQUIRE(j);
-  INFO(describe(*j));
+  INFO(describe(j));
   REQUIRE_EQ(j->steps.size(), 1u);
   CHECK_EQ(j->steps[0].state, step_state::failed);
   CHECK_EQ(j->steps[0].error, errc::unsupported);
