@@ -65,6 +65,8 @@ const flow changing = make_flow("changing");
 const flow versioned = make_flow("versioned");
 const flow booking = make_flow("booking");
 const flow retained = make_flow("retained").retention(std::chrono::minutes{1});
+const flow parent_of_three = make_flow("parent-of-three");
+const flow parent_of_waits = make_flow("parent-of-waits");
 
 // Side effects of activities, by name: what the workflows did for real.
 std::map<std::string, int>& effects() {
@@ -82,7 +84,8 @@ struct wf_config : testing::test_system_config {
   wf_config()
     : test_system_config([](caf::actor_system_config& cfg) {
         for (auto* def : {&three, &waits, &compensated, &changing, &versioned,
-                          &booking, &retained})
+                          &booking, &retained, &parent_of_three,
+                          &parent_of_waits})
           wf::add_workflow_types(cfg, *def);
       }) {
     // nop
@@ -189,6 +192,17 @@ wf::outcome<std::string, caf::error> booking_body(wf::context& ctx,
   return "booked " + std::to_string(*booked);
 }
 
+// Awaits a child of `def` with the same order.
+wf::outcome<std::string, caf::error>
+await_child(wf::context& ctx, const flow& def, const order& o) {
+  auto r = ctx.child(def, o);
+  if (!r)
+    return wf::fail(r.error());
+  if (!r->ok())
+    return wf::fail(r->error());
+  return "child said " + r->value();
+}
+
 template <class T>
 using slot = std::shared_ptr<std::optional<T>>;
 
@@ -248,6 +262,14 @@ struct wf_fixture {
     REQUIRE(!engine->add(versioned, versioned_body));
     REQUIRE(!engine->add(booking, booking_body));
     REQUIRE(!engine->add(retained, three_body));
+    REQUIRE(!engine->add(parent_of_three,
+                         [](wf::context& ctx, const order& o) {
+                           return await_child(ctx, three, o);
+                         }));
+    REQUIRE(!engine->add(parent_of_waits,
+                         [](wf::context& ctx, const order& o) {
+                           return await_child(ctx, waits, o);
+                         }));
     for (int i = 0; i < 30; ++i)
       advance(100ms);
   }
@@ -654,6 +676,71 @@ TEST_CASE_FIXTURE(wf_fixture,
   REQUIRE(again->has_value());
   REQUIRE(**again);
   CHECK(effects()["charge"] == 2);
+}
+
+TEST_CASE_FIXTURE(wf_fixture,
+                  "M3: a parent awaiting a child that already ran gets "
+                  "its outcome") {
+  auto direct = execute(three, order{"m3", 5});
+  advance_until([&] {
+    return direct->has_value();
+  });
+  REQUIRE(direct->has_value());
+  auto parent = execute(parent_of_three, order{"m3", 5});
+  advance_until([&] {
+    return parent->has_value();
+  });
+  REQUIRE(parent->has_value());
+  REQUIRE(**parent);
+  CHECK((**parent)->value() == "child said parcel-m3/5");
+  CHECK(effects()["charge"] == 1);
+}
+
+TEST_CASE_FIXTURE(wf_fixture,
+                  "M3: interrupting a parent interrupts the child it "
+                  "awaits") {
+  auto id = start(parent_of_waits, order{"m3-i", 1});
+  auto child = waits.execution_id(order{"m3-i", 1});
+  advance_until([&] {
+    return poll(waits, child).status == wf::execution_status::suspended;
+  });
+  REQUIRE(poll(waits, child).status == wf::execution_status::suspended);
+  interrupt(parent_of_waits, id);
+  advance_until([&] {
+    return poll(waits, child).status == wf::execution_status::interrupted;
+  });
+  CHECK(poll(parent_of_waits, id).status
+        == wf::execution_status::interrupted);
+  CHECK(poll(waits, child).status == wf::execution_status::interrupted);
+}
+
+TEST_CASE_FIXTURE(wf_fixture,
+                  "S1: an interrupt before the start interrupts the "
+                  "execution when it starts") {
+  auto id = compensated.execution_id(order{"s1", 1});
+  interrupt(compensated, id);
+  CHECK(start(compensated, order{"s1", 1}) == id);
+  advance_until([&] {
+    return poll(compensated, id).status == wf::execution_status::interrupted;
+  });
+  CHECK(poll(compensated, id).status == wf::execution_status::interrupted);
+  CHECK(effects()["charge"] == 0);
+}
+
+TEST_CASE_FIXTURE(wf_fixture,
+                  "S5: a purge before the start keeps early completions") {
+  auto id = waits.execution_id(order{"s5", 2});
+  complete(waits, id, "approval", 4);
+  purge(waits, id);
+  CHECK(start(waits, order{"s5", 2}) == id);
+  advance(std::chrono::hours{1});
+  advance_until([&] {
+    return poll(waits, id).status == wf::execution_status::complete;
+  });
+  auto p = poll(waits, id);
+  CHECK(p.status == wf::execution_status::complete);
+  REQUIRE(p.result);
+  CHECK(p.result->value() == "s5:8");
 }
 
 TEST_SUITE_END();

@@ -29,12 +29,12 @@ journal_step* run_state::reach(step_kind kind, const std::string& name) {
   if (pos >= steps.size())
     return nullptr;
   auto& s = steps[pos];
-  if (s.kind == step_kind::compensation) {
+  if (s.kind == step_kind::compensation && journal.interrupt_requested) {
     // The body ran up to here before it was unwound by an interrupt.
-    if (journal.interrupt_requested)
-      throw interrupt_signal{};
-    return nullptr;
+    throw interrupt_signal{};
   }
+  // A compensation here without an interrupt: the body ended here before
+  // (it failed), so code that goes on changed.
   if (s.kind != kind || s.name != name)
     throw nondeterminism_signal{caf::make_error(
       errc::nondeterministic_workflow,
@@ -76,6 +76,38 @@ bool run_state::take_completion(const std::string& key, journal_step& s) {
   return true;
 }
 
+void emit_final(run_state& st) {
+  auto& j = st.journal;
+  if (!is_final(j.status))
+    return;
+  auto tell = [&](const parent_ref& p) {
+    wf_child_done done;
+    done.child = j.workflow + "/" + j.execution_id;
+    done.outcome = status_of(j);
+    outgoing x;
+    x.entity_type = "workflow/" + p.workflow;
+    x.entity_id = p.execution_id;
+    x.shard_group = p.shard_group;
+    x.primary_key = done.primary_key();
+    x.payload = caf::make_message(std::move(done));
+    st.outbox.push_back(std::move(x));
+  };
+  if (!j.parent.workflow.empty() && !j.parent.detached)
+    tell(j.parent);
+  for (auto& p : j.parents)
+    if (p.workflow != j.parent.workflow
+        || p.execution_id != j.parent.execution_id || j.parent.detached)
+      tell(p);
+  if (st.spec->retention) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *st.spec->retention)
+                .count();
+    wf_purge p;
+    auto key = p.primary_key();
+    st.send_self(caf::make_message(p), std::move(key), j.completed_ms + ms);
+  }
+}
+
 namespace {
 
 enum class body_end { returned, yielded, suspended, interrupted, broken };
@@ -91,26 +123,7 @@ void finish(run_state& st, execution_status status) {
       s.state = step_state::cleared;
       s.recorded_ms = st.now_ms;
     }
-  if (!j.parent.workflow.empty() && !j.parent.detached) {
-    wf_child_done done;
-    done.child = j.workflow + "/" + j.execution_id;
-    done.outcome = status_of(j);
-    outgoing x;
-    x.entity_type = "workflow/" + j.parent.workflow;
-    x.entity_id = j.parent.execution_id;
-    x.shard_group = j.parent.shard_group;
-    x.primary_key = done.primary_key();
-    x.payload = caf::make_message(std::move(done));
-    st.outbox.push_back(std::move(x));
-  }
-  if (st.spec->retention) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                *st.spec->retention)
-                .count();
-    wf_purge p;
-    auto key = p.primary_key();
-    st.send_self(caf::make_message(p), std::move(key), j.completed_ms + ms);
-  }
+  emit_final(st);
 }
 
 // Runs the compensations not run yet, in reverse order of registration, one
@@ -136,6 +149,10 @@ void run_compensations(run_state& st) {
       s.state = step_state::failed;
       s.error = caf::make_error(errc::entity_failed,
                                 std::string{"compensation threw: "} + e.what());
+    } catch (...) {
+      s.state = step_state::failed;
+      s.error = caf::make_error(errc::entity_failed,
+                                "compensation threw a non-standard exception");
     }
     s.recorded_ms = st.now_ms;
     j.steps.push_back(std::move(s));
@@ -147,6 +164,11 @@ void run_compensations(run_state& st) {
 // whether the failure is the interrupt's unwinding.
 advance_end fail_or_suspend(run_state& st, caf::error err, bool interrupted) {
   auto& j = st.journal;
+  if (st.did_work) {
+    // Decide only from the stored journal (see the end of advance).
+    j.status = execution_status::running;
+    return advance_end::yielded;
+  }
   if (!interrupted && !j.interrupt_requested && st.spec->suspend_on_failure) {
     j.status = execution_status::suspended;
     j.suspended_failed = true;
@@ -200,6 +222,10 @@ advance_end advance(run_state& st) {
   } catch (interrupt_signal&) {
     return fail_or_suspend(st, caf::none, true);
   } catch (nondeterminism_signal& x) {
+    if (st.did_work) {
+      j.status = execution_status::running;
+      return advance_end::yielded;
+    }
     // No compensations: the code no longer matches what ran.
     j.result.clear();
     j.result_ok = false;
@@ -209,12 +235,39 @@ advance_end advance(run_state& st) {
   } catch (const std::exception& e) {
     thrown = caf::make_error(errc::entity_failed,
                              std::string{"workflow body threw: "} + e.what());
+  } catch (...) {
+    // Anything else too: an escaping throw would kill the runner, and the
+    // next owner would replay into the same throw.
+    thrown = caf::make_error(errc::entity_failed,
+                             "workflow body threw a non-standard exception");
   }
   if (thrown)
     return fail_or_suspend(st, std::move(thrown), false);
   if (out.error) {
     j.result.clear();
     return fail_or_suspend(st, std::move(out.error), false);
+  }
+  // A body that ends before the journal's last step changed too.
+  for (auto i = st.pos; i < j.steps.size(); ++i)
+    if (j.steps[i].kind != step_kind::compensation) {
+      auto& s = j.steps[i];
+      j.result.clear();
+      j.result_ok = false;
+      j.error = caf::make_error(
+        errc::nondeterministic_workflow,
+        "step " + std::to_string(i + 1) + ": the journal has "
+          + to_string(s.kind) + " '" + s.name
+          + "', the code returned before it");
+      finish(st, execution_status::failed);
+      return advance_end::ended;
+    }
+  if (st.did_work) {
+    // The body ended right after new work: end it in a replay-only advance,
+    // so that the outcome sent to callers and parents comes from results
+    // already stored (the new result may still be lost, e.g. by a fenced
+    // store, and then run again with another value).
+    j.status = execution_status::running;
+    return advance_end::yielded;
   }
   if (out.ok) {
     j.result = std::move(out.value);
@@ -231,6 +284,8 @@ advance_end advance(run_state& st) {
 
 wf_status status_of(const execution_journal& j) {
   wf_status x;
+  if (j.purged)
+    return x; // unknown: being deleted
   x.status = j.status;
   if (is_final(j.status)) {
     x.result = j.result;
@@ -244,9 +299,27 @@ wf_status status_of(const execution_journal& j) {
 
 void prepare_resume(execution_journal& j) {
   auto& steps = j.steps;
-  auto first = std::find_if(steps.begin(), steps.end(), [](auto& s) {
+  // The failure that ended the body is the last failed activity; a failure
+  // the body handled earlier, and every result before the cut, stay.
+  auto last = std::find_if(steps.rbegin(), steps.rend(), [](auto& s) {
     return s.kind == step_kind::activity && s.state == step_state::failed;
   });
+  auto first = steps.end();
+  if (last != steps.rend()) {
+    // Back to its first attempt "<base>/1": all its attempts run again
+    // (retry sleeps between them are cut too).
+    first = std::prev(last.base());
+    auto slash = first->name.rfind('/');
+    auto base = first->name.substr(0, slash);
+    for (auto i = first;; --i) {
+      if (i->kind == step_kind::activity && i->name == base + "/1") {
+        first = i;
+        break;
+      }
+      if (i == steps.begin())
+        break;
+    }
+  }
   for (auto i = first; i != steps.end(); ++i) {
     if ((i->kind == step_kind::deferred || i->kind == step_kind::child)
         && i->state != step_state::pending) {

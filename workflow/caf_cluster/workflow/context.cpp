@@ -37,6 +37,17 @@ caf::timespan retry_delay(const retry_policy& p, int32_t k) {
   return caf::timespan{static_cast<caf::timespan::rep>(std::min(d, cap))};
 }
 
+// Returns the step of `kind` named `name` before the replay position.
+const journal_step* earlier(const detail::run_state& st, step_kind kind,
+                            const std::string& name) {
+  for (size_t i = 0; i < st.pos && i < st.journal.steps.size(); ++i) {
+    auto& s = st.journal.steps[i];
+    if (s.kind == kind && s.name == name)
+      return &s;
+  }
+  return nullptr;
+}
+
 } // namespace
 
 const std::string& context::execution_id() const {
@@ -71,7 +82,8 @@ detail::step_value context::run_activity(
       last = value_of(*s);
     } else {
       st_->begin_new();
-      activity_attempt a{name, k, st_->journal.execution_id};
+      activity_attempt a{name, k, st_->journal.execution_id,
+                         st_->journal.resumes};
       last = fn(a);
       if (!s)
         s = &st_->append(step_kind::activity, step_name);
@@ -146,7 +158,7 @@ std::vector<detail::step_value> context::run_all(
     if (at < j.steps.size()) {
       auto* s = st_->reach(step_kind::activity, step_name);
       steps[i] = at;
-      if (s->state != step_state::pending) {
+      if (s != nullptr && s->state != step_state::pending) {
         result[i] = value_of(*s);
         continue;
       }
@@ -167,6 +179,10 @@ std::vector<detail::step_value> context::run_all(
       result[i].state = step_state::failed;
       result[i].error = caf::make_error(
         errc::entity_failed, std::string{"activity threw: "} + e.what());
+    } catch (...) {
+      result[i].state = step_state::failed;
+      result[i].error = caf::make_error(
+        errc::entity_failed, "activity threw a non-standard exception");
     }
   }
   for (size_t i = 0; i < n; ++i) {
@@ -186,6 +202,10 @@ std::vector<detail::step_value> context::run_all(
 void context::sleep(std::string name, caf::timespan d) {
   if (d.count() <= 0)
     return;
+  // A name reached again (a loop, a retry of the same activity again) gets
+  // the replay position appended, so that its wake-up has a key of its own.
+  if (earlier(*st_, step_kind::sleep, name))
+    name += "#" + std::to_string(st_->pos);
   auto* s = st_->reach(step_kind::sleep, name);
   if (!s) {
     if (st_->journal.interrupt_requested)
@@ -208,10 +228,20 @@ void context::sleep(std::string name, caf::timespan d) {
     return;
   if (st_->journal.interrupt_requested)
     throw detail::interrupt_signal{};
+  // Sent again on every replay that reaches it: a journal stored before its
+  // messages (a transactional activity) must not lose the wake-up. The key
+  // makes the repeat a duplicate.
+  detail::wf_wake wake{name, st_->journal.resumes};
+  auto key = wake.primary_key();
+  st_->send_self(caf::make_message(std::move(wake)), std::move(key),
+                 s->wake_ms);
   throw detail::suspend_signal{};
 }
 
 detail::step_value context::await_raw(const std::string& name) {
+  // Awaited again: the recorded value (no step).
+  if (auto* x = earlier(*st_, step_kind::deferred, name))
+    return value_of(*x);
   auto* s = st_->reach(step_kind::deferred, name);
   if (!s) {
     if (st_->journal.interrupt_requested)
@@ -248,30 +278,63 @@ bool context::patched(std::string change_id) {
   return true;
 }
 
+void context::send_start(const detail::execution_ref& ref, std::string payload,
+                         bool detached) {
+  detail::wf_start start;
+  start.payload = std::move(payload);
+  start.parent = parent_ref{st_->journal.workflow, st_->journal.execution_id,
+                            st_->spec->shard_group, detached};
+  detail::outgoing out;
+  out.entity_type = "workflow/" + ref.workflow;
+  out.entity_id = ref.execution_id;
+  out.shard_group = ref.shard_group;
+  out.primary_key = start.primary_key();
+  auto parent = start.parent;
+  out.payload = caf::make_message(std::move(start));
+  st_->outbox.push_back(out);
+  if (detached)
+    return;
+  // The child may exist already (started by a client or another parent):
+  // the start is then a duplicate, the attach is not.
+  detail::wf_attach attach{std::move(parent)};
+  out.primary_key = attach.primary_key();
+  out.payload = caf::make_message(std::move(attach));
+  st_->outbox.push_back(std::move(out));
+}
+
 detail::step_value context::run_child(const detail::execution_ref& ref,
                                       std::string payload, bool detached) {
   auto name = ref.workflow + "/" + ref.execution_id;
+  // The same child again: its recorded outcome (no step, no second start).
+  if (auto* x = earlier(*st_, step_kind::child, name))
+    return value_of(*x);
   auto* s = st_->reach(step_kind::child, name);
   if (!s) {
-    if (st_->journal.interrupt_requested)
-      throw detail::interrupt_signal{};
+    // The child's payload must come from stored results only: start it in
+    // an advance without new work.
+    st_->begin_new();
     s = &st_->append(step_kind::child, name);
     s->recorded_ms = st_->now_ms;
-    detail::wf_start start;
-    start.payload = std::move(payload);
-    start.parent = parent_ref{st_->journal.workflow, st_->journal.execution_id,
-                              st_->spec->shard_group, detached};
-    detail::outgoing out;
-    out.entity_type = "workflow/" + ref.workflow;
-    out.entity_id = ref.execution_id;
-    out.shard_group = ref.shard_group;
-    out.primary_key = start.primary_key();
-    out.payload = caf::make_message(std::move(start));
-    st_->outbox.push_back(std::move(out));
+    send_start(ref, std::move(payload), detached);
     if (detached)
       s->state = step_state::ok;
     else
       st_->take_completion("child/" + name, *s);
+  } else if (s->state == step_state::pending) {
+    if (st_->journal.interrupt_requested) {
+      // An interrupt of the parent interrupts the child it waits for.
+      detail::outgoing out;
+      out.entity_type = "workflow/" + ref.workflow;
+      out.entity_id = ref.execution_id;
+      out.shard_group = ref.shard_group;
+      detail::wf_interrupt stop;
+      out.primary_key = stop.primary_key();
+      out.payload = caf::make_message(stop);
+      st_->outbox.push_back(std::move(out));
+      throw detail::interrupt_signal{};
+    }
+    // Sent again on every replay that reaches it (see sleep).
+    send_start(ref, std::move(payload), detached);
   }
   if (s->state == step_state::ok || s->state == step_state::failed)
     return value_of(*s);

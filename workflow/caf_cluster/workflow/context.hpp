@@ -58,11 +58,19 @@ struct activity_attempt {
   /// The execution id.
   std::string execution_id;
 
+  /// How many times the execution was resumed when this attempt ran: a
+  /// resume runs the failed activity again from attempt 1.
+  int32_t resumes = 0;
+
   /// Returns a key that is the same for every run of this attempt of this
   /// activity in this execution, e.g. for idempotency keys of external APIs:
-  /// `"<execution id>/<name>/<attempt>"`.
+  /// `"<execution id>/<name>/<attempt>"`, with `"@<resumes>"` appended after
+  /// a resume, so that a resumed attempt never repeats an earlier key.
   std::string idempotency_key() const {
-    return execution_id + "/" + name + "/" + std::to_string(attempt);
+    auto result = execution_id + "/" + name + "/" + std::to_string(attempt);
+    if (resumes > 0)
+      result += "@" + std::to_string(resumes);
+    return result;
   }
 };
 
@@ -152,6 +160,10 @@ step_value run_and_encode(caf::actor_system& sys, F& f) {
     result.state = step_state::failed;
     result.error = caf::make_error(errc::entity_failed,
                                    std::string{"activity threw: "} + e.what());
+  } catch (...) {
+    result.state = step_state::failed;
+    result.error = caf::make_error(
+      errc::entity_failed, "activity threw a non-standard exception");
   }
   return result;
 }
@@ -292,12 +304,13 @@ public:
   }
 
   /// Sleeps durably for `d` (a scheduled persisted message wakes the
-  /// execution, also after restarts); 0 or less does nothing. `name` must be
-  /// unique within the execution.
+  /// execution, also after restarts); 0 or less does nothing. A name reached
+  /// again (in a loop) is journaled as `"<name>#<position>"`.
   void sleep(std::string name, caf::timespan d);
 
   /// Returns the value of deferred `d` once someone completed it (see
-  /// `engine::complete`), suspending the execution until then.
+  /// `engine::complete`), suspending the execution until then. Awaiting it
+  /// again returns the same value.
   template <class T>
   caf::expected<T> await(const deferred<T>& d) {
     auto v = await_raw(d.name);
@@ -373,6 +386,9 @@ private:
 
   detail::step_value run_child(const detail::execution_ref& ref,
                                std::string payload, bool detached);
+
+  void send_start(const detail::execution_ref& ref, std::string payload,
+                  bool detached);
 
   detail::run_state* st_;
 };

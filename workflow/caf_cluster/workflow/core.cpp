@@ -143,7 +143,8 @@ entity<wf_actor, execution_journal> execution_entity(const std::string& name,
                                                      caf::timespan max_idle) {
   auto def = entity<wf_actor>("workflow/" + name)
                .persisted<wf_start, wf_step, wf_wake, wf_deferred,
-                          wf_child_done, wf_interrupt, wf_resume, wf_purge>()
+                          wf_child_done, wf_interrupt, wf_resume, wf_purge,
+                          wf_attach>()
                .durable_state<execution_journal>()
                .max_idle(max_idle);
   if (!group.empty())

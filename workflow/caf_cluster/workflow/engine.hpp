@@ -198,6 +198,7 @@ caf::actor_system_config& add_workflow_types(caf::actor_system_config& cfg,
   add(type_tag<detail::wf_deferred>{});
   add(type_tag<detail::wf_child_done>{});
   add(type_tag<detail::wf_interrupt>{});
+  add(type_tag<detail::wf_attach>{});
   add(type_tag<detail::wf_resume>{});
   add(type_tag<detail::wf_purge>{});
   add(type_tag<detail::wf_purge_now>{});

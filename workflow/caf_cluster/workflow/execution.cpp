@@ -65,6 +65,10 @@ void nudge(const env_ptr& e, const outgoing& x) {
     cl.tell(x.entity_id, x.payload.get_as<wf_start>(0));
   else if (x.payload.match_elements<wf_child_done>())
     cl.tell(x.entity_id, x.payload.get_as<wf_child_done>(0));
+  else if (x.payload.match_elements<wf_attach>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_attach>(0));
+  else if (x.payload.match_elements<wf_interrupt>())
+    cl.tell(x.entity_id, x.payload.get_as<wf_interrupt>(0));
 }
 
 // Stores `xs[i..]` one after the other, then calls `done(error)`.
@@ -170,8 +174,18 @@ advance_end advance_and_continue(run_state& st) {
 
 caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
                                    execution_journal j) {
-  if (is_final(j.status) || j.suspended_failed
-      || j.status == execution_status::unknown)
+  if (j.purged)
+    return commit(self, e, std::move(j), {});
+  if (is_final(j.status)) {
+    // Its messages again: the journal may have been stored without them.
+    run_state st;
+    st.sys = &self->system();
+    st.spec = e->spec.get();
+    st.journal = std::move(j);
+    emit_final(st);
+    return commit(self, e, std::move(st.journal), std::move(st.outbox));
+  }
+  if (j.suspended_failed || j.status == execution_status::unknown)
     return commit(self, e, std::move(j), {});
   auto st = std::make_shared<run_state>();
   st->sys = &self->system();
@@ -187,8 +201,13 @@ caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
   auto seq = ++e->advance_seq;
   auto hdl = caf::actor_cast<wf_actor>(self);
   e->spec->exec->run([st, seq, hdl] {
-    auto end = advance_and_continue(*st);
-    caf::anon_send(hdl, wf_advanced{st, seq, static_cast<int>(end)});
+    auto end = -1; // the engine itself threw: see wf_advanced
+    try {
+      end = static_cast<int>(advance_and_continue(*st));
+    } catch (...) {
+      // nop
+    }
+    caf::anon_send(hdl, wf_advanced{st, seq, end});
   });
   return rp;
 }
@@ -251,7 +270,10 @@ void run_in_transaction(self_ptr self, env_ptr e,
 // of a persisted message would be deleted before its reply is stored).
 caf::result<wf_status> purge_now(self_ptr self, env_ptr e) {
   auto status = self->state.status;
-  if (!is_final(status) && status != execution_status::unknown)
+  if (status == execution_status::unknown && !self->state.purged)
+    // Nothing ran: early completions of a later start stay.
+    return status_of(self->state);
+  if (!is_final(status))
     return caf::make_error(errc::invalid_argument,
                            "only an ended execution can be purged");
   if (!e->storage)
@@ -271,22 +293,33 @@ caf::result<wf_status> purge_now(self_ptr self, env_ptr e) {
   return rp;
 }
 
-// The retention deadline (persisted): clears the journal with this reply,
-// then sends itself `wf_purge_now`, queued behind, to delete the rest.
-caf::result<wf_status> purge_due(self_ptr self, env_ptr e) {
-  if (!is_final(self->state.status))
-    return status_of(self->state);
+// Sends itself `wf_purge_now`, queued behind the current message.
+void purge_later(self_ptr self, const env_ptr& e) {
   if (auto cluster = e->ctx.cluster()) {
     auto& addr = e->ctx.address();
     auto wf = addr.entity_type.substr(std::string_view{"workflow/"}.size());
     cluster->make_client(execution_entity(wf, e->spec->shard_group))
       .tell(addr.entity_id, wf_purge_now{});
   }
-  return commit(self, e, execution_journal{}, {});
+}
+
+// The retention deadline (persisted): marks the journal purged with this
+// reply, then sends itself `wf_purge_now`, queued behind, to delete it all.
+// Until the deletion succeeds, every trigger that finds the mark asks again
+// (see working_copy), so a crash in between leaves nothing behind for good.
+caf::result<wf_status> purge_due(self_ptr self, env_ptr e) {
+  if (!is_final(self->state.status))
+    return status_of(self->state);
+  purge_later(self, e);
+  auto j = self->state;
+  j.purged = true;
+  return commit(self, e, std::move(j), {});
 }
 
 // Copies the journal and names it (a trigger may arrive before the start).
 execution_journal working_copy(self_ptr self, const env_ptr& e) {
+  if (self->state.purged)
+    purge_later(self, e);
   auto j = self->state;
   j.workflow = e->spec->name;
   j.execution_id = e->ctx.address().entity_id;
@@ -294,27 +327,26 @@ execution_journal working_copy(self_ptr self, const env_ptr& e) {
 }
 
 // Completes step `kind`/`name` if it waits, else keeps it as an early
-// completion under `key`; returns whether a waiting step was completed.
-bool complete_step(execution_journal& j, step_kind kind,
+// completion under `key`.
+void complete_step(execution_journal& j, step_kind kind,
                    const std::string& name, const std::string& key,
                    early_completion x, int64_t now_ms) {
   for (auto& s : j.steps) {
     if (s.kind != kind || s.name != name)
       continue;
     if (s.state != step_state::pending)
-      return false; // the first completion won
+      return; // the first completion won
     s.state = x.state;
     s.value = std::move(x.value);
     s.error = std::move(x.error);
     s.recorded_ms = now_ms;
-    return true;
+    return;
   }
   for (auto& c : j.completions)
     if (c.name == key)
-      return false;
+      return;
   x.name = key;
   j.completions.push_back(std::move(x));
-  return false;
 }
 
 } // namespace
@@ -330,7 +362,9 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
     [self, e](wf_start& x) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
       if (j.status != execution_status::unknown)
-        return status_of(j);
+        // Delivered again (its reply was not stored): continue from the
+        // stored journal, which may have been stored without its messages.
+        return run_advance(self, e, std::move(j));
       j.payload = std::move(x.payload);
       j.parent = std::move(x.parent);
       j.status = execution_status::running;
@@ -343,27 +377,27 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
     [self, e](wf_wake& x) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
       if (is_final(j.status))
-        return status_of(j);
+        return run_advance(self, e, std::move(j));
       early_completion c{"", step_state::ok, {}, {}};
-      if (!complete_step(j, step_kind::sleep, x.name, "clock/" + x.name,
-                         std::move(c), e->ctx.now_ms()))
-        return commit(self, e, std::move(j), {});
+      complete_step(j, step_kind::sleep, x.name, "clock/" + x.name,
+                    std::move(c), e->ctx.now_ms());
+      // Even a duplicate completion advances (see wf_start).
       return run_advance(self, e, std::move(j));
     },
     [self, e](wf_deferred& x) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
       if (is_final(j.status))
-        return status_of(j);
+        return run_advance(self, e, std::move(j));
       early_completion c{"", x.state, std::move(x.value), std::move(x.error)};
-      if (!complete_step(j, step_kind::deferred, x.name, "deferred/" + x.name,
-                         std::move(c), e->ctx.now_ms()))
-        return commit(self, e, std::move(j), {});
+      complete_step(j, step_kind::deferred, x.name, "deferred/" + x.name,
+                    std::move(c), e->ctx.now_ms());
+      // Even a duplicate completion advances (see wf_start).
       return run_advance(self, e, std::move(j));
     },
     [self, e](wf_child_done& x) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
       if (is_final(j.status))
-        return status_of(j);
+        return run_advance(self, e, std::move(j));
       auto bytes = encode(self->system(), x.outcome);
       early_completion c{"", step_state::ok, {}, {}};
       if (bytes)
@@ -372,18 +406,38 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
         c.state = step_state::failed;
         c.error = std::move(bytes.error());
       }
-      if (!complete_step(j, step_kind::child, x.child, "child/" + x.child,
-                         std::move(c), e->ctx.now_ms()))
-        return commit(self, e, std::move(j), {});
+      complete_step(j, step_kind::child, x.child, "child/" + x.child,
+                    std::move(c), e->ctx.now_ms());
+      // Even a duplicate completion advances (see wf_start).
       return run_advance(self, e, std::move(j));
     },
     [self, e](wf_interrupt&) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
-      if (is_final(j.status) || j.status == execution_status::unknown)
-        return status_of(j);
+      if (is_final(j.status))
+        return run_advance(self, e, std::move(j));
+      if (j.status == execution_status::unknown) {
+        // Kept for the start: this reply is stored under the only key an
+        // interrupt has, so a later interrupt would be a duplicate.
+        j.interrupt_requested = true;
+        return commit(self, e, std::move(j), {});
+      }
       j.interrupt_requested = true;
       j.suspended_failed = false;
       return run_advance(self, e, std::move(j));
+    },
+    [self, e](wf_attach& x) -> caf::result<wf_status> {
+      auto j = working_copy(self, e);
+      auto& ps = j.parents;
+      auto known = std::any_of(ps.begin(), ps.end(), [&](const parent_ref& p) {
+        return p.workflow == x.parent.workflow
+               && p.execution_id == x.parent.execution_id;
+      });
+      if (!known)
+        ps.push_back(std::move(x.parent));
+      // Ended already: run_advance tells every parent at once.
+      if (is_final(j.status))
+        return run_advance(self, e, std::move(j));
+      return commit(self, e, std::move(j), {});
     },
     [self, e](wf_resume&) -> caf::result<wf_status> {
       auto j = working_copy(self, e);
@@ -399,6 +453,8 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
       return purge_now(self, e);
     },
     [self, e](wf_poll&) -> caf::result<wf_status> {
+      if (self->state.purged)
+        purge_later(self, e);
       return status_of(self->state);
     },
     [self, e](wf_advanced& x) {
@@ -406,6 +462,14 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
         return;
       auto rp = std::move(e->pending);
       e->pending = {};
+      if (x.end < 0) {
+        // Leave the trigger unprocessed, as after a failed store.
+        auto err = caf::make_error(errc::entity_failed,
+                                   "the workflow engine threw in an advance");
+        rp.deliver(err);
+        self->quit(err);
+        return;
+      }
       if (x.end == static_cast<int>(advance_end::needs_transaction)) {
         run_in_transaction(self, e, std::move(rp));
         return;

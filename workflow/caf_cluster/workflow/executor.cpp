@@ -58,7 +58,11 @@ private:
         job = std::move(jobs_.front());
         jobs_.pop_front();
       }
-      job();
+      try {
+        job();
+      } catch (...) {
+        // A job reports its own failures; nothing may end the thread.
+      }
     }
   }
 

@@ -191,6 +191,14 @@ struct execution_journal {
 
   /// How many times the execution was resumed after a failure.
   int32_t resumes = 0;
+
+  /// Further awaiting parents (attached by `wf_attach`), told like `parent`
+  /// when the execution ends.
+  std::vector<parent_ref> parents;
+
+  /// Whether the retention deadline passed: the execution is being deleted
+  /// (it counts as unknown; every trigger asks for the deletion again).
+  bool purged = false;
 };
 
 /// Makes `execution_journal` inspectable (CAF 0.17).
@@ -201,7 +209,8 @@ typename Inspector::result_type inspect(Inspector& f, execution_journal& x) {
            x.workflow, x.execution_id, x.payload, x.parent, x.status, x.steps,
            x.completions, x.interrupt_requested, x.suspended_failed, x.result,
            x.error, x.result_ok, x.started_ms, x.updated_ms, x.completed_ms,
-           x.next_step_seq, x.replays, x.resumes);
+           x.next_step_seq, x.replays, x.resumes, x.parents,
+           x.purged);
 }
 
 } // namespace caf_cluster::workflow

@@ -156,6 +156,25 @@ typename Inspector::result_type inspect(Inspector& f, wf_child_done& x) {
            x.outcome);
 }
 
+/// Adds an awaiting parent to a child execution, which may already exist (a
+/// client or another parent started it): the child tells every parent it
+/// ended, and at once when it already has.
+struct wf_attach {
+  /// The parent.
+  parent_ref parent;
+
+  /// Returns `"parent/<workflow>/<execution id>"`: one per parent.
+  std::string primary_key() const {
+    return "parent/" + parent.workflow + "/" + parent.execution_id;
+  }
+};
+
+/// @relates wf_attach
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, wf_attach& x) {
+  return f(caf::meta::type_name("caf_cluster.workflow.wf_attach"), x.parent);
+}
+
 /// Asks the execution to stop and compensate.
 struct wf_interrupt {
   /// Returns `"interrupt"`.
@@ -265,7 +284,7 @@ struct wf_advanced {
   /// The entity's number of the advance (answers a later one never).
   uint64_t seq = 0;
 
-  /// How the advance ended (`advance_end`).
+  /// How the advance ended (`advance_end`), -1 when the engine threw.
   int end = 0;
 };
 
@@ -283,6 +302,7 @@ using wf_actor
                      caf::replies_to<wf_deferred>::with<wf_status>,
                      caf::replies_to<wf_child_done>::with<wf_status>,
                      caf::replies_to<wf_interrupt>::with<wf_status>,
+                     caf::replies_to<wf_attach>::with<wf_status>,
                      caf::replies_to<wf_resume>::with<wf_status>,
                      caf::replies_to<wf_purge>::with<wf_status>,
                      caf::replies_to<wf_purge_now>::with<wf_status>,

@@ -71,7 +71,8 @@ struct run_state {
 
   /// Returns the step at the replay position if it matches (and moves on),
   /// null at the end of the body's journal; throws nondeterminism_signal
-  /// when another step is there.
+  /// when another step is there (a compensation too, unless interrupted:
+  /// then interrupt_signal).
   journal_step* reach(step_kind kind, const std::string& name);
 
   /// Appends a new step at the replay position.
@@ -93,9 +94,15 @@ advance_end advance(run_state& st);
 /// Returns the status the entity answers for `j`.
 wf_status status_of(const execution_journal& j);
 
-/// Prepares a journal suspended on a failure for a resume: the first failed
-/// activity and everything after it go (completed deferreds and children
-/// after it go back to the early completions).
+/// Adds the messages an ended journal leaves behind to `st.outbox`: the
+/// parent's `wf_child_done` and the retention's `wf_purge` (keyed, so sending
+/// them again on every trigger of an ended execution dedupes; this closes the
+/// window in which a journal was stored before its messages).
+void emit_final(run_state& st);
+
+/// Prepares a journal suspended on a failure for a resume: the last failed
+/// activity (from its first attempt) and everything after it go (completed
+/// deferreds and children after it go back to the early completions).
 void prepare_resume(execution_journal& j);
 
 } // namespace caf_cluster::workflow::detail
