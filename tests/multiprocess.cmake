@@ -24,13 +24,15 @@ add_executable(multiprocess_tests
   multiprocess/cluster_ctl.test.cpp
   multiprocess/hostile_peer.test.cpp
   multiprocess/storage_file.test.cpp
-  multiprocess/orders_cluster.test.cpp)
+  multiprocess/orders_cluster.test.cpp
+  multiprocess/workflow_parked_live.test.cpp)
 target_include_directories(multiprocess_tests PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}
   ${PROJECT_SOURCE_DIR}/samples/counter)
 target_link_libraries(multiprocess_tests PRIVATE
   caf_cluster_doctest_main counter_sample caf_cluster::core caf_cluster::storage
   caf_cluster::cron
+  caf_cluster::workflow
   caf_cluster::testing
   SQLiteCpp)
 target_compile_definitions(multiprocess_tests PRIVATE

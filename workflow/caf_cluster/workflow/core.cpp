@@ -48,10 +48,15 @@ struct awaiter_state {
 
 using awaiter_ptr = caf::stateful_actor<awaiter_state>*;
 
+// Keeps the result for a caller whose request has not arrived yet (the
+// awaiter may learn the outcome before its caller's request is queued):
+// quitting then would answer that caller with request_receiver_down.
 void settle(awaiter_ptr self, caf::expected<wf_status> x) {
   if (self->state.result)
     return;
   self->state.result = std::move(x);
+  if (self->state.waiting.empty())
+    return;
   for (auto& rp : self->state.waiting) {
     if (*self->state.result)
       rp.deliver(**self->state.result);
@@ -90,13 +95,12 @@ caf::behavior awaiter(awaiter_ptr self, entity_client<wf_actor> cl,
   self->delayed_send(self, timeout, giveup_atom::value);
   return {
     [self](caf::get_atom) -> caf::result<wf_status> {
-      if (self->state.result) {
-        if (*self->state.result)
-          return **self->state.result;
-        return self->state.result->error();
-      }
       auto rp = self->make_response_promise();
       self->state.waiting.push_back(rp);
+      if (auto x = std::move(self->state.result)) {
+        self->state.result.reset();
+        settle(self, std::move(*x));
+      }
       return caf::delegated<wf_status>{};
     },
     [self](wf_finished& x) {
@@ -115,6 +119,8 @@ caf::behavior awaiter(awaiter_ptr self, entity_client<wf_actor> cl,
         what += " (last error: " + self->system().render(self->state.last_error)
           + ")";
       settle(self, caf::make_error(errc::timeout, what));
+      // Nobody asked within the timeout: its caller is gone.
+      self->quit();
     },
   };
 }
