@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <future>
 #include <atomic>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,7 +29,8 @@ using body_fn = std::function<wd::body_result(wf::context&)>;
 struct fixes_fixture {
   testing::test_system_config cfg;
   caf::actor_system sys{cfg};
-  std::shared_ptr<wd::workflow_spec> spec = std::make_shared<wd::workflow_spec>();
+  std::shared_ptr<wd::workflow_spec> spec
+    = std::make_shared<wd::workflow_spec>();
   wd::run_state st;
   int runs = 0;
 
@@ -70,8 +71,8 @@ struct fixes_fixture {
   }
 };
 
-wf::journal_step make_step(wf::step_kind kind, std::string name,
-                           uint8_t state, int32_t attempt = 0) {
+wf::journal_step make_step(wf::step_kind kind, std::string name, uint8_t state,
+                           int32_t attempt = 0) {
   wf::journal_step s;
   s.kind = kind;
   s.name = std::move(name);
@@ -88,16 +89,19 @@ TEST_CASE_FIXTURE(fixes_fixture,
                   "M1: a replay that reaches a pending sleep sends its "
                   "wake-up again") {
   body([this](wf::context& ctx) {
-    ctx.activity("debit", [] { return 1; });
+    ctx.activity("debit", [] {
+      return 1;
+    });
     ctx.sleep("cool-off", 1h);
     return done("ok");
   });
   // As a transactional activity stores it: the journal, without its wake.
-  auto debit = make_step(wf::step_kind::activity, "debit/1",
-                         wf::step_state::ok, 1);
+  auto debit = make_step(wf::step_kind::activity, "debit/1", wf::step_state::ok,
+                         1);
   debit.value = *wd::encode(sys, 1);
   st.journal.steps.push_back(debit);
-  auto nap = make_step(wf::step_kind::sleep, "cool-off", wf::step_state::pending);
+  auto nap = make_step(wf::step_kind::sleep, "cool-off",
+                       wf::step_state::pending);
   nap.wake_ms = 4'000'000;
   st.journal.steps.push_back(nap);
   CHECK(step() == wd::advance_end::suspended);
@@ -108,12 +112,15 @@ TEST_CASE_FIXTURE(fixes_fixture,
 }
 
 TEST_CASE_FIXTURE(fixes_fixture,
-                  "M1: a replay that reaches a pending child starts it "
-                  "again, and an ended journal sends its messages again") {
-  const auto child_def = wf::workflow<std::string, std::string>("kid")
-                           .idempotency_key([](const std::string& x) {
-                             return x;
-                           });
+                  "M1, R2: a replay that reaches a pending child does not "
+                  "start it again (the start was stored before the journal; "
+                  "a second one could restart a purged child), and an ended "
+                  "journal sends its messages again") {
+  const auto child_def
+    = wf::workflow<std::string, std::string>("kid").idempotency_key(
+      [](const std::string& x) {
+        return x;
+      });
   body([this, child_def](wf::context& ctx) {
     auto r = ctx.child(child_def, std::string{"k"});
     return done(r && r->ok() ? r->value() : "no");
@@ -122,10 +129,7 @@ TEST_CASE_FIXTURE(fixes_fixture,
   st.journal.steps.push_back(
     make_step(wf::step_kind::child, name, wf::step_state::pending));
   CHECK(step() == wd::advance_end::suspended);
-  auto* start = sent("start");
-  REQUIRE(start != nullptr);
-  CHECK(start->entity_type == "workflow/kid");
-  CHECK(start->entity_id == child_def.execution_id("k"));
+  CHECK(sent("start") == nullptr);
   // An ended journal with a parent and a retention.
   spec->retention = 1min;
   wd::run_state ended;
@@ -168,19 +172,25 @@ TEST_CASE_FIXTURE(fixes_fixture,
 TEST_CASE_FIXTURE(fixes_fixture,
                   "M4: a child is started in the advance after the activity "
                   "its payload comes from") {
-  const auto child_def = wf::workflow<std::string, std::string>("kid")
-                           .idempotency_key([](const std::string& x) {
-                             return x;
-                           });
+  const auto child_def
+    = wf::workflow<std::string, std::string>("kid").idempotency_key(
+      [](const std::string& x) {
+        return x;
+      });
   body([this, child_def](wf::context& ctx) {
-    auto x = ctx.activity("pick", [] { return std::string{"a"}; });
+    auto x = ctx.activity("pick", [] {
+      return std::string{"a"};
+    });
     ctx.start_child(child_def, x ? *x : std::string{});
     return done("ok");
   });
   CHECK(step() == wd::advance_end::yielded);
   CHECK(sent("start") == nullptr);
-  CHECK(step() == wd::advance_end::ended);
+  // The start is new work too: the end waits for one more advance.
+  CHECK(step() == wd::advance_end::yielded);
   CHECK(sent("start") != nullptr);
+  CHECK(step() == wd::advance_end::ended);
+  CHECK(sent("start") == nullptr);
 }
 
 TEST_CASE_FIXTURE(fixes_fixture,
@@ -200,7 +210,9 @@ TEST_CASE_FIXTURE(fixes_fixture,
       return 1;
     });
     if (!fraud)
-      ctx.activity("fallback", [] { return 2; });
+      ctx.activity("fallback", [] {
+        return 2;
+      });
     ctx.activity(
       "charge",
       [&](const wf::activity_attempt& a) -> caf::expected<int> {
@@ -246,7 +258,9 @@ TEST_CASE_FIXTURE(fixes_fixture,
 TEST_CASE_FIXTURE(fixes_fixture,
                   "S3: throws of any type are recorded failures") {
   body([](wf::context& ctx) -> wd::body_result {
-    auto x = ctx.activity("odd", []() -> int { throw 42; });
+    auto x = ctx.activity("odd", []() -> int {
+      throw 42;
+    });
     CHECK(!x);
     CHECK(x.error() == errc::entity_failed);
     throw std::string{"not an exception"};
@@ -316,26 +330,35 @@ TEST_CASE_FIXTURE(fixes_fixture,
     b.name = "b/1";
     st.journal.steps = {a, b};
     body([this](wf::context& ctx) {
-      ctx.activity("a", [] { return 1; });
+      ctx.activity("a", [] {
+        return 1;
+      });
       return done("short");
     });
   }
   SUBCASE("a new activity where the journal has a compensation") {
-    st.journal.steps = {a, make_step(wf::step_kind::compensation, "undo",
-                                     wf::step_state::ok)};
+    st.journal.steps
+      = {a, make_step(wf::step_kind::compensation, "undo", wf::step_state::ok)};
     body([this](wf::context& ctx) {
-      ctx.activity("a", [] { return 1; });
-      ctx.activity("b", [] { return 2; });
+      ctx.activity("a", [] {
+        return 1;
+      });
+      ctx.activity("b", [] {
+        return 2;
+      });
       return done("long");
     });
   }
   SUBCASE("a fan-out where the journal has a compensation") {
-    st.journal.steps = {a, make_step(wf::step_kind::compensation, "undo",
-                                     wf::step_state::ok)};
+    st.journal.steps
+      = {a, make_step(wf::step_kind::compensation, "undo", wf::step_state::ok)};
     body([this](wf::context& ctx) {
-      ctx.activity("a", [] { return 1; });
-      ctx.all(std::vector<wf::activity_call<int>>{
-        wf::call<int>("b", [] { return 2; })});
+      ctx.activity("a", [] {
+        return 1;
+      });
+      ctx.all(std::vector<wf::activity_call<int>>{wf::call<int>("b", [] {
+        return 2;
+      })});
       return done("long");
     });
   }
@@ -414,13 +437,100 @@ TEST_CASE("S6: a stopped thread pool refuses new jobs") {
   auto pool = wf::make_thread_pool_executor(1);
   std::promise<void> first;
   auto ran = first.get_future();
-  pool->run([&first] { first.set_value(); });
+  pool->run([&first] {
+    first.set_value();
+  });
   REQUIRE(ran.wait_for(10s) == std::future_status::ready);
   pool->stop();
   std::atomic<int> later{0};
-  pool->run([&later] { ++later; });
+  pool->run([&later] {
+    ++later;
+  });
   pool.reset(); // joins: the thread ended after stop
   CHECK(later == 0);
+}
+
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "R4: a resume after a fan-out runs only the failed call "
+                  "again, not the calls recorded after it") {
+  spec->suspend_on_failure = true;
+  int charges = 0;
+  int reserve_fails = 1;
+  body([&, this](wf::context& ctx) -> wd::body_result {
+    auto rs = ctx.all(std::vector<wf::activity_call<int>>{
+      wf::call<int>("reserve",
+                    [&]() -> caf::expected<int> {
+                      if (reserve_fails-- > 0)
+                        return caf::make_error(errc::invalid_argument,
+                                               "no stock");
+                      return 1;
+                    }),
+      wf::call<int>("charge", [&] {
+        return ++charges;
+      })});
+    if (!rs[0])
+      return wd::body_result{false, {}, rs[0].error()};
+    return done("ok");
+  });
+  for (int i = 0; i < 10 && st.journal.status == wf::execution_status::running;
+       ++i)
+    step();
+  REQUIRE(st.journal.suspended_failed);
+  CHECK(charges == 1);
+  wd::prepare_resume(st.journal);
+  for (int i = 0; i < 10 && st.journal.status == wf::execution_status::running;
+       ++i)
+    step();
+  CHECK(st.journal.status == wf::execution_status::complete);
+  CHECK(charges == 1);
+}
+
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "R1: new work after a child's start waits for the next "
+                  "advance") {
+  auto child_def
+    = wf::workflow<std::string, std::string>("kid").idempotency_key(
+      [](const std::string& x) {
+        return x;
+      });
+  int after = 0;
+  body([&, this](wf::context& ctx) -> wd::body_result {
+    ctx.start_child(child_def, std::string{"k-1"});
+    ctx.activity("after", [&] {
+      return ++after;
+    });
+    return done("ok");
+  });
+  CHECK(step() == wd::advance_end::yielded);
+  CHECK(after == 0);
+  CHECK(sent("start") != nullptr);
+  CHECK(step() == wd::advance_end::yielded);
+  CHECK(after == 1);
+  // The start is not sent again on replays.
+  CHECK(sent("start") == nullptr);
+}
+
+TEST_CASE_FIXTURE(fixes_fixture,
+                  "R3: a purged journal still tells its parents the outcome, "
+                  "without scheduling another purge") {
+  spec->retention = std::chrono::minutes{1};
+  body([this](wf::context&) {
+    return done("ok");
+  });
+  CHECK(step() == wd::advance_end::ended);
+  REQUIRE(st.journal.status == wf::execution_status::complete);
+  st.journal.purged = true;
+  st.journal.parents.push_back(wf::parent_ref{"mom", "p1", "", false});
+  st.outbox.clear();
+  wd::run_state copy;
+  copy.sys = &sys;
+  copy.spec = spec.get();
+  copy.journal = st.journal;
+  copy.journal.purged = false;
+  wd::emit_final(copy, false);
+  REQUIRE(copy.outbox.size() == 1);
+  CHECK(copy.outbox[0].entity_type == "workflow/mom");
+  CHECK(copy.outbox[0].primary_key == "child/fix/e1");
 }
 
 TEST_SUITE_END();

@@ -29,8 +29,11 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-const auto parked = wf::workflow<std::string, int32_t>("parked")
-                      .idempotency_key([](const std::string& x) { return x; });
+const auto parked
+  = wf::workflow<std::string, int32_t>("parked").idempotency_key(
+    [](const std::string& x) {
+      return x;
+    });
 
 cluster_config make_config() {
   cluster_config cfg;
@@ -72,15 +75,17 @@ TEST_CASE("2,000 executions suspended on a deferred hold none of the "
   wf::engine_options eopts;
   eopts.threads = 2;
   wf::engine engine{*cluster, eopts};
-  auto err = engine.add(parked, [arrived](wf::context& ctx,
-                                          const std::string&)
-                                  -> wf::outcome<int32_t, caf::error> {
-    ctx.activity("arrive", [arrived] { return ++*arrived; });
-    auto go = ctx.await(wf::deferred<int32_t>{"go"});
-    if (!go)
-      return wf::fail(go.error());
-    return *go + 1;
-  });
+  auto err = engine.add(parked,
+                        [arrived](wf::context& ctx, const std::string&)
+                          -> wf::outcome<int32_t, caf::error> {
+                          ctx.activity("arrive", [arrived] {
+                            return ++*arrived;
+                          });
+                          auto go = ctx.await(wf::deferred<int32_t>{"go"});
+                          if (!go)
+                            return wf::fail(go.error());
+                          return *go + 1;
+                        });
   REQUIRE_MESSAGE(!err, sys.render(err));
   auto client = engine.make_client(parked);
   for (int i = 0; i < n; ++i) {
@@ -88,7 +93,11 @@ TEST_CASE("2,000 executions suspended on a deferred hold none of the "
     REQUIRE_MESSAGE(id, sys.render(id.error()));
   }
   // Every execution ran its activity and waits at the same time.
-  CHECK(wait_for([&] { return arrived->load() == n; }, 60s));
+  CHECK(wait_for(
+    [&] {
+      return arrived->load() == n;
+    },
+    60s));
   CHECK(arrived->load() == n);
   for (int i : {0, n / 2, n - 1}) {
     auto p = client.poll(client.execution_id("p-" + std::to_string(i)), 10s);

@@ -76,7 +76,7 @@ bool run_state::take_completion(const std::string& key, journal_step& s) {
   return true;
 }
 
-void emit_final(run_state& st) {
+void emit_final(run_state& st, bool with_retention) {
   auto& j = st.journal;
   if (!is_final(j.status))
     return;
@@ -98,7 +98,7 @@ void emit_final(run_state& st) {
     if (p.workflow != j.parent.workflow
         || p.execution_id != j.parent.execution_id || j.parent.detached)
       tell(p);
-  if (st.spec->retention) {
+  if (with_retention && st.spec->retention) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 *st.spec->retention)
                 .count();
@@ -266,11 +266,11 @@ advance_end advance(run_state& st) {
       auto& s = j.steps[i];
       j.result.clear();
       j.result_ok = false;
-      j.error = caf::make_error(
-        errc::nondeterministic_workflow,
-        "step " + std::to_string(i + 1) + ": the journal has "
-          + to_string(s.kind) + " '" + s.name
-          + "', the code returned before it");
+      j.error = caf::make_error(errc::nondeterministic_workflow,
+                                "step " + std::to_string(i + 1)
+                                  + ": the journal has " + to_string(s.kind)
+                                  + " '" + s.name
+                                  + "', the code returned before it");
       finish(st, execution_status::failed);
       return advance_end::ended;
     }
@@ -310,6 +310,27 @@ wf_status status_of(const execution_journal& j) {
   return x;
 }
 
+namespace {
+
+// Whether the failed activity step `last` and what follows it are only the
+// attempts (and retry sleeps) of that activity and compensations: then the
+// failure ended the body and all its attempts may run again.
+template <class Iter>
+bool ends_body(const std::vector<journal_step>& steps, Iter last) {
+  auto base = last->name.substr(0, last->name.rfind('/'));
+  for (auto i = last.base(); i != steps.end(); ++i) {
+    auto own_attempt = i->kind == step_kind::activity
+      && i->name.compare(0, base.size() + 1, base + "/") == 0;
+    auto own_sleep = i->kind == step_kind::sleep
+      && i->name.compare(0, base.size() + 7, base + "/retry-") == 0;
+    if (!own_attempt && !own_sleep && i->kind != step_kind::compensation)
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
 void prepare_resume(execution_journal& j) {
   auto& steps = j.steps;
   // The failure that ended the body is the last failed activity; a failure
@@ -318,7 +339,14 @@ void prepare_resume(execution_journal& j) {
     return s.kind == step_kind::activity && s.state == step_state::failed;
   });
   auto first = steps.end();
-  if (last != steps.rend()) {
+  if (last != steps.rend() && !ends_body(steps, last)) {
+    // Not the tail of the journal (a fan-out call that failed beside
+    // others that succeeded, or a failure the body handled before it
+    // failed on its own): only that attempt runs again, in place.
+    last->state = step_state::pending;
+    last->value.clear();
+    last->error = caf::none;
+  } else if (last != steps.rend()) {
     // Back to its first attempt "<base>/1": all its attempts run again
     // (retry sleeps between them are cut too).
     first = std::prev(last.base());

@@ -176,9 +176,8 @@ std::vector<detail::step_value> context::run_all(
   // which alone may touch the test coordinator.
   auto sequential = st_->spec->exec && st_->spec->exec->runs_inline();
   for (auto i : missing)
-    running.push_back(std::async(sequential ? std::launch::deferred
-                                            : std::launch::async,
-                                 fns[i].second));
+    running.push_back(std::async(
+      sequential ? std::launch::deferred : std::launch::async, fns[i].second));
   for (size_t k = 0; k < missing.size(); ++k) {
     auto i = missing[k];
     try {
@@ -324,6 +323,9 @@ detail::step_value context::run_child(const detail::execution_ref& ref,
     s = &st_->append(step_kind::child, name);
     s->recorded_ms = st_->now_ms;
     send_start(ref, std::move(payload), detached);
+    // New work after it waits for the next advance: a transactional
+    // activity would otherwise store this journal before the start.
+    st_->did_work = true;
     if (detached)
       s->state = step_state::ok;
     else
@@ -341,8 +343,9 @@ detail::step_value context::run_child(const detail::execution_ref& ref,
       st_->outbox.push_back(std::move(out));
       throw st_->raise(detail::interrupt_signal{});
     }
-    // Sent again on every replay that reaches it (see sleep).
-    send_start(ref, std::move(payload), detached);
+    // Not sent again: the advance that started it did no other new work,
+    // so the start was stored before this journal; a second start could
+    // restart a child that ended and was purged meanwhile.
   }
   if (s->state == step_state::ok || s->state == step_state::failed)
     return value_of(*s);

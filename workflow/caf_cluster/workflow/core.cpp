@@ -147,12 +147,12 @@ caf::error control(const sharding& cluster, const execution_ref& ref,
 entity<wf_actor, execution_journal> execution_entity(const std::string& name,
                                                      const std::string& group,
                                                      caf::timespan max_idle) {
-  auto def = entity<wf_actor>("workflow/" + name)
-               .persisted<wf_start, wf_step, wf_wake, wf_deferred,
-                          wf_child_done, wf_interrupt, wf_resume, wf_purge,
-                          wf_attach>()
-               .durable_state<execution_journal>()
-               .max_idle(max_idle);
+  auto def
+    = entity<wf_actor>("workflow/" + name)
+        .persisted<wf_start, wf_step, wf_wake, wf_deferred, wf_child_done,
+                   wf_interrupt, wf_resume, wf_purge, wf_attach>()
+        .durable_state<execution_journal>()
+        .max_idle(max_idle);
   if (!group.empty())
     def = def.shard_group(group);
   return def;

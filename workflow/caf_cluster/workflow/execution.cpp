@@ -174,8 +174,17 @@ advance_end advance_and_continue(run_state& st) {
 
 caf::result<wf_status> run_advance(self_ptr self, env_ptr e,
                                    execution_journal j) {
-  if (j.purged)
-    return commit(self, e, std::move(j), {});
+  if (j.purged) {
+    // A parent that attached meanwhile still learns the outcome; the
+    // retention's purge is not scheduled again.
+    run_state st;
+    st.sys = &self->system();
+    st.spec = e->spec.get();
+    st.journal = j;
+    st.journal.purged = false;
+    emit_final(st, false);
+    return commit(self, e, std::move(j), std::move(st.outbox));
+  }
   if (is_final(j.status)) {
     // Its messages again: the journal may have been stored without them.
     run_state st;
@@ -436,7 +445,7 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
       auto& ps = j.parents;
       auto known = std::any_of(ps.begin(), ps.end(), [&](const parent_ref& p) {
         return p.workflow == x.parent.workflow
-               && p.execution_id == x.parent.execution_id;
+          && p.execution_id == x.parent.execution_id;
       });
       if (!known)
         ps.push_back(std::move(x.parent));

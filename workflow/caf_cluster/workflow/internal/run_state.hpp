@@ -115,7 +115,8 @@ wf_status status_of(const execution_journal& j);
 /// parent's `wf_child_done` and the retention's `wf_purge` (keyed, so sending
 /// them again on every trigger of an ended execution dedupes; this closes the
 /// window in which a journal was stored before its messages).
-void emit_final(run_state& st);
+/// `with_retention = false` leaves out the `wf_purge` (a purged journal).
+void emit_final(run_state& st, bool with_retention = true);
 
 /// Prepares a journal suspended on a failure for a resume: the last failed
 /// activity (from its first attempt) and everything after it go (completed
