@@ -18,7 +18,7 @@ if [[ "${CAF_CLUSTER_SANITIZE:-1}" == "1" ]]; then
   cmake -S . -B build-asan -G Ninja -DCAF_CLUSTER_SANITIZE=ON \
     -DCAF_CLUSTER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build build-asan --target unit_tests deterministic_tests storage_tests cluster-ctl \
-    seed_runner_storage multiprocess_tests counter-node counter-cli services-node \
+    seed_runner_storage seed_workflow_storage multiprocess_tests counter-node counter-cli services-node \
     counter-local counter_tests
   # Seeded tests run 10 seeds here (100-200 in the release pass above): under
   # ASan a simulated day of cron costs about 7 s per seed.
