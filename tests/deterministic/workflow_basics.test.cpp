@@ -744,3 +744,16 @@ TEST_CASE_FIXTURE(wf_fixture,
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("execution ids are the first 16 bytes of SHA-256 of "
+          "<len>:<name>:<key>, as in Effect") {
+  // Golden values from Python's hashlib.
+  CHECK(wf::make_execution_id("OrderProcessing", "o-1")
+        == "20479744ff7e65a501d558ec94f51b26");
+  CHECK(wf::make_execution_id("SendEmail", "42")
+        == "9a44ee01980f30df0ac3a83c5d9c97c4");
+  CHECK(wf::make_execution_id("x", "") == "b2ccab4498eda5bcab90c2862fe7e91f");
+  // More than one SHA-256 block.
+  CHECK(wf::make_execution_id("LongKey", std::string(100, 'k'))
+        == "0ae6b2f47684593c4c7d38bb2e55e32a");
+}
