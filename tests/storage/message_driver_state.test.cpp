@@ -20,48 +20,21 @@
 #include "caf_cluster/storage/sqlite_message_driver.hpp"
 #include "caf_cluster/storage/sqlite_runner_driver.hpp"
 
+#include "storage/message_backends.hpp"
 #include "storage/message_rows_io.hpp"
 #include "storage/sqlite_file.hpp"
 #include "storage/temp_dir.hpp"
 
 using namespace caf_cluster::storage;
+using caf_cluster::storage::test::memory_backend;
 using caf_cluster::storage::test::message_of;
+using caf_cluster::storage::test::sqlite_backend;
 
 namespace {
 
 constexpr int64_t t0 = 10'000;
 constexpr int64_t claim = 60'000;
 constexpr int64_t lease = 1000;
-
-/// Message and runner drivers on one in-memory store.
-struct memory_backend {
-  std::shared_ptr<memory_runner_store> store = make_memory_runner_store();
-
-  std::unique_ptr<message_driver> open() {
-    return make_memory_message_driver(store);
-  }
-
-  std::unique_ptr<runner_driver> runners() {
-    return make_memory_runner_driver(store);
-  }
-};
-
-/// Message and runner drivers (one connection each) on one database file.
-struct sqlite_backend {
-  test::temp_dir dir;
-
-  std::string path() const {
-    return dir.file("cluster.db");
-  }
-
-  std::unique_ptr<message_driver> open() {
-    return test::opened(make_sqlite_message_driver(path()));
-  }
-
-  std::unique_ptr<runner_driver> runners() {
-    return test::opened(make_sqlite_runner_driver(path()));
-  }
-};
 
 using states = std::vector<state_row>;
 using strings = std::vector<std::string>;
