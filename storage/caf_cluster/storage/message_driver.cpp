@@ -51,6 +51,22 @@ bool operator!=(const pending_count& x, const pending_count& y) noexcept {
   return !(x == y);
 }
 
+bool operator==(const retention_rule& x, const retention_rule& y) noexcept {
+  return x.entity_type == y.entity_type && x.retention_ms == y.retention_ms;
+}
+
+bool operator!=(const retention_rule& x, const retention_rule& y) noexcept {
+  return !(x == y);
+}
+
+bool operator==(const table_size& x, const table_size& y) noexcept {
+  return x.table == y.table && x.rows == y.rows && x.bytes == y.bytes;
+}
+
+bool operator!=(const table_size& x, const table_size& y) noexcept {
+  return !(x == y);
+}
+
 message_driver::~message_driver() = default;
 
 batch_outcome message_driver::save_batch(const std::vector<request_row>& rows,
@@ -69,6 +85,19 @@ caf::error message_driver::transact_state(const fence&, const std::string&,
   return caf::make_error(errc::unsupported,
                          std::string{"this message storage backend cannot run "
                                      "work in a SQL transaction"});
+}
+
+caf::expected<size_t> message_driver::expire_processed(
+  int64_t, int64_t, const std::vector<retention_rule>&, size_t) {
+  return caf::make_error(errc::unsupported,
+                         std::string{"this message storage backend cannot "
+                                     "expire processed requests"});
+}
+
+caf::expected<std::vector<table_size>> message_driver::table_sizes() {
+  return caf::make_error(errc::unsupported,
+                         std::string{"this message storage backend cannot "
+                                     "report its table sizes"});
 }
 
 } // namespace caf_cluster::storage

@@ -143,7 +143,49 @@ struct reply_write {
 
   /// The entity's new durable state, stored with the reply, if it has one.
   std::optional<state_row> state;
+
+  /// When the reply was produced, in the callers' common clock: retention
+  /// (`message_driver::expire_processed`) counts from here. 0 leaves the
+  /// request unstamped; the next `expire_processed` stamps it with its own
+  /// `now_ms`, so it is kept for a whole retention period from then.
+  int64_t processed_at_ms = 0;
 };
+
+/// How long the processed requests of one entity type are kept; see
+/// `message_driver::expire_processed`.
+struct retention_rule {
+  /// The entity type the rule applies to (exact match).
+  std::string entity_type;
+
+  /// How long after its reply a processed request is kept, in milliseconds;
+  /// negative keeps it for ever.
+  int64_t retention_ms = -1;
+};
+
+/// Returns whether all fields of `x` and `y` are equal.
+bool operator==(const retention_rule& x, const retention_rule& y) noexcept;
+
+/// Returns whether any field of `x` and `y` differs.
+bool operator!=(const retention_rule& x, const retention_rule& y) noexcept;
+
+/// The size of one table of message storage; see `message_driver::table_sizes`.
+struct table_size {
+  /// The table's name as the backend stores it (e.g. `cluster_requests`).
+  std::string table;
+
+  /// How many rows it holds.
+  int64_t rows = 0;
+
+  /// How many bytes it takes with its indexes, or -1 when the backend cannot
+  /// tell cheaply.
+  int64_t bytes = -1;
+};
+
+/// Returns whether all fields of `x` and `y` are equal.
+bool operator==(const table_size& x, const table_size& y) noexcept;
+
+/// Returns whether any field of `x` and `y` differs.
+bool operator!=(const table_size& x, const table_size& y) noexcept;
 
 /// The number of unprocessed requests of one entity type in one shard.
 struct pending_count {
@@ -309,6 +351,30 @@ public:
   virtual caf::error purge_entity(const std::string& entity_type,
                                   const std::string& entity_id)
     = 0;
+
+  /// Deletes, in one transaction, up to `limit` processed requests together
+  /// with their replies whose reply was stored (`reply_write::
+  /// processed_at_ms`) at or before `now_ms - retention`, where retention is
+  /// the `rules` entry for the request's entity type or else
+  /// `default_retention_ms`; a negative retention keeps them for ever.
+  /// Unprocessed requests and durable state are never deleted. A processed
+  /// request stored without a time (0) is first stamped with `now_ms`
+  /// (counting as one of the `limit` rows) and expires a retention period
+  /// later. Oldest replies go first, so repeated calls with a small `limit`
+  /// drain a backlog in batches without holding the write lock for long.
+  /// @returns how many requests were deleted or stamped (fewer than `limit`
+  ///          when nothing more is due); `errc::invalid_argument` for a
+  ///          `limit` of 0; `errc::unsupported` on a backend without it (the
+  ///          default).
+  virtual caf::expected<size_t>
+  expire_processed(int64_t now_ms, int64_t default_retention_ms,
+                   const std::vector<retention_rule>& rules, size_t limit);
+
+  /// Returns the row count (and, where cheap, the size) of each table of
+  /// message storage, sorted by table name.
+  /// @returns the sizes; `errc::unsupported` on a backend without it (the
+  ///          default).
+  virtual caf::expected<std::vector<table_size>> table_sizes();
 };
 
 } // namespace caf_cluster::storage
