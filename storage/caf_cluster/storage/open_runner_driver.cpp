@@ -17,7 +17,8 @@ open_runner_driver(std::string_view uri, sqlite_options opts) {
   if (parsed->type == storage_uri::kind::memory)
     return std::shared_ptr<runner_driver>{make_memory_runner_driver()};
   if (parsed->type == storage_uri::kind::postgresql) {
-    auto pool = internal::open_postgres_pool(parsed->postgres);
+    auto pool = internal::open_postgres_pool(parsed->postgres,
+                                             opts.create_missing);
     if (!pool)
       return std::move(pool.error());
     return std::shared_ptr<runner_driver>{
@@ -44,7 +45,8 @@ caf::expected<cluster_storage> open_cluster_storage(std::string_view uri,
   }
   if (parsed->type == storage_uri::kind::postgresql) {
     // One pool for both: `?pool=N` bounds the runner's connections.
-    auto pool = internal::open_postgres_pool(parsed->postgres);
+    auto pool = internal::open_postgres_pool(parsed->postgres,
+                                             opts.create_missing);
     if (!pool)
       return std::move(pool.error());
     result.runners = internal::make_postgres_runner_driver(*pool);

@@ -16,8 +16,8 @@ namespace caf_cluster::storage {
 /// Opens the runner storage at `uri` (`memory`, `sqlite:<path>`, with
 /// `?share=1` setting `opts.share_file`, or `postgresql://...`, see
 /// `parse_storage_uri`; a missing SQLite file is created, owner-only, unless
-/// `opts.create_missing` is false; a missing PostgreSQL schema is created;
-/// `opts` apply to SQLite only).
+/// `opts.create_missing` is false; so is a missing PostgreSQL schema, and the
+/// other `opts` apply to SQLite only).
 /// @returns the driver, `errc::invalid_uri` for a malformed `uri`, or the
 ///          backend's error (`errc::open_failed` naming the path when the
 ///          file cannot be opened or created, `errc::corrupt` when it is

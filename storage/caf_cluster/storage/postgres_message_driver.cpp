@@ -468,14 +468,14 @@ make_postgres_message_driver(std::shared_ptr<postgres_pool> pool) {
 } // namespace internal
 
 caf::expected<std::unique_ptr<message_driver>>
-make_postgres_message_driver(std::string_view uri) {
+make_postgres_message_driver(std::string_view uri, bool create_missing) {
   auto parsed = parse_storage_uri(uri);
   if (!parsed)
     return std::move(parsed.error());
   if (parsed->type != storage_uri::kind::postgresql)
     return caf::make_error(errc::invalid_uri,
                            "not a PostgreSQL location: " + to_string(*parsed));
-  auto pool = internal::open_postgres_pool(parsed->postgres);
+  auto pool = internal::open_postgres_pool(parsed->postgres, create_missing);
   if (!pool)
     return std::move(pool.error());
   return internal::make_postgres_message_driver(std::move(*pool));

@@ -18,6 +18,6 @@ namespace caf_cluster::storage {
 /// (`sql_transaction::postgres()`).
 /// @returns the driver or the errors of `make_postgres_runner_driver`.
 caf::expected<std::unique_ptr<message_driver>>
-make_postgres_message_driver(std::string_view uri);
+make_postgres_message_driver(std::string_view uri, bool create_missing = true);
 
 } // namespace caf_cluster::storage

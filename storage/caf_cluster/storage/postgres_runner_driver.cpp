@@ -377,7 +377,7 @@ private:
 namespace internal {
 
 caf::expected<std::shared_ptr<postgres_pool>>
-open_postgres_pool(const postgres_location& loc) {
+open_postgres_pool(const postgres_location& loc, bool create_missing) {
   std::string password;
   if (!loc.password_file.empty()) {
     auto read = read_password_file(loc.password_file);
@@ -387,7 +387,7 @@ open_postgres_pool(const postgres_location& loc) {
   }
   auto pool = std::make_shared<postgres_pool>(loc,
                                               postgres_conninfo(loc, password));
-  if (auto err = migrate_postgres_schema(*pool))
+  if (auto err = migrate_postgres_schema(*pool, create_missing))
     return err;
   // Statements name the tables: prepared only once the tables exist.
   pool->discard_idle();
@@ -406,14 +406,14 @@ make_postgres_runner_driver(std::shared_ptr<postgres_pool> pool) {
 } // namespace internal
 
 caf::expected<std::unique_ptr<runner_driver>>
-make_postgres_runner_driver(std::string_view uri) {
+make_postgres_runner_driver(std::string_view uri, bool create_missing) {
   auto parsed = parse_storage_uri(uri);
   if (!parsed)
     return std::move(parsed.error());
   if (parsed->type != storage_uri::kind::postgresql)
     return caf::make_error(errc::invalid_uri,
                            "not a PostgreSQL location: " + to_string(*parsed));
-  auto pool = internal::open_postgres_pool(parsed->postgres);
+  auto pool = internal::open_postgres_pool(parsed->postgres, create_missing);
   if (!pool)
     return std::move(pool.error());
   return internal::make_postgres_runner_driver(std::move(*pool));

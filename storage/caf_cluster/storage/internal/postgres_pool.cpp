@@ -8,6 +8,7 @@
 #include <pqxx/except>
 
 #include "caf_cluster/storage/errc.hpp"
+#include "caf_cluster/storage/internal/postgres_transaction.hpp"
 
 namespace caf_cluster::storage::internal {
 
@@ -199,11 +200,9 @@ caf::expected<std::unique_ptr<pqxx::connection>> postgres_pool::connect() {
       f(*conn);
     return conn;
   } catch (const std::exception& ex) {
-    std::string msg = ex.what();
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
-      msg.pop_back();
     return caf::make_error(errc::io_error, "cannot connect to PostgreSQL at "
-                                             + name_ + ": " + msg);
+                                             + name_ + ": "
+                                             + postgres_message(ex.what()));
   }
 }
 

@@ -132,9 +132,34 @@ std::string hex_array(const std::vector<std::string>& xs) {
   return result + "}";
 }
 
-caf::error migrate_postgres_schema(postgres_pool& pool) {
+caf::error migrate_postgres_schema(postgres_pool& pool, bool create_missing) {
   const auto& schema = pool.schema();
   const auto& name = pool.location().schema;
+  if (!create_missing)
+    return run_postgres(
+      pool, "read the schema version of " + name, false,
+      [&](pqxx::transaction_base& tx, const postgres_attempt&) -> caf::error {
+        auto latest = migrations().back().version;
+        auto found = tx.exec_params(
+          "SELECT 1 FROM pg_tables WHERE schemaname = $1"
+          " AND tablename = 'cluster_schema_history'",
+          name);
+        int64_t current = 0;
+        if (!found.empty())
+          current = tx.exec(with_schema("SELECT COALESCE(max(version), 0)"
+                                        " FROM @.cluster_schema_history",
+                                        schema))[0][0]
+                      .as<int64_t>();
+        if (current == latest)
+          return caf::none;
+        return caf::make_error(
+          errc::open_failed,
+          "schema " + name + " on PostgreSQL at " + pool.name()
+            + (current == 0 ? std::string{" has no cluster tables"}
+                            : " has version " + std::to_string(current)
+                                + ", this release needs "
+                                + std::to_string(latest)));
+      });
   return run_postgres(
     pool, "migrate schema " + name, true,
     [&](pqxx::transaction_base& tx, const postgres_attempt&) -> caf::error {

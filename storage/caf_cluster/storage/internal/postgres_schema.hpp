@@ -36,9 +36,13 @@ std::string hex_array(const std::vector<std::string>& xs);
 /// Creates the schema of `pool` and the cluster's tables in it, or migrates
 /// them to the latest version, under a transaction-scoped advisory lock so
 /// that runners starting together migrate once.
+/// With `create_missing` false it only checks that the schema holds the
+/// cluster's tables at the latest version and writes nothing.
 /// @returns a storage error; `errc::open_failed` when the schema was written
-///          by a newer release.
-caf::error migrate_postgres_schema(postgres_pool& pool);
+///          by a newer release, or (`create_missing` false) has no cluster
+///          tables or an older version.
+caf::error migrate_postgres_schema(postgres_pool& pool,
+                                   bool create_missing = true);
 
 /// Prepares the statements of both drivers on `conn` (names `rs_*` for
 /// runner storage and `ms_*` for message storage), their tables qualified

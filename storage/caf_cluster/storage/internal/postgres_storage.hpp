@@ -16,13 +16,16 @@ namespace caf_cluster::storage::internal {
 
 /// Makes the pool for `loc`: reads its password file if it names one,
 /// connects once (so that a wrong location fails here), creates or migrates
-/// the schema, and prepares the drivers' statements on every connection.
+/// the schema (unless `create_missing` is false: then a schema without the
+/// cluster's tables is refused and nothing is written), and prepares the
+/// drivers' statements on every connection.
 /// @returns the pool; `errc::invalid_argument` for a password file that is
 ///          missing, empty or readable by others; `errc::io_error` naming
 ///          the server when it cannot be reached or refuses the login;
-///          `errc::open_failed` for a schema of a newer release.
+///          `errc::open_failed` for a schema of a newer release, or one
+///          without the cluster's tables when `create_missing` is false.
 caf::expected<std::shared_ptr<postgres_pool>>
-open_postgres_pool(const postgres_location& loc);
+open_postgres_pool(const postgres_location& loc, bool create_missing = true);
 
 /// Makes runner storage on `pool`.
 std::unique_ptr<runner_driver>

@@ -49,12 +49,30 @@ bool postgres_connection_lost(const std::exception& ex,
   return !conn.is_open();
 }
 
+std::string postgres_message(const std::string& text) {
+  std::string result;
+  bool in_break = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\r') {
+      in_break = true;
+      continue;
+    }
+    if (in_break && (c == ' ' || c == '\t'))
+      continue;
+    if (in_break && !result.empty())
+      result += ' ';
+    in_break = false;
+    result += c;
+  }
+  while (!result.empty() && result.back() == ' ')
+    result.pop_back();
+  return result;
+}
+
 caf::error postgres_error(const std::exception& ex, const std::string& what,
                           const postgres_pool& pool) {
-  std::string msg = ex.what();
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
-    msg.pop_back();
-  auto text = what + " on PostgreSQL at " + pool.name() + ": " + msg;
+  auto text = what + " on PostgreSQL at " + pool.name() + ": "
+              + postgres_message(ex.what());
   if (dynamic_cast<const pqxx::transaction_rollback*>(&ex) != nullptr)
     return caf::make_error(errc::busy,
                            std::move(text) + " (gave up after "

@@ -50,6 +50,10 @@ commit_fate postgres_commit_fate(postgres_pool& pool, int64_t txid);
 bool postgres_connection_lost(const std::exception& ex,
                               const pqxx::connection& conn);
 
+/// Returns libpq's or the server's message `text` on one line: line breaks
+/// and the indentation after them become one space, trailing space goes.
+std::string postgres_message(const std::string& text);
+
 /// Returns the storage error for `ex` thrown while doing `what` on `pool`:
 /// `errc::busy` for serialization failures and deadlocks, `errc::io_error`
 /// otherwise, naming the server (never the password).
