@@ -3,6 +3,10 @@ add_executable(storage_tests
   storage/errc.test.cpp
   storage/message_driver.test.cpp
   storage/message_driver_state.test.cpp
+  storage/postgres_credentials.test.cpp
+  storage/postgres_faults.test.cpp
+  storage/postgres_races.test.cpp
+  storage/postgres_transact.test.cpp
   storage/runner_driver.test.cpp
   storage/sqlite_file_safety.test.cpp
   storage/sqlite_message_driver.test.cpp
@@ -15,6 +19,9 @@ target_link_libraries(storage_tests
   # PostgreSQL tests make and drop schemas and cut connections.
   SQLiteCpp PQXX::pqxx)
 caf_cluster_target_defaults(storage_tests)
+# The PostgreSQL fault tests stop and start servers of their own.
+target_compile_definitions(storage_tests PRIVATE
+  CAF_CLUSTER_POSTGRES_SCRIPT="${PROJECT_SOURCE_DIR}/scripts/postgres-server.sh")
 
 # A PostgreSQL server for the tests that need one (fixture `postgres`): started
 # before them in the build tree and stopped after them, by the project's own

@@ -77,8 +77,16 @@ inline std::string unique_schema_name() {
 /// when the test ends.
 class postgres_schema {
 public:
+  /// A schema on the fixture's server; `options` are appended to `uri()`
+  /// (e.g. `"&pool=2"`).
   explicit postgres_schema(std::string options = "")
-    : dir_(postgres_dir()), name_(unique_schema_name()),
+    : postgres_schema(postgres_dir(), std::move(options)) {
+    // nop
+  }
+
+  /// A schema on the server in `dir`.
+  postgres_schema(std::string dir, std::string options)
+    : dir_(std::move(dir)), name_(unique_schema_name()),
       options_(std::move(options)) {
     // nop
   }
@@ -109,8 +117,25 @@ public:
 
   /// Returns the storage location of the schema, the password in a file.
   std::string uri() const {
-    return postgres_base_uri(dir_) + "?schema=" + name_ + "&password-file="
-           + dir_ + "/password" + options_;
+    return uri_without_password() + "&password-file=" + dir_ + "/password";
+  }
+
+  /// Returns the storage location of the schema without a password source.
+  std::string uri_without_password() const {
+    return postgres_base_uri(dir_) + "?schema=" + name_ + options_;
+  }
+
+  /// Returns the password of the server (test code only).
+  std::string password() const {
+    return first_line_of(dir_ + "/password");
+  }
+
+  /// Runs `sql` on a connection of its own; returns the affected rows.
+  size_t execute(const std::string& sql) const {
+    pqxx::connection conn{postgres_conninfo(dir_)};
+    pqxx::nontransaction tx{conn};
+    tx.exec("SET search_path TO \"" + name_ + "\", public");
+    return tx.exec(sql).affected_rows();
   }
 
   /// Returns the first column of every row of `sql`, run on a connection of
@@ -129,6 +154,51 @@ private:
   std::string dir_;
   std::string name_;
   std::string options_;
+};
+
+/// A server of the test's own (for tests that stop and start it), made and
+/// removed by scripts/postgres-server.sh in a fresh directory.
+class private_postgres_server {
+public:
+  private_postgres_server() {
+    static std::atomic<int> counter{0};
+    dir_ = "/tmp/caf_cluster_pg_" + std::to_string(::getpid()) + "_"
+           + std::to_string(counter++);
+    run("stop");
+    REQUIRE_MESSAGE(run("start") == 0, ("cannot start a server in " + dir_));
+  }
+
+  ~private_postgres_server() {
+    run("stop");
+  }
+
+  private_postgres_server(const private_postgres_server&) = delete;
+
+  private_postgres_server& operator=(const private_postgres_server&) = delete;
+
+  /// Returns the server's directory.
+  const std::string& dir() const noexcept {
+    return dir_;
+  }
+
+  /// Stops the server, keeping its data (`pg_ctl stop -m fast`).
+  void halt() {
+    REQUIRE_MESSAGE(run("halt") == 0, ("cannot halt the server in " + dir_));
+  }
+
+  /// Starts the halted server again on its port.
+  void resume() {
+    REQUIRE_MESSAGE(run("resume") == 0, ("cannot resume the server in " + dir_));
+  }
+
+private:
+  int run(const std::string& cmd) {
+    auto line = std::string{"bash '"} + CAF_CLUSTER_POSTGRES_SCRIPT + "' " + cmd
+                + " '" + dir_ + "' >/dev/null 2>&1";
+    return std::system(line.c_str());
+  }
+
+  std::string dir_;
 };
 
 } // namespace caf_cluster::storage::test

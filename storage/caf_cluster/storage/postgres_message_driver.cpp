@@ -65,6 +65,21 @@ std::optional<std::string> after_prefix(std::string prefix) {
   return prefix;
 }
 
+// `now_ms - retention_ms` without overflow.
+int64_t expiry_cutoff(int64_t now_ms, int64_t retention_ms) noexcept {
+  return now_ms < std::numeric_limits<int64_t>::min() + retention_ms
+           ? std::numeric_limits<int64_t>::min()
+           : now_ms - retention_ms;
+}
+
+// `{1,2,3}`: a bigint[] literal.
+std::string int_array(const std::vector<int64_t>& xs) {
+  std::string result = "{";
+  for (size_t i = 0; i < xs.size(); ++i)
+    result += (i == 0 ? "" : ",") + std::to_string(xs[i]);
+  return result + "}";
+}
+
 // Fencing: see the comment on isolation in postgres_runner_driver.cpp. Each
 // write locks the epoch rows of its shards FOR SHARE before it checks them.
 class postgres_message_driver : public message_driver {
@@ -296,6 +311,75 @@ public:
                                       as_bytea(entity_id));
                    return {};
                  });
+  }
+
+  caf::expected<size_t>
+  expire_processed(int64_t now_ms, int64_t default_retention_ms,
+                   const std::vector<retention_rule>& rules,
+                   size_t limit) override {
+    if (limit == 0)
+      return caf::make_error(errc::invalid_argument,
+                             std::string{"expiring processed requests needs "
+                                         "a limit of at least 1"});
+    // The first rule of a type counts; the shortest retention in use bounds
+    // how far the walk over processed rows goes (only unstamped rows when
+    // everything is kept for ever).
+    std::map<std::string, int64_t> by_type;
+    for (const auto& rule : rules)
+      by_type.emplace(rule.entity_type, rule.retention_ms);
+    auto shortest = std::numeric_limits<int64_t>::max();
+    std::vector<std::string> types;
+    std::vector<int64_t> retentions;
+    for (const auto& [type, ms] : by_type) {
+      types.push_back(type);
+      retentions.push_back(ms);
+      if (ms >= 0)
+        shortest = std::min(shortest, ms);
+    }
+    if (default_retention_ms >= 0)
+      shortest = std::min(shortest, default_retention_ms);
+    int64_t horizon = 0;
+    if (shortest != std::numeric_limits<int64_t>::max())
+      horizon = std::max(int64_t{0}, expiry_cutoff(now_ms, shortest));
+    return write("expire up to " + count_of(limit, "processed requests"),
+                 [&](tx_ref tx, attempt_ref) -> caf::expected<size_t> {
+                   std::vector<int64_t> stamp;
+                   std::vector<int64_t> drop;
+                   auto res = tx.exec_prepared(
+                     "ms_expirable", hex_array(types), int_array(retentions),
+                     horizon, default_retention_ms, now_ms, clamp_limit(limit));
+                   for (const auto& r : res)
+                     (r[1].as<int64_t>() == 0 ? stamp : drop)
+                       .push_back(r[0].as<int64_t>());
+                   if (!stamp.empty())
+                     tx.exec_prepared("ms_stamp", now_ms, int_array(stamp));
+                   if (!drop.empty()) {
+                     auto ids = int_array(drop);
+                     tx.exec_prepared("ms_expire_replies", ids);
+                     tx.exec_prepared("ms_expire_requests", ids);
+                   }
+                   return stamp.size() + drop.size();
+                 });
+  }
+
+  caf::expected<std::vector<table_size>> table_sizes() override {
+    return read("read table sizes",
+                [&](tx_ref tx,
+                    attempt_ref) -> caf::expected<std::vector<table_size>> {
+                  std::vector<table_size> result;
+                  for (const char* table : {"cluster_entity_states",
+                                            "cluster_replies",
+                                            "cluster_requests"}) {
+                    auto name = pool_->schema() + "." + table;
+                    // Exact rows (COUNT), bytes with indexes and TOAST.
+                    auto r = tx.exec("SELECT (SELECT count(*) FROM " + name
+                                     + "), pg_total_relation_size("
+                                     + tx.quote(name) + "::regclass)")[0];
+                    result.push_back(table_size{table, r[0].as<int64_t>(),
+                                                r[1].as<int64_t>()});
+                  }
+                  return result;
+                });
   }
 
 private:

@@ -80,7 +80,8 @@ std::string postgres_conninfo(const postgres_location& loc,
   if (!password.empty())
     add("password", password);
   add("connect_timeout", std::to_string(loc.connect_timeout_s));
-  add("application_name", "caf-cluster");
+  // Names the cluster in pg_stat_activity (the server cuts it to 63 bytes).
+  add("application_name", "caf-cluster:" + loc.schema);
   // A dead server or a cut link must fail a call, never hang it: keepalives
   // find a silent peer, the user timeout unacknowledged writes.
   add("keepalives", "1");

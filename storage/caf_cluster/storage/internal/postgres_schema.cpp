@@ -329,6 +329,28 @@ void prepare_postgres_statements(pqxx::connection& conn,
      " WHERE entity_type = $1 AND entity_id = $2)"},
     {"ms_purge_requests",
      "DELETE FROM @.cluster_requests WHERE entity_type = $1 AND entity_id = $2"},
+    // Walks the processed rows oldest first up to the horizon ($3) and
+    // stops at the limit ($6): unstamped rows (0) to stamp, and rows whose
+    // retention (the rule of their type, else $4; negative: for ever) ended
+    // at $5. Numeric arithmetic: a retention near the int64 limit must not
+    // overflow. SKIP LOCKED: runners sweeping at once take different rows.
+    {"ms_expirable",
+     "SELECT q.request_id, q.processed_at_ms FROM @.cluster_requests AS q"
+     " LEFT JOIN (SELECT decode(t, 'hex') AS entity_type, ms"
+     " FROM unnest($1::text[], $2::bigint[]) AS r(t, ms)) AS x"
+     " ON x.entity_type = q.entity_type"
+     " WHERE q.processed AND q.processed_at_ms <= $3"
+     " AND (q.processed_at_ms = 0 OR (COALESCE(x.ms, $4) >= 0"
+     " AND q.processed_at_ms::numeric <= $5::numeric - COALESCE(x.ms, $4)))"
+     " ORDER BY q.processed_at_ms, q.request_id LIMIT $6"
+     " FOR UPDATE OF q SKIP LOCKED"},
+    {"ms_stamp",
+     "UPDATE @.cluster_requests SET processed_at_ms = $1"
+     " WHERE request_id = ANY ($2::bigint[])"},
+    {"ms_expire_replies",
+     "DELETE FROM @.cluster_replies WHERE request_id = ANY ($1::bigint[])"},
+    {"ms_expire_requests",
+     "DELETE FROM @.cluster_requests WHERE request_id = ANY ($1::bigint[])"},
     {"ms_purge_state",
      "DELETE FROM @.cluster_entity_states"
      " WHERE entity_type = $1 AND entity_id = $2"},
