@@ -3,6 +3,7 @@ add_executable(storage_tests
   storage/errc.test.cpp
   storage/message_driver.test.cpp
   storage/message_driver_state.test.cpp
+  storage/message_retention.test.cpp
   storage/runner_driver.test.cpp
   storage/sqlite_file_safety.test.cpp
   storage/sqlite_message_driver.test.cpp
