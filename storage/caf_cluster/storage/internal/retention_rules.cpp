@@ -9,8 +9,8 @@ namespace caf_cluster::storage::internal {
 
 int64_t expiry_cutoff(int64_t now_ms, int64_t retention_ms) noexcept {
   return now_ms < std::numeric_limits<int64_t>::min() + retention_ms
-           ? std::numeric_limits<int64_t>::min()
-           : now_ms - retention_ms;
+    ? std::numeric_limits<int64_t>::min()
+    : now_ms - retention_ms;
 }
 
 retention_table::retention_table(int64_t now_ms, int64_t default_retention_ms,
