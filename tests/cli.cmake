@@ -137,19 +137,28 @@ cluster_ctl_db_test(pending "pending --storage sqlite:DB"
   "^stdout:shard entity-type pending\ndefault:1 Counter 3\ndefault:2 Counter 1\ndefault:2 Order 2\n\nentity-type pending\nCounter 4\nOrder 2\n\.\nstderr:exit=0\n$")
 cluster_ctl_usage_error(pending_no_storage "pending"
                         "pending needs --storage sqlite:PATH or postgresql://...")
+# The seeded file: 7 requests, one of them answered, no durable state; SQLite
+# has dbstat, so bytes are whole pages.
+cluster_ctl_db_test(tables "tables --storage sqlite:DB"
+  "^stdout:table rows bytes\ncluster_entity_states 0 [1-9][0-9]*\ncluster_replies 1 [1-9][0-9]*\ncluster_requests 7 [1-9][0-9]*\n\.\nstderr:exit=0\n$")
+cluster_ctl_db_test(tables_json "tables --storage sqlite:DB --json | jq -c '[.tables[] | [.table, .rows, (.bytes % 4096)]]'"
+  "^stdout:\\[\\[\"cluster_entity_states\",0,0\\],\\[\"cluster_replies\",1,0\\],\\[\"cluster_requests\",7,0\\]\\]\n\\.\nstderr:exit=0\n$")
+cluster_ctl_usage_error(tables_no_storage "tables"
+                        "tables needs --storage sqlite:PATH or postgresql://...")
 
 cluster_ctl_usage_error(shards_no_storage "shards"
                         "shards needs --storage sqlite:PATH or postgresql://...")
 set(memory_message "--storage memory lives inside one runner process and cannot be inspected: use --storage sqlite:PATH or postgresql://...")
 cluster_ctl_usage_error(runners_memory "runners --storage memory" "${memory_message}")
 cluster_ctl_usage_error(shards_memory "shards --storage memory" "${memory_message}")
+cluster_ctl_usage_error(tables_memory "tables --storage memory" "${memory_message}")
 cluster_ctl_usage_error(shards_bad_uri "shards --storage postgres:x" ".+")
 cluster_ctl_usage_error(runners_bad_lease "runners --storage sqlite:x --lease-duration-ms 0"
   "--lease-duration-ms must be a whole number from 1 to 9223372036854775807, got '0'")
 cluster_ctl_usage_error(shards_extra_argument "shards x --storage sqlite:y"
                         "shards takes no arguments, got 'x'")
 set(missing_db "${CMAKE_CURRENT_BINARY_DIR}/cluster_ctl_missing.db")
-foreach(cmd runners shards pending)
+foreach(cmd runners shards pending tables)
   cluster_ctl_test(${cmd}_missing_file "${cmd} --storage 'sqlite:${missing_db}'"
     "^stdout:\\.\nstderr:cluster-ctl: no database at '[^\n]*cluster_ctl_missing\\.db': the file does not exist\nexit=1\n$")
 endforeach()
@@ -158,6 +167,7 @@ add_test(NAME cluster_ctl.missing_file_not_created
          COMMAND sh -c "\"$0\" runners --storage \"sqlite:$1\" 2>/dev/null
 \"$0\" shards --storage \"sqlite:$1\" 2>/dev/null
 \"$0\" pending --storage \"sqlite:$1\" 2>/dev/null
+\"$0\" tables --storage \"sqlite:$1\" 2>/dev/null
 if test -e \"$1\"
 then echo created
 else echo absent
@@ -283,7 +293,7 @@ endforeach()
 # --version, and --help on every command.
 string(REPLACE "." "\\." escaped_version "${PROJECT_VERSION}")
 cluster_ctl_output(version "--version" "cluster-ctl ${escaped_version}")
-foreach(cmd shard-id runners shards pending drain forget workflows workflow)
+foreach(cmd shard-id runners shards pending tables drain forget workflows workflow)
   cluster_ctl_test(${cmd}_help "${cmd} --help"
     "^stdout:usage: cluster-ctl ${cmd} .*\n\\.\nstderr:exit=0\n$")
   cluster_ctl_test(${cmd}_help_short "${cmd} -h"

@@ -7,6 +7,7 @@ add_executable(storage_tests
   storage/postgres_faults.test.cpp
   storage/postgres_races.test.cpp
   storage/postgres_transact.test.cpp
+  storage/message_retention.test.cpp
   storage/runner_driver.test.cpp
   storage/sqlite_file_safety.test.cpp
   storage/sqlite_message_driver.test.cpp

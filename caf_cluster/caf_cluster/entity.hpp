@@ -65,7 +65,16 @@ struct entity_options {
   /// The shard group of this type's entities (see `entity::shard_group`);
   /// empty for the entity group, the first of `cluster.shard-groups`.
   std::string shard_group;
+
+  /// How long processed persisted messages of this type are kept after their
+  /// reply (see `entity::message_retention`); zero for ever (default:
+  /// `cluster.message-retention`).
+  std::optional<caf::timespan> message_retention;
 };
+
+/// The `entity::message_retention` that keeps a type's processed messages
+/// (and so the recognition of their duplicate keys) for ever.
+constexpr caf::timespan retain_forever{0};
 
 /// Returns the type of `kinds` that `msg` belongs to, or null if `msg` is
 /// volatile.
@@ -139,6 +148,19 @@ public:
   [[nodiscard]] entity keep_alive(bool x = true) const {
     auto result = *this;
     result.options_.keep_alive = x;
+    return result;
+  }
+
+  /// Returns a copy whose processed persisted messages and their replies are
+  /// deleted `x` after the reply was stored (`retain_forever`: never),
+  /// instead of after `cluster.message-retention`. A duplicate primary key is
+  /// recognised (and answered with the stored reply) until then; afterwards
+  /// it is a new message. An entry for this type in
+  /// `cluster.message-retention-by-type` takes precedence. Runners that
+  /// register the type should agree on it: each sweeps with its own value.
+  [[nodiscard]] entity message_retention(caf::timespan x) const {
+    auto result = *this;
+    result.options_.message_retention = x;
     return result;
   }
 

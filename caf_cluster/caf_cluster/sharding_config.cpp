@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -66,6 +68,17 @@ void for_each_option(F&& f) {
     "(password from PGPASSWORD, ?password-file=PATH or ~/.pgpass, never in "
     "the location)",
     &c::storage);
+  f("message-retention",
+    "keep processed persisted messages this long after the reply; 0s = for "
+    "ever",
+    &c::message_retention);
+  f("message-retention-by-type",
+    "retention per entity type, entries \"TYPE=DURATION\"",
+    &c::message_retention_by_type);
+  f("retention-sweep-interval", "pause between sweeps for expired messages",
+    &c::retention_sweep_interval);
+  f("retention-batch-size", "messages deleted per transaction of a sweep",
+    &c::retention_batch_size);
   f("storage-synchronous-full",
     "every SQLite commit waits for fsync (synchronous=FULL)",
     &c::storage_synchronous_full);
@@ -353,7 +366,68 @@ caf::error check_shard_groups(const std::vector<std::string>& xs) {
   return caf::none;
 }
 
+// A duration in the options' syntax (an integer and a unit), or none.
+std::optional<caf::timespan> parse_duration_text(const std::string& text) {
+  static constexpr std::pair<const char*, int64_t> units[] = {
+    {"ns", 1},
+    {"us", 1'000},
+    {"ms", 1'000'000},
+    {"s", 1'000'000'000},
+    {"min", 60'000'000'000},
+    {"h", 3'600'000'000'000},
+  };
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+    ++digits;
+  if (digits == 0 || digits > 18)
+    return std::nullopt;
+  auto count = std::stoll(text.substr(0, digits));
+  auto suffix = text.substr(digits);
+  for (const auto& [name, scale] : units)
+    if (suffix == name) {
+      if (count > std::numeric_limits<int64_t>::max() / scale)
+        return std::nullopt;
+      return caf::timespan{count * scale};
+    }
+  return std::nullopt;
+}
+
+// Retention: 0 (for ever) or 1s..10 years (87600h).
+caf::error check_retention(const std::string& what, caf::timespan x) {
+  using namespace std::chrono_literals;
+  if (x == 0s || (x >= 1s && x <= 87600h))
+    return caf::none;
+  return invalid_config(what + " must be 0s (for ever) or between 1s and "
+                               "87600h, got "
+                        + to_option_string(x));
+}
+
 } // namespace
+
+caf::expected<std::map<std::string, caf::timespan>>
+sharding_config::retention_by_type() const {
+  auto key = option_key("message-retention-by-type");
+  std::map<std::string, caf::timespan> result;
+  for (const auto& entry : message_retention_by_type) {
+    // Entity types may contain '=', durations never do.
+    auto eq = entry.rfind('=');
+    if (eq == std::string::npos || eq == 0)
+      return invalid_config(key + " entries must be \"TYPE=DURATION\", got "
+                            + quoted(entry));
+    auto type = entry.substr(0, eq);
+    auto ms = parse_duration_text(entry.substr(eq + 1));
+    if (!ms)
+      return invalid_config(key + " entry " + quoted(entry)
+                            + " needs a duration after '=': an integer with "
+                              "a unit ns, us, ms, s, min or h, e.g. 90s");
+    if (auto err = check_retention(key + " entry " + quoted(entry), *ms))
+      return err;
+    if (!result.emplace(type, *ms).second)
+      return invalid_config(key + " names entity type " + quoted(type)
+                            + " twice");
+  }
+  return result;
+}
 
 std::string to_option_string(caf::timespan x) {
   using namespace std::chrono;
@@ -453,6 +527,17 @@ caf::error sharding_config::validate() const {
                              int64_t{1} << 20))
     return err;
   if (auto err = check_range("max-connections", max_connections, 1, 65536))
+    return err;
+  if (auto err = check_retention(option_key("message-retention"),
+                                 message_retention))
+    return err;
+  if (auto by_type = retention_by_type(); !by_type)
+    return std::move(by_type.error());
+  if (auto err = check_range("retention-sweep-interval",
+                             retention_sweep_interval, 1ms, 24h))
+    return err;
+  if (auto err = check_range("retention-batch-size", retention_batch_size, 1,
+                             100'000))
     return err;
   {
     int set = !tls_ca_file.empty() + !tls_cert_file.empty()

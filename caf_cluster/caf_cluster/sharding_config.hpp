@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ namespace caf_cluster {
 /// | `send_timeout` | `cluster.send-timeout` | `10s` | default timeout of a blocking ask and bound on routing retries, > 0 |
 /// | `message_claim_timeout` | `cluster.message-claim-timeout` | `10s` | a stored persisted message handed to an entity manager but still without reply is delivered again after this long (if it is not in that runner's queues any more), > 0 |
 /// | `storage` | `cluster.storage` | `"memory"` | runner and message storage: `memory` or `sqlite:<path>` |
+/// | `message_retention` | `cluster.message-retention` | `24h` | a processed persisted message and its reply are deleted this long after the reply was stored (a duplicate key is recognised until then, a later one is a new message); `0s` keeps them for ever; `0s` or 1s..87600h |
+/// | `message_retention_by_type` | `cluster.message-retention-by-type` | `[]` | retention of single entity types, entries `"TYPE=DURATION"` (`"caf_cluster.cron/nightly=1h"`, `0s` for ever); they take precedence over the type's registration (`entity::message_retention`) and `message_retention` |
+/// | `retention_sweep_interval` | `cluster.retention-sweep-interval` | `1min` | pause between sweeps for expired messages, 1ms..24h |
+/// | `retention_batch_size` | `cluster.retention-batch-size` | `500` | messages deleted per storage transaction of a sweep (a sweep runs batch after batch until nothing is due), 1..100000 |
 /// | `log_level` | `cluster.log-level` | `info` | the least level logged: `trace`, `debug`, `info`, `warning`, `error` or `off` (see `log_record`) |
 /// | `storage_synchronous_full` | `cluster.storage-synchronous-full` | `false` | SQLite commits wait for fsync (`synchronous=FULL`); the default `NORMAL` in WAL mode may lose the last commits on a power cut, never on a process crash |
 /// | `client_only` | `cluster.client-only` | `false` | the node routes sends to the cluster's runners but hosts no shards (no port, no registration); needs a shared `sqlite:<path>` storage that already exists |
@@ -61,7 +66,9 @@ namespace caf_cluster {
 /// `lease-duration` 10ms..1h, `lease-refresh-interval` 1ms..(lease / 2),
 /// `refresh-assignments-interval` 1ms..1h, `send-retry-interval` 1ms..1min,
 /// `send-timeout` 1ms..24h, `message-claim-timeout` 10ms..24h,
-/// `handshake-timeout` 10ms..5min, `max-clock-skew` 0s..1h. A duration too large
+/// `handshake-timeout` 10ms..5min, `max-clock-skew` 0s..1h,
+/// `message-retention` 0s or 1s..87600h (also per type),
+/// `retention-sweep-interval` 1ms..24h. A duration too large
 /// for 64-bit nanoseconds (above 2562047h) is refused as such.
 ///
 /// Syntax, the same on the command line and in INI files except for quoting:
@@ -134,6 +141,26 @@ struct sharding_config {
 
   /// Runner and message storage: `memory` or `sqlite:<path>`.
   std::string storage = "memory";
+
+  /// How long processed persisted messages and their replies are kept after
+  /// the reply; zero keeps them for ever.
+  caf::timespan message_retention = std::chrono::hours{24};
+
+  /// Retention of single entity types as `"TYPE=DURATION"` entries.
+  std::vector<std::string> message_retention_by_type;
+
+  /// Pause between two sweeps for expired messages.
+  caf::timespan retention_sweep_interval = std::chrono::minutes{1};
+
+  /// Messages deleted per storage transaction of a sweep.
+  int64_t retention_batch_size = 500;
+
+  /// Returns `message_retention_by_type` parsed: entity type -> retention.
+  /// @returns the map, or `errc::invalid_config` naming the first bad entry
+  ///          (no `=`, an empty type, a bad or out-of-range duration, a type
+  ///          given twice).
+  caf::expected<std::map<std::string, caf::timespan>>
+  retention_by_type() const;
 
   /// Whether SQLite commits wait for fsync (`PRAGMA synchronous=FULL`).
   bool storage_synchronous_full = false;

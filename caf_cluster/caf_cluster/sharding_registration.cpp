@@ -44,6 +44,12 @@ caf::error sharding::register_entity_impl(
                            "mailbox_capacity of entity type '" + name
                              + "' must be at least 1, got "
                              + std::to_string(capacity));
+  if (options.message_retention
+      && options.message_retention->count() < 0)
+    return caf::make_error(errc::invalid_argument,
+                           "message_retention of entity type '" + name
+                             + "' must not be negative (retain_forever, "
+                               "zero, keeps messages for ever)");
   if ((!options.persisted.empty() || options.durable) && !state_->storage)
     return caf::make_error(
       errc::invalid_config,
@@ -79,6 +85,7 @@ caf::error sharding::register_entity_impl(
   entry.counters = mcfg.counters;
   entry.occupancy = mcfg.occupancy;
   entry.persisted = options.persisted;
+  entry.message_retention = options.message_retention;
   entry.group = group;
   entry.group_slot = mcfg.group_slot;
   if (entry.group_slot == internal::shard_table::not_hosted)

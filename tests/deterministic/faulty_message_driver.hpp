@@ -110,6 +110,22 @@ public:
     return cut ? failure() : inner_->purge_entity(type, id);
   }
 
+  caf::expected<size_t>
+  expire_processed(int64_t now_ms, int64_t default_retention_ms,
+                   const std::vector<storage::retention_rule>& rules,
+                   size_t limit) override {
+    if (cut)
+      return failure();
+    return inner_->expire_processed(now_ms, default_retention_ms, rules,
+                                    limit);
+  }
+
+  caf::expected<std::vector<storage::table_size>> table_sizes() override {
+    if (cut)
+      return failure();
+    return inner_->table_sizes();
+  }
+
 private:
   static caf::error failure() {
     return caf::make_error(storage::errc::io_error,

@@ -52,6 +52,16 @@ inline std::ostream& operator<<(std::ostream& out, const pending_count& x) {
   return out << "{" << x.shard << " " << x.entity_type << " " << x.count << "}";
 }
 
+inline std::ostream& operator<<(std::ostream& out, const table_size& x) {
+  return out << "{" << x.table << " rows=" << x.rows << " bytes=" << x.bytes
+             << "}";
+}
+
+inline std::ostream& operator<<(std::ostream& out,
+                                const std::vector<table_size>& xs) {
+  return print_rows(out, xs);
+}
+
 inline std::ostream& operator<<(std::ostream& out,
                                 const std::vector<request_row>& xs) {
   return print_rows(out, xs);

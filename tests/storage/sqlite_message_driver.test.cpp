@@ -110,7 +110,7 @@ TEST_CASE("an empty file gets the runner and message tables once") {
   CHECK_EQ(query(path,
                  "SELECT version || ' ' || name"
                  " FROM cluster_message_migrations"),
-           strings{"1 create_message_tables"});
+           strings{"1 create_message_tables", "2 add_processed_at"});
   CHECK_EQ(query(path,
                  "SELECT version || ' ' || name"
                  " FROM cluster_runner_migrations"),
@@ -185,11 +185,55 @@ TEST_CASE("a message schema from a newer release is refused") {
   open_driver(path);
   execute(path,
           "INSERT INTO cluster_message_migrations (version, name)"
-          " VALUES (2, 'from_the_future')");
+          " VALUES (3, 'from_the_future')");
   CHECK_EQ(open_error_of(path),
            "cannot open SQLite storage \"" + path
-             + "\": its schema version 2 in cluster_message_migrations is "
-               "newer than this release supports (1)");
+             + "\": its schema version 3 in cluster_message_migrations is "
+               "newer than this release supports (2)");
+}
+
+TEST_CASE("processed requests of a file from before retention are stamped "
+          "and then expire") {
+  temp_dir dir;
+  auto path = dir.file("v1.db");
+  {
+    auto d = open_driver(path);
+    REQUIRE(d->save_requests({request(1, "c-1"), request(2, "c-2")}));
+    REQUIRE_EQ(d->save_replies({reply_to(1, "r", 0)})->at(0), caf::error{});
+  }
+  // Back to the first schema: what a file of the previous release holds.
+  execute(path, "DROP INDEX cluster_requests_done");
+  execute(path, "ALTER TABLE cluster_requests DROP COLUMN processed_at_ms");
+  execute(path, "DELETE FROM cluster_message_migrations WHERE version = 2");
+  auto d = open_driver(path);
+  CHECK_EQ(query(path,
+                 "SELECT request_id || ' ' || processed || ' ' ||"
+                 " processed_at_ms FROM cluster_requests"),
+           strings{"1 1 0", "2 0 0"});
+  constexpr int64_t day = 86'400'000;
+  CHECK_EQ(*d->expire_processed(t0, day, {}, 10), 1u);
+  CHECK_EQ(query(path,
+                 "SELECT request_id || ' ' || processed_at_ms"
+                 " FROM cluster_requests"),
+           strings{"1 " + std::to_string(t0), "2 0"});
+  CHECK_EQ(*d->expire_processed(t0 + day, day, {}, 10), 1u);
+  CHECK_EQ(query(path, "SELECT request_id FROM cluster_requests"),
+           strings{"2"});
+  CHECK_EQ(query(path, "SELECT COUNT(*) FROM cluster_replies"), strings{"0"});
+}
+
+TEST_CASE("table sizes include the bytes of tables and indexes") {
+  temp_dir dir;
+  auto d = open_driver(dir.file("cluster.db"));
+  REQUIRE(d->save_requests({request(1, "c-1")}));
+  auto sizes = d->table_sizes();
+  REQUIRE(sizes);
+  REQUIRE_EQ(sizes->size(), 3u);
+  // Debian's SQLite has dbstat: a page per table, more with its indexes
+  // (the requests table has four).
+  CHECK_EQ(sizes->at(0).bytes, 4096);
+  CHECK_EQ(sizes->at(1).bytes, 4096);
+  CHECK_EQ(sizes->at(2).bytes, 5 * 4096);
 }
 
 TEST_CASE("message storage on an unusable path gives open_failed") {

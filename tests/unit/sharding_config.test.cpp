@@ -104,7 +104,56 @@ TEST_CASE("defaults") {
   CHECK(!x.storage_synchronous_full);
   CHECK(!x.client_only);
   CHECK(x.sqlite().create_missing);
+  CHECK(x.message_retention == 24h);
+  CHECK(x.message_retention_by_type.empty());
+  CHECK(x.retention_sweep_interval == 1min);
+  CHECK_EQ(x.retention_batch_size, 500);
   CHECK(!x.validate());
+}
+
+TEST_CASE("message retention: 0s is for ever, per type as TYPE=DURATION") {
+  sharding_config x;
+  x.message_retention = 0s;
+  x.message_retention_by_type = {"caf_cluster.cron/second=1h", "a=b=0s",
+                                 "Orders=87600h"};
+  REQUIRE(!x.validate());
+  auto by_type = x.retention_by_type();
+  REQUIRE(by_type);
+  CHECK_EQ(by_type->size(), 3u);
+  CHECK(by_type->at("caf_cluster.cron/second") == 1h);
+  CHECK(by_type->at("a=b") == 0s);
+  CHECK(by_type->at("Orders") == 87600h);
+  auto refused = [](std::vector<std::string> entries) {
+    sharding_config y;
+    y.message_retention_by_type = std::move(entries);
+    auto err = y.validate();
+    REQUIRE(err);
+    return message_of(err);
+  };
+  CHECK_EQ(refused({"Orders"}),
+           R"(cluster.message-retention-by-type entries must be "TYPE=DURATION", got "Orders")");
+  CHECK_EQ(refused({"=1h"}),
+           R"(cluster.message-retention-by-type entries must be "TYPE=DURATION", got "=1h")");
+  CHECK_EQ(refused({"Orders=1.5h"}),
+           R"(cluster.message-retention-by-type entry "Orders=1.5h" needs a duration after '=': an integer with a unit ns, us, ms, s, min or h, e.g. 90s)");
+  CHECK_EQ(refused({"Orders=500ms"}),
+           R"(cluster.message-retention-by-type entry "Orders=500ms" must be 0s (for ever) or between 1s and 87600h, got 500ms)");
+  CHECK_EQ(refused({"Orders=1h", "Orders=2h"}),
+           R"(cluster.message-retention-by-type names entity type "Orders" twice)");
+  sharding_config z;
+  z.message_retention = 500ms;
+  CHECK_EQ(message_of(z.validate()),
+           "cluster.message-retention must be 0s (for ever) or between 1s "
+           "and 87600h, got 500ms");
+  z.message_retention = 1h;
+  z.retention_batch_size = 0;
+  CHECK_EQ(message_of(z.validate()),
+           "cluster.retention-batch-size must be between 1 and 100000, got 0");
+  z.retention_batch_size = 1;
+  z.retention_sweep_interval = 25h;
+  CHECK_EQ(message_of(z.validate()),
+           "cluster.retention-sweep-interval must be between 1ms and 24h, got "
+           "25h");
 }
 
 TEST_CASE("reading an unconfigured cluster_config gives the defaults") {
@@ -277,6 +326,11 @@ TEST_CASE("every option has a flag") {
     "--cluster.message-claim-timeout=3s",
     "--cluster.storage=memory",
     "--cluster.storage-synchronous-full", // a bool flag takes no value
+    "--cluster.message-retention=90min",
+    // Entries hold '=': quoted, as a list of strings.
+    R"(--cluster.message-retention-by-type=["Orders=0s", "Cron=1h"])",
+    "--cluster.retention-sweep-interval=30s",
+    "--cluster.retention-batch-size=50",
   });
   REQUIRE_MESSAGE(x, (x ? std::string{} : message_of(x.error())));
   CHECK_EQ(x->shards_per_group, 7);
@@ -297,6 +351,11 @@ TEST_CASE("every option has a flag") {
   CHECK_EQ(x->storage, "memory");
   CHECK(x->storage_synchronous_full);
   CHECK(x->sqlite().synchronous_full);
+  CHECK(x->message_retention == 90min);
+  CHECK_EQ(x->message_retention_by_type,
+           std::vector<std::string>{"Orders=0s", "Cron=1h"});
+  CHECK(x->retention_sweep_interval == 30s);
+  CHECK_EQ(x->retention_batch_size, 50);
 }
 
 TEST_CASE("cluster.client-only is a flag and never creates the database") {
@@ -427,7 +486,9 @@ TEST_CASE("mistyped INI values are refused by sharding(), not dropped") {
      "entity-termination-timeout, lease-duration, lease-refresh-interval, "
      "refresh-assignments-interval, send-retry-interval, send-timeout, "
      "message-claim-timeout, "
-     "storage, storage-synchronous-full, client-only, log-level, "
+     "storage, message-retention, message-retention-by-type, "
+     "retention-sweep-interval, retention-batch-size, "
+     "storage-synchronous-full, client-only, log-level, "
      "max-message-size, max-entity-id-length, max-connections, "
      "handshake-timeout, max-clock-skew, tls.ca-file, tls.cert-file, "
      "tls.key-file"},

@@ -18,6 +18,9 @@ command make_shards_command(CLI::App& root);
 /// `pending`: unprocessed persisted messages per shard and entity type.
 command make_pending_command(CLI::App& root);
 
+/// `tables`: the rows (and bytes) of each table of message storage.
+command make_tables_command(CLI::App& root);
+
 /// `drain <runner>`: asks a runner to leave the cluster gracefully.
 command make_drain_command(CLI::App& root);
 

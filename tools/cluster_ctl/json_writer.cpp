@@ -127,4 +127,10 @@ json_writer& json_writer::value(bool x) {
   return *this;
 }
 
+json_writer& json_writer::null() {
+  before_value();
+  out_ << "null";
+  return *this;
+}
+
 } // namespace cluster_ctl

@@ -53,6 +53,9 @@ public:
   /// Writes a boolean value.
   json_writer& value(bool x);
 
+  /// Writes `null`.
+  json_writer& null();
+
   /// Writes the member `name` with the value `x` (any type `value` takes).
   template <class T>
   json_writer& member(std::string_view name, const T& x) {

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   std::vector<command> commands{
     make_shard_id_command(root),  make_runners_command(root),
     make_shards_command(root),    make_pending_command(root),
-    make_drain_command(root),     make_forget_command(root),
+    make_tables_command(root),    make_drain_command(root),
+    make_forget_command(root),
     make_workflows_command(root), make_workflow_command(root),
   };
   return run(root, version, commands, argc, argv);

@@ -171,4 +171,33 @@ void print_pending(std::vector<caf_cluster::storage::pending_count> counts,
   out.end_array().end_object();
 }
 
+void print_tables(const std::vector<caf_cluster::storage::table_size>& sizes,
+                  bool json) {
+  if (!json) {
+    std::cout << "table rows bytes\n";
+    for (const auto& x : sizes) {
+      std::cout << printable(x.table) << ' ' << x.rows << ' ';
+      if (x.bytes >= 0)
+        std::cout << x.bytes;
+      else
+        std::cout << '-';
+      std::cout << '\n';
+    }
+    return;
+  }
+  json_writer out{std::cout};
+  out.begin_object().key("tables").begin_array();
+  for (const auto& x : sizes) {
+    out.begin_object().member("table", x.table).member("rows", x.rows);
+    // Unknown sizes are null rather than a number that looks real.
+    out.key("bytes");
+    if (x.bytes >= 0)
+      out.value(x.bytes);
+    else
+      out.null();
+    out.end_object();
+  }
+  out.end_array().end_object();
+}
+
 } // namespace cluster_ctl

@@ -28,6 +28,11 @@ void print_shards(std::vector<caf_cluster::storage::lease_row> leases,
                   const std::vector<caf_cluster::storage::runner_row>& runners,
                   int64_t now_ms, bool json);
 
+/// Prints the rows and bytes (`-` when unknown) of each table of message
+/// storage.
+void print_tables(const std::vector<caf_cluster::storage::table_size>& sizes,
+                  bool json);
+
 /// Prints the pending messages per shard and entity type, then per type.
 void print_pending(std::vector<caf_cluster::storage::pending_count> counts,
                    bool json);

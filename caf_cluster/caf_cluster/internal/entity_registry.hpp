@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -39,6 +40,10 @@ struct registered_type {
 
   /// The type's persisted message kinds.
   std::vector<persisted_message> persisted;
+
+  /// The type's own retention of processed messages, if its definition
+  /// gives one (zero: for ever).
+  std::optional<caf::timespan> message_retention;
 
   /// The type's shard group (never empty: the entity group when its
   /// definition names none).

@@ -11,6 +11,7 @@
 
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/logger.hpp"
+#include "caf_cluster/wall_clock.hpp"
 
 namespace caf_cluster::internal {
 
@@ -37,6 +38,7 @@ struct writer_state {
   writer_impl_actor::pointer self = nullptr;
   std::shared_ptr<storage::message_driver> driver;
   std::shared_ptr<const logger> log;
+  std::shared_ptr<wall_clock> clock;
   batch<storage::request_row> requests;
   batch<storage::reply_write> replies;
   bool flush_pending = false;
@@ -95,6 +97,12 @@ struct writer_state {
     flush_pending = false;
     if (requests.rows.empty() && replies.rows.empty())
       return;
+    if (clock && !replies.rows.empty()) {
+      auto now = clock->now_ms();
+      for (auto& w : replies.rows)
+        if (w.processed_at_ms == 0)
+          w.processed_at_ms = now;
+    }
     auto results = driver->save_batch(requests.rows, replies.rows);
     if (!results.requests)
       failed("saving requests", results.requests.error());
@@ -119,10 +127,12 @@ using writer_pointer = writer_impl_actor::stateful_pointer<writer_state>;
 writer_impl_actor::behavior_type
 writer_impl(writer_pointer self,
             std::shared_ptr<storage::message_driver> driver,
-            std::shared_ptr<const logger> log) {
+            std::shared_ptr<const logger> log,
+            std::shared_ptr<wall_clock> clock) {
   self->state.self = self;
   self->state.driver = std::move(driver);
   self->state.log = std::move(log);
+  self->state.clock = std::move(clock);
   // A graceful stop arrives after the last participant's writes, but may
   // overtake the flush this writer sent itself for them: commit the open
   // batch first, or sends it accepted (a tell_at, which nobody waits for)
@@ -218,11 +228,13 @@ writer_impl(writer_pointer self,
 detail::storage_writer_actor
 spawn_storage_writer(caf::actor_system& sys,
                      std::shared_ptr<storage::message_driver> driver,
-                     bool detached, std::shared_ptr<const logger> log) {
+                     bool detached, std::shared_ptr<const logger> log,
+                     std::shared_ptr<wall_clock> clock) {
   if (detached)
     return sys.spawn<caf::detached>(writer_impl, std::move(driver),
-                                    std::move(log));
-  return sys.spawn(writer_impl, std::move(driver), std::move(log));
+                                    std::move(log), std::move(clock));
+  return sys.spawn(writer_impl, std::move(driver), std::move(log),
+                   std::move(clock));
 }
 
 } // namespace caf_cluster::internal

@@ -15,6 +15,12 @@
 #include "caf_cluster/detail/storage_writer_actor.hpp"
 #include "caf_cluster/storage/message_driver.hpp"
 
+namespace caf_cluster {
+
+class wall_clock;
+
+} // namespace caf_cluster
+
 namespace caf_cluster::internal {
 
 class logger;
@@ -25,11 +31,14 @@ constexpr size_t max_batch = 1024;
 
 /// Spawns a writer over `driver`; `detached` runs it on a thread of its own
 /// (storage calls block), which the deterministic tests turn off. Failed
-/// storage calls are logged to `log` if given.
+/// storage calls are logged to `log` if given. Replies without a time get
+/// `clock`'s time of their commit (`reply_write::processed_at_ms`, from which
+/// retention counts); without a clock they stay unstamped.
 detail::storage_writer_actor
 spawn_storage_writer(caf::actor_system& sys,
                      std::shared_ptr<storage::message_driver> driver,
                      bool detached = true,
-                     std::shared_ptr<const logger> log = nullptr);
+                     std::shared_ptr<const logger> log = nullptr,
+                     std::shared_ptr<wall_clock> clock = nullptr);
 
 } // namespace caf_cluster::internal

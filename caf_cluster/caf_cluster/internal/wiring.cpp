@@ -9,6 +9,7 @@
 
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/recovery.hpp"
+#include "caf_cluster/internal/retention_sweeper.hpp"
 #include "caf_cluster/internal/router.hpp"
 #include "caf_cluster/internal/shard_manager.hpp"
 #include "caf_cluster/internal/singleton_manager.hpp"
@@ -25,13 +26,17 @@ namespace caf_cluster::internal {
 namespace {
 
 // Message storage over `driver`: the writer, the typed layer (whose fenced
-// writes stop the shard in the table) and the recovery actor.
+// writes stop the shard in the table), the recovery actor and, on a node
+// that hosts entities (`sweep`), the retention sweeper.
 void start_message_storage(runtime& rt,
                            std::shared_ptr<storage::message_driver> driver,
-                           bool detached) {
+                           bool detached, bool sweep) {
   auto& n = *rt.node;
-  auto writer = spawn_storage_writer(n.system, std::move(driver), detached,
-                                     n.log);
+  auto writer = spawn_storage_writer(n.system, driver, detached, n.log,
+                                     n.clock);
+  if (sweep)
+    spawn_retention_sweeper(n.system, rt.node, std::move(driver),
+                            caf::actor_cast<caf::actor>(writer), detached);
   auto on_fenced = [shards = n.shards, log = n.log](const std::string& shard,
                                                      int64_t epoch) {
     auto x = parse_shard_id(shard);
@@ -135,7 +140,7 @@ start_single(caf::actor_system& sys, sharding_config cfg,
     if (auto err = check_single_database(n.config, *drivers->runners))
       return err;
     warn_if_exposed(n);
-    start_message_storage(*rt, std::move(drivers->messages), true);
+    start_message_storage(*rt, std::move(drivers->messages), true, true);
     // Everything a previous process left unprocessed (a claim time of 0
     // takes what it had claimed too); rows of types registered later wait
     // for them.
@@ -165,7 +170,8 @@ start_runner(caf::actor_system& sys, sharding_config cfg, runner_options opts,
     warn_if_exposed(n);
   rt->router = spawn_router(sys, router_config{rt->node, opts.transport});
   if (opts.messages)
-    start_message_storage(*rt, opts.messages, opts.detach_storage_calls);
+    start_message_storage(*rt, opts.messages, opts.detach_storage_calls,
+                          !opts.client_only);
   if (!opts.client_only) {
     // Validated by the caller, so both parse.
     auto advertised = *parse_runner_address(n.config.runner_address);

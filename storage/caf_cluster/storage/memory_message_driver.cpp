@@ -9,6 +9,7 @@
 #include "caf_cluster/storage/errc.hpp"
 #include "caf_cluster/storage/internal/memory_store.hpp"
 #include "caf_cluster/storage/internal/message_rules.hpp"
+#include "caf_cluster/storage/internal/retention_rules.hpp"
 
 namespace caf_cluster::storage {
 
@@ -69,7 +70,9 @@ public:
       }
       tbl.replies[id] = write.reply;
       stored->processed = true;
+      i->second.processed_at_ms = write.processed_at_ms;
       tbl.unprocessed.erase(id);
+      tbl.processed.emplace(write.processed_at_ms, id);
       if (write.state)
         put_state(*write.state);
       result.emplace_back();
@@ -204,6 +207,8 @@ public:
          i != tbl.keys.end() && std::get<0>(i->first) == entity_type
          && std::get<1>(i->first) == entity_id;) {
       auto id = i->second;
+      if (auto j = tbl.requests.find(id); j != tbl.requests.end())
+        tbl.processed.erase({j->second.processed_at_ms, id});
       tbl.requests.erase(id);
       tbl.unprocessed.erase(id);
       tbl.replies.erase(id);
@@ -211,6 +216,54 @@ public:
     }
     tbl.states.erase({entity_type, entity_id});
     return {};
+  }
+
+  caf::expected<size_t>
+  expire_processed(int64_t now_ms, int64_t default_retention_ms,
+                   const std::vector<retention_rule>& rules,
+                   size_t limit) override {
+    if (auto err = internal::check_expire(limit))
+      return err;
+    internal::retention_table retention{now_ms, default_retention_ms, rules};
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& tbl = store_->messages;
+    std::vector<int64_t> stamp;
+    std::vector<int64_t> drop;
+    for (auto [at, id] : tbl.processed) {
+      if (stamp.size() + drop.size() >= limit || at > retention.horizon())
+        break;
+      if (at == 0)
+        stamp.push_back(id);
+      else if (retention.is_due(tbl.requests.at(id).row.entity_type, at))
+        drop.push_back(id);
+    }
+    // Stamped rows move behind the ones read above: not deleted in this
+    // call even with a retention of 0, as in the SQL backends.
+    for (auto id : stamp) {
+      tbl.processed.erase({0, id});
+      tbl.processed.emplace(now_ms, id);
+      tbl.requests.at(id).processed_at_ms = now_ms;
+    }
+    for (auto id : drop) {
+      auto i = tbl.requests.find(id);
+      tbl.processed.erase({i->second.processed_at_ms, id});
+      tbl.keys.erase(key_of(i->second.row));
+      tbl.replies.erase(id);
+      tbl.requests.erase(i);
+    }
+    return stamp.size() + drop.size();
+  }
+
+  caf::expected<std::vector<table_size>> table_sizes() override {
+    std::lock_guard<std::mutex> guard{store_->mtx};
+    auto& tbl = store_->messages;
+    // The SQL backends' table names, so that tools print one vocabulary.
+    auto rows = [](size_t n) { return static_cast<int64_t>(n); };
+    return std::vector<table_size>{
+      {"cluster_entity_states", rows(tbl.states.size()), -1},
+      {"cluster_replies", rows(tbl.replies.size()), -1},
+      {"cluster_requests", rows(tbl.requests.size()), -1},
+    };
   }
 
 private:

@@ -152,7 +152,12 @@ entity<wf_actor, execution_journal> execution_entity(const std::string& name,
         .persisted<wf_start, wf_step, wf_wake, wf_deferred, wf_child_done,
                    wf_interrupt, wf_resume, wf_purge, wf_attach>()
         .durable_state<execution_journal>()
-        .max_idle(max_idle);
+        .max_idle(max_idle)
+        // Kept for ever: a start, step or wake whose key no longer dedupes
+        // would be delivered to a journal that has moved on, which the
+        // engine was not built to expect (the journal itself is state and
+        // never expires). cluster.message-retention-by-type can override.
+        .message_retention(retain_forever);
   if (!group.empty())
     def = def.shard_group(group);
   return def;

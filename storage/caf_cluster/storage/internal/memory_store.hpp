@@ -27,6 +27,10 @@ struct memory_request {
   /// When the request was last claimed, none if unclaimed; apart from the
   /// row because a claim at time 0 is a claim.
   std::optional<int64_t> claimed_at_ms;
+
+  /// When its reply was stored (`reply_write::processed_at_ms`); 0 while
+  /// unprocessed or unstamped.
+  int64_t processed_at_ms = 0;
 };
 
 /// The message storage tables; ordered maps give the sorted results of the
@@ -40,6 +44,10 @@ struct memory_message_tables {
 
   /// The ids of the requests without a reply, so that claims skip the rest.
   std::set<int64_t> unprocessed;
+
+  /// The processed requests as (processed_at_ms, request_id), oldest first,
+  /// so that expiry reads only what may be due.
+  std::set<std::pair<int64_t, int64_t>> processed;
 
   /// Replies by request id.
   std::map<int64_t, reply_row> replies;

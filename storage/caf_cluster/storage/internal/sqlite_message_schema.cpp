@@ -43,6 +43,17 @@ const std::vector<sqlite_migration>& message_migrations() {
       " entity_id TEXT NOT NULL,"
       " payload BLOB NOT NULL,"
       " PRIMARY KEY (entity_type, entity_id)) WITHOUT ROWID"}},
+    {2,
+     "add_processed_at",
+     {// 0 for the rows of older files: expiry stamps them first.
+      "ALTER TABLE cluster_requests"
+      " ADD COLUMN processed_at_ms INTEGER NOT NULL DEFAULT 0",
+      // Expiry reads processed rows oldest first and stops at its horizon;
+      // unprocessed rows stay out of this index, as their saves would
+      // otherwise pay for it.
+      "CREATE INDEX cluster_requests_done"
+      " ON cluster_requests (processed_at_ms, request_id)"
+      " WHERE processed = 1"}},
   };
   return steps;
 }
@@ -50,6 +61,9 @@ const std::vector<sqlite_migration>& message_migrations() {
 void create_shard_list_table(SQLite::Database& db) {
   db.exec("CREATE TEMP TABLE IF NOT EXISTS cluster_shard_list ("
           " shard TEXT PRIMARY KEY NOT NULL)");
+  db.exec("CREATE TEMP TABLE IF NOT EXISTS cluster_retention_rules ("
+          " entity_type TEXT PRIMARY KEY NOT NULL,"
+          " retention_ms INTEGER NOT NULL)");
 }
 
 message_statements::message_statements(SQLite::Database& db)
@@ -66,8 +80,8 @@ message_statements::message_statements(SQLite::Database& db)
                          "SELECT entity_type, entity_id, shard, processed"
                          " FROM cluster_requests WHERE request_id = ?"),
     mark_processed(db,
-                   "UPDATE cluster_requests SET processed = 1"
-                   " WHERE request_id = ?"),
+                   "UPDATE cluster_requests SET processed = 1,"
+                   " processed_at_ms = ? WHERE request_id = ?"),
     select_reply(db,
                  "SELECT ok, payload FROM cluster_replies"
                  " WHERE request_id = ?"),
@@ -172,7 +186,28 @@ message_statements::message_statements(SQLite::Database& db)
     delete_request(db, "DELETE FROM cluster_requests WHERE request_id = ?"),
     delete_state(db,
                  "DELETE FROM cluster_entity_states"
-                 " WHERE entity_type = ? AND entity_id = ?") {
+                 " WHERE entity_type = ? AND entity_id = ?"),
+    clear_retention_rules(db, "DELETE FROM temp.cluster_retention_rules"),
+    insert_retention_rule(db,
+                          "INSERT OR IGNORE INTO temp.cluster_retention_rules"
+                          " (entity_type, retention_ms) VALUES (?, ?)"),
+    // Walks the processed rows oldest first up to the horizon and stops at
+    // the limit; rows of types with a longer retention are skipped in the
+    // walk (a cost only for types kept longer than the shortest retention).
+    select_expirable(
+      db,
+      "SELECT r.request_id, r.processed_at_ms"
+      " FROM cluster_requests AS r INDEXED BY cluster_requests_done"
+      " LEFT JOIN temp.cluster_retention_rules AS x"
+      " ON x.entity_type = r.entity_type"
+      " WHERE r.processed = 1 AND r.processed_at_ms <= ?1"
+      " AND (r.processed_at_ms = 0"
+      " OR (COALESCE(x.retention_ms, ?2) >= 0"
+      " AND r.processed_at_ms <= ?3 - COALESCE(x.retention_ms, ?2)))"
+      " ORDER BY r.processed_at_ms, r.request_id LIMIT ?4"),
+    stamp_processed(db,
+                    "UPDATE cluster_requests SET processed_at_ms = ?"
+                    " WHERE request_id = ?") {
   // nop
 }
 

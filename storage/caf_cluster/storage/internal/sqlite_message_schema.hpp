@@ -19,8 +19,9 @@ constexpr const char* message_history_table = "cluster_message_migrations";
 /// Returns the message storage migrations in version order.
 const std::vector<sqlite_migration>& message_migrations();
 
-/// Creates the connection's temporary table of the shards that a claim or a
-/// reset names (a variable `IN` list cannot be prepared once).
+/// Creates the connection's temporary tables of the shards that a claim or a
+/// reset names and of the retention rules of an expiry (a variable `IN` list
+/// cannot be prepared once).
 void create_shard_list_table(SQLite::Database& db);
 
 /// The prepared statements of one message storage connection; parameters in
@@ -43,7 +44,7 @@ struct message_statements {
   /// entity_id, shard, processed.
   SQLite::Statement select_request_owner;
 
-  /// Marks a request processed: (request_id).
+  /// Marks a request processed: (processed_at_ms, request_id).
   SQLite::Statement mark_processed;
 
   /// Reads a reply: (request_id) -> ok, payload.
@@ -103,6 +104,21 @@ struct message_statements {
 
   /// Deletes an entity's durable state: (entity_type, entity_id).
   SQLite::Statement delete_state;
+
+  /// Empties the retention rules.
+  SQLite::Statement clear_retention_rules;
+
+  /// Adds a retention rule unless its type has one: (entity_type,
+  /// retention_ms).
+  SQLite::Statement insert_retention_rule;
+
+  /// Reads the processed requests to stamp or delete, oldest first:
+  /// (horizon, default retention, now_ms, limit) -> request_id,
+  /// processed_at_ms (0: unstamped).
+  SQLite::Statement select_expirable;
+
+  /// Stamps a processed request: (processed_at_ms, request_id).
+  SQLite::Statement stamp_processed;
 };
 
 } // namespace caf_cluster::storage::internal
