@@ -15,6 +15,7 @@ add_executable(multiprocess_tests
   multiprocess/test_storage.cpp
   multiprocess/two_hosts.cpp
   multiprocess/link_faults.test.cpp
+  multiprocess/postgres_credentials.test.cpp
   multiprocess/network_gate.test.cpp
   multiprocess/tls_cluster.test.cpp
   multiprocess/counter_cluster.test.cpp

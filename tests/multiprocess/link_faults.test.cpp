@@ -21,7 +21,7 @@ using namespace caf_cluster::multiprocess;
 namespace {
 
 constexpr int lf_counters = 40;
-constexpr int lf_threads = 8;
+constexpr int lf_threads = 12;
 
 // Sleeps `d` while the load runs, draining the runners' pipes meanwhile.
 void run_for(two_hosts& c, clock_type::duration d) {
