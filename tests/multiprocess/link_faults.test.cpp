@@ -58,6 +58,8 @@ void runner_link_faults(bool tls) {
   load.start(lf_threads, clock_type::now() + 50s);
   REQUIRE_MESSAGE(await_progress(c, load, 200, 10s) >= 0,
                   "no load before the faults: " << load.error_summary());
+  // Peers and the client reach B only through its proxy.
+  CHECK(c.proxy_b->accepted() > 0);
   // A slow link: every chunk to and from B held 300 ms.
   c.proxy_b->delay(300ms);
   run_for(c, 2s);
@@ -138,6 +140,7 @@ void database_link_faults(bool tls) {
   load.start(lf_threads, clock_type::now() + 50s);
   REQUIRE_MESSAGE(await_progress(c, load, 200, 10s) >= 0,
                   "no load before the faults: " << load.error_summary());
+  CHECK(c.proxy_db->accepted() > 0);
   // B's link to PostgreSQL slow, then cut: B can neither refresh its
   // leases nor write, so they lapse and A takes its shards.
   c.proxy_db->delay(200ms);
