@@ -73,9 +73,11 @@ function(caf_cluster_install_package)
   # 0.x releases break the API between minor versions: 0.2 accepts 0.2.y only.
   write_basic_package_version_file(${build_dir}/caf_cluster-config-version.cmake
     VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
-  # Debian's CAF ships no CMake config: consumers find it with our module.
+  # Debian's CAF and libpqxx ship no CMake config: consumers find them with our
+  # modules.
   install(FILES ${build_dir}/caf_cluster-config.cmake
                 ${build_dir}/caf_cluster-config-version.cmake
                 ${PROJECT_SOURCE_DIR}/cmake/FindCAF.cmake
+                ${PROJECT_SOURCE_DIR}/cmake/FindPQXX.cmake
           DESTINATION ${CAF_CLUSTER_INSTALL_CMAKEDIR})
 endfunction()

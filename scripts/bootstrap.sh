@@ -15,6 +15,8 @@ packages=(
   libcli11-dev      # cluster-ctl's command line (header-only)
   jq                # the CLI tests read cluster-ctl --json with it
   tzdata            # zone names in cron expressions (/usr/share/zoneinfo)
+  libpqxx-dev       # libpqxx 6.4 (C++ client of PostgreSQL; pulls in libpq-dev)
+  postgresql        # PostgreSQL 15: the tests' own server (scripts/postgres-server.sh)
 )
 
 missing=()

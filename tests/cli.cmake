@@ -132,15 +132,15 @@ cluster_ctl_db_test(shards_line_count "shards --storage sqlite:DB | wc -l"
 # Storage errors: usage errors exit 2, an unreadable database exits 1, and a
 # missing file is never created.
 cluster_ctl_usage_error(runners_no_storage "runners"
-                        "runners needs --storage sqlite:PATH")
+                        "runners needs --storage sqlite:PATH or postgresql://...")
 cluster_ctl_db_test(pending "pending --storage sqlite:DB"
   "^stdout:shard entity-type pending\ndefault:1 Counter 3\ndefault:2 Counter 1\ndefault:2 Order 2\n\nentity-type pending\nCounter 4\nOrder 2\n\.\nstderr:exit=0\n$")
 cluster_ctl_usage_error(pending_no_storage "pending"
-                        "pending needs --storage sqlite:PATH")
+                        "pending needs --storage sqlite:PATH or postgresql://...")
 
 cluster_ctl_usage_error(shards_no_storage "shards"
-                        "shards needs --storage sqlite:PATH")
-set(memory_message "--storage memory lives inside one runner process and cannot be inspected: use --storage sqlite:PATH")
+                        "shards needs --storage sqlite:PATH or postgresql://...")
+set(memory_message "--storage memory lives inside one runner process and cannot be inspected: use --storage sqlite:PATH or postgresql://...")
 cluster_ctl_usage_error(runners_memory "runners --storage memory" "${memory_message}")
 cluster_ctl_usage_error(shards_memory "shards --storage memory" "${memory_message}")
 cluster_ctl_usage_error(shards_bad_uri "shards --storage postgres:x" ".+")
@@ -206,7 +206,7 @@ cluster_ctl_usage_error(workflows_bad_status
   "workflows --storage sqlite:x --status asleep"
   "--status must be one of running, suspended, complete, failed, interrupted, got 'asleep'")
 cluster_ctl_usage_error(workflows_no_storage "workflows"
-                        "workflows needs --storage sqlite:PATH")
+                        "workflows needs --storage sqlite:PATH or postgresql://...")
 cluster_ctl_usage_error(workflows_extra_argument "workflows x --storage sqlite:y"
                         "workflows takes no arguments, got 'x'")
 cluster_ctl_wf_test(workflow_journal "workflow a1 --workflow orders --storage sqlite:DB"
@@ -294,7 +294,7 @@ cluster_ctl_usage_error(drain_no_runner "drain --storage sqlite:x"
                         "drain needs a runner address \\(host:port\\)")
 cluster_ctl_usage_error(forget_two_runners "forget a b --storage sqlite:x"
                         "forget takes one runner address, got an extra argument 'b'")
-cluster_ctl_usage_error(drain_no_storage "drain a" "drain needs --storage sqlite:PATH")
+cluster_ctl_usage_error(drain_no_storage "drain a" "drain needs --storage sqlite:PATH or postgresql://...")
 cluster_ctl_usage_error(forget_memory "forget a --storage memory" "${memory_message}")
 cluster_ctl_usage_error(forget_bad_lease "forget a --storage sqlite:x --lease-duration-ms=x"
   "--lease-duration-ms must be a whole number from 1 to 9223372036854775807, got 'x'")

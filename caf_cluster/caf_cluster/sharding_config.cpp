@@ -61,7 +61,11 @@ void for_each_option(F&& f) {
   f("message-claim-timeout",
     "re-deliver a claimed persisted message without reply after this long",
     &c::message_claim_timeout);
-  f("storage", "memory or sqlite:<path>", &c::storage);
+  f("storage",
+    "memory, sqlite:<path> or postgresql://[USER@]HOST[:PORT]/DB[?OPTIONS] "
+    "(password from PGPASSWORD, ?password-file=PATH or ~/.pgpass, never in "
+    "the location)",
+    &c::storage);
   f("storage-synchronous-full",
     "every SQLite commit waits for fsync (synchronous=FULL)",
     &c::storage_synchronous_full);
@@ -465,10 +469,10 @@ caf::error sharding_config::validate() const {
     return invalid_config(option_key("storage")
                           + " is invalid: " + context_text(uri.error()));
   // Memory storage lives inside one process: a client would see no runner.
-  if (client_only && uri->type != storage::storage_uri::kind::sqlite)
+  if (client_only && uri->type == storage::storage_uri::kind::memory)
     return invalid_config(option_key("client-only")
                           + " needs a cluster.storage shared with the runners "
-                            "(sqlite:<path>), got "
+                            "(sqlite:<path> or postgresql://...), got "
                           + quoted(storage));
   return caf::none;
 }

@@ -1,6 +1,7 @@
 // The message-storage backends the conformance suites run on: memory (a
-// message and a runner driver on one store) and SQLite (one connection each on
-// one database file).
+// message and a runner driver on one store), SQLite (one connection each on
+// one database file) and PostgreSQL (a pool each on one schema of the test
+// server).
 #pragma once
 
 #include <memory>
@@ -8,9 +9,12 @@
 
 #include "caf_cluster/storage/memory_message_driver.hpp"
 #include "caf_cluster/storage/memory_runner_driver.hpp"
+#include "caf_cluster/storage/postgres_message_driver.hpp"
+#include "caf_cluster/storage/postgres_runner_driver.hpp"
 #include "caf_cluster/storage/sqlite_message_driver.hpp"
 #include "caf_cluster/storage/sqlite_runner_driver.hpp"
 
+#include "storage/postgres_server.hpp"
 #include "storage/sqlite_file.hpp"
 #include "storage/temp_dir.hpp"
 
@@ -43,6 +47,20 @@ struct sqlite_backend {
 
   std::unique_ptr<runner_driver> runners() {
     return test::opened(make_sqlite_runner_driver(path()));
+  }
+};
+
+/// Message and runner drivers (a connection pool each) on one schema of the
+/// test server.
+struct postgres_backend {
+  test::postgres_schema schema;
+
+  std::unique_ptr<message_driver> open() {
+    return test::opened(make_postgres_message_driver(schema.uri()));
+  }
+
+  std::unique_ptr<runner_driver> runners() {
+    return test::opened(make_postgres_runner_driver(schema.uri()));
   }
 };
 

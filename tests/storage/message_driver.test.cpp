@@ -21,6 +21,7 @@
 using namespace caf_cluster::storage;
 using caf_cluster::storage::test::memory_backend;
 using caf_cluster::storage::test::message_of;
+using caf_cluster::storage::test::postgres_backend;
 using caf_cluster::storage::test::sqlite_backend;
 
 namespace {
@@ -131,11 +132,12 @@ std::vector<std::string> all_shards() {
 
 TYPE_TO_STRING_AS("memory", memory_backend);
 TYPE_TO_STRING_AS("sqlite", sqlite_backend);
+TYPE_TO_STRING_AS("postgresql", postgres_backend);
 
 TEST_SUITE("storage.message_driver") {
 
 TEST_CASE_TEMPLATE("saved requests read back with every byte", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   auto a = request(1, "c-1");
@@ -158,7 +160,7 @@ TEST_CASE_TEMPLATE("saved requests read back with every byte", B,
 }
 
 TEST_CASE_TEMPLATE("a duplicate primary key returns the original request", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   REQUIRE_EQ(saved(*d, {request(1, "c-1", "default:1", "k1")}),
@@ -188,7 +190,7 @@ TEST_CASE_TEMPLATE("a duplicate primary key returns the original request", B,
 }
 
 TEST_CASE_TEMPLATE("a reply marks its request processed, once", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   REQUIRE_EQ(saved(*d,
@@ -228,7 +230,7 @@ TEST_CASE_TEMPLATE("a reply marks its request processed, once", B,
 }
 
 TEST_CASE_TEMPLATE("claims hide requests for a while and resets free them", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   REQUIRE_EQ(saved(*d,
@@ -262,7 +264,7 @@ TEST_CASE_TEMPLATE("claims hide requests for a while and resets free them", B,
 }
 
 TEST_CASE_TEMPLATE("a request saved with a claim time is claimed from then on", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   // The saving runner delivers it itself: claims leave it alone for claim_ms.
@@ -275,7 +277,7 @@ TEST_CASE_TEMPLATE("a request saved with a claim time is claimed from then on", 
 }
 
 TEST_CASE_TEMPLATE("unprocessed requests come in request id order", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   REQUIRE_EQ(saved(*d,
@@ -314,7 +316,7 @@ ids ids_of(const std::vector<request_row>& rows) {
 }
 
 TEST_CASE_TEMPLATE("an entity's unprocessed requests read in id order", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   auto later = request(25, "c-1");
@@ -342,7 +344,7 @@ TEST_CASE_TEMPLATE("an entity's unprocessed requests read in id order", B,
 }
 
 TEST_CASE_TEMPLATE("deliver_at holds a request until its time", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   auto later = request(1, "c-1");
@@ -363,7 +365,7 @@ TEST_CASE_TEMPLATE("deliver_at holds a request until its time", B,
 }
 
 TEST_CASE_TEMPLATE("durable state is stored together with its reply", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   REQUIRE_EQ(saved(*d,
@@ -411,7 +413,7 @@ void lease_to_b_under_epoch_2(runner_driver& runners) {
 } // namespace
 
 TEST_CASE_TEMPLATE("a batch of requests and replies gives each part's results", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   lease_to_b_under_epoch_2(*backend.runners());
@@ -446,7 +448,7 @@ TEST_CASE_TEMPLATE("a batch of requests and replies gives each part's results", 
 }
 
 TEST_CASE_TEMPLATE("a writer with a stale epoch stores nothing", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   auto runners = backend.runners();
@@ -492,7 +494,7 @@ TEST_CASE_TEMPLATE("a writer with a stale epoch stores nothing", B,
 }
 
 TEST_CASE_TEMPLATE("a batch of 1000 requests is one call", B, memory_backend,
-                   sqlite_backend) {
+                   sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   std::vector<request_row> rows;
@@ -522,7 +524,7 @@ TEST_CASE_TEMPLATE("a batch of 1000 requests is one call", B, memory_backend,
 }
 
 TEST_CASE_TEMPLATE("empty inputs change nothing", B, memory_backend,
-                   sqlite_backend) {
+                   sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   CHECK_EQ(saved(*d, {}), outcomes{});
@@ -539,7 +541,7 @@ TEST_CASE_TEMPLATE("empty inputs change nothing", B, memory_backend,
 }
 
 TEST_CASE_TEMPLATE("invalid requests are refused and nothing is stored", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   auto check_invalid = [&](const std::vector<request_row>& rows,
@@ -581,7 +583,7 @@ TEST_CASE_TEMPLATE("invalid requests are refused and nothing is stored", B,
 }
 
 TEST_CASE_TEMPLATE("pending counts group by shard and entity type", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   auto timer = request(5, "t-1", "default:2");
@@ -601,7 +603,7 @@ TEST_CASE_TEMPLATE("pending counts group by shard and entity type", B,
 }
 
 TEST_CASE_TEMPLATE("drivers on one storage see each other's writes", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d1 = backend.open();
   auto d2 = backend.open();

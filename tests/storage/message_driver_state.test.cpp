@@ -28,6 +28,7 @@
 using namespace caf_cluster::storage;
 using caf_cluster::storage::test::memory_backend;
 using caf_cluster::storage::test::message_of;
+using caf_cluster::storage::test::postgres_backend;
 using caf_cluster::storage::test::sqlite_backend;
 
 namespace {
@@ -131,11 +132,12 @@ strings ledger(const sqlite_backend& backend) {
 
 TYPE_TO_STRING_AS("memory", memory_backend);
 TYPE_TO_STRING_AS("sqlite", sqlite_backend);
+TYPE_TO_STRING_AS("postgresql", postgres_backend);
 
 TEST_SUITE("storage.message_driver_state") {
 
   TEST_CASE_TEMPLATE("states list by entity type prefix in type and id order",
-                     B, memory_backend, sqlite_backend) {
+                     B, memory_backend, sqlite_backend, postgres_backend) {
     B backend;
     auto d = backend.open();
     put(*d, "workflow/orders", "b", "2");
@@ -169,7 +171,7 @@ TEST_SUITE("storage.message_driver_state") {
 
   TEST_CASE_TEMPLATE(
     "purging an entity deletes its requests, replies and state", B,
-    memory_backend, sqlite_backend) {
+    memory_backend, sqlite_backend, postgres_backend) {
     B backend;
     auto d = backend.open();
     const std::string wf = "workflow/orders";

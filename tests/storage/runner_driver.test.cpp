@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "caf_cluster/storage/memory_runner_driver.hpp"
+#include "caf_cluster/storage/postgres_runner_driver.hpp"
 #include "caf_cluster/storage/sqlite_runner_driver.hpp"
 
+#include "storage/postgres_server.hpp"
 #include "storage/runner_rows_io.hpp"
 #include "storage/temp_dir.hpp"
 
@@ -37,6 +39,17 @@ struct sqlite_backend {
 
   std::unique_ptr<runner_driver> open() {
     auto driver = make_sqlite_runner_driver(dir.file("runners.db"));
+    REQUIRE_MESSAGE(driver, message_of(driver.error()));
+    return std::move(*driver);
+  }
+};
+
+/// Drivers (a connection pool each) on one schema of the test server.
+struct postgres_backend {
+  test::postgres_schema schema;
+
+  std::unique_ptr<runner_driver> open() {
+    auto driver = make_postgres_runner_driver(schema.uri());
     REQUIRE_MESSAGE(driver, message_of(driver.error()));
     return std::move(*driver);
   }
@@ -111,11 +124,12 @@ using grant_list = std::vector<lease_grant>;
 
 TYPE_TO_STRING_AS("memory", memory_backend);
 TYPE_TO_STRING_AS("sqlite", sqlite_backend);
+TYPE_TO_STRING_AS("postgresql", postgres_backend);
 
 TEST_SUITE("storage.runner_driver") {
 
 TEST_CASE_TEMPLATE("machine ids are unique among live runners", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   CHECK_EQ(register_at(*d, "10.0.0.2:4000", t0), 0);
@@ -137,7 +151,7 @@ TEST_CASE_TEMPLATE("machine ids are unique among live runners", B,
 }
 
 TEST_CASE_TEMPLATE("registering again keeps the id and updates the row", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   REQUIRE_EQ(register_at(*d, "a:1", t0), 0);
@@ -155,7 +169,7 @@ TEST_CASE_TEMPLATE("registering again keeps the id and updates the row", B,
 }
 
 TEST_CASE_TEMPLATE("a dead runner's id goes to the next runner", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   REQUIRE_EQ(register_at(*d, "a:1", t0), 0);
@@ -174,7 +188,7 @@ TEST_CASE_TEMPLATE("a dead runner's id goes to the next runner", B,
 }
 
 TEST_CASE_TEMPLATE("a returning runner keeps its id while it is free", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   REQUIRE_EQ(register_at(*d, "a:1", t0), 0);
@@ -187,7 +201,7 @@ TEST_CASE_TEMPLATE("a returning runner keeps its id while it is free", B,
 }
 
 TEST_CASE_TEMPLATE("machine ids run out at 1024 live runners", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   for (int32_t i = 0; i < 1024; ++i)
@@ -202,7 +216,7 @@ TEST_CASE_TEMPLATE("machine ids run out at 1024 live runners", B,
 }
 
 TEST_CASE_TEMPLATE("a different shards_per_group is refused", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   REQUIRE_EQ(register_at(*d, "a:1", t0), 0);
@@ -220,7 +234,7 @@ TEST_CASE_TEMPLATE("a different shards_per_group is refused", B,
 }
 
 TEST_CASE_TEMPLATE("invalid arguments are refused", B, memory_backend,
-                   sqlite_backend) {
+                   sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   auto check_invalid = [](const caf::error& err, const std::string& msg) {
@@ -244,7 +258,7 @@ TEST_CASE_TEMPLATE("invalid arguments are refused", B, memory_backend,
 }
 
 TEST_CASE_TEMPLATE("live runners exclude stale heartbeats", B, memory_backend,
-                   sqlite_backend) {
+                   sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   register_at(*d, "b:1", t0 + 500);
@@ -258,7 +272,7 @@ TEST_CASE_TEMPLATE("live runners exclude stale heartbeats", B, memory_backend,
 }
 
 TEST_CASE_TEMPLATE("set_health and unregister change only their runner", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   register_at(*d, "a:1", t0);
@@ -285,7 +299,7 @@ TEST_CASE_TEMPLATE("set_health and unregister change only their runner", B,
 }
 
 TEST_CASE_TEMPLATE("acquire grants only free or expired or own shards", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   CHECK_EQ(grants(*d, "a:1", {"default:2", "default:1", "default:2"}, t0),
@@ -309,7 +323,7 @@ TEST_CASE_TEMPLATE("acquire grants only free or expired or own shards", B,
 }
 
 TEST_CASE_TEMPLATE("two drivers on one storage never both hold a shard", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d1 = backend.open();
   auto d2 = backend.open();
@@ -332,7 +346,7 @@ TEST_CASE_TEMPLATE("two drivers on one storage never both hold a shard", B,
 }
 
 TEST_CASE_TEMPLATE("epochs increase across grants and releases and reopens",
-                   B, memory_backend, sqlite_backend) {
+                   B, memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   CHECK_EQ(epoch_of(*d, "g:1"), 0);
@@ -355,7 +369,7 @@ TEST_CASE_TEMPLATE("epochs increase across grants and releases and reopens",
 }
 
 TEST_CASE_TEMPLATE("refresh extends only held leases and heartbeats", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   register_at(*d, "a:1", t0);
@@ -380,7 +394,7 @@ TEST_CASE_TEMPLATE("refresh extends only held leases and heartbeats", B,
 }
 
 TEST_CASE_TEMPLATE("release and release_all drop only own leases", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   REQUIRE_EQ(grants(*d, "a:1", {"g:1", "g:2", "g:4"}, t0).size(), 3u);
@@ -401,7 +415,7 @@ TEST_CASE_TEMPLATE("release and release_all drop only own leases", B,
 }
 
 TEST_CASE_TEMPLATE("groups survive any characters", B, memory_backend,
-                   sqlite_backend) {
+                   sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   strings groups{"default",
@@ -431,7 +445,7 @@ TEST_CASE_TEMPLATE("groups survive any characters", B, memory_backend,
 
 TEST_CASE_TEMPLATE(
   "request_drain flags only its runner until it registers again", B,
-  memory_backend, sqlite_backend) {
+  memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   register_at(*d, "a:1", t0);
@@ -458,7 +472,7 @@ TEST_CASE_TEMPLATE(
 }
 
 TEST_CASE_TEMPLATE("forget_runner removes a dead runner and its leases only", B,
-                   memory_backend, sqlite_backend) {
+                   memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   register_at(*d, "a:1", t0);
@@ -489,7 +503,7 @@ TEST_CASE_TEMPLATE("forget_runner removes a dead runner and its leases only", B,
 
 TEST_CASE_TEMPLATE("heartbeats and leases dated ahead beyond the skew are not "
                    "believed",
-                   B, memory_backend, sqlite_backend) {
+                   B, memory_backend, sqlite_backend, postgres_backend) {
   B backend;
   auto d = backend.open();
   CHECK_EQ(d->max_clock_skew(), default_max_clock_skew_ms);

@@ -140,7 +140,7 @@ TEST_CASE("validate refuses each bad value and names the option") {
      "cluster.shards-per-group must be at least 1, got 0"},
     {[](auto& x) { x.client_only = true; },
      "cluster.client-only needs a cluster.storage shared with the runners "
-     "(sqlite:<path>), got \"memory\""},
+     "(sqlite:<path> or postgresql://...), got \"memory\""},
     {[](auto& x) { x.shards_per_group = -7; },
      "cluster.shards-per-group must be at least 1, got -7"},
     {[](auto& x) { x.shards_per_group = 1'000'001; },
@@ -218,7 +218,8 @@ TEST_CASE("validate refuses each bad value and names the option") {
      R"(cert-file="", key-file="")"},
     {[](auto& x) { x.storage = "sqlite:"; },
      R"(cluster.storage is invalid: invalid storage location "sqlite:": the )"
-     R"(path is empty; expected "memory" or "sqlite:<path>")"},
+     R"(path is empty; expected "memory", "sqlite:<path>" or )"
+     R"("postgresql://[USER@]HOST[:PORT]/DB[?OPTIONS]")"},
   };
   for (const auto& r : rules) {
     CAPTURE(r.message);

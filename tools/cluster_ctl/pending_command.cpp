@@ -2,7 +2,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "caf_cluster/storage/sqlite_message_driver.hpp"
 
 #include "commands.hpp"
 #include "output.hpp"
@@ -25,8 +24,7 @@ command make_pending_command(CLI::App& root) {
     if (auto code = open_storage("pending", *opts, storage_access::read_only,
                                   session))
       return *code;
-    auto messages = caf_cluster::storage::make_sqlite_message_driver(
-      session.path, session.sqlite);
+    auto messages = open_message_storage(session);
     if (!messages)
       return runtime_error("cannot open '" + session.path
                            + "': " + error_text(messages.error()));

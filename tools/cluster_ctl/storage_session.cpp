@@ -6,6 +6,9 @@
 #include <CLI/CLI.hpp>
 
 #include "caf_cluster/sharding_config.hpp"
+#include "caf_cluster/storage/postgres_message_driver.hpp"
+#include "caf_cluster/storage/postgres_runner_driver.hpp"
+#include "caf_cluster/storage/sqlite_message_driver.hpp"
 #include "caf_cluster/storage/sqlite_runner_driver.hpp"
 #include "caf_cluster/storage/storage_uri.hpp"
 #include "caf_cluster/wall_clock.hpp"
@@ -23,7 +26,9 @@ int64_t default_lease_duration_ms() {
 void add_storage_option(CLI::App& cmd, storage_options& opts) {
   cmd
     .add_option("--storage", opts.storage,
-                "the cluster's runner storage, sqlite:PATH (required)")
+                "the cluster's runner storage, sqlite:PATH or "
+                "postgresql://[USER@]HOST[:PORT]/DB[?OPTIONS] (required; the "
+                "password from PGPASSWORD, ?password-file=PATH or ~/.pgpass)")
     ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 
@@ -56,13 +61,30 @@ std::optional<int> open_storage(const std::string& name,
     out.lease_ms = *value;
   }
   if (opts.storage.empty())
-    return usage_error(name + " needs --storage sqlite:PATH");
+    return usage_error(name + " needs --storage sqlite:PATH or "
+                              "postgresql://...");
   auto uri = caf_cluster::storage::parse_storage_uri(opts.storage);
   if (!uri)
     return usage_error(error_text(uri.error()));
-  if (uri->type != storage_uri::kind::sqlite)
+  if (uri->type == storage_uri::kind::memory)
     return usage_error("--storage memory lives inside one runner process and "
-                       "cannot be inspected: use --storage sqlite:PATH");
+                       "cannot be inspected: use --storage sqlite:PATH or "
+                       "postgresql://...");
+  if (uri->type == storage_uri::kind::postgresql) {
+    // Never creates a schema: a typo must not leave an empty one behind.
+    auto shown = *uri;
+    shown.postgres.password_file.clear();
+    out.path = to_string(shown);
+    out.postgres_uri = opts.storage;
+    auto driver = caf_cluster::storage::make_postgres_runner_driver(
+      opts.storage, false);
+    if (!driver)
+      return runtime_error("cannot open '" + out.path
+                           + "': " + error_text(driver.error()));
+    out.driver = std::move(*driver);
+    out.now_ms = caf_cluster::system_wall_clock{}.now_ms();
+    return std::nullopt;
+  }
   // The SQLite driver creates missing files: check first.
   std::error_code ec;
   auto status = fs::status(uri->path, ec);
@@ -86,6 +108,15 @@ std::optional<int> open_storage(const std::string& name,
   out.sqlite.check_integrity = false;
   out.now_ms = caf_cluster::system_wall_clock{}.now_ms();
   return std::nullopt;
+}
+
+caf::expected<std::unique_ptr<caf_cluster::storage::message_driver>>
+open_message_storage(const storage_session& session) {
+  if (!session.postgres_uri.empty())
+    return caf_cluster::storage::make_postgres_message_driver(
+      session.postgres_uri, false);
+  return caf_cluster::storage::make_sqlite_message_driver(session.path,
+                                                          session.sqlite);
 }
 
 } // namespace cluster_ctl

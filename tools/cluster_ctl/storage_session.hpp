@@ -8,6 +8,9 @@
 #include <optional>
 #include <string>
 
+#include "caf/expected.hpp"
+
+#include "caf_cluster/storage/message_driver.hpp"
 #include "caf_cluster/storage/runner_driver.hpp"
 #include "caf_cluster/storage/sqlite_options.hpp"
 
@@ -19,7 +22,7 @@ namespace cluster_ctl {
 
 /// The options of a storage command, bound to its parser.
 struct storage_options {
-  /// `--storage sqlite:PATH`.
+  /// `--storage sqlite:PATH` or `--storage postgresql://...`.
   std::string storage;
 
   /// `--lease-duration-ms N` as given (commands that judge liveness).
@@ -43,8 +46,12 @@ struct storage_session {
   /// The runner storage.
   std::unique_ptr<caf_cluster::storage::runner_driver> driver;
 
-  /// The database file.
+  /// The database file, or for PostgreSQL the location without options (as
+  /// messages name it; never a password).
   std::string path;
+
+  /// The `--storage` location as given, for PostgreSQL (empty for SQLite).
+  std::string postgres_uri;
 
   /// The wall clock when the session opened.
   int64_t now_ms = 0;
@@ -72,6 +79,11 @@ enum class storage_access {
 std::optional<int> open_storage(const std::string& name,
                                 const storage_options& opts,
                                 storage_access access, storage_session& out);
+
+/// Opens the message storage of `session`'s database (read-only sessions
+/// never create or migrate anything).
+caf::expected<std::unique_ptr<caf_cluster::storage::message_driver>>
+open_message_storage(const storage_session& session);
 
 /// The default of `--lease-duration-ms` (`cluster.lease-duration`).
 int64_t default_lease_duration_ms();

@@ -8,7 +8,6 @@
 #include <CLI/CLI.hpp>
 
 #include "caf_cluster/storage/error_text.hpp"
-#include "caf_cluster/storage/sqlite_message_driver.hpp"
 #include "caf_cluster/workflow/status.hpp"
 
 #include "commands.hpp"
@@ -39,8 +38,7 @@ void add_workflow_option(CLI::App& app, workflows_options& opts) {
 std::optional<int>
 open_messages(const storage_session& session,
               std::unique_ptr<caf_cluster::storage::message_driver>& out) {
-  auto messages = caf_cluster::storage::make_sqlite_message_driver(
-    session.path, session.sqlite);
+  auto messages = open_message_storage(session);
   if (!messages)
     return runtime_error("cannot open '" + session.path
                          + "': " + error_text(messages.error()));

@@ -1,5 +1,6 @@
 #include "caf_cluster/storage/open_runner_driver.hpp"
 
+#include "caf_cluster/storage/internal/postgres_storage.hpp"
 #include "caf_cluster/storage/memory_message_driver.hpp"
 #include "caf_cluster/storage/memory_runner_driver.hpp"
 #include "caf_cluster/storage/sqlite_message_driver.hpp"
@@ -15,6 +16,14 @@ open_runner_driver(std::string_view uri, sqlite_options opts) {
     return std::move(parsed.error());
   if (parsed->type == storage_uri::kind::memory)
     return std::shared_ptr<runner_driver>{make_memory_runner_driver()};
+  if (parsed->type == storage_uri::kind::postgresql) {
+    auto pool = internal::open_postgres_pool(parsed->postgres,
+                                             opts.create_missing);
+    if (!pool)
+      return std::move(pool.error());
+    return std::shared_ptr<runner_driver>{
+      internal::make_postgres_runner_driver(std::move(*pool))};
+  }
   opts.share_file = opts.share_file || parsed->share;
   auto driver = make_sqlite_runner_driver(parsed->path, opts);
   if (!driver)
@@ -32,6 +41,16 @@ caf::expected<cluster_storage> open_cluster_storage(std::string_view uri,
     auto store = make_memory_runner_store();
     result.runners = make_memory_runner_driver(store);
     result.messages = make_memory_message_driver(store);
+    return result;
+  }
+  if (parsed->type == storage_uri::kind::postgresql) {
+    // One pool for both: `?pool=N` bounds the runner's connections.
+    auto pool = internal::open_postgres_pool(parsed->postgres,
+                                             opts.create_missing);
+    if (!pool)
+      return std::move(pool.error());
+    result.runners = internal::make_postgres_runner_driver(*pool);
+    result.messages = internal::make_postgres_message_driver(*pool);
     return result;
   }
   opts.share_file = opts.share_file || parsed->share;
