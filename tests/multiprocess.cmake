@@ -69,5 +69,5 @@ caf_cluster_discover_suites(multiprocess_tests
   PREFIX "pg:"
   SUITES "multiprocess.counter_cluster,multiprocess.persisted_cluster,multiprocess.services_cluster,multiprocess.cron_failover,multiprocess.orders_cluster,multiprocess.cluster_ctl,multiprocess.link_faults,multiprocess.postgres.*"
   ENVIRONMENT CAF_CLUSTER_TEST_STORAGE=postgresql
-              CAF_CLUSTER_TEST_POSTGRES_DIR=${CMAKE_BINARY_DIR}/postgres
+              CAF_CLUSTER_TEST_POSTGRES_DIR=${CAF_CLUSTER_TEST_POSTGRES_DIR}
   PROPERTIES LABELS multiprocess-pg FIXTURES_REQUIRED postgres TIMEOUT 180)

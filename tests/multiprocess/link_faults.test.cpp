@@ -141,11 +141,21 @@ void database_link_faults(bool tls) {
   REQUIRE_MESSAGE(await_progress(c, load, 200, 10s) >= 0,
                   "no load before the faults: " << load.error_summary());
   CHECK(c.proxy_db->accepted() > 0);
-  // B's link to PostgreSQL slow, then cut: B can neither refresh its
-  // leases nor write, so they lapse and A takes its shards.
-  c.proxy_db->delay(200ms);
-  run_for(c, 2s);
+  // B's link to PostgreSQL slow (each round trip 2 x 100 ms longer): what
+  // B still holds is reported; once the link is fast again the cluster must
+  // be back to even shares.
+  c.proxy_db->delay(100ms);
+  run_for(c, 3s);
+  if (auto slow = read_shards(c.storage))
+    MESSAGE("after 3 s of a 100 ms database link delay on B: "
+            << to_string(slow->counts));
   c.proxy_db->delay(0ms);
+  auto even_again = await_shard_counts(c.storage, c.even(), 15s);
+  REQUIRE_MESSAGE(to_string(even_again.counts) == to_string(c.even()),
+                  "not even after the delay: "
+                    << to_string(even_again.counts));
+  // Then cut: B can neither refresh its leases nor write, so they lapse and
+  // A takes its shards.
   auto before = read_leases(c.db.schema());
   auto cut_at = clock_type::now();
   c.proxy_db->cut();

@@ -143,7 +143,7 @@ TEST_SUITE("multiprocess.postgres.credentials") {
     spawn.env = without_password();
     check_refused(with_option(db.uri(), "password-file="
                                           + password_file(dir, 0644)),
-                  spawn, {"password-file"});
+                  spawn, {"accessible by group or others", "chmod 600"});
     auto uri = test_postgres_server().uri;
     auto host_port = uri.substr(uri.find('@') + 1);
     host_port = host_port.substr(0, host_port.find('/'));
