@@ -3,6 +3,9 @@
 # examples/consumer against the installed package and as a subproject (check-consumer.sh).
 # Then builds the unit, deterministic, storage and multi-process suites again with ASan + UBSan (in
 # build-asan/) and runs them; CAF_CLUSTER_SANITIZE=0 skips that pass.
+# Both passes run the multi-process suites twice: on SQLite files (label multiprocess) and on a
+# throw-away PostgreSQL server (label multiprocess-pg; CTest's `postgres` fixture starts it with
+# scripts/postgres-server.sh in <build>/postgres and stops it again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -22,6 +25,7 @@ if [[ "${CAF_CLUSTER_SANITIZE:-1}" == "1" ]]; then
     counter-local counter_tests
   # Seeded tests run 10 seeds here (100-200 in the release pass above): under
   # ASan a simulated day of cron costs about 7 s per seed.
+  # The label regex also selects multiprocess-pg and, through its fixture, the server.
   (cd build-asan && CAF_CLUSTER_SEEDS=${CAF_CLUSTER_SANITIZE_SEEDS:-10} \
     ctest --output-on-failure --timeout 600 -L 'unit|deterministic|storage|multiprocess')
 fi

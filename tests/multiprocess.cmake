@@ -11,6 +11,11 @@ add_executable(multiprocess_tests
   multiprocess/process.cpp
   multiprocess/cluster.cpp
   multiprocess/raw_peer.cpp
+  multiprocess/tcp_proxy.cpp
+  multiprocess/test_storage.cpp
+  multiprocess/two_hosts.cpp
+  multiprocess/link_faults.test.cpp
+  multiprocess/postgres_credentials.test.cpp
   multiprocess/network_gate.test.cpp
   multiprocess/tls_cluster.test.cpp
   multiprocess/counter_cluster.test.cpp
@@ -49,4 +54,20 @@ add_dependencies(multiprocess_tests counter-node counter-cli cluster-ctl service
   counter-local hostile-peer orders-node orders-cli)
 caf_cluster_target_defaults(multiprocess_tests)
 # Every test case bounds its own waits; the timeout only catches a hang.
-doctest_discover_tests(multiprocess_tests PROPERTIES LABELS multiprocess TIMEOUT 60)
+# Label `multiprocess`: every suite on SQLite files, except the suites that
+# need PostgreSQL.
+include(doctest_suites.cmake)
+caf_cluster_discover_suites(multiprocess_tests
+  SUITES "*" EXCLUDE "multiprocess.postgres.*"
+  PROPERTIES LABELS multiprocess TIMEOUT 120)
+# Label `multiprocess-pg`: the suites that matter for storage again, each
+# cluster in a schema of its own on the PostgreSQL server of the `postgres`
+# fixture (tests/CMakeLists.txt), plus the PostgreSQL-only suites (database
+# link cut, credentials). Left out: file paths, CLI parsing, transport-only
+# suites, which do not touch the database.
+caf_cluster_discover_suites(multiprocess_tests
+  PREFIX "pg:"
+  SUITES "multiprocess.counter_cluster,multiprocess.persisted_cluster,multiprocess.services_cluster,multiprocess.cron_failover,multiprocess.orders_cluster,multiprocess.cluster_ctl,multiprocess.link_faults,multiprocess.postgres.*"
+  ENVIRONMENT CAF_CLUSTER_TEST_STORAGE=postgresql
+              CAF_CLUSTER_TEST_POSTGRES_DIR=${CAF_CLUSTER_TEST_POSTGRES_DIR}
+  PROPERTIES LABELS multiprocess-pg FIXTURES_REQUIRED postgres TIMEOUT 180)

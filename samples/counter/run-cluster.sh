@@ -22,7 +22,10 @@ node=$build/samples/counter/counter-node
 cli=$build/samples/counter/counter-cli
 ctl=$build/tools/cluster-ctl
 dir=$(mktemp -d "${TMPDIR:-/tmp}/counter-cluster.XXXXXX")
-storage=sqlite:$dir/cluster.db
+# CAF_CLUSTER_STORAGE=postgresql://USER@HOST:PORT/DB?schema=NAME puts the
+# cluster on PostgreSQL instead (an empty schema; the password through
+# PGPASSWORD or password-file=, never in the URI).
+storage=${CAF_CLUSTER_STORAGE:-sqlite:$dir/cluster.db}
 
 source "$(dirname "$0")/../runners.sh"
 require_programs "$node" "$cli" "$ctl"

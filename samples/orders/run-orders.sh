@@ -18,7 +18,10 @@ node=$build/samples/orders/orders-node
 cli=$build/samples/orders/orders-cli
 ctl=$build/tools/cluster-ctl
 dir=$(mktemp -d "${TMPDIR:-/tmp}/orders-cluster.XXXXXX")
-storage=sqlite:$dir/cluster.db
+# CAF_CLUSTER_STORAGE=postgresql://USER@HOST:PORT/DB?schema=NAME puts the
+# cluster on PostgreSQL instead (an empty schema; the password through
+# PGPASSWORD or password-file=, never in the URI).
+storage=${CAF_CLUSTER_STORAGE:-sqlite:$dir/cluster.db}
 
 source "$(dirname "$0")/../runners.sh"
 require_programs "$node" "$cli" "$ctl"

@@ -31,21 +31,37 @@ const std::string programs::hostile_peer = CAF_CLUSTER_HOSTILE_PEER;
 runner start_node(process_group& group, const std::string& storage,
                   uint16_t port, std::vector<std::string> extra,
                   clock_type::duration timeout, const std::string& program) {
+  node_options opts;
+  opts.port = port;
+  opts.extra = std::move(extra);
+  opts.timeout = timeout;
+  opts.program = program;
+  return start_node(group, storage, opts);
+}
+
+runner start_node(process_group& group, const std::string& storage,
+                  const node_options& opts) {
   // A free port may be taken between picking and binding it; pick again
   // then, a few times. A fixed port is the caller's choice: no retry.
-  const int attempts = port == 0 ? 5 : 1;
+  const int attempts = opts.port == 0 ? 5 : 1;
   std::string last_error;
   for (int attempt = 0; attempt < attempts; ++attempt) {
-    auto p = port != 0 ? port : pick_free_port();
-    std::vector<std::string> args{"--host",          "127.0.0.1", "--port",
-                                  std::to_string(p), "--storage", storage};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto& proc = group.spawn(program, args);
-    auto address = "127.0.0.1:" + std::to_string(p);
-    auto deadline = clock_type::now() + timeout;
+    auto p = opts.port != 0 ? opts.port : pick_free_port(opts.host);
+    auto listen = opts.host + ":" + std::to_string(p);
+    std::vector<std::string> args{"--storage", storage};
+    if (opts.advertised.empty()) {
+      args.insert(args.end(), {"--host", opts.host, "--port", std::to_string(p)});
+    } else {
+      args.push_back("--cluster.runner-address=" + opts.advertised);
+      args.push_back("--cluster.runner-listen-address=" + listen);
+    }
+    args.insert(args.end(), opts.extra.begin(), opts.extra.end());
+    auto& proc = group.spawn(opts.program, args, opts.spawn);
+    auto address = opts.advertised.empty() ? listen : opts.advertised;
+    auto deadline = clock_type::now() + opts.timeout;
     auto line = proc.read_line(deadline);
     if (line && *line == "ready " + address)
-      return runner{&proc, p, address};
+      return runner{&proc, p, address, listen};
     proc.signal(SIGKILL);
     auto status = proc.wait(clock_type::now() + 5s);
     last_error = proc.command_line() + ": "

@@ -33,9 +33,35 @@ struct programs {
 struct runner {
   process* proc = nullptr;
   uint16_t port = 0;
-  /// "127.0.0.1:<port>", as registered in runner storage.
+  /// "127.0.0.1:<port>", as registered in runner storage (the advertised
+  /// address: a proxy's when the runner is reached through one).
   std::string address;
+  /// "<host>:<port>" the runner listens on.
+  std::string listen_address;
 };
+
+/// How `start_node` starts a runner on one of several loopback "hosts".
+struct node_options {
+  /// Address to listen on: 127.0.0.2, 127.0.0.3, ... stand for other hosts.
+  std::string host = "127.0.0.1";
+  /// 0: a free port of `host`, retried when it was taken meanwhile.
+  uint16_t port = 0;
+  /// The address peers use when it differs from `host:port` (a proxy in
+  /// front of the runner: cluster.runner-address, with
+  /// cluster.runner-listen-address the real one); empty: `host:port`.
+  std::string advertised;
+  /// Further flags (`--cluster.lease-duration=...`).
+  std::vector<std::string> extra;
+  clock_type::duration timeout = 10s;
+  std::string program = programs::counter_node;
+  /// Working directory and environment of the process.
+  spawn_options spawn;
+};
+
+/// Starts a runner as `opts` says and waits for its `ready` line; throws
+/// std::runtime_error with the node's stderr when it does not come up.
+runner start_node(process_group& group, const std::string& storage,
+                  const node_options& opts);
 
 /// Starts `program` (a runner of a sample: `counter-node` by default) on
 /// `port` (0: a free port, retried with another one when the port was taken

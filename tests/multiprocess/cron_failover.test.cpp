@@ -80,6 +80,8 @@ constexpr int64_t offsets_ms[rounds] = {444, 0, 888, 222, 666, 111, 555, 333,
 
 } // namespace
 
+TEST_SUITE_BEGIN("multiprocess.cron_failover");
+
 TEST_CASE("an every-second cron through 9 kill -9 of the next tick's runner: "
           "every second's tick runs exactly once") {
   runner_fixture f;
@@ -179,3 +181,5 @@ TEST_CASE("an every-second cron through 9 kill -9 of the next tick's runner: "
                           "ticks ran up to "
                        << latest << " ms late");
 }
+
+TEST_SUITE_END();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "multiprocess/cluster.hpp"
+#include "multiprocess/test_storage.hpp"
 #include "multiprocess/process.hpp"
 
 using namespace caf_cluster::multiprocess;
@@ -26,9 +27,11 @@ const std::string orders_node = CAF_CLUSTER_ORDERS_NODE;
 const std::string orders_cli = CAF_CLUSTER_ORDERS_CLI;
 
 struct orders_fixture {
-  // Members go in reverse: the processes (killed) before the directory.
+  // Members go in reverse: the processes (killed) before the storage and
+  // the directory.
   temp_dir dir;
-  std::string storage = "sqlite:" + dir.file("cluster.db");
+  test_storage db{dir};
+  std::string storage = db.uri();
   process_group procs;
   std::vector<runner> runners;
 

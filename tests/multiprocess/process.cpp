@@ -59,7 +59,20 @@ std::string exit_status::to_string() const {
 
 // -- process ------------------------------------------------------------------
 
-process::process(std::string program, std::vector<std::string> args) {
+std::vector<std::string>
+environment_without(const std::vector<std::string>& names) {
+  std::vector<std::string> result;
+  for (auto p = environ; *p != nullptr; ++p) {
+    std::string entry{*p};
+    auto name = entry.substr(0, entry.find('='));
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      result.push_back(std::move(entry));
+  }
+  return result;
+}
+
+process::process(std::string program, std::vector<std::string> args,
+                 const spawn_options& opts) {
   command_line_ = program;
   for (auto& arg : args)
     command_line_ += " " + arg;
@@ -80,6 +93,8 @@ process::process(std::string program, std::vector<std::string> args) {
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  if (!opts.cwd.empty())
+    posix_spawn_file_actions_addchdir_np(&actions, opts.cwd.c_str());
   // The child starts with an empty signal mask and default dispositions,
   // whatever the test process (and CAF's threads in it) changed.
   posix_spawnattr_t attr;
@@ -108,7 +123,17 @@ process::process(std::string program, std::vector<std::string> args) {
   for (auto& word : words)
     argv.push_back(word.data());
   argv.push_back(nullptr);
-  auto rc = posix_spawn(&pid_, argv[0], &actions, &attr, argv.data(), environ);
+  auto envp = environ;
+  std::vector<std::string> env_words;
+  std::vector<char*> env_ptrs;
+  if (opts.env) {
+    env_words = *opts.env;
+    for (auto& word : env_words)
+      env_ptrs.push_back(word.data());
+    env_ptrs.push_back(nullptr);
+    envp = env_ptrs.data();
+  }
+  auto rc = posix_spawn(&pid_, argv[0], &actions, &attr, argv.data(), envp);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(out_pipe[1]);
@@ -254,16 +279,17 @@ process_group::~process_group() {
 }
 
 process& process_group::spawn(const std::string& program,
-                              std::vector<std::string> args) {
-  return children_.emplace_back(program, std::move(args));
+                              std::vector<std::string> args,
+                              const spawn_options& opts) {
+  return children_.emplace_back(program, std::move(args), opts);
 }
 
 // -- free functions -----------------------------------------------------------
 
 run_result run(const std::string& program, std::vector<std::string> args,
-               clock_type::duration timeout) {
+               clock_type::duration timeout, const spawn_options& opts) {
   auto start = clock_type::now();
-  process child{program, std::move(args)};
+  process child{program, std::move(args), opts};
   run_result result;
   result.status = child.wait(start + timeout);
   if (!result.status)
@@ -274,18 +300,21 @@ run_result run(const std::string& program, std::vector<std::string> args,
   return result;
 }
 
-uint16_t pick_free_port() {
+uint16_t pick_free_port(const std::string& host) {
   auto fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     fail("socket");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    ::close(fd);
+    throw std::runtime_error("pick_free_port: not an IPv4 address: " + host);
+  }
   addr.sin_port = 0;
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     auto code = errno;
     ::close(fd);
-    fail("bind 127.0.0.1:0", code);
+    fail("bind " + host + ":0", code);
   }
   socklen_t len = sizeof(addr);
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {

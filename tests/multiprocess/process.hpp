@@ -36,11 +36,24 @@ struct exit_status {
   std::string to_string() const;
 };
 
+/// Where and with which environment a child starts.
+struct spawn_options {
+  /// Working directory of the child; empty: the test's own.
+  std::string cwd;
+  /// The child's whole environment ("NAME=value" each); nullopt: the test
+  /// process's environment.
+  std::optional<std::vector<std::string>> env;
+};
+
+/// The test process's environment without the variables in `names`.
+std::vector<std::string> environment_without(const std::vector<std::string>& names);
+
 /// One child process. Output is collected as it is read; reading happens in
 /// `read_line`, `wait` and `drain`, never in the background.
 class process {
 public:
-  process(std::string program, std::vector<std::string> args);
+  process(std::string program, std::vector<std::string> args,
+          const spawn_options& opts = {});
 
   ~process();
 
@@ -117,7 +130,8 @@ public:
 
   /// Starts `program` with `args`; throws std::runtime_error when
   /// posix_spawn fails.
-  process& spawn(const std::string& program, std::vector<std::string> args);
+  process& spawn(const std::string& program, std::vector<std::string> args,
+                 const spawn_options& opts = {});
 
 private:
   std::deque<process> children_;
@@ -133,11 +147,12 @@ struct run_result {
 
 /// Runs `program` to completion, killing it after `timeout`.
 run_result run(const std::string& program, std::vector<std::string> args,
-               clock_type::duration timeout);
+               clock_type::duration timeout, const spawn_options& opts = {});
 
-/// Returns a loopback port that was free a moment ago (bind port 0, read,
+/// Returns a port of loopback address `host` (127.0.0.1 by default; Linux
+/// routes all of 127/8 to lo) that was free a moment ago (bind port 0, read,
 /// close); another process may take it before the caller does.
-uint16_t pick_free_port();
+uint16_t pick_free_port(const std::string& host = "127.0.0.1");
 
 /// Returns whether `text` is exactly one line ending in a newline.
 bool is_one_line(const std::string& text);

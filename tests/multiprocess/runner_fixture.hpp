@@ -1,5 +1,6 @@
-// The common part of the multi-process fixtures: a temporary directory with
-// the cluster's SQLite file, the runner processes started on it, an
+// The common part of the multi-process fixtures: a temporary directory, the
+// cluster's storage (a SQLite file there, or a PostgreSQL schema in a
+// PostgreSQL run), the runner processes started on it, an
 // in-process client, and the wait until the runners share the shards evenly.
 #pragma once
 
@@ -12,14 +13,16 @@
 
 #include "multiprocess/cluster.hpp"
 #include "multiprocess/process.hpp"
+#include "multiprocess/test_storage.hpp"
 
 namespace caf_cluster::multiprocess {
 
 struct runner_fixture {
   // Members go in reverse: the client first, then the processes (killed),
-  // then the directory with the database.
+  // then the storage (a PostgreSQL schema is dropped), then the directory.
   temp_dir dir;
-  std::string storage = "sqlite:" + dir.file("cluster.db");
+  test_storage db{dir};
+  std::string storage = db.uri();
   process_group procs;
   std::vector<runner> runners;
   std::unique_ptr<client_node> client;

@@ -57,6 +57,8 @@ constexpr int64_t kill_offset_ms = 500;
 
 } // namespace
 
+TEST_SUITE_BEGIN("multiprocess.services_cluster");
+
 TEST_CASE("an every-second cron survives kill -9: no tick twice, none lost") {
   runner_fixture f;
   auto ticks_db = f.dir.file("ticks.db");
@@ -140,3 +142,5 @@ TEST_CASE("an every-second cron survives kill -9: no tick twice, none lost") {
   CHECK(seconds.front() - started <= 3'000);
   CHECK(started + 20'000 - seconds.back() <= 3'000);
 }
+
+TEST_SUITE_END();

@@ -1,0 +1,42 @@
+# caf_cluster_discover_suites(TARGET PREFIX <p> SUITES <csv> [EXCLUDE <csv>]
+#                             [ENVIRONMENT <NAME=value>...]
+#                             PROPERTIES <set_tests_properties arguments>)
+# registers each test case of doctest executable TARGET in the test suites
+# matching SUITES (doctest wildcards, comma separated) and none of EXCLUDE as
+# a CTest test named "<p><case>", run with those filters. Unlike
+# doctest_discover_tests it lists with the suite filters, so one executable
+# can be registered twice with different sets (the multi-process suite on
+# SQLite and on PostgreSQL) without registering cases that would run nothing.
+function(caf_cluster_discover_suites target)
+  cmake_parse_arguments(arg "" "PREFIX;SUITES;EXCLUDE" "PROPERTIES;ENVIRONMENT"
+                        ${ARGN})
+  set(id "${target}_${arg_PREFIX}")
+  string(MAKE_C_IDENTIFIER "${id}" id)
+  set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${id}_tests.cmake")
+  set(props_file "${CMAKE_CURRENT_BINARY_DIR}/${id}_properties.cmake")
+  # The properties are written now, the list of cases after each build.
+  set(props "")
+  foreach(p IN LISTS arg_PROPERTIES)
+    string(APPEND props " [==[${p}]==]")
+  endforeach()
+  if(arg_ENVIRONMENT)
+    # One argument holding the whole list.
+    string(APPEND props " ENVIRONMENT [==[${arg_ENVIRONMENT}]==]")
+  endif()
+  file(WRITE "${props_file}"
+       "if(${id}_tests)\n  set_tests_properties(\${${id}_tests} PROPERTIES${props})\nendif()\n")
+  add_custom_command(
+    TARGET ${target} POST_BUILD
+    BYPRODUCTS "${ctest_file}"
+    COMMAND "${CMAKE_COMMAND}"
+            -D "TEST_EXECUTABLE=$<TARGET_FILE:${target}>"
+            -D "PREFIX=${arg_PREFIX}"
+            -D "SUITES=${arg_SUITES}"
+            -D "EXCLUDE=${arg_EXCLUDE}"
+            -D "LIST_NAME=${id}_tests"
+            -D "PROPERTIES_FILE=${props_file}"
+            -D "CTEST_FILE=${ctest_file}"
+            -P "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/doctest_suites_add.cmake"
+    VERBATIM)
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${ctest_file}")
+endfunction()
