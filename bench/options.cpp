@@ -182,6 +182,11 @@ many executions of one activity (no replay).
   --server-processes N
                       servers of the remote and persisted workloads
                       (default 2)
+  --database URI      run the persisted and workflow workloads on this
+                      PostgreSQL database (postgresql://USER@HOST:PORT/DB,
+                      password from PGPASSWORD or ?password-file=) instead
+                      of a fresh SQLite file: each server group creates a
+                      schema bench_<pid>_<n> of its own, left behind
   --in-process        run every measurement in this process (for profilers;
                       servers of remote workloads still are processes); by
                       default each one runs in a fresh child process, so
@@ -256,6 +261,17 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
       out.servers = split_list(value);
     } else if (value_of("--storage", value)) {
       out.storage = value;
+    } else if (value_of("--database", value)) {
+      if (value.rfind("postgresql://", 0) != 0
+          && value.rfind("postgres://", 0) != 0) {
+        err = "--database needs a postgresql:// location, got '" + value + "'";
+        return false;
+      }
+      if (value.find("schema=") != std::string::npos) {
+        err = "--database takes no schema=: every server group gets a fresh one";
+        return false;
+      }
+      out.database = value;
     } else if (value_of("--runs", value)) {
       int64_t n = 0;
       if (!parse_int(value, 1, n)) {

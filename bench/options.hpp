@@ -150,6 +150,10 @@ struct options {
   std::vector<std::string> servers;
   /// Internal, remote workloads on caf-cluster: the runner storage URI.
   std::string storage;
+  /// `--database`: a `postgresql://` location (without `schema=`) that the
+  /// persisted and workflow workloads use instead of a fresh SQLite file,
+  /// each server group in a fresh schema of its own; empty = SQLite.
+  std::string database;
   /// Internal: this server hosts the persisted counter, with message storage
   /// on the file of `storage` (the persisted workloads).
   bool persisted = false;

@@ -117,7 +117,16 @@ server_group::server_group(side s, const options& opt, bool persisted,
     client_tls_ = flags("client");
   }
   if (s == side::cluster) {
-    storage_ = "sqlite:" + dir_ + "/runners.db";
+    if (opt.database.empty()) {
+      storage_ = "sqlite:" + dir_ + "/runners.db";
+    } else {
+      // Persisted rows of an earlier group would be claimed by this one.
+      static int groups = 0;
+      storage_ = opt.database
+                 + (opt.database.find('?') == std::string::npos ? "?" : "&")
+                 + "schema=bench_" + std::to_string(getpid()) + "_"
+                 + std::to_string(++groups);
+    }
     args.emplace_back("--storage");
     args.push_back(storage_);
     if (persisted)
