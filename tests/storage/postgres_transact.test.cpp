@@ -110,6 +110,41 @@ TEST_CASE("transact_state on PostgreSQL commits the work's rows and the state "
   CHECK_EQ(state_of(*again.messages, "e-1"), std::string{"j\0 2", 4});
 }
 
+// What the workflow engine does around an activity_in_transaction: a
+// savepoint through sql_transaction::execute, rolled back when the activity
+// fails, keeps the transaction's other writes.
+TEST_CASE("savepoints through sql_transaction::execute on PostgreSQL roll "
+          "back only their own writes") {
+  test::postgres_schema schema;
+  auto s = opened(schema.uri());
+  int runs = 0;
+  auto work = [&](sql_transaction& tx) -> caf::expected<std::string> {
+    ledger_work("before", "journal", &runs)(tx);
+    tx.execute("SAVEPOINT wf_activity");
+    ledger_work("failed activity", "journal", &runs)(tx);
+    tx.execute("ROLLBACK TO wf_activity");
+    tx.execute("RELEASE wf_activity");
+    tx.execute("SAVEPOINT wf_activity");
+    ledger_work("activity", "journal", &runs)(tx);
+    tx.execute("RELEASE wf_activity");
+    return std::string{"journal"};
+  };
+  auto err = s.messages->transact_state(fence{"default:1", 0},
+                                        "workflow/orders", "e-1", work);
+  REQUIRE_MESSAGE(!err, message_of(err));
+  CHECK_EQ(ledger(schema), (strings{"before", "activity"}));
+  CHECK_EQ(state_of(*s.messages, "e-1"), "journal");
+  // A failing statement surfaces as the backend's exception.
+  auto bad = [&](sql_transaction& tx) -> caf::expected<std::string> {
+    tx.execute("RELEASE no_such_savepoint");
+    return std::string{"never"};
+  };
+  err = s.messages->transact_state(fence{"default:1", 0}, "workflow/orders",
+                                   "e-1", bad);
+  CHECK(err);
+  CHECK_EQ(state_of(*s.messages, "e-1"), "journal");
+}
+
 TEST_CASE("a failing or throwing work on PostgreSQL keeps nothing") {
   test::postgres_schema schema;
   auto s = opened(schema.uri());

@@ -77,6 +77,12 @@ public:
     return *pg_;
   }
 
+  /// Runs one statement that returns no rows (`SAVEPOINT x`, `ROLLBACK TO
+  /// x`, `RELEASE x`, DDL) on either backend, for code that must not depend
+  /// on which one it got.
+  /// @throws std::exception (the backend's) when the statement fails.
+  void execute(const char* sql) const;
+
 private:
   SQLite::Database* db_ = nullptr;
   pqxx::transaction_base* pg_ = nullptr;

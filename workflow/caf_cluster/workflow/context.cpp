@@ -9,8 +9,6 @@
 #include "caf/actor_system.hpp"
 #include "caf/make_message.hpp"
 
-#include <SQLiteCpp/Database.h>
-
 #include "caf_cluster/workflow/detail/messages.hpp"
 #include "caf_cluster/workflow/internal/run_state.hpp"
 
@@ -112,8 +110,8 @@ detail::step_value context::run_transaction(
   if (st_->tx_unsupported) {
     v.state = step_state::failed;
     v.error = caf::make_error(errc::unsupported,
-                              "activity_in_transaction needs SQLite message "
-                              "storage");
+                              "activity_in_transaction needs SQLite or "
+                              "PostgreSQL message storage");
   } else if (st_->tx == nullptr) {
     // The entity runs this advance again inside a storage transaction.
     throw st_->raise(detail::transaction_signal{});
@@ -121,10 +119,10 @@ detail::step_value context::run_transaction(
     // A savepoint: a failed activity's writes roll back, its failure is
     // still recorded with the journal.
     // A throwing savepoint is a storage failure, not the workflow's.
-    auto& db = st_->tx->database();
-    auto exec = [&db](const char* sql) {
+    auto& tx = *st_->tx;
+    auto exec = [&tx](const char* sql) {
       try {
-        db.exec(sql);
+        tx.execute(sql);
       } catch (const std::exception& e) {
         throw detail::storage_signal{caf::make_error(
           errc::entity_failed, std::string{"savepoint failed: "} + e.what())};

@@ -262,9 +262,9 @@ public:
   }
 
   /// Runs `fn(tx)` inside the storage transaction that records its result,
-  /// so its writes through `tx.database()` commit exactly once, together
-  /// with the result (SQLite message storage only; the memory backend
-  /// refuses with `errc::unsupported`). `fn` returns `T` or
+  /// so its writes through `tx.database()` (SQLite) or `tx.postgres()`
+  /// (PostgreSQL) commit exactly once, together with the result (the memory
+  /// backend refuses with `errc::unsupported`). `fn` returns `T` or
   /// `caf::expected<T>`; an error rolls the transaction back and is
   /// recorded.
   template <class F>
