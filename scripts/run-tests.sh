@@ -26,6 +26,8 @@ if [[ "${CAF_CLUSTER_SANITIZE:-1}" == "1" ]]; then
   # Seeded tests run 10 seeds here (100-200 in the release pass above): under
   # ASan a simulated day of cron costs about 7 s per seed.
   # The label regex also selects multiprocess-pg and, through its fixture, the server.
+  # libpq's own leaks on broken connections are suppressed (the file says why).
+  export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan-suppressions.txt${LSAN_OPTIONS:+:$LSAN_OPTIONS}
   (cd build-asan && CAF_CLUSTER_SEEDS=${CAF_CLUSTER_SANITIZE_SEEDS:-10} \
     ctest --output-on-failure --timeout 600 -L 'unit|deterministic|storage|multiprocess')
 fi
