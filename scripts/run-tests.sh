@@ -1,33 +1,52 @@
 #!/usr/bin/env bash
-# README command 2: install dependencies, build everything, run every test, then build
+# README command 2: install dependencies, build, run every test once, then build
 # examples/consumer against the installed package and as a subproject (check-consumer.sh).
-# Then builds the unit, deterministic, storage and multi-process suites again with ASan + UBSan (in
-# build-asan/) and runs them; CAF_CLUSTER_SANITIZE=0 skips that pass.
-# Both passes run the multi-process suites twice: on SQLite files (label multiprocess) and on a
-# throw-away PostgreSQL server (label multiprocess-pg; CTest's `postgres` fixture starts it with
-# scripts/postgres-server.sh in <build>/postgres and stops it again).
+#
+# Two trees, each test in one of them:
+#   build-asan/  Debug with ASan + UBSan (every finding fatal): the in-process layers (labels unit,
+#                deterministic, storage) and the command-line tests, two at a time (ctest -j2:
+#                they use neither wall clock nor fixed ports). Seeded tests run 10 seeds here
+#                (CAF_CLUSTER_SANITIZE_SEEDS=n for more): under ASan a simulated day of cron costs
+#                about 7 s per seed.
+#   build/       Release: the programs, the benchmark, the headers and docs checks, and the
+#                multi-process suites, one at a time (they measure failover bounds in seconds, which
+#                the sanitizers' 2-3x slowdown would turn into noise). They run twice: on SQLite
+#                files (label multiprocess) and on a throw-away PostgreSQL server (label
+#                multiprocess-pg; CTest's `postgres` fixture starts it with
+#                scripts/postgres-server.sh in <build>/postgres and stops it again).
+# CAF_CLUSTER_SANITIZE=0 skips the sanitizer tree; build/ then builds and runs the in-process
+# layers itself (with 100-200 seeds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 start=$(date +%s)
-cmake -S . -B build -G Ninja >/dev/null
-cmake --build build
-echo "build: $(( $(date +%s) - start )) s"
-(cd build && ctest --output-on-failure --timeout 600)
-# A user's project against the installed package, then with this tree as its subproject.
-bash scripts/check-consumer.sh --build-dir build
-bash scripts/check-consumer.sh --build-subproject
-if [[ "${CAF_CLUSTER_SANITIZE:-1}" == "1" ]]; then
+elapsed() { echo "run-tests: $1 after $(($(date +%s) - start)) s"; }
+
+sanitize=${CAF_CLUSTER_SANITIZE:-1}
+if [[ $sanitize == 1 ]]; then
   cmake -S . -B build-asan -G Ninja -DCAF_CLUSTER_SANITIZE=ON \
     -DCAF_CLUSTER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build build-asan --target unit_tests deterministic_tests storage_tests cluster-ctl \
-    seed_runner_storage seed_workflow_storage multiprocess_tests counter-node counter-cli services-node \
+    seed_runner_storage seed_workflow_storage counter-node counter-cli services-node \
     counter-local counter_tests
-  # Seeded tests run 10 seeds here (100-200 in the release pass above): under
-  # ASan a simulated day of cron costs about 7 s per seed.
-  # The label regex also selects multiprocess-pg and, through its fixture, the server.
+  elapsed "sanitizer build"
   # libpq's own leaks on broken connections are suppressed (the file says why).
   export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan-suppressions.txt${LSAN_OPTIONS:+:$LSAN_OPTIONS}
   (cd build-asan && CAF_CLUSTER_SEEDS=${CAF_CLUSTER_SANITIZE_SEEDS:-10} \
-    ctest --output-on-failure --timeout 600 -L 'unit|deterministic|storage|multiprocess')
+    ctest -j2 --output-on-failure --timeout 600 -L 'unit|deterministic|storage')
+  elapsed "sanitizer tests"
+  in_process=OFF
+else
+  in_process=ON
 fi
+
+cmake -S . -B build -G Ninja -DCAF_CLUSTER_BUILD_IN_PROCESS_TESTS=$in_process >/dev/null
+cmake --build build
+elapsed "release build"
+(cd build && ctest -j2 --output-on-failure --timeout 600 -LE 'multiprocess')
+(cd build && ctest --output-on-failure --timeout 600 -L 'multiprocess')
+elapsed "release tests"
+# A user's project against the installed package, then with this tree as its subproject.
+bash scripts/check-consumer.sh --build-dir build
+bash scripts/check-consumer.sh --build-subproject
+elapsed "consumer checks"
