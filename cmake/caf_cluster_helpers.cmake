@@ -18,20 +18,6 @@ function(caf_cluster_target_defaults target)
       -Wno-maybe-uninitialized)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
-  # Parsing CAF's headers costs about 3 s per translation unit: a target with
-  # several sources parses them once. One-file programs would only pay for
-  # building the header.
-  get_target_property(sources ${target} SOURCES)
-  list(LENGTH sources source_count)
-  if(CAF_CLUSTER_PRECOMPILE_HEADERS AND source_count GREATER_EQUAL 4)
-    target_precompile_headers(${target} PRIVATE
-      <chrono> <functional> <map> <memory> <optional> <string> <vector>
-      <caf/actor_system.hpp> <caf/actor_system_config.hpp> <caf/atom.hpp>
-      <caf/error.hpp> <caf/event_based_actor.hpp> <caf/expected.hpp>
-      <caf/message.hpp> <caf/replies_to.hpp> <caf/send.hpp>
-      <caf/stateful_actor.hpp> <caf/typed_actor.hpp>
-      <caf/typed_event_based_actor.hpp>)
-  endif()
 endfunction()
 
 # caf_cluster_add_component(<name> ROOT <include root> SOURCES ... DEPS ...)

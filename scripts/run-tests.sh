@@ -4,16 +4,17 @@
 #
 # Two trees, each test in one of them:
 #   build-asan/  Debug with ASan + UBSan (every finding fatal): the in-process layers (labels unit,
-#                deterministic, storage) and the command-line tests, two at a time (ctest -j2:
+#                deterministic, storage) and the cluster-ctl tests, two at a time (ctest -j2:
 #                they use neither wall clock nor fixed ports). Seeded tests run 10 seeds here
 #                (CAF_CLUSTER_SANITIZE_SEEDS=n for more): under ASan a simulated day of cron costs
 #                about 7 s per seed.
-#   build/       Release: the programs, the benchmark, the headers and docs checks, and the
-#                multi-process suites, one at a time (they measure failover bounds in seconds, which
-#                the sanitizers' 2-3x slowdown would turn into noise). They run twice: on SQLite
-#                files (label multiprocess) and on a throw-away PostgreSQL server (label
-#                multiprocess-pg; CTest's `postgres` fixture starts it with
-#                scripts/postgres-server.sh in <build>/postgres and stops it again).
+#   build/       Release: the programs, the benchmark, the counter sample's tests, the headers,
+#                docs and compile-failure checks (two at a time), then the multi-process suites
+#                one at a time (they measure failover bounds in seconds, which the sanitizers'
+#                2-3x slowdown would turn into noise). Those run twice: on SQLite files (label
+#                multiprocess) and on a throw-away PostgreSQL server (label multiprocess-pg;
+#                CTest's `postgres` fixture starts it with scripts/postgres-server.sh in
+#                <build>/postgres and stops it again).
 # CAF_CLUSTER_SANITIZE=0 skips the sanitizer tree; build/ then builds and runs the in-process
 # layers itself (with 100-200 seeds).
 set -euo pipefail
@@ -26,9 +27,10 @@ sanitize=${CAF_CLUSTER_SANITIZE:-1}
 if [[ $sanitize == 1 ]]; then
   cmake -S . -B build-asan -G Ninja -DCAF_CLUSTER_SANITIZE=ON \
     -DCAF_CLUSTER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+  # The programs the command-line tests run; the sample's own tests and the programs the
+  # multi-process suites start are built in build/ only (their tests are not selected here).
   cmake --build build-asan --target unit_tests deterministic_tests storage_tests cluster-ctl \
-    seed_runner_storage seed_workflow_storage counter-node counter-cli services-node \
-    counter-local counter_tests
+    seed_runner_storage seed_workflow_storage
   elapsed "sanitizer build"
   # libpq's own leaks on broken connections are suppressed (the file says why).
   export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan-suppressions.txt${LSAN_OPTIONS:+:$LSAN_OPTIONS}

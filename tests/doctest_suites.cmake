@@ -38,5 +38,12 @@ function(caf_cluster_discover_suites target)
             -D "CTEST_FILE=${ctest_file}"
             -P "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/doctest_suites_add.cmake"
     VERBATIM)
-  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${ctest_file}")
+  # A tree that does not build TARGET (the sanitizer tree of run-tests.sh
+  # builds a few targets only) gets one failing placeholder without labels
+  # instead of an include error that stops every ctest run.
+  set(loader_file "${CMAKE_CURRENT_BINARY_DIR}/${id}_include.cmake")
+  file(WRITE "${loader_file}"
+       "if(EXISTS \"${ctest_file}\")\n  include(\"${ctest_file}\")\nelse()\n"
+       "  add_test(${id}_NOT_BUILT ${id}_NOT_BUILT)\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${loader_file}")
 endfunction()

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "multiprocess/cluster.hpp"
+#include "multiprocess/freeze.hpp"
 #include "multiprocess/runner_fixture.hpp"
 
 using namespace caf_cluster::multiprocess;
@@ -308,7 +309,9 @@ TEST_SUITE("multiprocess.counter_cluster") {
                                           << victim.address);
     auto keyed = frozen[0];
     auto plain = frozen[1];
-    victim.proc->signal(SIGSTOP);
+    // Stopped inside a storage transaction, it would hold up the others'
+    // writes too (freeze.hpp).
+    REQUIRE(freeze_outside_transaction(*victim.proc, db));
     auto stopped_at = clock_type::now();
     // Both asks reach the frozen runner's socket and wait there; the
     // timeout is far beyond the bound checked below.

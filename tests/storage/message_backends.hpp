@@ -4,6 +4,8 @@
 // server).
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <memory>
 #include <string>
 
@@ -65,3 +67,8 @@ struct postgres_backend {
 };
 
 } // namespace caf_cluster::storage::test
+
+// The names of the backends in doctest's output of templated test cases.
+TYPE_TO_STRING_AS("memory", caf_cluster::storage::test::memory_backend);
+TYPE_TO_STRING_AS("sqlite", caf_cluster::storage::test::sqlite_backend);
+TYPE_TO_STRING_AS("postgresql", caf_cluster::storage::test::postgres_backend);

@@ -130,10 +130,6 @@ std::vector<std::string> all_shards() {
 
 } // namespace
 
-TYPE_TO_STRING_AS("memory", memory_backend);
-TYPE_TO_STRING_AS("sqlite", sqlite_backend);
-TYPE_TO_STRING_AS("postgresql", postgres_backend);
-
 TEST_SUITE("storage.message_driver") {
 
 TEST_CASE_TEMPLATE("saved requests read back with every byte", B,

@@ -130,10 +130,6 @@ strings ledger(const sqlite_backend& backend) {
 
 } // namespace
 
-TYPE_TO_STRING_AS("memory", memory_backend);
-TYPE_TO_STRING_AS("sqlite", sqlite_backend);
-TYPE_TO_STRING_AS("postgresql", postgres_backend);
-
 TEST_SUITE("storage.message_driver_state") {
 
   TEST_CASE_TEMPLATE("states list by entity type prefix in type and id order",

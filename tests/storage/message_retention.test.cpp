@@ -104,10 +104,6 @@ int64_t rows_of(message_driver& d, const std::string& table) {
 
 } // namespace
 
-TYPE_TO_STRING_AS("memory", memory_backend);
-TYPE_TO_STRING_AS("sqlite", sqlite_backend);
-TYPE_TO_STRING_AS("postgresql", postgres_backend);
-
 TEST_SUITE("storage.message_retention") {
 
 TEST_CASE_TEMPLATE("unprocessed requests are never expired", B, memory_backend,

@@ -2,10 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
-
 #include "commands.hpp"
+#include "message_listing.hpp"
 #include "output.hpp"
-#include "storage_session.hpp"
 
 namespace cluster_ctl {
 
@@ -20,20 +19,10 @@ command make_pending_command(CLI::App& root) {
   add_storage_option(*app, *opts);
   add_json_option(*app, *opts);
   auto run = [opts]() -> int {
-    storage_session session;
-    if (auto code = open_storage("pending", *opts, storage_access::read_only,
-                                  session))
-      return *code;
-    auto messages = open_message_storage(session);
-    if (!messages)
-      return runtime_error("cannot open '" + session.path
-                           + "': " + error_text(messages.error()));
-    auto counts = (*messages)->pending_counts();
-    if (!counts)
-      return runtime_error("cannot read pending messages: "
-                           + error_text(counts.error()));
-    print_pending(std::move(*counts), opts->json);
-    return exit_ok;
+    return run_message_listing(
+      "pending", *opts, "pending messages",
+      [](auto& storage) { return storage.pending_counts(); },
+      [&](auto value) { print_pending(std::move(value), opts->json); });
   };
   return command{app, true, std::move(run)};
 }

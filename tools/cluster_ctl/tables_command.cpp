@@ -3,8 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "message_listing.hpp"
 #include "output.hpp"
-#include "storage_session.hpp"
 
 namespace cluster_ctl {
 
@@ -19,20 +19,10 @@ command make_tables_command(CLI::App& root) {
   add_storage_option(*app, *opts);
   add_json_option(*app, *opts);
   auto run = [opts]() -> int {
-    storage_session session;
-    if (auto code = open_storage("tables", *opts, storage_access::read_only,
-                                 session))
-      return *code;
-    auto messages = open_message_storage(session);
-    if (!messages)
-      return runtime_error("cannot open '" + session.path
-                           + "': " + error_text(messages.error()));
-    auto sizes = (*messages)->table_sizes();
-    if (!sizes)
-      return runtime_error("cannot read table sizes: "
-                           + error_text(sizes.error()));
-    print_tables(*sizes, opts->json);
-    return exit_ok;
+    return run_message_listing(
+      "tables", *opts, "table sizes",
+      [](auto& storage) { return storage.table_sizes(); },
+      [&](auto value) { print_tables(value, opts->json); });
   };
   return command{app, true, std::move(run)};
 }

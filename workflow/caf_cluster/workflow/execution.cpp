@@ -309,7 +309,7 @@ caf::result<wf_status> purge_now(self_ptr self, env_ptr e) {
 }
 
 // Sends itself `wf_purge_now`, queued behind the current message.
-void purge_later(self_ptr self, const env_ptr& e) {
+void purge_later(const env_ptr& e) {
   if (auto cluster = e->ctx.cluster()) {
     auto& addr = e->ctx.address();
     auto wf = addr.entity_type.substr(std::string_view{"workflow/"}.size());
@@ -325,7 +325,7 @@ void purge_later(self_ptr self, const env_ptr& e) {
 caf::result<wf_status> purge_due(self_ptr self, env_ptr e) {
   if (!is_final(self->state.status))
     return status_of(self->state);
-  purge_later(self, e);
+  purge_later(e);
   auto j = self->state;
   j.purged = true;
   return commit(self, e, std::move(j), {});
@@ -334,7 +334,7 @@ caf::result<wf_status> purge_due(self_ptr self, env_ptr e) {
 // Copies the journal and names it (a trigger may arrive before the start).
 execution_journal working_copy(self_ptr self, const env_ptr& e) {
   if (self->state.purged)
-    purge_later(self, e);
+    purge_later(e);
   auto j = self->state;
   j.workflow = e->spec->name;
   j.execution_id = e->ctx.address().entity_id;
@@ -469,7 +469,7 @@ execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
     },
     [self, e](wf_poll&) -> caf::result<wf_status> {
       if (self->state.purged)
-        purge_later(self, e);
+        purge_later(e);
       return status_of(self->state);
     },
     [self, e](wf_advanced& x) {
