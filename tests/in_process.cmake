@@ -5,7 +5,9 @@ add_executable(unit_tests
   unit/entity_types.test.cpp
   unit/errc.test.cpp
   unit/frame_filter.test.cpp
+  unit/latency_histogram.test.cpp
   unit/log.test.cpp
+  unit/prometheus_text.test.cpp
   unit/hash_ring.test.cpp
   unit/inflight.test.cpp
   unit/message_codec.test.cpp
