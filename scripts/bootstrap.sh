@@ -14,6 +14,8 @@ packages=(
   doxygen           # the API reference (scripts/check-docs.sh)
   libcli11-dev      # cluster-ctl's command line (header-only)
   jq                # the CLI tests read cluster-ctl --json with it
+  curl              # the gateway tests' HTTP client
+  python3-prometheus-client  # the gateway tests parse /metrics with Prometheus' own parser
   tzdata            # zone names in cron expressions (/usr/share/zoneinfo)
   libpqxx-dev       # libpqxx 6.4 (C++ client of PostgreSQL; pulls in libpq-dev)
   postgresql        # PostgreSQL 15: the tests' own server (scripts/postgres-server.sh)

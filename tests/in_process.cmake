@@ -6,6 +6,7 @@ add_executable(unit_tests
   unit/errc.test.cpp
   unit/frame_filter.test.cpp
   unit/latency_histogram.test.cpp
+  unit/http_server.test.cpp
   unit/log.test.cpp
   unit/prometheus_text.test.cpp
   unit/hash_ring.test.cpp
@@ -20,7 +21,7 @@ add_executable(unit_tests
   unit/version.test.cpp)
 target_include_directories(unit_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(unit_tests PRIVATE caf_cluster_doctest_main caf_cluster::core
-                                         caf_cluster::cron)
+                                         caf_cluster::cron caf_cluster::gateway)
 caf_cluster_target_defaults(unit_tests)
 doctest_discover_tests(unit_tests PROPERTIES LABELS unit)
 

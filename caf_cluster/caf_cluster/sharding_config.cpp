@@ -1,6 +1,8 @@
 #include "caf_cluster/sharding_config.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <limits>
 #include <map>
 #include <optional>
@@ -100,6 +102,14 @@ void for_each_option(F&& f) {
     &c::tls_ca_file);
   f("tls.cert-file", "PEM certificate of this node", &c::tls_cert_file);
   f("tls.key-file", "PEM private key of this node", &c::tls_key_file);
+  f("http-listen", "HOST:PORT of the HTTP gateway; empty = none",
+    &c::http_listen);
+  f("http-token", "bearer token the HTTP gateway requires", &c::http_token);
+  f("http-token-file", "file holding the HTTP gateway's bearer token",
+    &c::http_token_file);
+  f("http-anonymous",
+    "serve the HTTP gateway without a token (loopback addresses only)",
+    &c::http_anonymous);
 }
 
 template <class T>
@@ -347,6 +357,58 @@ caf::error check_address(std::string_view name, const std::string& x) {
   return caf::none;
 }
 
+bool is_ip_literal(const std::string& host) {
+  in_addr v4;
+  in6_addr v6;
+  return ::inet_pton(AF_INET, host.c_str(), &v4) == 1
+         || ::inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+}
+
+bool is_loopback_host(const std::string& host) {
+  in_addr v4;
+  in6_addr v6;
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1
+         && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+// The gateway answers anyone who can reach its port: a token, or a promise
+// that only this host can reach it.
+caf::error check_gateway(const sharding_config& cfg) {
+  auto listen_key = option_key("http-listen");
+  if (cfg.http_listen.empty()) {
+    if (!cfg.http_token.empty() || !cfg.http_token_file.empty()
+        || cfg.http_anonymous)
+      return invalid_config(
+        "cluster.http-token, cluster.http-token-file and "
+        "cluster.http-anonymous need " + listen_key + ", which is empty");
+    return caf::none;
+  }
+  auto addr = parse_runner_address(cfg.http_listen);
+  if (!addr)
+    return invalid_config(listen_key + " is invalid: "
+                          + context_text(addr.error()));
+  if (!is_ip_literal(addr->host))
+    return invalid_config(listen_key + " needs an IP address as its host "
+                                       "(127.0.0.1, 0.0.0.0, [::1]), got "
+                          + quoted(cfg.http_listen));
+  int ways = !cfg.http_token.empty() + !cfg.http_token_file.empty()
+             + cfg.http_anonymous;
+  if (ways != 1)
+    return invalid_config(
+      listen_key + "=" + quoted(cfg.http_listen)
+      + " needs exactly one of cluster.http-token, cluster.http-token-file "
+        "and cluster.http-anonymous, got "
+      + std::to_string(ways));
+  if (cfg.http_anonymous && !is_loopback_host(addr->host))
+    return invalid_config(
+      "cluster.http-anonymous serves without a token, so it needs a "
+      "loopback " + listen_key + " (127.0.0.1, ::1), got "
+      + quoted(cfg.http_listen));
+  return caf::none;
+}
+
 caf::error check_shard_groups(const std::vector<std::string>& xs) {
   auto key = option_key("shard-groups");
   if (xs.empty())
@@ -549,6 +611,8 @@ caf::error sharding_config::validate() const {
         + quoted(tls_ca_file) + ", cert-file=" + quoted(tls_cert_file)
         + ", key-file=" + quoted(tls_key_file));
   }
+  if (auto err = check_gateway(*this))
+    return err;
   auto uri = storage::parse_storage_uri(storage);
   if (!uri)
     return invalid_config(option_key("storage")

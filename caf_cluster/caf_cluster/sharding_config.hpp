@@ -60,6 +60,10 @@ namespace caf_cluster {
 /// | `tls_ca_file` | `cluster.tls.ca-file` | `""` | PEM file of the cluster's certificate authority; with `tls_cert_file` and `tls_key_file` it turns on mutual TLS: all three or none |
 /// | `tls_cert_file` | `cluster.tls.cert-file` | `""` | PEM certificate (chain) of this node, signed by the cluster's CA |
 /// | `tls_key_file` | `cluster.tls.key-file` | `""` | PEM private key of `tls_cert_file` |
+/// | `http_listen` | `cluster.http-listen` | `""` | `HOST:PORT` of this node's HTTP gateway (health, metrics); empty = no gateway. HOST is an IP address |
+/// | `http_token` | `cluster.http-token` | `""` | bearer token the gateway requires (`Authorization: Bearer <token>`) on everything but `/health/*` |
+/// | `http_token_file` | `cluster.http-token-file` | `""` | file holding the token instead (first line; not readable by group or others); at most one of the two |
+/// | `http_anonymous` | `cluster.http-anonymous` | `false` | serve the gateway without a token; allowed only when `http_listen`'s host is a loopback address |
 ///
 /// Every duration has a range, named in the error that refuses a value outside
 /// it: `entity-max-idle` 1ms..168h, `entity-termination-timeout` 1ms..1h,
@@ -196,6 +200,18 @@ struct sharding_config {
 
   /// PEM private key of `tls_cert_file` (mutual TLS).
   std::string tls_key_file;
+
+  /// `HOST:PORT` of the HTTP gateway; empty = none.
+  std::string http_listen;
+
+  /// Bearer token the gateway requires.
+  std::string http_token;
+
+  /// File holding the gateway's bearer token.
+  std::string http_token_file;
+
+  /// Serve the gateway without a token (loopback hosts only).
+  bool http_anonymous = false;
 
   /// Whether mutual TLS is configured (all three files set).
   bool tls_enabled() const noexcept {

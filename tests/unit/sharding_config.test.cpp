@@ -265,6 +265,33 @@ TEST_CASE("validate refuses each bad value and names the option") {
      R"(cluster.tls.ca-file, cluster.tls.cert-file and cluster.tls.key-file )"
      R"(must be set together (all three or none), got ca-file="ca.pem", )"
      R"(cert-file="", key-file="")"},
+    {[](auto& x) { x.http_listen = "127.0.0.1:8001"; },
+     R"(cluster.http-listen="127.0.0.1:8001" needs exactly one of )"
+     R"(cluster.http-token, cluster.http-token-file and )"
+     R"(cluster.http-anonymous, got 0)"},
+    {[](auto& x) {
+       x.http_listen = "127.0.0.1:8001";
+       x.http_token = "t";
+       x.http_token_file = "f";
+     },
+     R"(cluster.http-listen="127.0.0.1:8001" needs exactly one of )"
+     R"(cluster.http-token, cluster.http-token-file and )"
+     R"(cluster.http-anonymous, got 2)"},
+    {[](auto& x) {
+       x.http_listen = "10.0.0.5:8001";
+       x.http_anonymous = true;
+     },
+     R"(cluster.http-anonymous serves without a token, so it needs a )"
+     R"(loopback cluster.http-listen (127.0.0.1, ::1), got "10.0.0.5:8001")"},
+    {[](auto& x) {
+       x.http_listen = "gateway.local:8001";
+       x.http_token = "t";
+     },
+     R"(cluster.http-listen needs an IP address as its host (127.0.0.1, )"
+     R"(0.0.0.0, [::1]), got "gateway.local:8001")"},
+    {[](auto& x) { x.http_token = "t"; },
+     "cluster.http-token, cluster.http-token-file and cluster.http-anonymous "
+     "need cluster.http-listen, which is empty"},
     {[](auto& x) { x.storage = "sqlite:"; },
      R"(cluster.storage is invalid: invalid storage location "sqlite:": the )"
      R"(path is empty; expected "memory", "sqlite:<path>" or )"
@@ -290,6 +317,16 @@ TEST_CASE("validate accepts the boundaries") {
   x.runner_listen_address = "0.0.0.0:34001";
   x.shard_groups = {"default", "billing"};
   x.storage = "sqlite:data/cluster.db";
+  CHECK(!x.validate());
+  // Anonymous gateways on every loopback form.
+  x.http_anonymous = true;
+  for (auto listen : {"127.0.0.1:8001", "127.9.9.9:8001", "[::1]:8001"}) {
+    x.http_listen = listen;
+    CHECK_MESSAGE(!x.validate(), listen);
+  }
+  x.http_anonymous = false;
+  x.http_token = "secret";
+  x.http_listen = "0.0.0.0:8001";
   CHECK(!x.validate());
 }
 
@@ -491,7 +528,7 @@ TEST_CASE("mistyped INI values are refused by sharding(), not dropped") {
      "storage-synchronous-full, client-only, log-level, "
      "max-message-size, max-entity-id-length, max-connections, "
      "handshake-timeout, max-clock-skew, tls.ca-file, tls.cert-file, "
-     "tls.key-file"},
+     "tls.key-file, http-listen, http-token, http-token-file, http-anonymous"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.ini);

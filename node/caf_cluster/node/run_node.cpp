@@ -5,11 +5,13 @@
 #include <ctime>
 #include <future>
 #include <iostream>
+#include <memory>
 #include <pthread.h>
 
 #include "caf/actor_system.hpp"
 
 #include "caf_cluster/cluster_config.hpp"
+#include "caf_cluster/gateway/runner_gateway.hpp"
 #include "caf_cluster/node/internal/command_line.hpp"
 #include "caf_cluster/sharding.hpp"
 #include "caf_cluster/socket_transport.hpp"
@@ -113,6 +115,10 @@ int run_node(int argc, char** argv, const node_program& program) {
       return fail(node_exit_usage, usage_text(cfg, err));
   if (auto err = enable_tls(cfg, *scfg))
     return fail(node_exit_usage, usage_text(cfg, err));
+  // Checked before the runtime starts: a bad file is a usage error.
+  if (!scfg->http_token_file.empty())
+    if (auto token = gateway::read_token_file(scfg->http_token_file); !token)
+      return fail(node_exit_usage, usage_text(cfg, token.error()));
   // Blocked before CAF starts its threads, which inherit the mask, so the
   // signals reach only sigtimedwait.
   sigset_t signals;
@@ -135,6 +141,22 @@ int run_node(int argc, char** argv, const node_program& program) {
   if (program.start)
     if (auto err = program.start(*cluster, args))
       return fail(node_exit_failure, sys.render(err));
+  // Declared after the cluster: it goes first, while the runtime still
+  // answers its metrics, and keeps reporting "not ready" during the leave.
+  std::unique_ptr<gateway::runner_gateway> http;
+  if (!cluster->config().http_listen.empty()) {
+    auto name = cluster->config().client_only
+                  ? std::string{"client-only"}
+                  : cluster->config().runner_address;
+    auto started = gateway::runner_gateway::start(*cluster, cluster->config(),
+                                                  std::move(name));
+    if (!started) {
+      cluster->shutdown();
+      cluster->await_shutdown(leave_timeout);
+      return fail(node_exit_failure, sys.render(started.error()));
+    }
+    http = std::move(*started);
+  }
   if (cluster->config().client_only)
     std::cout << "ready client-only" << std::endl;
   else

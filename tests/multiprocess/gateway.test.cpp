@@ -1,0 +1,216 @@
+// The HTTP gateway of real counter-node runners, reached with curl: health
+// without a token, metrics only with the right one, error statuses, and the
+// metrics of three runners parsed by Prometheus' own Python parser and checked
+// against what the test did. Bad gateway options end a runner with one line.
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "multiprocess/cluster.hpp"
+#include "multiprocess/runner_fixture.hpp"
+
+using namespace caf_cluster::multiprocess;
+
+namespace {
+
+constexpr const char* token = "gw-test-token-7f3a";
+
+struct http_reply {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+
+// GET (or `method`) `url` with curl; `bearer` empty: no Authorization.
+http_reply fetch(const std::string& url, const std::string& bearer = "",
+                 const std::string& method = "GET") {
+  std::vector<std::string> args{"-s", "-i", "--max-time", "5", "-X", method};
+  if (!bearer.empty())
+    args.insert(args.end(), {"-H", "Authorization: Bearer " + bearer});
+  args.push_back(url);
+  auto res = run("/usr/bin/curl", args, 10s);
+  http_reply reply;
+  auto& out = res.out;
+  auto split = out.find("\r\n\r\n");
+  if (split == std::string::npos)
+    return reply;
+  reply.headers = out.substr(0, split);
+  reply.body = out.substr(split + 4);
+  std::istringstream first{reply.headers};
+  std::string version;
+  first >> version >> reply.status;
+  return reply;
+}
+
+struct gateway_runner {
+  runner node;
+  std::string url; // http://127.0.0.1:PORT
+};
+
+struct gateway_fixture : runner_fixture {
+  std::string token_file = dir.file("token");
+  std::vector<gateway_runner> gateways;
+
+  gateway_fixture() {
+    std::ofstream{token_file} << token << "\n";
+    ::chmod(token_file.c_str(), 0600);
+  }
+
+  void start_with_gateways(int n) {
+    for (int i = 0; i < n; ++i) {
+      auto port = pick_free_port();
+      auto listen = "127.0.0.1:" + std::to_string(port);
+      auto node = start_node(procs, storage, 0,
+                             {"--cluster.http-listen=" + listen,
+                              "--cluster.http-token-file=" + token_file});
+      runners.push_back(node);
+      gateways.push_back({node, "http://" + listen});
+    }
+  }
+
+  // Polls /health/ready until 200 or `timeout`.
+  bool await_ready(const std::string& url, clock_type::duration timeout) {
+    auto deadline = clock_type::now() + timeout;
+    while (clock_type::now() < deadline) {
+      if (fetch(url + "/health/ready").status == 200)
+        return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+};
+
+// Sums the samples of `family` whose labels include `label=value` over the
+// expositions in `files`, with prometheus_client's parser; prints
+// "<sum> <runner label values, comma separated>".
+std::string parse_with_prometheus(const std::vector<std::string>& files,
+                                  const std::string& family,
+                                  const std::string& label,
+                                  const std::string& value) {
+  std::string script =
+    "import sys\n"
+    "from prometheus_client.parser import text_string_to_metric_families\n"
+    "family, label, value = sys.argv[1:4]\n"
+    "total, runners = 0, []\n"
+    "for path in sys.argv[4:]:\n"
+    "    for f in text_string_to_metric_families(open(path).read()):\n"
+    "        for s in f.samples:\n"
+    "            if s.name == family and (not label or s.labels.get(label) == value):\n"
+    "                total += s.value\n"
+    "                runners.append(s.labels['runner'])\n"
+    "print(int(total), ','.join(sorted(runners)))\n";
+  std::vector<std::string> args{"-c", script, family, label, value};
+  args.insert(args.end(), files.begin(), files.end());
+  auto res = run("/usr/bin/python3", args, 20s);
+  REQUIRE_MESSAGE(res.status, "python3 hung");
+  REQUIRE_MESSAGE(res.status->exited_with(0), res.err);
+  auto out = res.out;
+  while (!out.empty() && out.back() == '\n')
+    out.pop_back();
+  return out;
+}
+
+} // namespace
+
+TEST_SUITE("multiprocess.gateway") {
+
+  TEST_CASE_FIXTURE(gateway_fixture,
+                    "three runners' gateways: health, the token, error "
+                    "statuses, and metrics that count every ask") {
+    start_with_gateways(3);
+    settle();
+    for (auto& g : gateways) {
+      auto live = fetch(g.url + "/health/live");
+      CHECK(live.status == 200);
+      CHECK(live.body == "live\n");
+      CHECK_MESSAGE(await_ready(g.url, 10s), g.url);
+      auto anonymous = fetch(g.url + "/metrics");
+      CHECK(anonymous.status == 401);
+      CHECK(anonymous.headers.find("WWW-Authenticate: Bearer")
+            != std::string::npos);
+      CHECK(fetch(g.url + "/metrics", "wrong-token").status == 401);
+      CHECK(fetch(g.url + "/metrics", token, "POST").status == 405);
+      CHECK(fetch(g.url + "/nope", token).status == 404);
+    }
+    // 40 asks over 10 counters through a client-only node.
+    client = std::make_unique<client_node>(storage);
+    int asks = 0;
+    for (int round = 0; round < 4; ++round)
+      for (int i = 0; i < 10; ++i) {
+        auto value = client->increment("gw-" + std::to_string(i), 1);
+        REQUIRE_MESSAGE(value, client->render(value.error()));
+        CHECK(*value == round + 1);
+        ++asks;
+      }
+    std::vector<std::string> files;
+    for (size_t i = 0; i < gateways.size(); ++i) {
+      auto metrics = fetch(gateways[i].url + "/metrics", token);
+      REQUIRE(metrics.status == 200);
+      CHECK(metrics.headers.find("Content-Type: text/plain; version=0.0.4")
+            != std::string::npos);
+      auto file = dir.file("metrics-" + std::to_string(i) + ".txt");
+      std::ofstream{file} << metrics.body;
+      files.push_back(file);
+    }
+    std::vector<std::string> addresses;
+    for (auto& g : gateways)
+      addresses.push_back(g.node.address);
+    std::sort(addresses.begin(), addresses.end());
+    std::string all;
+    for (auto& a : addresses)
+      all += (all.empty() ? "" : ",") + a;
+    // prometheus_client strips "_total" from a counter family's name but
+    // keeps it on the sample.
+    CHECK(parse_with_prometheus(files, "caf_cluster_messages_processed_total",
+                                "entity_type", "Counter")
+          == std::to_string(asks) + " " + all);
+    CHECK(parse_with_prometheus(files, "caf_cluster_shards_held", "", "")
+          == "300 " + all);
+    CHECK(parse_with_prometheus(files, "caf_cluster_entity_activations_total",
+                                "entity_type", "Counter")
+          == "10 " + all);
+  }
+
+  TEST_CASE("bad gateway options end a runner with one line naming them") {
+    temp_dir dir;
+    auto storage = "sqlite:" + dir.file("cluster.db");
+    auto loose = dir.file("loose-token");
+    std::ofstream{loose} << "abc\n";
+    ::chmod(loose.c_str(), 0644);
+    auto port = std::to_string(pick_free_port());
+    struct bad_case {
+      std::vector<std::string> args;
+      std::string message;
+    };
+    std::vector<bad_case> cases{
+      {{"--cluster.http-listen=127.0.0.1:" + port},
+       "needs exactly one of cluster.http-token"},
+      {{"--cluster.http-listen=0.0.0.0:" + port, "--cluster.http-anonymous"},
+       "needs a loopback cluster.http-listen"},
+      {{"--cluster.http-listen=localhost:" + port, "--cluster.http-token=x"},
+       "needs an IP address as its host"},
+      {{"--cluster.http-token=x"}, "need cluster.http-listen"},
+      {{"--cluster.http-listen=127.0.0.1:" + port,
+        "--cluster.http-token-file=" + loose},
+       "is readable by group or others (mode 0644)"},
+    };
+    for (auto& c : cases) {
+      std::vector<std::string> args{"--port", std::to_string(pick_free_port()),
+                                    "--storage", storage};
+      args.insert(args.end(), c.args.begin(), c.args.end());
+      auto res = run(programs::counter_node, args, 20s);
+      REQUIRE(res.status);
+      CHECK_MESSAGE(!res.status->exited_with(0), res.err);
+      CHECK_MESSAGE(res.err.find(c.message) != std::string::npos, res.err);
+      CHECK_MESSAGE(is_one_line(res.err), res.err);
+    }
+  }
+}
