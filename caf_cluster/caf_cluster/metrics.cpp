@@ -34,6 +34,8 @@ entity_type_metrics snapshot(const std::string& entity_type,
   result.activations = counters.activations.load(relaxed);
   result.passivations = counters.passivations.load(relaxed);
   result.mailbox_full = counters.mailbox_full.load(relaxed);
+  result.failed = counters.failed.load(relaxed);
+  result.handler_latency = counters.handler_latency.snapshot();
   return result;
 }
 

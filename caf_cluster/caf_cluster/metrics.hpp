@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "caf_cluster/latency_histogram.hpp"
+
 namespace caf_cluster {
 
 /// Live counters of one entity type on this runner (updated by its manager).
@@ -22,6 +24,10 @@ struct entity_type_counters {
   std::atomic<int64_t> passivations{0};
   /// Messages refused with mailbox_full.
   std::atomic<int64_t> mailbox_full{0};
+  /// Messages whose reply was an error (also counted in `processed`).
+  std::atomic<int64_t> failed{0};
+  /// Time from handing a message to its entity until its reply.
+  latency_histogram handler_latency;
 };
 
 /// Snapshot of one entity type's counters.
@@ -38,6 +44,10 @@ struct entity_type_metrics {
   int64_t passivations = 0;
   /// Messages refused with mailbox_full since start.
   int64_t mailbox_full = 0;
+  /// Messages whose reply was an error since start.
+  int64_t failed = 0;
+  /// Handler latency: from handing a message to its entity until its reply.
+  histogram_snapshot handler_latency;
 };
 
 /// Snapshot of a runner's metrics.

@@ -22,6 +22,14 @@ std::string prometheus_exposition(const metrics_snapshot& m,
   per_type("caf_cluster_messages_processed_total", metric_type::counter,
            "Messages replied to (successes and errors)",
            &entity_type_metrics::processed);
+  per_type("caf_cluster_messages_failed_total", metric_type::counter,
+           "Messages whose reply was an error",
+           &entity_type_metrics::failed);
+  out.family("caf_cluster_handler_duration_seconds", metric_type::histogram,
+             "Time from handing a message to its entity until its reply");
+  for (auto& t : m.entity_types)
+    out.histogram({{"runner", node}, {"entity_type", t.entity_type}},
+                  t.handler_latency);
   out.family("caf_cluster_messages_refused_total", metric_type::counter,
              "Messages refused before a handler ran");
   for (auto& t : m.entity_types)

@@ -16,6 +16,8 @@ namespace caf_cluster {
 /// | --- | --- | --- |
 /// | `caf_cluster_entities` | gauge | `entity_type` |
 /// | `caf_cluster_messages_processed_total` | counter | `entity_type` |
+/// | `caf_cluster_messages_failed_total` | counter | `entity_type` |
+/// | `caf_cluster_handler_duration_seconds` | histogram | `entity_type` |
 /// | `caf_cluster_messages_refused_total` | counter | `entity_type`, `reason` |
 /// | `caf_cluster_entity_activations_total` | counter | `entity_type` |
 /// | `caf_cluster_entity_passivations_total` | counter | `entity_type` |

@@ -205,6 +205,30 @@ TEST_CASE_FIXTURE(probe_fixture, "a throwing handler fails its caller, not the r
   CHECK(probe_metrics().resident == 2);
 }
 
+TEST_CASE_FIXTURE(probe_fixture, "errors and crashes count as failed; every "
+                                 "reply is one handler-latency observation") {
+  auto ok = request(*client, "p-1", probe::add{1});
+  auto refused = request(*client, "p-1",
+                         probe::fail_with{probe::probe_errc::refused});
+  auto negative = request(*client, "p-2", probe::add{-3});
+  run();
+  CHECK(value_of(ok) == 1);
+  auto boom = request(*client, "p-3", probe::crash{});
+  run();
+  CHECK(error_of(refused) == probe::probe_errc::refused);
+  CHECK(error_of(negative) == probe::probe_errc::negative);
+  CHECK(error_of(boom) == errc::entity_failed);
+  auto m = probe_metrics();
+  CHECK(m.processed == 4);
+  CHECK(m.failed == 3);
+  CHECK(m.handler_latency.count == 4);
+  REQUIRE(m.handler_latency.cumulative.size() == 14);
+  // Handlers on the test coordinator take microseconds of real time: all in
+  // the 10 s bucket, and the buckets cumulative up to the count.
+  CHECK(m.handler_latency.cumulative.back() == 4);
+  CHECK(m.handler_latency.sum_seconds < 10.0);
+}
+
 TEST_CASE_FIXTURE(probe_fixture, "an entity that quit is re-activated transparently") {
   auto r = request(*client, "p-1", probe::add{4});
   run();

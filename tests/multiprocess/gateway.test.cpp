@@ -172,6 +172,10 @@ TEST_SUITE("multiprocess.gateway") {
     CHECK(parse_with_prometheus(files, "caf_cluster_messages_processed_total",
                                 "entity_type", "Counter")
           == std::to_string(asks) + " " + all);
+    CHECK(parse_with_prometheus(files,
+                                "caf_cluster_handler_duration_seconds_count",
+                                "entity_type", "Counter")
+          == std::to_string(asks) + " " + all);
     CHECK(parse_with_prometheus(files, "caf_cluster_shards_held", "", "")
           == "300 " + all);
     CHECK(parse_with_prometheus(files, "caf_cluster_entity_activations_total",

@@ -118,6 +118,8 @@ TEST_SUITE("unit.prometheus_text") {
     counter.activations = 5;
     counter.passivations = 2;
     counter.mailbox_full = 1;
+    counter.failed = 4;
+    counter.handler_latency = caf_cluster::latency_histogram{}.snapshot();
     m.entity_types.push_back(counter);
     m.active_shards = 100;
     m.singletons = 1;
@@ -133,6 +135,12 @@ TEST_SUITE("unit.prometheus_text") {
             + ",entity_type=\"Counter\"} 5",
           "caf_cluster_entity_passivations_total{" + r
             + ",entity_type=\"Counter\"} 2",
+          "caf_cluster_messages_failed_total{" + r
+            + ",entity_type=\"Counter\"} 4",
+          "caf_cluster_handler_duration_seconds_bucket{" + r
+            + ",entity_type=\"Counter\",le=\"+Inf\"} 0",
+          "caf_cluster_handler_duration_seconds_count{" + r
+            + ",entity_type=\"Counter\"} 0",
           "caf_cluster_shards_held{" + r + "} 100",
           "caf_cluster_singletons{" + r + "} 1"})
       CHECK_MESSAGE(text.find(line + "\n") != std::string::npos, line);

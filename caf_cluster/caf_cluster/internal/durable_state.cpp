@@ -18,6 +18,7 @@ void manager_state::run_head(entity_slot& slot) {
                               ? head.epoch
                               : node().shards->epoch(slot.shard,
                                                      cfg.group_slot));
+  head.started = std::chrono::steady_clock::now();
   auto msg = head.payload;
   if (cfg.durable && head.persisted)
     msg = caf::make_message(detail::run_atom::value, std::move(msg));

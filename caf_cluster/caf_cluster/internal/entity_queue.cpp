@@ -193,6 +193,10 @@ void manager_state::on_reply(entity_slot& slot, caf::message& reply) {
   }
   slot.retried = false;
   auto& current = slot.head();
+  cfg.counters->handler_latency.observe(std::chrono::steady_clock::now()
+                                        - current.started);
+  if (reply.match_elements<caf::error>() && reply.get_as<caf::error>(0))
+    cfg.counters->failed.fetch_add(1, std::memory_order_relaxed);
   if (current.persisted) {
     finish_persisted(slot, std::move(reply));
     return;

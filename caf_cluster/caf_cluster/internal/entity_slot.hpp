@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -37,6 +38,9 @@ struct pending_message {
   caf::message payload;
   caf::response_promise promise;
   time_point deadline = time_point::max(); // the sender's timeout
+  // When it was handed to the entity (handler latency; a steady clock even
+  // under a test clock: the figure is a measurement, not a decision).
+  std::chrono::steady_clock::time_point started;
   detail::delivery meta; // the send's identity, kept when it moves on
   message_state state = message_state::ready;
   bool may_reroute = false; // see detail::entity_send::may_reroute
