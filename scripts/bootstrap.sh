@@ -19,6 +19,9 @@ packages=(
   tzdata            # zone names in cron expressions (/usr/share/zoneinfo)
   libpqxx-dev       # libpqxx 6.4 (C++ client of PostgreSQL; pulls in libpq-dev)
   postgresql        # PostgreSQL 15: the tests' own server (scripts/postgres-server.sh)
+  nlohmann-json3-dev  # JSON of the gateway's entity and workflow endpoints (header-only)
+  chromium          # the dashboard test loads the page headless
+  python3-websockets  # the WebSocket client of the gateway tests
 )
 
 missing=()
