@@ -7,6 +7,7 @@ add_executable(unit_tests
   unit/frame_filter.test.cpp
   unit/latency_histogram.test.cpp
   unit/http_server.test.cpp
+  unit/json_codec.test.cpp
   unit/log.test.cpp
   unit/prometheus_text.test.cpp
   unit/hash_ring.test.cpp

@@ -25,6 +25,8 @@ add_executable(multiprocess_tests
   multiprocess/cron_failover.test.cpp
   multiprocess/freeze.cpp
   multiprocess/gateway.test.cpp
+  multiprocess/entity_gateway.test.cpp
+  multiprocess/http_client.cpp
   multiprocess/lease_hang_live.test.cpp
   multiprocess/single_runner.test.cpp
   multiprocess/node_cli.test.cpp
@@ -41,6 +43,7 @@ target_link_libraries(multiprocess_tests PRIVATE
   caf_cluster::cron
   caf_cluster::workflow
   caf_cluster::testing
+  caf_cluster::gateway
   SQLiteCpp)
 target_compile_definitions(multiprocess_tests PRIVATE
   CAF_CLUSTER_COUNTER_NODE="$<TARGET_FILE:counter-node>"

@@ -5,6 +5,7 @@
 //
 //   counter-node --host 127.0.0.1 --port 4001 --storage sqlite:/tmp/c.db
 //                [--cluster.<key>=<value> ...]
+#include "caf_cluster/gateway/http_api.hpp"
 #include "caf_cluster/node/run_node.hpp"
 #include "caf_cluster/sharding.hpp"
 
@@ -20,6 +21,17 @@ int main(int argc, char** argv) {
                      const caf_cluster::node_args&) {
     return cluster.register_entity(counter::counter_entity,
                                    counter::counter_impl);
+  };
+  // With --cluster.http-listen: POST /entities/Counter/{id}/increment with
+  // {"amount": 5}, an Idempotency-Key header counting it once.
+  program.http = [](caf_cluster::gateway::http_api& api,
+                    const caf_cluster::node_args&) {
+    api.add_entity(counter::counter_entity)
+      .message<counter::increment>({"amount", "key"})
+      .idempotency_key("key")
+      .message<counter::decrement>({"amount", "key"})
+      .idempotency_key("key")
+      .message<counter::get_value>();
   };
   return caf_cluster::run_node(argc, argv, program);
 }

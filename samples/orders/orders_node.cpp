@@ -18,6 +18,7 @@
 #include <string>
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/gateway/http_workflow.hpp"
 #include "caf_cluster/node/run_node.hpp"
 #include "caf_cluster/sharding.hpp"
 
@@ -60,6 +61,18 @@ int main(int argc, char** argv) {
     parse_delay(args, opts.delay_ms);
     opts.verbose = !args.has("quiet");
     return orders::add_order_workflow(cluster, opts);
+  };
+  // With --cluster.http-listen: POST /workflows/OrderProcessing/execute with
+  // {"id": "o-1", "customer": "ada", "amount_cents": 4200, "items": ["book"]}.
+  program.http = [](caf_cluster::gateway::http_api& api,
+                    const caf_cluster::node_args&) {
+    api.fields<orders::receipt>(
+         {"order_id", "payment_id", "tracking", "amount_cents"})
+      .fields<orders::order_error>({"code", "message"});
+    caf_cluster::gateway::add_workflow(
+      api, caf_cluster::workflow::engine{api.cluster()},
+      orders::order_processing,
+      {"id", "customer", "amount_cents", "items", "fail_shipping"});
   };
   return caf_cluster::run_node(argc, argv, program);
 }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/gateway/api_router.hpp"
 #include "caf_cluster/gateway/http_server.hpp"
 #include "caf_cluster/metrics_exposition.hpp"
 #include "caf_cluster/prometheus_text.hpp"
@@ -62,22 +63,36 @@ struct runner_gateway::impl {
   std::string node;
   std::string token; // empty: anonymous
   bool client_only = false;
+  std::unique_ptr<api_router> api;
   std::unique_ptr<http_server> server;
 
+  bool authorized(const http_request& req) const {
+    if (token.empty() || req.path.rfind("/health/", 0) == 0)
+      return true;
+    auto& auth = req.header("authorization");
+    constexpr std::string_view scheme = "Bearer ";
+    return auth.size() > scheme.size()
+           && auth.compare(0, scheme.size(), scheme) == 0
+           && same_secret(std::string_view{auth}.substr(scheme.size()), token);
+  }
+
+  void serve(http_request req, http_responder respond) const {
+    if (authorized(req) && api && api_router::owns(req.path)) {
+      api->handle(req, std::move(respond));
+      return;
+    }
+    auto res = handle(req);
+    if (req.method == "HEAD")
+      res.body.clear();
+    respond(std::move(res));
+  }
+
   http_response handle(const http_request& req) const {
-    bool health = req.path.rfind("/health/", 0) == 0;
-    if (!health && !token.empty()) {
-      auto& auth = req.header("authorization");
-      constexpr std::string_view scheme = "Bearer ";
-      if (auth.size() <= scheme.size()
-          || auth.compare(0, scheme.size(), scheme) != 0
-          || !same_secret(std::string_view{auth}.substr(scheme.size()),
-                          token)) {
-        auto res = text_response(401, "a bearer token is required");
-        res.headers.emplace_back("WWW-Authenticate",
-                                 "Bearer realm=\"caf-cluster\"");
-        return res;
-      }
+    if (!authorized(req)) {
+      auto res = text_response(401, "a bearer token is required");
+      res.headers.emplace_back("WWW-Authenticate",
+                               "Bearer realm=\"caf-cluster\"");
+      return res;
     }
     if (req.path != "/health/live" && req.path != "/health/ready"
         && req.path != "/metrics")
@@ -119,11 +134,16 @@ runner_gateway::~runner_gateway() {
 
 caf::expected<std::unique_ptr<runner_gateway>>
 runner_gateway::start(sharding cluster, const sharding_config& cfg,
-                      std::string node_name) {
+                      std::string node_name,
+                      std::shared_ptr<const http_api> api) {
   auto addr = parse_runner_address(cfg.http_listen);
   if (!addr)
     return std::move(addr.error());
+  if (api && api->error())
+    return api->error();
   auto state = std::make_unique<impl>(std::move(cluster));
+  if (api)
+    state->api = std::make_unique<api_router>(std::move(api));
   state->node = std::move(node_name);
   state->client_only = cfg.client_only;
   if (!cfg.http_token_file.empty()) {
@@ -140,10 +160,7 @@ runner_gateway::start(sharding cluster, const sharding_config& cfg,
   auto* raw = state.get();
   auto server = http_server::start(
     opts, [raw](http_request req, http_responder respond) {
-      auto res = raw->handle(req);
-      if (req.method == "HEAD")
-        res.body.clear();
-      respond(std::move(res));
+      raw->serve(std::move(req), std::move(respond));
     });
   if (!server)
     return std::move(server.error());

@@ -14,6 +14,8 @@
 
 namespace caf_cluster::gateway {
 
+class http_api;
+
 /// The gateway of one node. Endpoints:
 ///
 /// | request | answer |
@@ -21,6 +23,7 @@ namespace caf_cluster::gateway {
 /// | `GET /health/live` | 200 while the process serves HTTP (no token needed) |
 /// | `GET /health/ready` | 200 once the node can do its work: a runner serves at least one shard, a client-only node always; 503 with `Retry-After` before, and after shutdown began (no token needed) |
 /// | `GET /metrics` | the node's metrics (see `prometheus_exposition`), labelled with `runner` |
+/// | `/entities/...`, `/workflows/...` | the entities and workflows of the node's `http_api` (see `api_router`) |
 ///
 /// Everything but `/health/*` needs `Authorization: Bearer <token>` (401
 /// without, with `WWW-Authenticate`) unless `cluster.http-anonymous` is set;
@@ -29,11 +32,14 @@ class runner_gateway {
 public:
   /// Starts the gateway `cfg` configures (`cfg.http_listen` must be set and
   /// `cfg` valid) for `cluster`, labelling metrics with `node_name` (the
-  /// runner address, or a client's name). Fails with `errc::invalid_config`
+  /// runner address, or a client's name), and serving the entities and
+  /// workflows `api` offers (see `api_router`; none when null). Fails with
+  /// `api`'s declaration error, with `errc::invalid_config`
   /// for an unreadable, empty or group/other-readable token file and with
   /// `errc::runner_unavailable` when the address is in use.
   static caf::expected<std::unique_ptr<runner_gateway>>
-  start(sharding cluster, const sharding_config& cfg, std::string node_name);
+  start(sharding cluster, const sharding_config& cfg, std::string node_name,
+        std::shared_ptr<const http_api> api = nullptr);
 
   ~runner_gateway();
 

@@ -13,6 +13,12 @@
 
 #include "caf_cluster/fwd.hpp"
 
+namespace caf_cluster::gateway {
+
+class http_api;
+
+} // namespace caf_cluster::gateway
+
 namespace caf_cluster {
 
 /// One flag of a program, given as `--name VALUE` or `--name=VALUE` (or as
@@ -86,6 +92,11 @@ struct node_program {
   /// Registers entities, singletons and crons once the node started; an
   /// error ends the program with exit code 1.
   std::function<caf::error(sharding&, const node_args&)> start;
+
+  /// Declares what the node's gateway offers over HTTP (entity messages,
+  /// workflows; see `gateway::http_api`); called after `start` when
+  /// `cluster.http-listen` is set.
+  std::function<void(gateway::http_api&, const node_args&)> http;
 
   /// The work of a client or one-shot program; returns the exit code. The
   /// node leaves gracefully after it returns.

@@ -11,6 +11,7 @@
 #include "caf/actor_system.hpp"
 
 #include "caf_cluster/cluster_config.hpp"
+#include "caf_cluster/gateway/http_api.hpp"
 #include "caf_cluster/gateway/runner_gateway.hpp"
 #include "caf_cluster/node/internal/command_line.hpp"
 #include "caf_cluster/sharding.hpp"
@@ -148,8 +149,12 @@ int run_node(int argc, char** argv, const node_program& program) {
     auto name = cluster->config().client_only
                   ? std::string{"client-only"}
                   : cluster->config().runner_address;
+    auto api = std::make_shared<gateway::http_api>(*cluster);
+    if (program.http)
+      program.http(*api, args);
     auto started = gateway::runner_gateway::start(*cluster, cluster->config(),
-                                                  std::move(name));
+                                                  std::move(name),
+                                                  std::move(api));
     if (!started) {
       cluster->shutdown();
       cluster->await_shutdown(leave_timeout);
