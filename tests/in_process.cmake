@@ -65,8 +65,9 @@ target_sources(deterministic_tests PRIVATE
   deterministic/workflow_faults.test.cpp
   deterministic/workflow_determinism.test.cpp
   deterministic/workflow_seeded.test.cpp
-  deterministic/workflow_transaction.test.cpp)
-target_link_libraries(deterministic_tests PRIVATE caf_cluster::workflow SQLiteCpp)
+  deterministic/workflow_transaction.test.cpp
+  deterministic/workflow_http.test.cpp)
+target_link_libraries(deterministic_tests PRIVATE caf_cluster::workflow caf_cluster::gateway SQLiteCpp)
 doctest_discover_tests(deterministic_tests PROPERTIES LABELS deterministic)
 
 include(storage.cmake)
