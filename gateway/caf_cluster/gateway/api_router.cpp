@@ -9,6 +9,8 @@
 #include "caf/event_based_actor.hpp"
 #include "caf/send.hpp"
 
+#include "caf_cluster/storage/storage_uri.hpp"
+
 namespace caf_cluster::gateway {
 namespace {
 
@@ -125,31 +127,10 @@ caf::expected<nlohmann::json> parse_body(const std::string& body) {
 } // namespace
 
 caf::expected<std::string> percent_decode(const std::string& segment) {
-  std::string out;
-  out.reserve(segment.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < segment.size(); ++i) {
-    if (segment[i] != '%') {
-      out += segment[i];
-      continue;
-    }
-    int hi = i + 2 < segment.size() ? hex(segment[i + 1]) : -1;
-    int lo = i + 2 < segment.size() ? hex(segment[i + 2]) : -1;
-    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-      return caf::make_error(errc::invalid_argument,
-                             "bad percent escape in '" + segment + "'");
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
+  if (auto decoded = storage::percent_decoded(segment))
+    return std::move(*decoded);
+  return caf::make_error(errc::invalid_argument,
+                         "bad percent escape in '" + segment + "'");
 }
 
 size_t json_depth(const std::string& text) {

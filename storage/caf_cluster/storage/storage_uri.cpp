@@ -38,29 +38,6 @@ int hex_value(char c) {
   return -1;
 }
 
-// Decodes %XX escapes; none when an escape is malformed or yields a NUL
-// (libpq takes C strings: a NUL would cut a value short).
-std::optional<std::string> percent_decoded(std::string_view x) {
-  std::string result;
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (x[i] != '%') {
-      if (x[i] == '\0')
-        return std::nullopt;
-      result += x[i];
-      continue;
-    }
-    if (i + 2 >= x.size())
-      return std::nullopt;
-    auto hi = hex_value(x[i + 1]);
-    auto lo = hex_value(x[i + 2]);
-    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-      return std::nullopt;
-    result += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return result;
-}
-
 // Escapes what would end or split a component, so `to_string` parses back;
 // `keep_slash` keeps paths readable in option values.
 std::string percent_encoded(std::string_view x, bool keep_slash = false) {
@@ -255,6 +232,27 @@ caf::expected<storage_uri> parse_postgres(std::string_view text,
 }
 
 } // namespace
+
+std::optional<std::string> percent_decoded(std::string_view x) {
+  std::string result;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i] != '%') {
+      if (x[i] == '\0')
+        return std::nullopt;
+      result += x[i];
+      continue;
+    }
+    if (i + 2 >= x.size())
+      return std::nullopt;
+    auto hi = hex_value(x[i + 1]);
+    auto lo = hex_value(x[i + 2]);
+    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+      return std::nullopt;
+    result += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return result;
+}
 
 bool operator==(const postgres_location& x,
                 const postgres_location& y) noexcept {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -98,6 +99,11 @@ struct storage_uri {
 ///          (`USER:PASSWORD@`) is refused with a message that says where
 ///          passwords go and quotes `text` with the password left out.
 caf::expected<storage_uri> parse_storage_uri(std::string_view text);
+
+/// Decodes the `%XX` escapes of a URI component; none when an escape is
+/// malformed or the result would hold a NUL (libpq takes C strings, so a
+/// NUL would cut a value short).
+std::optional<std::string> percent_decoded(std::string_view x);
 
 /// Returns `x` in the syntax `parse_storage_uri` accepts (PostgreSQL options
 /// only where they differ from the defaults; never a password).
