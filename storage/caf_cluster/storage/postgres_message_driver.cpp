@@ -15,6 +15,7 @@
 #include "caf_cluster/storage/internal/postgres_schema.hpp"
 #include "caf_cluster/storage/internal/postgres_storage.hpp"
 #include "caf_cluster/storage/internal/postgres_transaction.hpp"
+#include "caf_cluster/storage/internal/retention_rules.hpp"
 #include "caf_cluster/storage/sql_transaction.hpp"
 
 namespace caf_cluster::storage {
@@ -23,20 +24,13 @@ namespace {
 
 using internal::as_bytea;
 using internal::bytes_of;
+using internal::after_prefix;
+using internal::clamp_limit;
+using internal::count_of;
 using internal::entity_name;
 using internal::hex_array;
 using tx_ref = pqxx::transaction_base&;
 using attempt_ref = const internal::postgres_attempt&;
-
-std::string count_of(size_t n, const char* what) {
-  return std::to_string(n) + " " + what;
-}
-
-int64_t clamp_limit(size_t limit) {
-  constexpr auto max_limit = std::numeric_limits<int64_t>::max();
-  return limit > static_cast<uint64_t>(max_limit) ? max_limit
-                                                  : static_cast<int64_t>(limit);
-}
 
 // A request from the first nine columns of `ms_claim` or `ms_for_entity`.
 request_row request_of(const pqxx::row& r) {
@@ -51,25 +45,6 @@ request_row request_of(const pqxx::row& r) {
   row.primary_key = bytes_of(r[7]);
   row.deliver_at_ms = r[8].as<int64_t>();
   return row;
-}
-
-// The first string after every string that starts with `prefix`, or none
-// when no string is (an empty prefix, or one of only 0xFF bytes).
-std::optional<std::string> after_prefix(std::string prefix) {
-  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF)
-    prefix.pop_back();
-  if (prefix.empty())
-    return std::nullopt;
-  prefix.back()
-    = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
-  return prefix;
-}
-
-// `now_ms - retention_ms` without overflow.
-int64_t expiry_cutoff(int64_t now_ms, int64_t retention_ms) noexcept {
-  return now_ms < std::numeric_limits<int64_t>::min() + retention_ms
-           ? std::numeric_limits<int64_t>::min()
-           : now_ms - retention_ms;
 }
 
 // `{1,2,3}`: a bigint[] literal.
@@ -317,30 +292,16 @@ public:
   expire_processed(int64_t now_ms, int64_t default_retention_ms,
                    const std::vector<retention_rule>& rules,
                    size_t limit) override {
-    if (limit == 0)
-      return caf::make_error(errc::invalid_argument,
-                             std::string{"expiring processed requests needs "
-                                         "a limit of at least 1"});
-    // The first rule of a type counts; the shortest retention in use bounds
-    // how far the walk over processed rows goes (only unstamped rows when
-    // everything is kept for ever).
-    std::map<std::string, int64_t> by_type;
-    for (const auto& rule : rules)
-      by_type.emplace(rule.entity_type, rule.retention_ms);
-    auto shortest = std::numeric_limits<int64_t>::max();
+    if (auto err = internal::check_expire(limit))
+      return err;
+    internal::retention_table retention{now_ms, default_retention_ms, rules};
     std::vector<std::string> types;
     std::vector<int64_t> retentions;
-    for (const auto& [type, ms] : by_type) {
+    for (const auto& [type, ms] : retention.rules()) {
       types.push_back(type);
       retentions.push_back(ms);
-      if (ms >= 0)
-        shortest = std::min(shortest, ms);
     }
-    if (default_retention_ms >= 0)
-      shortest = std::min(shortest, default_retention_ms);
-    int64_t horizon = 0;
-    if (shortest != std::numeric_limits<int64_t>::max())
-      horizon = std::max(int64_t{0}, expiry_cutoff(now_ms, shortest));
+    auto horizon = retention.horizon();
     return write("expire up to " + count_of(limit, "processed requests"),
                  [&](tx_ref tx, attempt_ref) -> caf::expected<size_t> {
                    std::vector<int64_t> stamp;

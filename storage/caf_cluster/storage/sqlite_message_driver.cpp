@@ -23,6 +23,9 @@ namespace caf_cluster::storage {
 
 namespace {
 
+using internal::after_prefix;
+using internal::clamp_limit;
+using internal::count_of;
 using internal::entity_name;
 using internal::statement_scope;
 
@@ -41,16 +44,6 @@ std::string blob_of(const SQLite::Column& column) {
                      static_cast<size_t>(size)};
 }
 
-std::string count_of(size_t n, const char* what) {
-  return std::to_string(n) + " " + what;
-}
-
-int64_t clamp_limit(size_t limit) {
-  constexpr auto max_limit = std::numeric_limits<int64_t>::max();
-  return limit > static_cast<uint64_t>(max_limit) ? max_limit
-                                                  : static_cast<int64_t>(limit);
-}
-
 // A request from the first nine columns of a select (see
 // `select_claimable`).
 request_row request_of(const statement_scope& stmt) {
@@ -65,18 +58,6 @@ request_row request_of(const statement_scope& stmt) {
   row.primary_key = stmt->getColumn(7).getString();
   row.deliver_at_ms = stmt->getColumn(8).getInt64();
   return row;
-}
-
-// The first string after every string that starts with `prefix`, or none
-// when no string is (an empty prefix, or one of only 0xFF bytes).
-std::optional<std::string> after_prefix(std::string prefix) {
-  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF)
-    prefix.pop_back();
-  if (prefix.empty())
-    return std::nullopt;
-  prefix.back()
-    = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
-  return prefix;
 }
 
 class sqlite_message_driver : public message_driver {

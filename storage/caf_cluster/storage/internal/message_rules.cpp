@@ -1,5 +1,7 @@
 #include "caf_cluster/storage/internal/message_rules.hpp"
 
+#include <limits>
+
 #include "caf_cluster/storage/errc.hpp"
 #include "caf_cluster/storage/error_text.hpp"
 
@@ -16,6 +18,26 @@ std::string request_name(int64_t request_id) {
 }
 
 } // namespace
+
+std::string count_of(size_t n, const char* what) {
+  return std::to_string(n) + " " + what;
+}
+
+int64_t clamp_limit(size_t limit) {
+  constexpr auto max_limit = std::numeric_limits<int64_t>::max();
+  return limit > static_cast<uint64_t>(max_limit) ? max_limit
+                                                  : static_cast<int64_t>(limit);
+}
+
+std::optional<std::string> after_prefix(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF)
+    prefix.pop_back();
+  if (prefix.empty())
+    return std::nullopt;
+  prefix.back()
+    = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
 
 std::string entity_name(const std::string& type, const std::string& id) {
   return printable(type) + "/" + printable(id);

@@ -36,6 +36,17 @@ constexpr bool is_claimable(int64_t deliver_at_ms,
     && (!claimed_at_ms || *claimed_at_ms <= claim_cutoff(now_ms, claim_ms));
 }
 
+/// Returns `"<n> <what>"` for the messages of errors ("3 requests").
+std::string count_of(size_t n, const char* what);
+
+/// Returns `limit` as an SQL LIMIT (at most INT64_MAX).
+int64_t clamp_limit(size_t limit);
+
+/// Returns the first string after every string that starts with `prefix`
+/// (the exclusive end of a prefix range), or none when no string is (an
+/// empty prefix, or one of only 0xFF bytes).
+std::optional<std::string> after_prefix(std::string prefix);
+
 /// Returns how messages name an entity: `type/id`, control bytes escaped.
 std::string entity_name(const std::string& type, const std::string& id);
 
