@@ -100,39 +100,61 @@ struct http_workflow {
     complete;
 };
 
-class http_api;
+namespace detail {
 
-/// Declares the messages of one entity type for the gateway (see
-/// `http_api::add_entity`).
-template <class Interface, class State>
-class http_entity_builder {
+/// The registered name of `T`: its `meta::type_name` from `inspect`.
+class type_name_finder {
 public:
-  /// @private
-  http_entity_builder(http_api& api, std::string type,
-                      entity_client<Interface> client,
-                      std::vector<persisted_message> persisted)
-    : api_(api), type_(std::move(type)), client_(std::move(client)),
-      persisted_(std::move(persisted)) {
-    // nop
+  using result_type = void;
+  static constexpr bool reads_state = true;
+  static constexpr bool writes_state = false;
+
+  template <class... Ts>
+  void operator()(Ts&&... xs) {
+    (look(xs), ...);
   }
 
-  /// Offers message type `T` (a CAF-inspectable struct the interface
-  /// accepts) with one JSON key per field in `inspect` order. A count that
-  /// does not match the fields makes `http_api::error` (and the gateway's
-  /// start) fail.
-  template <class T>
-  http_entity_builder& message(std::vector<std::string> fields = {});
-
-  /// Lets the `Idempotency-Key` header fill field `field` of the message
-  /// declared last (its `primary_key`, for a persisted message).
-  http_entity_builder& idempotency_key(std::string field);
+  std::string name;
 
 private:
-  http_api& api_;
-  std::string type_;
-  entity_client<Interface> client_;
-  std::vector<persisted_message> persisted_;
+  template <class T>
+  void look(T& x) {
+    if constexpr (std::is_same<std::decay_t<T>, caf::meta::type_name_t>::value)
+      if (name.empty())
+        name = x.value;
+  }
 };
+
+template <class T>
+std::string type_name_of() {
+  T x{};
+  type_name_finder f;
+  inspect(f, x);
+  return f.name;
+}
+
+/// The JSON of a reply with elements `xs`: null, the value, or an array.
+template <class... Ts>
+nlohmann::json reply_json(Ts&... xs) {
+  if constexpr (sizeof...(Ts) == 0)
+    return nullptr;
+  else if constexpr (sizeof...(Ts) == 1)
+    return to_json(xs...);
+  else
+    return nlohmann::json::array({to_json(xs)...});
+}
+
+template <class... Out>
+auto on_reply(http_reply reply, caf::detail::type_list<Out...>) {
+  return [reply](Out&... xs) {
+    reply(http_result{200, nlohmann::json{{"reply", reply_json(xs...)}}, {}});
+  };
+}
+
+} // namespace detail
+
+template <class Interface, class State>
+class http_entity_builder;
 
 /// The entity types, messages and workflows a node's gateway offers.
 class http_api {
@@ -217,100 +239,63 @@ private:
   caf::error error_;
 };
 
-namespace detail {
-
-/// The registered name of `T`: its `meta::type_name` from `inspect`.
-class type_name_finder {
-public:
-  using result_type = void;
-  static constexpr bool reads_state = true;
-  static constexpr bool writes_state = false;
-
-  template <class... Ts>
-  void operator()(Ts&&... xs) {
-    (look(xs), ...);
-  }
-
-  std::string name;
-
-private:
-  template <class T>
-  void look(T& x) {
-    if constexpr (std::is_same<std::decay_t<T>, caf::meta::type_name_t>::value)
-      if (name.empty())
-        name = x.value;
-  }
-};
-
-template <class T>
-std::string type_name_of() {
-  T x{};
-  type_name_finder f;
-  inspect(f, x);
-  return f.name;
-}
-
-/// The JSON of a reply with elements `xs`: null, the value, or an array.
-template <class... Ts>
-nlohmann::json reply_json(Ts&... xs) {
-  if constexpr (sizeof...(Ts) == 0)
-    return nullptr;
-  else if constexpr (sizeof...(Ts) == 1)
-    return to_json(xs...);
-  else
-    return nlohmann::json::array({to_json(xs)...});
-}
-
-template <class... Out>
-auto on_reply(http_reply reply, caf::detail::type_list<Out...>) {
-  return [reply](Out&... xs) {
-    reply(http_result{200, nlohmann::json{{"reply", reply_json(xs...)}}, {}});
-  };
-}
-
-} // namespace detail
-
+/// Declares the messages of one entity type for the gateway (see
+/// `http_api::add_entity`).
 template <class Interface, class State>
-template <class T>
-http_entity_builder<Interface, State>&
-http_entity_builder<Interface, State>::message(
-  std::vector<std::string> fields) {
-  using sigs = typename Interface::signatures;
-  static_assert(caf_cluster::detail::accepts<sigs, T>,
-                "the entity's interface does not accept this message type");
-  http_message msg;
-  msg.name = detail::type_name_of<T>();
-  if (msg.name.empty()) {
-    api_.fail(caf::make_error(errc::invalid_config,
-                              "gateway: a message type of " + type_
-                                + " has no meta::type_name in its inspect"));
-    return *this;
+class http_entity_builder {
+public:
+  /// @private
+  http_entity_builder(http_api& api, std::string type,
+                      entity_client<Interface> client,
+                      std::vector<persisted_message> persisted)
+    : api_(api), type_(std::move(type)), client_(std::move(client)),
+      persisted_(std::move(persisted)) {
+    // nop
   }
-  auto dot = msg.name.rfind('.');
-  msg.short_name = dot == std::string::npos ? msg.name
-                                            : msg.name.substr(dot + 1);
-  auto n = field_count<T>();
-  if (fields.size() != n) {
-    api_.fail(caf::make_error(errc::invalid_config,
-                              "gateway: message " + msg.name + " of " + type_
-                                + " has " + std::to_string(n) + " fields but "
-                                + std::to_string(fields.size())
-                                + " names are given"));
-    return *this;
-  }
-  msg.fields = fields;
-  declare_fields(typeid(T), fields);
-  msg.persisted = find_persisted(persisted_, caf::make_message(T{})) != nullptr;
-  msg.prepare = [client = client_, fields = std::move(fields)](
-                  const nlohmann::json& body, std::string id,
-                  caf::timespan timeout,
-                  bool discard) -> caf::expected<http_call> {
-    T value{};
-    if (auto err = from_json_object(body, value, fields))
-      return err;
-    return http_call{
-      [client, id = std::move(id), value = std::move(value), timeout,
-       discard](caf::event_based_actor* self, http_reply reply) mutable {
+
+  /// Offers message type `T` (a CAF-inspectable struct the interface
+  /// accepts) with one JSON key per field in `inspect` order. A count that
+  /// does not match the fields makes `http_api::error` (and the gateway's
+  /// start) fail.
+  template <class T>
+  http_entity_builder& message(std::vector<std::string> fields = {}) {
+    using sigs = typename Interface::signatures;
+    static_assert(caf_cluster::detail::accepts<sigs, T>,
+                  "the entity's interface does not accept this message type");
+    http_message msg;
+    msg.name = detail::type_name_of<T>();
+    if (msg.name.empty()) {
+      api_.fail(caf::make_error(errc::invalid_config,
+                                "gateway: a message type of " + type_
+                                  + " has no meta::type_name in its inspect"));
+      return *this;
+    }
+    auto dot = msg.name.rfind('.');
+    msg.short_name = dot == std::string::npos ? msg.name
+                                              : msg.name.substr(dot + 1);
+    auto n = field_count<T>();
+    if (fields.size() != n) {
+      api_.fail(caf::make_error(errc::invalid_config,
+                                "gateway: message " + msg.name + " of " + type_
+                                  + " has " + std::to_string(n) + " fields but "
+                                  + std::to_string(fields.size())
+                                  + " names are given"));
+      return *this;
+    }
+    msg.fields = fields;
+    declare_fields(typeid(T), fields);
+    msg.persisted = find_persisted(persisted_, caf::make_message(T{}))
+      != nullptr;
+    msg.prepare = [client = client_, fields = std::move(fields)](
+                    const nlohmann::json& body, std::string id,
+                    caf::timespan timeout,
+                    bool discard) -> caf::expected<http_call> {
+      T value{};
+      if (auto err = from_json_object(body, value, fields))
+        return err;
+      return http_call{[client, id = std::move(id), value = std::move(value),
+                        timeout, discard](caf::event_based_actor* self,
+                                          http_reply reply) mutable {
         if (discard) {
           client.tell(id, std::move(value));
           reply(http_result{202, nlohmann::json{{"accepted", true}}, {}});
@@ -323,16 +308,23 @@ http_entity_builder<Interface, State>::message(
             reply(error_result(err, *sys));
           });
       }};
-  };
-  api_.add_message(type_, std::move(msg));
-  return *this;
-}
+    };
+    api_.add_message(type_, std::move(msg));
+    return *this;
+  }
 
-template <class Interface, class State>
-http_entity_builder<Interface, State>&
-http_entity_builder<Interface, State>::idempotency_key(std::string field) {
-  api_.set_key_field(type_, std::move(field));
-  return *this;
-}
+  /// Lets the `Idempotency-Key` header fill field `field` of the message
+  /// declared last (its `primary_key`, for a persisted message).
+  http_entity_builder& idempotency_key(std::string field) {
+    api_.set_key_field(type_, std::move(field));
+    return *this;
+  }
+
+private:
+  http_api& api_;
+  std::string type_;
+  entity_client<Interface> client_;
+  std::vector<persisted_message> persisted_;
+};
 
 } // namespace caf_cluster::gateway
