@@ -42,10 +42,17 @@ if [[ $tls == yes ]]; then
   echo "Mutual TLS on, certificates in $dir/certs"
 fi
 
-for n in 1 2 3; do
+# Runner 1 also serves HTTP on loopback (no token: nothing but this host can
+# reach it), offering Counter as JSON.
+http_port=$(( 30000 + RANDOM % 10000 ))
+plain_args=("${node_args[@]}")
+node_args+=("--cluster.http-listen=127.0.0.1:$http_port" "--cluster.http-anonymous")
+start_runner 1
+node_args=("${plain_args[@]}")
+for n in 2 3; do
   start_runner "$n"
 done
-echo "Started 3 runners: ${addresses[*]}"
+echo "Started 3 runners: ${addresses[*]} (the first with an HTTP gateway on 127.0.0.1:$http_port)"
 
 await_even_shards
 
@@ -59,6 +66,9 @@ shard=$("$ctl" shard-id counter-1)
 holder=$("$ctl" shards --storage "$storage" \
   | awk -v shard="$shard" '$1 == shard && $5 == "held" { print $2 }')
 echo "counter-1 is on shard $shard, held by runner ${holder:-(none)}"
+reply=$(curl -s --max-time 10 -X POST \
+  "http://127.0.0.1:$http_port/entities/Counter/counter-1/increment" -d '{"amount": 10}')
+echo "Over HTTP, POST /entities/Counter/counter-1/increment {\"amount\": 10}: $reply"
 
 stop_runners
 echo "Stopped 3 runners."
