@@ -10,6 +10,7 @@ add_executable(unit_tests
   unit/json_codec.test.cpp
   unit/log.test.cpp
   unit/prometheus_text.test.cpp
+  unit/metrics_exposition.test.cpp
   unit/hash_ring.test.cpp
   unit/inflight.test.cpp
   unit/message_codec.test.cpp
@@ -50,6 +51,7 @@ add_executable(deterministic_tests
   deterministic/control.test.cpp
   deterministic/untrusted_storage.test.cpp
   deterministic/shard_groups.test.cpp
+  deterministic/runner_metrics.test.cpp
   deterministic/workflow_basics.test.cpp
   deterministic/workflow_fixes.test.cpp)
 target_include_directories(deterministic_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})

@@ -162,6 +162,8 @@ private:
     auto path = path_.lock();
     if (!path)
       return result;
+    // The ask latency counts from where the send enters the cluster here.
+    auto started = std::chrono::steady_clock::now();
     auto x = make_send(std::string{entity_id}, std::forward<Msg>(msg), timeout,
                        deliver_at_ms);
     auto dest = caf::actor_cast<caf::actor>(path->prepare(x));
@@ -180,6 +182,7 @@ private:
           else
             result = std::move(err);
         });
+    path->observe_ask(entity_type_, std::chrono::steady_clock::now() - started);
     return result;
   }
 

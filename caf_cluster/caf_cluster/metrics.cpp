@@ -24,6 +24,22 @@ metrics_snapshot::find(const std::string& entity_type) const {
   return nullptr;
 }
 
+const histogram_snapshot*
+metrics_snapshot::find_ask(const std::string& entity_type) const {
+  for (auto& [type, h] : ask_latency)
+    if (type == entity_type)
+      return &h;
+  return nullptr;
+}
+
+int64_t metrics_snapshot::component_counter(const std::string& family,
+                                            const metric_labels& labels) const {
+  for (auto& x : component_counters)
+    if (x.family == family && x.labels == labels)
+      return x.value;
+  return -1;
+}
+
 entity_type_metrics snapshot(const std::string& entity_type,
                              const entity_type_counters& counters) {
   constexpr auto relaxed = std::memory_order_relaxed;
@@ -36,6 +52,7 @@ entity_type_metrics snapshot(const std::string& entity_type,
   result.mailbox_full = counters.mailbox_full.load(relaxed);
   result.failed = counters.failed.load(relaxed);
   result.handler_latency = counters.handler_latency.snapshot();
+  result.persisted_pending = counters.persisted_pending.load(relaxed);
   return result;
 }
 

@@ -131,7 +131,7 @@ void prometheus_text::histogram(const metric_labels& labels,
   }
   le.second = "+Inf";
   series("_bucket", labels, &le, std::to_string(h.count));
-  series("_sum", labels, nullptr, format_sample_value(h.sum_seconds));
+  series("_sum", labels, nullptr, format_sample_value(h.sum));
   series("_count", labels, nullptr, std::to_string(h.count));
 }
 

@@ -5,6 +5,7 @@
 // storage and routes everything else to its peers over a transport.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <future>
 #include <memory>
@@ -255,6 +256,17 @@ public:
 
   /// Returns a snapshot of this runner's metrics.
   metrics_snapshot metrics() const;
+
+  /// Returns a counter that this runner's metrics expose as series
+  /// `family{runner="...", labels...}`, for components built on the public
+  /// API (cluster cron counts its ticks, workflows their executions).
+  /// Increment it with relaxed atomics; calls for the same family and
+  /// labels share one counter. Fails with `errc::invalid_argument` for a
+  /// family that is no Prometheus counter name ending in `_total`, one of
+  /// the runner's own families, or a label named `runner` or `le`.
+  caf::expected<std::shared_ptr<std::atomic<int64_t>>>
+  counter(const std::string& family, const std::string& help,
+          metric_labels labels = {}) const;
 
   /// Returns the configuration in use.
   const sharding_config& config() const noexcept;

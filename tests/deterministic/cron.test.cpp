@@ -52,6 +52,8 @@ struct run_log {
   std::map<size_t, int> per_runner;
   std::vector<int64_t> pending_at_run; // stored unanswered ticks per run
   std::map<int64_t, int64_t> late;     // scheduled time -> ms late
+  // The runners' cron counters at the end, summed, by family.
+  std::map<std::string, int64_t> counted;
 
   int total() const {
     int n = 0;
@@ -194,6 +196,12 @@ std::shared_ptr<run_log> outage(cron_options opts,
       skips->push_back(line);
   // Relative minutes for readable failures.
   auto result = std::make_shared<run_log>();
+  for (size_t r = 0; r < 3; ++r)
+    for (auto family : {"caf_cluster_cron_ticks_total",
+                        "caf_cluster_cron_ticks_late_total",
+                        "caf_cluster_cron_ticks_skipped_total"})
+      result->counted[family] += f.runner(r).metrics().component_counter(
+        family, {{"cron", "minutely"}});
   for (auto& [at, n] : log->runs)
     result->runs[(at - start) / minute_ms] = n;
   return result;
@@ -212,6 +220,8 @@ std::map<int64_t, int> minutes(std::initializer_list<std::pair<int, int>> xs) {
 TEST_CASE("after a 10-minute outage, skip_if_older_than drops stale ticks") {
   cron_options opts;
   opts.skip_if_older_than = 5min;
+  // Ticks on time run within one 5 s step of their minute.
+  opts.late_after = 10s;
   SUBCASE("missed ticks catch up, the stale ones not") {
     std::vector<std::string> skips;
     auto log = outage(opts, &skips);
@@ -224,6 +234,11 @@ TEST_CASE("after a 10-minute outage, skip_if_older_than drops stale ticks") {
              std::string::npos);
     CHECK_NE(skips[0].find("skipped 5 tick(s) up to 2026-01-01T00:16:00Z"),
              std::string::npos);
+    // The restarted runners' metrics: 00:16..00:30 ran, 00:16..00:20 late,
+    // 00:11..00:15 skipped.
+    CHECK_EQ(log->counted["caf_cluster_cron_ticks_total"], 15);
+    CHECK_EQ(log->counted["caf_cluster_cron_ticks_late_total"], 5);
+    CHECK_EQ(log->counted["caf_cluster_cron_ticks_skipped_total"], 5);
   }
   SUBCASE("without a bound low enough, every missed tick catches up") {
     opts.skip_if_older_than = 1h;
@@ -231,6 +246,9 @@ TEST_CASE("after a 10-minute outage, skip_if_older_than drops stale ticks") {
     auto log = outage(opts, &skips);
     CHECK_EQ(log->runs, minutes({{1, 30}}));
     CHECK(skips.empty());
+    CHECK_EQ(log->counted["caf_cluster_cron_ticks_total"], 20);
+    CHECK_EQ(log->counted["caf_cluster_cron_ticks_late_total"], 10);
+    CHECK_EQ(log->counted["caf_cluster_cron_ticks_skipped_total"], 0);
   }
 }
 
@@ -277,6 +295,9 @@ TEST_CASE("cluster cron registration rules") {
   CHECK_EQ(cluster_cron(s, "x", *every, nullptr), errc::invalid_argument);
   cron_options bad;
   bad.skip_if_older_than = 0s;
+  CHECK_EQ(cluster_cron(s, "x", *every, job, bad), errc::invalid_argument);
+  bad = cron_options{};
+  bad.late_after = 0s;
   CHECK_EQ(cluster_cron(s, "x", *every, job, bad), errc::invalid_argument);
   auto never = cron_schedule::parse("0 0 30 2 *");
   REQUIRE(never);

@@ -38,6 +38,18 @@ void until_confirm_awaited(wf_cluster& f, const std::string& id,
     20s));
 }
 
+// The executions of workflow `name` that reached `status`, summed over the
+// runners' metrics.
+int64_t executions(wf_cluster& f, const std::string& name,
+                   const std::string& status) {
+  int64_t n = 0;
+  for (size_t r = 0; r < 3; ++r)
+    n += f.c.runner(r).metrics().component_counter(
+      "caf_cluster_workflow_executions_total",
+      {{"workflow", name}, {"status", status}});
+  return n;
+}
+
 // Checks that every SendEmail attempt ran exactly once for `id`.
 void check_send_attempts_once(wf_cluster& f, const std::string& id) {
   for (int k = 1; k <= 5; ++k) {
@@ -93,6 +105,15 @@ TEST_CASE("workflow scenario 1: executes, suspends on the deferred, a second "
   check_send_attempts_once(f, id);
   CHECK_EQ(f.w->count("Unsend", id), 0);
   CHECK(f.pending(email_def().entity_type()).empty());
+  // One execution: started once, suspended once (on the sleep; its wake-up
+  // went straight on to wait for the deferred, still suspended), complete
+  // once (the joining execute started nothing).
+  auto name = email_def().name();
+  CHECK_EQ(executions(f, name, "started"), 1);
+  CHECK_EQ(executions(f, name, "suspended"), 1);
+  CHECK_EQ(executions(f, name, "complete"), 1);
+  CHECK_EQ(executions(f, name, "failed"), 0);
+  CHECK_EQ(executions(f, name, "interrupted"), 0);
 }
 
 TEST_CASE("workflow scenario 2: an interrupt of a suspended execution clears "
@@ -131,6 +152,9 @@ TEST_CASE("workflow scenario 2: an interrupt of a suspended execution clears "
   REQUIRE(polled);
   CHECK_EQ(polled->status, execution_status::interrupted);
   CHECK_EQ(polled->cause, errc::workflow_interrupted);
+  CHECK_EQ(executions(f, email_def().name(), "started"), 1);
+  CHECK_EQ(executions(f, email_def().name(), "interrupted"), 1);
+  CHECK_EQ(executions(f, email_def().name(), "complete"), 0);
 }
 
 TEST_CASE("workflow scenario 3: a failing execution runs its compensation; "
@@ -149,6 +173,9 @@ TEST_CASE("workflow scenario 3: a failing execution runs its compensation; "
   CHECK_EQ(steps_of(*j, step_kind::compensation, "Unsend", step_state::ok), 1u);
   CHECK_EQ(f.w->count("Unsend", id), 1);
   check_send_attempts_once(f, id);
+  CHECK_EQ(executions(f, email_def().name(), "started"), 1);
+  CHECK_EQ(executions(f, email_def().name(), "failed"), 1);
+  CHECK_EQ(executions(f, email_def().name(), "complete"), 0);
 }
 
 TEST_CASE("workflow scenario 4: a parent suspends while its child waits on a "

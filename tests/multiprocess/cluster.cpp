@@ -220,6 +220,10 @@ caf::expected<int64_t> client_node::get(const std::string& id,
   return impl_->client->ask(id, counter::get_value{}, timeout);
 }
 
+caf_cluster::metrics_snapshot client_node::metrics() const {
+  return impl_->cluster->metrics();
+}
+
 std::string client_node::shard_of(const std::string& id) {
   auto shard = impl_->cluster->shard_id(id);
   return shard ? caf_cluster::to_string(*shard) : "?";

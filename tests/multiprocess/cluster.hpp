@@ -14,6 +14,8 @@
 #include "caf/expected.hpp"
 #include "caf/fwd.hpp"
 
+#include "caf_cluster/metrics.hpp"
+
 #include "multiprocess/process.hpp"
 
 namespace caf_cluster::multiprocess {
@@ -132,6 +134,10 @@ public:
 
   /// Renders an error of this node's actor system.
   std::string render(const caf::error& err);
+
+  /// Returns this node's metrics (its asks' latency, the live runners it
+  /// sees).
+  caf_cluster::metrics_snapshot metrics() const;
 
 private:
   struct impl;

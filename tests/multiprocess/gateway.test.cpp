@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "caf_cluster/metrics_exposition.hpp"
+
 #include "multiprocess/cluster.hpp"
 #include "multiprocess/runner_fixture.hpp"
 
@@ -181,6 +183,40 @@ TEST_SUITE("multiprocess.gateway") {
     CHECK(parse_with_prometheus(files, "caf_cluster_entity_activations_total",
                                 "entity_type", "Counter")
           == "10 " + all);
+    // Each runner sees all three; nothing moved, failed over or waits.
+    CHECK(parse_with_prometheus(files, "caf_cluster_live_runners", "", "")
+          == "9 " + all);
+    CHECK(parse_with_prometheus(files, "caf_cluster_shards_draining", "", "")
+          == "0 " + all);
+    CHECK(parse_with_prometheus(files, "caf_cluster_shard_failovers_total", "",
+                                "")
+          == "0 " + all);
+    CHECK(parse_with_prometheus(files, "caf_cluster_persisted_messages_pending",
+                                "entity_type", "Counter")
+          == "0 " + all);
+    // Increments are persisted: every reply was committed by a runner's
+    // storage writer (requests too, unless the client stored them).
+    auto rows = parse_with_prometheus(files, "caf_cluster_storage_commit_rows_sum",
+                                      "", "");
+    CHECK_MESSAGE(std::stoi(rows) >= asks, rows);
+    auto commits = parse_with_prometheus(
+      files, "caf_cluster_storage_commit_duration_seconds_count", "", "");
+    CHECK_MESSAGE(std::stoi(commits) > 0, commits);
+    CHECK(commits.substr(commits.find(' ')) == " " + all);
+    auto refreshes = parse_with_prometheus(
+      files, "caf_cluster_lease_refresh_duration_seconds_count", "", "");
+    CHECK_MESSAGE(std::stoi(refreshes) >= 3, refreshes);
+    // The asks were made on the client node: its exposition times each.
+    auto client_file = dir.file("metrics-client.txt");
+    std::ofstream{client_file}
+      << caf_cluster::prometheus_exposition(client->metrics(), "client");
+    CHECK(parse_with_prometheus({client_file},
+                                "caf_cluster_ask_duration_seconds_count",
+                                "entity_type", "Counter")
+          == std::to_string(asks) + " client");
+    CHECK(parse_with_prometheus({client_file}, "caf_cluster_live_runners", "",
+                                "")
+          == "3 client");
   }
 
   TEST_CASE("bad gateway options end a runner with one line naming them") {

@@ -24,7 +24,7 @@ TEST_SUITE("unit.latency_histogram") {
     CHECK(s.bounds.back() == 10.0);
     CHECK(s.cumulative == std::vector<uint64_t>(14, 0));
     CHECK(s.count == 0);
-    CHECK(s.sum_seconds == 0.0);
+    CHECK(s.sum == 0.0);
   }
 
   TEST_CASE("a value on a bound counts in that bound's bucket (le)") {
@@ -40,7 +40,7 @@ TEST_SUITE("unit.latency_histogram") {
     CHECK(s.cumulative[12] == 3);
     CHECK(s.cumulative[13] == 4);
     CHECK(s.count == 5);
-    CHECK(s.sum_seconds == doctest::Approx(0.0005 + 0.000501 + 10 + 11));
+    CHECK(s.sum == doctest::Approx(0.0005 + 0.000501 + 10 + 11));
   }
 
   TEST_CASE("buckets are cumulative") {

@@ -68,7 +68,7 @@ TEST_SUITE("unit.prometheus_text") {
     h.bounds = {0.1, 1};
     h.cumulative = {2, 3};
     h.count = 4;
-    h.sum_seconds = 7.25;
+    h.sum = 7.25;
     prometheus_text out;
     out.family("latency_seconds", metric_type::histogram, "Latency");
     out.histogram({{"runner", "r"}}, h);

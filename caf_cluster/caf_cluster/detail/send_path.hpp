@@ -3,6 +3,8 @@
 // client outliving the service fails its sends instead of keeping it alive.
 #pragma once
 
+#include <string>
+
 #include "caf/fwd.hpp"
 #include "caf/replies_to.hpp"
 #include "caf/timespan.hpp"
@@ -37,6 +39,11 @@ public:
   /// else the router, else (single runner without the type, or shut down)
   /// an actor that refuses it with the reason.
   virtual deliver_actor prepare(entity_send& x) const = 0;
+
+  /// Records that a blocking ask for `entity_type` took `elapsed` from its
+  /// `prepare` until its reply (the ask latency of the node's metrics).
+  virtual void observe_ask(const std::string& entity_type,
+                           caf::timespan elapsed) const = 0;
 };
 
 } // namespace caf_cluster::detail

@@ -234,6 +234,7 @@ entity_manager_impl::behavior_type manager_impl(manager_pointer self,
   auto& st = self->state;
   st.self = self;
   st.cfg = std::move(cfg);
+  st.inflight.attach(&st.cfg.counters->persisted_pending);
   return {
     [=](deliver_atom, detail::entity_send& x) {
       self->state.deliver(x);

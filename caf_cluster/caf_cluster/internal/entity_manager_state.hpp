@@ -28,6 +28,7 @@
 #include "caf/response_promise.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
+#include "caf_cluster/internal/counted_ids.hpp"
 #include "caf_cluster/internal/deadline_watch.hpp"
 #include "caf_cluster/internal/entity_manager.hpp"
 #include "caf_cluster/internal/entity_slot.hpp"
@@ -223,7 +224,8 @@ struct manager_state {
   // -- persisted_delivery.cpp ----------------------------------------------
 
   // Persisted requests queued or running here: a recovered copy is skipped.
-  std::unordered_set<int64_t> inflight;
+  // Its size is the type's persisted_pending gauge.
+  counted_ids inflight;
   // Senders waiting for the reply of a request (by its id).
   reply_waiters<joiner> joiners;
   // Scheduled messages whose rows are being stored.

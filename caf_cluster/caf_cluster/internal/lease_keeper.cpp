@@ -3,6 +3,7 @@
 // given up at once when lost. Every change goes into the shard table first,
 // so the participants see it before they are asked to act on it.
 #include <algorithm>
+#include <chrono>
 #include <memory>
 
 #include "caf/send.hpp"
@@ -24,7 +25,10 @@ void shard_manager_state::renew(int64_t now) {
   for_each_owned([&](shard_ref s, shard_state) {
     keys.push_back(key(s));
   });
+  auto started = std::chrono::steady_clock::now();
   auto kept = cfg.storage->refresh(cfg.address, keys, now, lease_ms());
+  node().counters->lease_refresh_latency.observe(
+    std::chrono::steady_clock::now() - started);
   if (!kept) {
     failed("lease refresh", kept.error());
     // Stop before the lease can lapse: another runner may take the shards
@@ -59,9 +63,27 @@ void shard_manager_state::renew(int64_t now) {
                         " shards (lease expired or taken): ", describe(lost));
 }
 
-void shard_manager_state::rebalance(size_t g,
-                                    const std::vector<std::string>& ring,
-                                    int64_t now) {
+void shard_manager_state::count_failovers(
+  const std::vector<storage::lease_grant>& granted,
+  const std::vector<storage::lease_row>* leases, int64_t now) {
+  if (!leases)
+    return;
+  int64_t n = 0;
+  for (auto& grant : granted) {
+    auto i = std::find_if(leases->begin(), leases->end(), [&](auto& row) {
+      return row.shard == grant.shard;
+    });
+    if (i != leases->end() && i->runner != cfg.address
+        && i->expires_at_ms <= now)
+      ++n;
+  }
+  if (n > 0)
+    node().counters->failovers.fetch_add(n, std::memory_order_relaxed);
+}
+
+void shard_manager_state::rebalance(
+  size_t g, const std::vector<std::string>& ring, int64_t now,
+  const std::vector<storage::lease_row>* leases) {
   auto& t = table();
   std::vector<std::string> wanted;
   std::vector<shard_ref> handed;
@@ -93,6 +115,7 @@ void shard_manager_state::rebalance(size_t g,
     return;
   }
   worked("acquiring leases");
+  count_failovers(*granted, leases, now);
   bool serving_now = false;
   std::vector<shard_ref> got;
   for (auto& grant : *granted) {

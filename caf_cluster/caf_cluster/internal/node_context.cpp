@@ -26,7 +26,8 @@ node_context::node_context(caf::actor_system& sys, sharding_config cfg,
                                  clock)),
     running_singletons(std::make_shared<std::atomic<int64_t>>(0)),
     residents(std::make_shared<residency>(config.max_resident_entities)),
-    storage_state(std::make_shared<storage_health>()) {
+    storage_state(std::make_shared<storage_health>()),
+    counters(std::make_shared<runner_counters>()) {
   // nop
 }
 

@@ -17,6 +17,7 @@
 #include "caf_cluster/internal/residency.hpp"
 #include "caf_cluster/internal/shard_table.hpp"
 #include "caf_cluster/internal/storage_health.hpp"
+#include "caf_cluster/runner_counters.hpp"
 #include "caf_cluster/sharding_config.hpp"
 #include "caf_cluster/snowflake_generator.hpp"
 #include "caf_cluster/wall_clock.hpp"
@@ -87,6 +88,9 @@ struct node_context {
 
   /// Whether runner storage fails now, and why.
   const std::shared_ptr<storage_health> storage_state;
+
+  /// The node's own counters (storage commits, leases, asks, components).
+  const std::shared_ptr<runner_counters> counters;
 };
 
 using node_ptr = std::shared_ptr<const node_context>;

@@ -76,6 +76,11 @@ caf::timespan runtime::send_timeout() const noexcept {
   return node->config.send_timeout;
 }
 
+void runtime::observe_ask(const std::string& entity_type,
+                          caf::timespan elapsed) const {
+  node->counters->ask_latency(entity_type).observe(elapsed);
+}
+
 detail::deliver_actor runtime::prepare(detail::entity_send& x) const {
   if (shutting_down->load(std::memory_order_relaxed))
     return refuser;

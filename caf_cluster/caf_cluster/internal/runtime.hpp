@@ -46,6 +46,9 @@ struct runtime : detail::send_path {
 
   detail::deliver_actor prepare(detail::entity_send& x) const override;
 
+  void observe_ask(const std::string& entity_type,
+                   caf::timespan elapsed) const override;
+
   // -- the service -----------------------------------------------------------
 
   /// Returns the actor that takes the untyped sends of `sharding::route`

@@ -116,6 +116,8 @@ void shard_manager_state::tick() {
   }
   worked("reading the runners");
   auto live = live_among(*all, now);
+  node().counters->live_runners.store(static_cast<int64_t>(live.size()),
+                                      std::memory_order_relaxed);
   observe(live, *all);
   if (!client_only() && registered && !leaving && !listed(live)) {
     // Our row is gone (we were presumed dead): serve nothing, join again.
@@ -139,7 +141,7 @@ void shard_manager_state::tick() {
   for (size_t g = 0; g < groups.size(); ++g) {
     auto& ring = ring_of(groups[g], live);
     if (!client_only() && registered && !leaving && !ring.empty())
-      rebalance(g, ring, now);
+      rebalance(g, ring, now, leases ? &*leases : nullptr);
   }
   // The router routes to every group a live runner hosts, also those this
   // node does not (its types or clients may name them).

@@ -198,8 +198,17 @@ struct shard_manager_state {
   void renew(int64_t now);
 
   /// Gives up the shards of `g` the ring moved away, acquires the ones it
-  /// gave this runner.
-  void rebalance(size_t g, const std::vector<std::string>& ring, int64_t now);
+  /// gave this runner. `leases` (this tick's read, if it worked) tells a
+  /// failover (the previous holder's lease expired) from a hand-over (it
+  /// released the lease, which deletes the row).
+  void rebalance(size_t g, const std::vector<std::string>& ring, int64_t now,
+                 const std::vector<storage::lease_row>* leases);
+
+  /// Counts the shards of `granted` whose lease row in `leases` belonged to
+  /// another runner and had expired at `now`.
+  void count_failovers(const std::vector<storage::lease_grant>& granted,
+                       const std::vector<storage::lease_row>* leases,
+                       int64_t now);
 
   /// The lease is gone: stop at once, and stay away from the shard until
   /// its entities are gone (a new acquisition must not start while an

@@ -1,5 +1,6 @@
 #include "caf_cluster/internal/storage_writer.hpp"
 
+#include <chrono>
 #include <utility>
 
 #include "caf/actor_system.hpp"
@@ -11,6 +12,7 @@
 
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/logger.hpp"
+#include "caf_cluster/runner_counters.hpp"
 #include "caf_cluster/wall_clock.hpp"
 
 namespace caf_cluster::internal {
@@ -39,6 +41,7 @@ struct writer_state {
   std::shared_ptr<storage::message_driver> driver;
   std::shared_ptr<const logger> log;
   std::shared_ptr<wall_clock> clock;
+  std::shared_ptr<runner_counters> counters;
   batch<storage::request_row> requests;
   batch<storage::reply_write> replies;
   bool flush_pending = false;
@@ -103,7 +106,15 @@ struct writer_state {
         if (w.processed_at_ms == 0)
           w.processed_at_ms = now;
     }
+    // One clock read per commit, not per row: a commit is an fsync anyway.
+    auto started = std::chrono::steady_clock::now();
     auto results = driver->save_batch(requests.rows, replies.rows);
+    if (counters) {
+      counters->commit_latency.observe(std::chrono::steady_clock::now()
+                                       - started);
+      counters->commit_batch_size.observe(requests.rows.size()
+                                          + replies.rows.size());
+    }
     if (!results.requests)
       failed("saving requests", results.requests.error());
     if (!results.replies)
@@ -128,8 +139,10 @@ writer_impl_actor::behavior_type
 writer_impl(writer_pointer self,
             std::shared_ptr<storage::message_driver> driver,
             std::shared_ptr<const logger> log,
-            std::shared_ptr<wall_clock> clock) {
+            std::shared_ptr<wall_clock> clock,
+            std::shared_ptr<runner_counters> counters) {
   self->state.self = self;
+  self->state.counters = std::move(counters);
   self->state.driver = std::move(driver);
   self->state.log = std::move(log);
   self->state.clock = std::move(clock);
@@ -229,12 +242,14 @@ detail::storage_writer_actor
 spawn_storage_writer(caf::actor_system& sys,
                      std::shared_ptr<storage::message_driver> driver,
                      bool detached, std::shared_ptr<const logger> log,
-                     std::shared_ptr<wall_clock> clock) {
+                     std::shared_ptr<wall_clock> clock,
+                     std::shared_ptr<runner_counters> counters) {
   if (detached)
     return sys.spawn<caf::detached>(writer_impl, std::move(driver),
-                                    std::move(log), std::move(clock));
+                                    std::move(log), std::move(clock),
+                                    std::move(counters));
   return sys.spawn(writer_impl, std::move(driver), std::move(log),
-                   std::move(clock));
+                   std::move(clock), std::move(counters));
 }
 
 } // namespace caf_cluster::internal

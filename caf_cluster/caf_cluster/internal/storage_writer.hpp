@@ -17,6 +17,7 @@
 
 namespace caf_cluster {
 
+class runner_counters;
 class wall_clock;
 
 } // namespace caf_cluster
@@ -33,12 +34,14 @@ constexpr size_t max_batch = 1024;
 /// (storage calls block), which the deterministic tests turn off. Failed
 /// storage calls are logged to `log` if given. Replies without a time get
 /// `clock`'s time of their commit (`reply_write::processed_at_ms`, from which
-/// retention counts); without a clock they stay unstamped.
+/// retention counts); without a clock they stay unstamped. Each commit's
+/// duration and rows go into `counters` if given.
 detail::storage_writer_actor
 spawn_storage_writer(caf::actor_system& sys,
                      std::shared_ptr<storage::message_driver> driver,
                      bool detached = true,
                      std::shared_ptr<const logger> log = nullptr,
-                     std::shared_ptr<wall_clock> clock = nullptr);
+                     std::shared_ptr<wall_clock> clock = nullptr,
+                     std::shared_ptr<runner_counters> counters = nullptr);
 
 } // namespace caf_cluster::internal

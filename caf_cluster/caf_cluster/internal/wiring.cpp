@@ -33,7 +33,7 @@ void start_message_storage(runtime& rt,
                            bool detached, bool sweep) {
   auto& n = *rt.node;
   auto writer = spawn_storage_writer(n.system, driver, detached, n.log,
-                                     n.clock);
+                                     n.clock, n.counters);
   if (sweep)
     spawn_retention_sweeper(n.system, rt.node, std::move(driver),
                             caf::actor_cast<caf::actor>(writer), detached);

@@ -1,6 +1,7 @@
 #include "caf_cluster/cron/cluster_cron.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -61,6 +62,10 @@ struct cron_spec {
   message_storage storage;
   std::shared_ptr<wall_clock> clock;
   std::function<void(log_level, std::string)> log; // the runner's log
+  // The runner's metrics: ticks run, run late, skipped as stale.
+  std::shared_ptr<std::atomic<int64_t>> ticks_run;
+  std::shared_ptr<std::atomic<int64_t>> ticks_late;
+  std::shared_ptr<std::atomic<int64_t>> ticks_skipped;
 };
 
 using spec_ptr = std::shared_ptr<const cron_spec>;
@@ -186,6 +191,7 @@ tick_impl(tick_pointer self, const entity_context& ctx, spec_ptr spec) {
             if (stale) {
               auto n = instants_between(spec->schedule, at,
                                         next ? *next : now, skip_count_cap);
+              spec->ticks_skipped->fetch_add(n, std::memory_order_relaxed);
               log_tick(*spec, log_level::warning, at,
                        "ran " + std::to_string(now - at)
                          + " ms late, older than skip_if_older_than ("
@@ -195,9 +201,14 @@ tick_impl(tick_pointer self, const entity_context& ctx, spec_ptr spec) {
                          + " tick(s) up to "
                          + (next ? cron_tick_id(*next) : "the end"));
             }
+            auto late = now - at > to_ms(spec->options.late_after);
             auto run = [=]() mutable {
-              if (!stale)
+              if (!stale) {
+                spec->ticks_run->fetch_add(1, std::memory_order_relaxed);
+                if (late)
+                  spec->ticks_late->fetch_add(1, std::memory_order_relaxed);
                 run_job(*spec, at, runner);
+              }
               rp.deliver(!stale);
             };
             if (!next) {
@@ -244,6 +255,9 @@ caf::error cluster_cron(sharding& cluster, std::string name,
   if (options.skip_if_older_than.count() <= 0)
     return caf::make_error(errc::invalid_argument,
                            where + ": skip_if_older_than must be positive");
+  if (options.late_after.count() <= 0)
+    return caf::make_error(errc::invalid_argument,
+                           where + ": late_after must be positive");
   // Checked before anything is registered: the cron's entity type and
   // singleton are named by it, so both take it once this passes.
   if (auto shard = cluster.shard_id(cron_entity_type(name)); !shard)
@@ -261,10 +275,25 @@ caf::error cluster_cron(sharding& cluster, std::string name,
                              + " needs message storage (set "
                                "cluster.storage, or "
                                "runner_options::messages)");
+  metric_labels labels{{"cron", name}};
+  auto ticks_run = cluster.counter("caf_cluster_cron_ticks_total",
+                                   "Cron ticks whose job ran on this runner",
+                                   labels);
+  auto ticks_late = cluster.counter(
+    "caf_cluster_cron_ticks_late_total",
+    "Cron ticks that ran here later than late_after after their time", labels);
+  auto ticks_skipped = cluster.counter(
+    "caf_cluster_cron_ticks_skipped_total",
+    "Cron ticks skipped here as older than skip_if_older_than", labels);
+  // Valid names by construction: a failure is a bug, not a user error.
+  if (!ticks_run || !ticks_late || !ticks_skipped)
+    return caf::make_error(errc::invalid_argument,
+                           where + ": its metrics could not be registered");
   auto spec = std::make_shared<const cron_spec>(
     cron_spec{name, cron_entity_type(name), std::move(schedule), std::move(job),
               options, std::move(storage), std::move(clock),
-              cluster.log_to("cron")});
+              cluster.log_to("cron"), std::move(*ticks_run),
+              std::move(*ticks_late), std::move(*ticks_skipped)});
   auto ticks = entity<cron_tick_actor>(spec->type)
                  .persisted<std::tuple<cron_tick_atom, int64_t>>()
                  .max_idle(tick_max_idle);

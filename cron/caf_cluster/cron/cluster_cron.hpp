@@ -34,6 +34,13 @@ struct cron_options {
   /// skipped). Must be positive; one day by default (as in Effect's
   /// ClusterCron).
   caf::timespan skip_if_older_than = std::chrono::hours{24};
+
+  /// A tick that reaches its runner more than this after its scheduled
+  /// time still runs, but counts as late in the runner's metrics
+  /// (`caf_cluster_cron_ticks_late_total`). On time, a tick arrives within
+  /// milliseconds (a timer and one storage write); a failover delays it by
+  /// about a lease duration, which the default catches. Must be positive.
+  caf::timespan late_after = std::chrono::seconds{1};
 };
 
 /// What a job learns about the tick it runs for.
@@ -67,9 +74,15 @@ using cron_job = std::function<void(const cron_run&)>;
 /// singleton (`caf_cluster.cron/<name>`) stores the next tick whenever it
 /// starts and every minute after (duplicates are dropped by key); each tick,
 /// when due, first stores the tick after it (retrying while storage refuses;
-/// the job waits) and then runs `job`.
+/// the job waits) and then runs `job`. The runner's metrics count, labelled
+/// `cron="<name>"`, the ticks whose job ran here
+/// (`caf_cluster_cron_ticks_total`), those of them that ran late
+/// (`caf_cluster_cron_ticks_late_total`, see `cron_options::late_after`)
+/// and the ticks skipped as older than `skip_if_older_than`
+/// (`caf_cluster_cron_ticks_skipped_total`).
 /// @returns `errc::invalid_argument` for an empty name, an empty `job`, a
-///          non-positive `skip_if_older_than`, a schedule that never fires
+///          non-positive `skip_if_older_than` or `late_after`, a schedule
+///          that never fires
 ///          or a name registered already; `errc::invalid_config` on a
 ///          runner without message storage; `errc::shutting_down` after
 ///          `shutdown()`.

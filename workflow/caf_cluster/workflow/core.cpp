@@ -166,11 +166,14 @@ entity<wf_actor, execution_journal> execution_entity(const std::string& name,
 caf::error add_workflow(sharding& cluster,
                         std::shared_ptr<const workflow_spec> spec) {
   auto def = execution_entity(spec->name, spec->shard_group, spec->max_idle);
+  auto counters = status_counters::make(cluster, spec->name);
+  if (!counters)
+    return std::move(counters.error());
   return cluster.register_entity(
-    def,
-    [spec](wf_actor::stateful_pointer<execution_journal> self,
+    def, [spec, counters = std::move(*counters)](
+           wf_actor::stateful_pointer<execution_journal> self,
            entity_context ctx) {
-      return execution_behavior(self, std::move(ctx), spec);
+      return execution_behavior(self, std::move(ctx), spec, counters);
     });
 }
 

@@ -45,6 +45,8 @@ struct env {
   // The journal the running advance started from (a transactional activity
   // runs the advance again from it).
   execution_journal before;
+  // The runner's counters of executions by status.
+  std::shared_ptr<const status_counters> counters;
 };
 
 using env_ptr = std::shared_ptr<env>;
@@ -107,6 +109,13 @@ void store_from(self_ptr self, env_ptr e,
     });
 }
 
+// Makes `j` the execution's journal, counting the status it reaches.
+void adopt(self_ptr self, const env_ptr& e, execution_journal j) {
+  if (e->counters)
+    e->counters->count(self->state.status, j.status);
+  self->state = std::move(j);
+}
+
 void notify(self_ptr self, env_ptr& e, const wf_status& st) {
   if (!is_final(st.status))
     return;
@@ -122,7 +131,7 @@ void commit_to(self_ptr self, env_ptr e, execution_journal j,
                caf::typed_response_promise<wf_status> rp) {
   auto st = status_of(j);
   if (out.empty()) {
-    self->state = std::move(j);
+    adopt(self, e, std::move(j));
     rp.deliver(st);
     notify(self, e, st);
     return;
@@ -136,7 +145,7 @@ void commit_to(self_ptr self, env_ptr e, execution_journal j,
   auto jp = std::make_shared<execution_journal>(std::move(j));
   store_from(self, e, xs, 0, 0, [self, e, rp, jp, st](caf::error err) mutable {
     if (!err) {
-      self->state = std::move(*jp);
+      adopt(self, e, std::move(*jp));
       rp.deliver(st);
       notify(self, e, st);
       return;
@@ -152,7 +161,7 @@ caf::result<wf_status> commit(self_ptr self, env_ptr e, execution_journal j,
                               std::vector<outgoing> out) {
   if (out.empty()) {
     auto st = status_of(j);
-    self->state = std::move(j);
+    adopt(self, e, std::move(j));
     notify(self, e, st);
     return st;
   }
@@ -368,9 +377,10 @@ void complete_step(execution_journal& j, step_kind kind,
 
 wf_actor::behavior_type
 execution_behavior(wf_actor::stateful_pointer<execution_journal> self,
-                   entity_context ctx,
-                   std::shared_ptr<const workflow_spec> spec) {
-  auto e = std::make_shared<env>(env{std::move(spec), ctx, {}, {}, 0, {}, {}});
+                   entity_context ctx, std::shared_ptr<const workflow_spec> spec,
+                   std::shared_ptr<const status_counters> counters) {
+  auto e = std::make_shared<env>(
+    env{std::move(spec), ctx, {}, {}, 0, {}, {}, std::move(counters)});
   if (auto cluster = ctx.cluster())
     e->storage = cluster->messages();
   return {
