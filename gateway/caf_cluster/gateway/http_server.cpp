@@ -50,13 +50,15 @@ class session;
 struct http_server::impl {
   http_server_options options;
   http_handler handler;
+  // Before the context: sessions still queued in it die with it and count
+  // themselves out.
+  std::atomic<size_t> open{0};
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   std::thread thread;
   // Guards `stopped` against responders posting into a stopping context.
   std::mutex post_mutex;
   bool stopped = false;
-  std::atomic<size_t> open{0};
   // Sessions by weak reference, for stop(); touched on the I/O thread only.
   std::list<std::weak_ptr<session>> sessions;
   // This object, for the sessions' responders.
@@ -85,10 +87,14 @@ std::string lower(beast::string_view text) {
 
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(http_server::impl* server, tcp::socket socket)
-    : server_(server),
+  // Sessions run on the server's I/O thread, which the server joins before
+  // it goes away, so they use it directly; the weak reference is for their
+  // responders, which run on other threads and may outlive it.
+  session(std::weak_ptr<http_server::impl> server, tcp::socket socket)
+    : server_alive_(std::move(server)),
+      server_(server_alive_.lock().get()),
       stream_(std::move(socket)),
-      timer_(server->ioc) {
+      timer_(server_->ioc) {
     ++server_->open;
   }
 
@@ -192,7 +198,6 @@ private:
   http_responder make_responder(uint64_t id) {
     // Answers 500 when the last copy goes without a call.
     struct state {
-      http_server::impl* server;
       std::weak_ptr<http_server::impl> alive;
       std::weak_ptr<session> target;
       uint64_t id;
@@ -217,7 +222,6 @@ private:
       }
     };
     auto st = std::make_shared<state>();
-    st->server = server_;
     st->alive = server_alive_;
     st->target = weak_from_this();
     st->id = id;
@@ -247,11 +251,7 @@ private:
                       });
   }
 
-public:
-  // Set once after construction: responders check the server still exists.
   std::weak_ptr<http_server::impl> server_alive_;
-
-private:
   http_server::impl* server_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -273,8 +273,7 @@ void http_server::impl::accept() {
         error_code ignored;
         socket.close(ignored);
       } else {
-        auto s = std::make_shared<session>(this, std::move(socket));
-        s->server_alive_ = self;
+        auto s = std::make_shared<session>(self, std::move(socket));
         sessions.remove_if([](auto& w) { return w.expired(); });
         sessions.push_back(s);
         s->start();
