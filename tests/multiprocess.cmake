@@ -25,6 +25,7 @@ add_executable(multiprocess_tests
   multiprocess/cron_failover.test.cpp
   multiprocess/freeze.cpp
   multiprocess/gateway.test.cpp
+  multiprocess/gateway_tls.test.cpp
   multiprocess/lease_hang_live.test.cpp
   multiprocess/single_runner.test.cpp
   multiprocess/node_cli.test.cpp

@@ -36,12 +36,22 @@ bool is_loopback_ip(const std::string& host) {
 // that only this host can reach it.
 caf::error check_gateway(const sharding_config& cfg) {
   const std::string listen_key = "cluster.http-listen";
+  if (cfg.http_tls_certificate.empty() != cfg.http_tls_key.empty())
+    return invalid_config(
+      "cluster.http-tls-certificate and cluster.http-tls-key must be set "
+      "together (both or neither), got http-tls-certificate="
+      + quoted(cfg.http_tls_certificate)
+      + ", http-tls-key=" + quoted(cfg.http_tls_key));
   if (cfg.http_listen.empty()) {
     if (!cfg.http_token.empty() || !cfg.http_token_file.empty()
         || cfg.http_anonymous)
       return invalid_config(
         "cluster.http-token, cluster.http-token-file and "
         "cluster.http-anonymous need " + listen_key + ", which is empty");
+    if (!cfg.http_tls_certificate.empty())
+      return invalid_config(
+        "cluster.http-tls-certificate and cluster.http-tls-key need "
+        + listen_key + ", which is empty");
     return caf::none;
   }
   auto addr = parse_runner_address(cfg.http_listen);

@@ -114,6 +114,11 @@ void for_each_option(F&& f) {
   f("http-anonymous",
     "serve the HTTP gateway without a token (loopback addresses only)",
     &c::http_anonymous);
+  f("http-tls-certificate",
+    "PEM certificate chain of the HTTP gateway; turns on HTTPS",
+    &c::http_tls_certificate);
+  f("http-tls-key", "PEM private key of cluster.http-tls-certificate",
+    &c::http_tls_key);
 }
 
 template <class T>
