@@ -6,6 +6,7 @@ add_executable(unit_tests
   unit/errc.test.cpp
   unit/frame_filter.test.cpp
   unit/latency_histogram.test.cpp
+  unit/http_fuzz.test.cpp
   unit/http_server.test.cpp
   unit/http_tls.test.cpp
   unit/log.test.cpp
