@@ -1,9 +1,5 @@
 #include "caf_cluster/gateway/http_tls.hpp"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -12,6 +8,7 @@
 
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/gateway/internal/tls_context.hpp"
+#include "caf_cluster/internal/tls_file_check.hpp"
 
 namespace caf_cluster::gateway {
 
@@ -21,32 +18,9 @@ constexpr const char* certificate_option = "cluster.http-tls-certificate";
 
 constexpr const char* key_option = "cluster.http-tls-key";
 
-// OpenSSL's queued errors as text (the newest reason is the useful one).
-std::string openssl_reason() {
-  std::string result;
-  while (auto code = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof(buf));
-    result = buf;
-  }
-  return result.empty() ? std::string{"unknown OpenSSL error"} : result;
-}
-
-caf::error file_error(const char* option, const std::string& path,
-                      const std::string& reason) {
-  return caf::make_error(errc::invalid_config, std::string{option} + " '"
-                                                 + path + "': " + reason);
-}
-
-// A missing or unreadable file gets the system's reason, which says more
-// than OpenSSL's "system lib".
-caf::error check_readable(const char* option, const std::string& path) {
-  auto* f = std::fopen(path.c_str(), "rb");
-  if (!f)
-    return file_error(option, path, std::strerror(errno));
-  std::fclose(f);
-  return caf::error{};
-}
+using caf_cluster::internal::check_readable;
+using caf_cluster::internal::openssl_reason;
+using caf_cluster::internal::tls_file_error;
 
 // Without it OpenSSL would prompt on the terminal for the passphrase of an
 // encrypted key and block the node's start.
@@ -84,8 +58,8 @@ make_tls_context(const std::string& certificate_file,
   SSL_CTX_set_default_passwd_cb(native, &refuse_passphrase);
   if (SSL_CTX_use_certificate_chain_file(native, certificate_file.c_str())
       != 1)
-    return file_error(certificate_option, certificate_file,
-                      "not a PEM certificate: " + openssl_reason());
+    return tls_file_error(certificate_option, certificate_file,
+                          "not a PEM certificate: " + openssl_reason());
   // Parsed apart from its use, so that a key of another certificate is told
   // from a file that is no key at all.
   std::unique_ptr<BIO, int (*)(BIO*)> bio{BIO_new_file(key_file.c_str(), "r"),
@@ -96,15 +70,15 @@ make_tls_context(const std::string& certificate_file,
         : nullptr,
     &EVP_PKEY_free};
   if (!key)
-    return file_error(key_option, key_file,
-                      "not an unencrypted PEM private key: "
-                        + openssl_reason());
+    return tls_file_error(key_option, key_file,
+                          "not an unencrypted PEM private key: "
+                            + openssl_reason());
   if (SSL_CTX_use_PrivateKey(native, key.get()) != 1
       || SSL_CTX_check_private_key(native) != 1)
-    return file_error(key_option, key_file,
-                      "does not match " + std::string{certificate_option}
-                        + " '" + certificate_file + "': "
-                        + openssl_reason());
+    return tls_file_error(key_option, key_file,
+                          "does not match " + std::string{certificate_option}
+                            + " '" + certificate_file + "': "
+                            + openssl_reason());
   return ctx;
 }
 
