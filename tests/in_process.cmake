@@ -6,8 +6,10 @@ add_executable(unit_tests
   unit/errc.test.cpp
   unit/frame_filter.test.cpp
   unit/latency_histogram.test.cpp
+  unit/http_fuzz.test.cpp
   unit/http_server.test.cpp
   unit/json_codec.test.cpp
+  unit/http_tls.test.cpp
   unit/log.test.cpp
   unit/prometheus_text.test.cpp
   unit/metrics_exposition.test.cpp
@@ -22,8 +24,13 @@ add_executable(unit_tests
   unit/time_zone.test.cpp
   unit/version.test.cpp)
 target_include_directories(unit_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+# Boost and OpenSSL for the HTTPS client of the gateway's TLS test.
+find_package(Boost 1.74 REQUIRED)
 target_link_libraries(unit_tests PRIVATE caf_cluster_doctest_main caf_cluster::core
-                                         caf_cluster::cron caf_cluster::gateway)
+                                         caf_cluster::cron caf_cluster::gateway
+                                         Boost::headers OpenSSL::SSL)
+target_compile_definitions(unit_tests PRIVATE
+  CAF_CLUSTER_MAKE_TEST_CA="${PROJECT_SOURCE_DIR}/scripts/make-test-ca.sh")
 caf_cluster_target_defaults(unit_tests)
 doctest_discover_tests(unit_tests PROPERTIES LABELS unit)
 

@@ -27,6 +27,7 @@ add_executable(multiprocess_tests
   multiprocess/gateway.test.cpp
   multiprocess/entity_gateway.test.cpp
   multiprocess/http_client.cpp
+  multiprocess/gateway_tls.test.cpp
   multiprocess/lease_hang_live.test.cpp
   multiprocess/single_runner.test.cpp
   multiprocess/node_cli.test.cpp

@@ -1,8 +1,6 @@
 #include "caf_cluster/sharding_config.hpp"
 
 #include <algorithm>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <limits>
 #include <map>
 #include <optional>
@@ -19,12 +17,18 @@
 #include "caf/settings.hpp"
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/config_text.hpp"
+#include "caf_cluster/internal/gateway_config.hpp"
 #include "caf_cluster/runner_address.hpp"
 #include "caf_cluster/storage/storage_uri.hpp"
 
 namespace caf_cluster {
 
 namespace {
+
+using internal::context_text;
+using internal::invalid_config;
+using internal::quoted;
 
 constexpr std::string_view group_name = "cluster";
 
@@ -110,6 +114,11 @@ void for_each_option(F&& f) {
   f("http-anonymous",
     "serve the HTTP gateway without a token (loopback addresses only)",
     &c::http_anonymous);
+  f("http-tls-certificate",
+    "PEM certificate chain of the HTTP gateway; turns on HTTPS",
+    &c::http_tls_certificate);
+  f("http-tls-key", "PEM private key of cluster.http-tls-certificate",
+    &c::http_tls_key);
 }
 
 template <class T>
@@ -206,22 +215,6 @@ std::string option_key(std::string_view name) {
   result += '.';
   result.append(name.data(), name.size());
   return result;
-}
-
-caf::error invalid_config(std::string msg) {
-  return caf::make_error(errc::invalid_config, std::move(msg));
-}
-
-// The text of an error made by make_error(code, "text").
-std::string context_text(const caf::error& err) {
-  const auto& ctx = err.context();
-  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
-    return ctx.get_as<std::string>(0);
-  return caf::to_string(err);
-}
-
-std::string quoted(const std::string& str) {
-  return caf::deep_to_string(str);
 }
 
 std::string render(const caf::config_value& x) {
@@ -354,58 +347,6 @@ caf::error check_address(std::string_view name, const std::string& x) {
   if (auto addr = parse_runner_address(x); !addr)
     return invalid_config(option_key(name)
                           + " is invalid: " + context_text(addr.error()));
-  return caf::none;
-}
-
-bool is_ip_literal(const std::string& host) {
-  in_addr v4;
-  in6_addr v6;
-  return ::inet_pton(AF_INET, host.c_str(), &v4) == 1
-         || ::inet_pton(AF_INET6, host.c_str(), &v6) == 1;
-}
-
-bool is_loopback_host(const std::string& host) {
-  in_addr v4;
-  in6_addr v6;
-  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1)
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1
-         && IN6_IS_ADDR_LOOPBACK(&v6);
-}
-
-// The gateway answers anyone who can reach its port: a token, or a promise
-// that only this host can reach it.
-caf::error check_gateway(const sharding_config& cfg) {
-  auto listen_key = option_key("http-listen");
-  if (cfg.http_listen.empty()) {
-    if (!cfg.http_token.empty() || !cfg.http_token_file.empty()
-        || cfg.http_anonymous)
-      return invalid_config(
-        "cluster.http-token, cluster.http-token-file and "
-        "cluster.http-anonymous need " + listen_key + ", which is empty");
-    return caf::none;
-  }
-  auto addr = parse_runner_address(cfg.http_listen);
-  if (!addr)
-    return invalid_config(listen_key + " is invalid: "
-                          + context_text(addr.error()));
-  if (!is_ip_literal(addr->host))
-    return invalid_config(listen_key + " needs an IP address as its host "
-                                       "(127.0.0.1, 0.0.0.0, [::1]), got "
-                          + quoted(cfg.http_listen));
-  int ways = !cfg.http_token.empty() + !cfg.http_token_file.empty()
-             + cfg.http_anonymous;
-  if (ways != 1)
-    return invalid_config(
-      listen_key + "=" + quoted(cfg.http_listen)
-      + " needs exactly one of cluster.http-token, cluster.http-token-file "
-        "and cluster.http-anonymous, got "
-      + std::to_string(ways));
-  if (cfg.http_anonymous && !is_loopback_host(addr->host))
-    return invalid_config(
-      "cluster.http-anonymous serves without a token, so it needs a "
-      "loopback " + listen_key + " (127.0.0.1, ::1), got "
-      + quoted(cfg.http_listen));
   return caf::none;
 }
 
@@ -611,7 +552,7 @@ caf::error sharding_config::validate() const {
         + quoted(tls_ca_file) + ", cert-file=" + quoted(tls_cert_file)
         + ", key-file=" + quoted(tls_key_file));
   }
-  if (auto err = check_gateway(*this))
+  if (auto err = internal::check_gateway(*this))
     return err;
   auto uri = storage::parse_storage_uri(storage);
   if (!uri)

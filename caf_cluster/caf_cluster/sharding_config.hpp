@@ -64,6 +64,8 @@ namespace caf_cluster {
 /// | `http_token` | `cluster.http-token` | `""` | bearer token the gateway requires (`Authorization: Bearer <token>`) on everything but `/health/*` |
 /// | `http_token_file` | `cluster.http-token-file` | `""` | file holding the token instead (first line; not readable by group or others); at most one of the two |
 /// | `http_anonymous` | `cluster.http-anonymous` | `false` | serve the gateway without a token; allowed only when `http_listen`'s host is a loopback address |
+/// | `http_tls_certificate` | `cluster.http-tls-certificate` | `""` | PEM certificate (chain) the gateway presents; with `http_tls_key` it serves HTTPS only: both or neither, and only with `http_listen` |
+/// | `http_tls_key` | `cluster.http-tls-key` | `""` | PEM private key of `http_tls_certificate` |
 ///
 /// Every duration has a range, named in the error that refuses a value outside
 /// it: `entity-max-idle` 1ms..168h, `entity-termination-timeout` 1ms..1h,
@@ -212,6 +214,12 @@ struct sharding_config {
 
   /// Serve the gateway without a token (loopback hosts only).
   bool http_anonymous = false;
+
+  /// PEM certificate chain of the gateway's HTTPS.
+  std::string http_tls_certificate;
+
+  /// PEM private key of `http_tls_certificate`.
+  std::string http_tls_key;
 
   /// Whether mutual TLS is configured (all three files set).
   bool tls_enabled() const noexcept {

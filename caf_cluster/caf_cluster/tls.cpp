@@ -13,12 +13,12 @@
 #include "caf/openssl/manager.hpp"
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/tls_file_check.hpp"
 
 namespace caf_cluster {
 
-namespace {
+namespace internal {
 
-// OpenSSL's queued errors as text (the newest reason is the useful one).
 std::string openssl_reason() {
   std::string result;
   while (auto code = ERR_get_error()) {
@@ -29,21 +29,34 @@ std::string openssl_reason() {
   return result.empty() ? std::string{"unknown OpenSSL error"} : result;
 }
 
-caf::error file_error(const char* option, const std::string& path,
-                      const std::string& reason) {
+caf::error tls_file_error(const std::string& option, const std::string& path,
+                          const std::string& reason) {
   return caf::make_error(errc::invalid_config,
-                         std::string{"cluster.tls."} + option + " '" + path
-                           + "': " + reason);
+                         option + " '" + path + "': " + reason);
 }
 
-// A missing or unreadable file gets the system's reason, which says more
-// than OpenSSL's "system lib".
-caf::error check_readable(const char* option, const std::string& path) {
+caf::error check_readable(const std::string& option, const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> f{std::fopen(path.c_str(), "rb"),
                                           &std::fclose};
   if (!f)
-    return file_error(option, path, std::strerror(errno));
+    return tls_file_error(option, path, std::strerror(errno));
   return caf::error{};
+}
+
+} // namespace internal
+
+namespace {
+
+using internal::openssl_reason;
+
+caf::error file_error(const char* option, const std::string& path,
+                      const std::string& reason) {
+  return internal::tls_file_error(std::string{"cluster.tls."} + option, path,
+                                  reason);
+}
+
+caf::error check_readable(const char* option, const std::string& path) {
+  return internal::check_readable(std::string{"cluster.tls."} + option, path);
 }
 
 } // namespace

@@ -22,99 +22,13 @@
 #include <vector>
 
 #include "caf_cluster/errc.hpp"
+#include "unit/raw_http_client.hpp"
 
 using namespace std::chrono_literals;
 using namespace caf_cluster::gateway;
+using caf_cluster::test::raw_client;
 
 namespace {
-
-// A blocking loopback client with a 5 s bound on every wait.
-class raw_client {
-public:
-  explicit raw_client(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr),
-                           sizeof(addr))
-                 == 0;
-  }
-
-  ~raw_client() {
-    ::close(fd_);
-  }
-
-  bool connected() const {
-    return connected_;
-  }
-
-  void send(const std::string& bytes) {
-    size_t done = 0;
-    while (done < bytes.size()) {
-      auto n = ::send(fd_, bytes.data() + done, bytes.size() - done,
-                      MSG_NOSIGNAL);
-      if (n <= 0)
-        return;
-      done += static_cast<size_t>(n);
-    }
-  }
-
-  // One response (headers and Content-Length body), or what came before the
-  // peer closed or 5 s passed.
-  std::string response() {
-    while (true) {
-      auto end = buffer_.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        size_t length = 0;
-        auto cl = lower(buffer_.substr(0, end)).find("content-length:");
-        if (cl != std::string::npos)
-          length = std::stoul(buffer_.substr(cl + 15));
-        if (buffer_.size() >= end + 4 + length) {
-          auto result = buffer_.substr(0, end + 4 + length);
-          buffer_.erase(0, end + 4 + length);
-          return result;
-        }
-      }
-      if (!fill())
-        return std::exchange(buffer_, {});
-    }
-  }
-
-  // Whether the server closed the connection (read returns 0 within 5 s).
-  bool closed_by_peer() {
-    while (fill()) {
-    }
-    return eof_;
-  }
-
-private:
-  static std::string lower(std::string text) {
-    for (auto& c : text)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-  }
-
-  bool fill() {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 5000) <= 0)
-      return false;
-    char buf[4096];
-    auto n = ::recv(fd_, buf, sizeof(buf), 0);
-    if (n <= 0) {
-      eof_ = true;
-      return false;
-    }
-    buffer_.append(buf, static_cast<size_t>(n));
-    return true;
-  }
-
-  int fd_ = -1;
-  bool connected_ = false;
-  bool eof_ = false;
-  std::string buffer_;
-};
 
 std::string get(const std::string& path, bool close = false) {
   return "GET " + path + " HTTP/1.1\r\nHost: x\r\n"

@@ -292,6 +292,20 @@ TEST_CASE("validate refuses each bad value and names the option") {
     {[](auto& x) { x.http_token = "t"; },
      "cluster.http-token, cluster.http-token-file and cluster.http-anonymous "
      "need cluster.http-listen, which is empty"},
+    {[](auto& x) {
+       x.http_listen = "127.0.0.1:8001";
+       x.http_token = "t";
+       x.http_tls_certificate = "gw.pem";
+     },
+     R"(cluster.http-tls-certificate and cluster.http-tls-key must be set )"
+     R"(together (both or neither), got http-tls-certificate="gw.pem", )"
+     R"(http-tls-key="")"},
+    {[](auto& x) {
+       x.http_tls_certificate = "gw.pem";
+       x.http_tls_key = "gw.key";
+     },
+     "cluster.http-tls-certificate and cluster.http-tls-key need "
+     "cluster.http-listen, which is empty"},
     {[](auto& x) { x.storage = "sqlite:"; },
      R"(cluster.storage is invalid: invalid storage location "sqlite:": the )"
      R"(path is empty; expected "memory", "sqlite:<path>" or )"
@@ -528,7 +542,8 @@ TEST_CASE("mistyped INI values are refused by sharding(), not dropped") {
      "storage-synchronous-full, client-only, log-level, "
      "max-message-size, max-entity-id-length, max-connections, "
      "handshake-timeout, max-clock-skew, tls.ca-file, tls.cert-file, "
-     "tls.key-file, http-listen, http-token, http-token-file, http-anonymous"},
+     "tls.key-file, http-listen, http-token, http-token-file, http-anonymous, "
+     "http-tls-certificate, http-tls-key"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.ini);

@@ -1,8 +1,8 @@
-// A small HTTP/1.1 server (Boost.Beast) for the gateway: one I/O thread,
-// keep-alive, bounded headers and bodies, idle timeouts and a connection cap,
-// so that no input can crash it, grow it without bound or hang a connection.
-// Handlers answer asynchronously: an entity's reply arrives later, on another
-// thread.
+// A small HTTP/1.1 server (Boost.Beast) for the gateway, plain or HTTPS: one
+// I/O thread, keep-alive, bounded headers and bodies, idle and handshake
+// timeouts and a connection cap, so that no input can crash it, grow it
+// without bound or hang a connection. Handlers answer asynchronously: an
+// entity's reply arrives later, on another thread.
 #pragma once
 
 #include <chrono>
@@ -77,14 +77,22 @@ struct http_server_options {
   std::chrono::milliseconds response_timeout{60'000};
   /// Connections open at once at most; further ones are closed at accept.
   size_t max_connections = 256;
+  /// PEM certificate (chain) to serve HTTPS with; with `tls_key_file` it
+  /// turns on TLS for every connection (plain HTTP is refused then). Both
+  /// empty: plain HTTP.
+  std::string tls_certificate_file;
+  /// PEM private key of `tls_certificate_file` (unencrypted).
+  std::string tls_key_file;
+  /// A TLS connection whose handshake (or goodbye) takes longer is closed.
+  std::chrono::milliseconds handshake_timeout{10'000};
 };
 
 /// The server. Destroying it stops it (see stop).
 class http_server {
 public:
   /// Binds and starts serving `handler`. Fails with `errc::invalid_config`
-  /// (bad host) or `errc::runner_unavailable` (address in use) naming the
-  /// address.
+  /// (bad host, unusable TLS files) or `errc::runner_unavailable` (address
+  /// in use) naming the address or file.
   static caf::expected<std::unique_ptr<http_server>>
   start(http_server_options options, http_handler handler);
 
@@ -104,6 +112,10 @@ public:
   /// Connections open now (for tests and metrics).
   size_t connections() const noexcept;
 
+  /// Whether the server speaks HTTPS.
+  bool tls() const noexcept;
+
+  /// The state shared with the connections (defined internally).
   struct impl;
 
 private:

@@ -157,6 +157,8 @@ runner_gateway::start(sharding cluster, const sharding_config& cfg,
   http_server_options opts;
   opts.host = addr->host;
   opts.port = addr->port;
+  opts.tls_certificate_file = cfg.http_tls_certificate;
+  opts.tls_key_file = cfg.http_tls_key;
   auto* raw = state.get();
   auto server = http_server::start(
     opts, [raw](http_request req, http_responder respond) {

@@ -12,6 +12,7 @@
 
 #include "caf_cluster/cluster_config.hpp"
 #include "caf_cluster/gateway/http_api.hpp"
+#include "caf_cluster/gateway/http_tls.hpp"
 #include "caf_cluster/gateway/runner_gateway.hpp"
 #include "caf_cluster/node/internal/command_line.hpp"
 #include "caf_cluster/sharding.hpp"
@@ -120,6 +121,10 @@ int run_node(int argc, char** argv, const node_program& program) {
   if (!scfg->http_token_file.empty())
     if (auto token = gateway::read_token_file(scfg->http_token_file); !token)
       return fail(node_exit_usage, usage_text(cfg, token.error()));
+  if (!scfg->http_tls_certificate.empty())
+    if (auto err = gateway::check_http_tls_files(scfg->http_tls_certificate,
+                                                 scfg->http_tls_key))
+      return fail(node_exit_usage, usage_text(cfg, err));
   // Blocked before CAF starts its threads, which inherit the mask, so the
   // signals reach only sigtimedwait.
   sigset_t signals;

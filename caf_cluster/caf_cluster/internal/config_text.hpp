@@ -1,0 +1,34 @@
+// The wording of configuration errors, shared by the files that check
+// options, so that every message names its option the same way.
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include "caf/deep_to_string.hpp"
+#include "caf/error.hpp"
+
+#include "caf_cluster/errc.hpp"
+
+namespace caf_cluster::internal {
+
+/// An `errc::invalid_config` error with `msg` as its only context.
+inline caf::error invalid_config(std::string msg) {
+  return caf::make_error(errc::invalid_config, std::move(msg));
+}
+
+/// The text of an error made by `make_error(code, "text")`, or the whole
+/// error rendered when it has another shape.
+inline std::string context_text(const caf::error& err) {
+  const auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return caf::to_string(err);
+}
+
+/// `str` in double quotes with escapes, as CAF prints strings.
+inline std::string quoted(const std::string& str) {
+  return caf::deep_to_string(str);
+}
+
+} // namespace caf_cluster::internal
