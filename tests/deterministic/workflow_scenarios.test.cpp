@@ -1,5 +1,5 @@
 // The ten scenarios of Effect's workflow tests (ClusterWorkflowEngine.test.ts,
-// Workflow.test.ts; see ../shared/reference/effect-workflow.md), on three
+// Workflow.test.ts in the Effect repository), on three
 // runners of the deterministic cluster with the email fixture: SendEmail
 // fails until attempt 5, compensation Unsend, a durable sleep of 10 s, then
 // the deferred Confirm.
