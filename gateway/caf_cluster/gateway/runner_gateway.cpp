@@ -9,6 +9,7 @@
 
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/gateway/http_server.hpp"
+#include "caf_cluster/gateway/internal/dashboard.hpp"
 #include "caf_cluster/metrics_exposition.hpp"
 #include "caf_cluster/prometheus_text.hpp"
 #include "caf_cluster/runner_address.hpp"
@@ -63,9 +64,11 @@ struct runner_gateway::impl {
   std::string token; // empty: anonymous
   bool client_only = false;
   std::unique_ptr<http_server> server;
+  std::unique_ptr<internal::dashboard> board;
 
   http_response handle(const http_request& req) const {
-    bool health = req.path.rfind("/health/", 0) == 0;
+    // The dashboard page carries no data; its fetches send the token.
+    bool health = req.path.rfind("/health/", 0) == 0 || req.path == "/";
     if (!health && !token.empty()) {
       auto& auth = req.header("authorization");
       constexpr std::string_view scheme = "Bearer ";
@@ -137,13 +140,22 @@ runner_gateway::start(sharding cluster, const sharding_config& cfg,
   http_server_options opts;
   opts.host = addr->host;
   opts.port = addr->port;
+  state->board = std::make_unique<internal::dashboard>(state->cluster,
+                                                       state->node);
   auto* raw = state.get();
   auto server = http_server::start(
     opts, [raw](http_request req, http_responder respond) {
+      auto head = req.method == "HEAD";
+      auto reply = [head, respond](http_response res) {
+        if (head)
+          res.body.clear();
+        respond(std::move(res));
+      };
       auto res = raw->handle(req);
-      if (req.method == "HEAD")
-        res.body.clear();
-      respond(std::move(res));
+      // Past the token check, the dashboard's paths answer from storage.
+      if (res.status != 401 && raw->board->serve(req, reply))
+        return;
+      reply(std::move(res));
     });
   if (!server)
     return std::move(server.error());
@@ -158,6 +170,8 @@ uint16_t runner_gateway::port() const noexcept {
 void runner_gateway::stop() {
   if (impl_ && impl_->server)
     impl_->server->stop();
+  if (impl_ && impl_->board)
+    impl_->board->stop();
 }
 
 } // namespace caf_cluster::gateway
