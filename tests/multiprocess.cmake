@@ -4,6 +4,9 @@ add_executable(hostile-peer multiprocess/hostile_peer.cpp)
 target_link_libraries(hostile-peer PRIVATE CAF::io CAF::core)
 caf_cluster_target_defaults(hostile-peer)
 
+# The dashboard test reads /api/cluster's JSON.
+find_package(nlohmann_json 3 REQUIRED)
+
 # Multi-process tests (label `multiprocess`): real counter-node runners,
 # counter-cli clients and cluster-ctl on 127.0.0.1, started and killed by the
 # test. The programs' paths come in as compile definitions.
@@ -25,6 +28,8 @@ add_executable(multiprocess_tests
   multiprocess/cron_failover.test.cpp
   multiprocess/freeze.cpp
   multiprocess/gateway.test.cpp
+  multiprocess/dashboard.test.cpp
+  multiprocess/http_client.cpp
   multiprocess/lease_hang_live.test.cpp
   multiprocess/single_runner.test.cpp
   multiprocess/node_cli.test.cpp
@@ -41,6 +46,7 @@ target_link_libraries(multiprocess_tests PRIVATE
   caf_cluster::cron
   caf_cluster::workflow
   caf_cluster::testing
+  nlohmann_json::nlohmann_json
   SQLiteCpp)
 target_compile_definitions(multiprocess_tests PRIVATE
   CAF_CLUSTER_COUNTER_NODE="$<TARGET_FILE:counter-node>"

@@ -8,7 +8,9 @@ cached_reader::cached_reader(
   std::function<caf::expected<cluster_reading>()> read,
   std::chrono::milliseconds max_age)
   : read_(std::move(read)), max_age_(max_age) {
-  thread_ = std::thread{[this] { run(); }};
+  thread_ = std::thread{[this] {
+    run();
+  }};
 }
 
 cached_reader::~cached_reader() {
@@ -43,12 +45,14 @@ void cached_reader::stop() {
 void cached_reader::run() {
   std::unique_lock<std::mutex> guard{mtx_};
   for (;;) {
-    cv_.wait(guard, [this] { return stopping_ || !waiting_.empty(); });
+    cv_.wait(guard, [this] {
+      return stopping_ || !waiting_.empty();
+    });
     if (stopping_)
       return;
     guard.unlock();
-    auto result = std::make_shared<const caf::expected<cluster_reading>>(
-      read_());
+    auto result
+      = std::make_shared<const caf::expected<cluster_reading>>(read_());
     guard.lock();
     cached_ = result;
     cached_at_ = std::chrono::steady_clock::now();

@@ -20,8 +20,9 @@ held_leases(const cluster_reading& reading, const cluster_view_input& in) {
   return result;
 }
 
-json runners_json(const cluster_reading& reading, const cluster_view_input& in,
-                  const std::map<std::string, const storage::lease_row*>& held) {
+json runners_json(
+  const cluster_reading& reading, const cluster_view_input& in,
+  const std::map<std::string, const storage::lease_row*>& held) {
   std::map<std::string, int64_t> counts;
   for (const auto& [shard, row] : held)
     ++counts[row->runner];
@@ -37,8 +38,8 @@ json runners_json(const cluster_reading& reading, const cluster_view_input& in,
       {"weight", row.weight},
       {"groups", row.groups},
       {"healthy", row.healthy},
-      {"alive", storage::is_live(row, reading.read_at_ms, in.lease_ms,
-                                 in.max_skew_ms)},
+      {"alive",
+       storage::is_live(row, reading.read_at_ms, in.lease_ms, in.max_skew_ms)},
       {"draining", row.drain_requested},
       {"last_heartbeat_ms", row.last_heartbeat_ms},
       {"heartbeat_age_ms", reading.read_at_ms - row.last_heartbeat_ms},
@@ -60,9 +61,9 @@ std::vector<std::string> all_groups(const cluster_reading& reading,
   return result;
 }
 
-json shard_map_json(const cluster_reading& reading,
-                    const cluster_view_input& in,
-                    const std::map<std::string, const storage::lease_row*>& held) {
+json shard_map_json(
+  const cluster_reading& reading, const cluster_view_input& in,
+  const std::map<std::string, const storage::lease_row*>& held) {
   std::set<std::string> draining;
   for (const auto& row : reading.runners)
     if (row.drain_requested)
@@ -143,8 +144,9 @@ json holder_of(const std::map<std::string, const storage::lease_row*>& held,
   return i->second->runner;
 }
 
-json singletons_json(const cluster_view_input& in,
-                     const std::map<std::string, const storage::lease_row*>& held) {
+json singletons_json(
+  const cluster_view_input& in,
+  const std::map<std::string, const storage::lease_row*>& held) {
   auto result = json::array();
   for (const auto& x : in.singletons)
     result.push_back({{"name", x.name},

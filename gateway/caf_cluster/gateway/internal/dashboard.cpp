@@ -34,15 +34,13 @@ http_response unavailable(const std::string& why, bool as_json) {
 } // namespace
 
 dashboard::dashboard(sharding cluster, std::string node)
-  : cluster_(cluster),
-    node_(std::move(node)),
+  : cluster_(cluster), node_(std::move(node)),
     reader_(
       [cluster] {
         return read_cluster(cluster.storage_drivers(),
                             cluster.clock()->now_ms());
       },
-      dashboard_max_age) {
-}
+      dashboard_max_age) {}
 
 dashboard::~dashboard() {
   stop();
@@ -54,7 +52,7 @@ void dashboard::stop() {
 
 bool dashboard::serve(const http_request& req, const http_responder& respond) {
   auto ready = req.path == "/health/ready" && cluster_.config().client_only
-               && !cluster_.is_shutdown();
+    && !cluster_.is_shutdown();
   if (req.path != "/" && req.path != "/api/cluster" && !ready)
     return false;
   if (req.method != "GET" && req.method != "HEAD") {
