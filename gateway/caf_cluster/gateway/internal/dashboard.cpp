@@ -33,14 +33,16 @@ http_response unavailable(const std::string& why, bool as_json) {
 
 } // namespace
 
-dashboard::dashboard(sharding cluster, std::string node)
-  : cluster_(cluster), node_(std::move(node)),
-    reader_(
-      [cluster] {
-        return read_cluster(cluster.storage_drivers(),
-                            cluster.clock()->now_ms());
-      },
-      dashboard_max_age) {}
+dashboard::dashboard(sharding cluster, std::string node, read_function read)
+  : cluster_(cluster),
+    node_(std::move(node)),
+    reader_(read ? std::move(read)
+                 : [cluster] {
+                     return read_cluster(cluster.storage_drivers(),
+                                         cluster.clock()->now_ms());
+                   },
+            dashboard_max_age) {
+}
 
 dashboard::~dashboard() {
   stop();

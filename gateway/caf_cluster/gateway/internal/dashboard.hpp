@@ -3,6 +3,7 @@
 // /health/ready`), all answered from storage read off the I/O thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,8 +20,13 @@ constexpr std::chrono::milliseconds dashboard_max_age{500};
 /// (`/api/cluster` needs it; the page and `/health/*` do not).
 class dashboard {
 public:
-  /// Starts the reader thread for `cluster`, whose name is `node`.
-  dashboard(sharding cluster, std::string node);
+  /// How the dashboard reads storage; blocks.
+  using read_function = std::function<caf::expected<cluster_reading>()>;
+
+  /// Starts the reader thread for `cluster`, whose name is `node`, reading
+  /// with `read` (by default the node's own storage drivers, see
+  /// `sharding::storage_drivers`; tests pass a failing one).
+  dashboard(sharding cluster, std::string node, read_function read = {});
 
   /// Stops the reader thread.
   ~dashboard();
