@@ -1,7 +1,8 @@
 // The dashboard of real counter-node runners: `/api/cluster` read with curl,
 // the page loaded in headless Chromium and its DOM checked while a runner is
-// killed and its shards move, and the readiness of a client-only node that
-// waits for a live runner in runner storage.
+// killed and its shards move, singletons and a cluster cron with their
+// holders, and the readiness of a client-only node that waits for a live
+// runner in runner storage.
 #include <doctest/doctest.h>
 
 #include <csignal>
@@ -264,5 +265,47 @@ TEST_SUITE("multiprocess.dashboard") {
            && (status = fetch(url + "/health/ready").status) != 503)
       std::this_thread::sleep_for(200ms);
     CHECK(status == 503);
+  }
+
+  TEST_CASE_FIXTURE(gateway_fixture,
+                    "singletons and a cluster cron show where they run") {
+    for (int i = 0; i < 2; ++i) {
+      auto listen = "127.0.0.1:" + std::to_string(pick_free_port());
+      runners.push_back(start_node(procs, storage, 0,
+                                   {"--cluster.http-listen=" + listen,
+                                    "--cluster.http-token-file=" + token_file},
+                                   10s, programs::services_node));
+      gateways.push_back({runners.back(), "http://" + listen});
+    }
+    settle();
+    std::set<std::string> addresses{runners[0].address, runners[1].address};
+    // The cron's next tick is stored once its singleton started.
+    auto deadline = clock_type::now() + 15s;
+    nlohmann::json doc;
+    while (clock_type::now() < deadline) {
+      doc = cluster_json(gateways[0].url, token);
+      if (doc["crons"].size() == 1 && doc["crons"][0]["holder"].is_string()
+          && doc["crons"][0]["pending_ticks"].get<int64_t>() >= 1)
+        break;
+      std::this_thread::sleep_for(200ms);
+    }
+    REQUIRE(doc["singletons"].size() == 2);
+    std::map<std::string, std::string> holders;
+    for (auto& x : doc["singletons"]) {
+      REQUIRE(x["holder"].is_string());
+      holders[x["name"].get<std::string>()] = x["holder"].get<std::string>();
+      CHECK(addresses.count(x["holder"].get<std::string>()) == 1);
+      // The holder of the singleton's shard in the shard map.
+      auto index = std::stoi(x["shard"].get<std::string>().substr(8));
+      CHECK(doc["shard_groups"][0]["shards"][index - 1]["owner"]
+            == x["holder"]);
+    }
+    CHECK(holders.count("reporter") == 1);
+    REQUIRE(holders.count("caf_cluster.cron/heartbeat") == 1);
+    REQUIRE(doc["crons"].size() == 1);
+    CHECK(doc["crons"][0]["name"] == "heartbeat");
+    CHECK(doc["crons"][0]["holder"] == holders["caf_cluster.cron/heartbeat"]);
+    CHECK(doc["crons"][0]["pending_ticks"].get<int64_t>() >= 1);
+    CHECK(doc["backlog"]["total"].get<int64_t>() >= 1);
   }
 }
