@@ -114,8 +114,10 @@ const tokenKey = "caf-cluster-token";
 const palette = ["#3f6fd8", "#e0663d", "#2fa36b", "#9b59b6", "#d4a017", "#17a2b8",
                  "#c2185b", "#6d8c00", "#8d6e63", "#5c6bc0", "#00897b", "#f06292"];
 (function takeTokenFromFragment() {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const token = params.get("token");
+  // Not URLSearchParams: it reads '+' as a space, and base64 tokens have '+'.
+  const m = /(?:^|&)token=([^&]*)/.exec(location.hash.slice(1));
+  let token = m ? m[1] : "";
+  try { token = decodeURIComponent(token); } catch (e) {}
   if (token) {
     sessionStorage.setItem(tokenKey, token);
     // Out of the address bar and the history.
