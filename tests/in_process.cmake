@@ -1,7 +1,10 @@
 # The unit and deterministic suites, and the storage conformance suite
 # (storage.cmake).
 add_executable(unit_tests
+  unit/cached_reader.test.cpp
+  unit/cluster_view.test.cpp
   unit/cron_expression.test.cpp
+  unit/dashboard.test.cpp
   unit/entity_types.test.cpp
   unit/errc.test.cpp
   unit/frame_filter.test.cpp

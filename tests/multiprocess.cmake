@@ -28,6 +28,7 @@ add_executable(multiprocess_tests
   multiprocess/entity_gateway.test.cpp
   multiprocess/http_client.cpp
   multiprocess/gateway_tls.test.cpp
+  multiprocess/dashboard.test.cpp
   multiprocess/lease_hang_live.test.cpp
   multiprocess/single_runner.test.cpp
   multiprocess/node_cli.test.cpp

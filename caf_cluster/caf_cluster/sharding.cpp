@@ -174,6 +174,15 @@ message_storage sharding::messages() const {
   return state_->storage;
 }
 
+storage::cluster_storage sharding::storage_drivers() const {
+  return {state_->options.storage, state_->options.messages};
+}
+
+std::vector<std::string> sharding::singleton_names() const {
+  std::unique_lock<std::mutex> guard{state_->singleton_mutex};
+  return {state_->singleton_names.begin(), state_->singleton_names.end()};
+}
+
 caf::actor sharding::route(const std::string& entity_type) const {
   return state_->route(entity_type);
 }

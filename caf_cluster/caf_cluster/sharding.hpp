@@ -14,6 +14,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "caf/detail/type_list.hpp"
 #include "caf/detail/type_traits.hpp"
@@ -40,6 +41,7 @@
 #include "caf_cluster/sharding_config.hpp"
 #include "caf_cluster/singleton.hpp"
 #include "caf_cluster/snowflake.hpp"
+#include "caf_cluster/storage/open_runner_driver.hpp"
 #include "caf_cluster/wall_clock.hpp"
 
 namespace caf_cluster {
@@ -292,6 +294,16 @@ public:
   /// code that stores sends or reads replies itself (see
   /// `message_storage`).
   caf_cluster::message_storage messages() const;
+
+  /// Returns the storage drivers this node uses, for readers in the same
+  /// process such as the gateway's dashboard: runner storage (empty on a
+  /// single runner) and message storage (empty without one). Both are
+  /// thread-safe; calls block on the database, so make them off actor and
+  /// I/O threads, and only read.
+  storage::cluster_storage storage_drivers() const;
+
+  /// Returns the names of the singletons registered on this node, sorted.
+  std::vector<std::string> singleton_names() const;
 
   /// Returns the actor that takes `(deliver_atom, entity_type, entity_id,
   /// caf::message[, caf::timespan timeout])` for `entity_type`: the untyped

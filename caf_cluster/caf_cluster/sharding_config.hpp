@@ -60,7 +60,7 @@ namespace caf_cluster {
 /// | `tls_ca_file` | `cluster.tls.ca-file` | `""` | PEM file of the cluster's certificate authority; with `tls_cert_file` and `tls_key_file` it turns on mutual TLS: all three or none |
 /// | `tls_cert_file` | `cluster.tls.cert-file` | `""` | PEM certificate (chain) of this node, signed by the cluster's CA |
 /// | `tls_key_file` | `cluster.tls.key-file` | `""` | PEM private key of `tls_cert_file` |
-/// | `http_listen` | `cluster.http-listen` | `""` | `HOST:PORT` of this node's HTTP gateway (health, metrics); empty = no gateway. HOST is an IP address |
+/// | `http_listen` | `cluster.http-listen` | `""` | `HOST:PORT` of this node's HTTP gateway (health, metrics, dashboard); empty = no gateway. HOST is an IP address |
 /// | `http_token` | `cluster.http-token` | `""` | bearer token the gateway requires (`Authorization: Bearer <token>`) on everything but `/health/*` |
 /// | `http_token_file` | `cluster.http-token-file` | `""` | file holding the token instead (first line; not readable by group or others); at most one of the two |
 /// | `http_anonymous` | `cluster.http-anonymous` | `false` | serve the gateway without a token; allowed only when `http_listen`'s host is a loopback address |

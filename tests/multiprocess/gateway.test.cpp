@@ -17,78 +17,12 @@
 #include "caf_cluster/metrics_exposition.hpp"
 
 #include "multiprocess/cluster.hpp"
-#include "multiprocess/runner_fixture.hpp"
+#include "multiprocess/gateway_fixture.hpp"
+#include "multiprocess/http_client.hpp"
 
 using namespace caf_cluster::multiprocess;
 
 namespace {
-
-constexpr const char* token = "gw-test-token-7f3a";
-
-struct http_reply {
-  int status = 0;
-  std::string headers;
-  std::string body;
-};
-
-// GET (or `method`) `url` with curl; `bearer` empty: no Authorization.
-http_reply fetch(const std::string& url, const std::string& bearer = "",
-                 const std::string& method = "GET") {
-  std::vector<std::string> args{"-s", "-i", "--max-time", "5", "-X", method};
-  if (!bearer.empty())
-    args.insert(args.end(), {"-H", "Authorization: Bearer " + bearer});
-  args.push_back(url);
-  auto res = run("/usr/bin/curl", args, 10s);
-  http_reply reply;
-  auto& out = res.out;
-  auto split = out.find("\r\n\r\n");
-  if (split == std::string::npos)
-    return reply;
-  reply.headers = out.substr(0, split);
-  reply.body = out.substr(split + 4);
-  std::istringstream first{reply.headers};
-  std::string version;
-  first >> version >> reply.status;
-  return reply;
-}
-
-struct gateway_runner {
-  runner node;
-  std::string url; // http://127.0.0.1:PORT
-};
-
-struct gateway_fixture : runner_fixture {
-  std::string token_file = dir.file("token");
-  std::vector<gateway_runner> gateways;
-
-  gateway_fixture() {
-    std::ofstream{token_file} << token << "\n";
-    ::chmod(token_file.c_str(), 0600);
-  }
-
-  void start_with_gateways(int n) {
-    for (int i = 0; i < n; ++i) {
-      auto port = pick_free_port();
-      auto listen = "127.0.0.1:" + std::to_string(port);
-      auto node = start_node(procs, storage, 0,
-                             {"--cluster.http-listen=" + listen,
-                              "--cluster.http-token-file=" + token_file});
-      runners.push_back(node);
-      gateways.push_back({node, "http://" + listen});
-    }
-  }
-
-  // Polls /health/ready until 200 or `timeout`.
-  bool await_ready(const std::string& url, clock_type::duration timeout) {
-    auto deadline = clock_type::now() + timeout;
-    while (clock_type::now() < deadline) {
-      if (fetch(url + "/health/ready").status == 200)
-        return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  }
-};
 
 // Sums the samples of `family` whose labels include `label=value` over the
 // expositions in `files`, with prometheus_client's parser; prints

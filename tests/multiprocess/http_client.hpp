@@ -30,4 +30,14 @@ http_answer http_request(const std::string& method, const std::string& url,
                          std::vector<std::string> headers = {},
                          int max_seconds = 10);
 
+/// The gateway and dashboard tests' name for an exchange.
+using http_reply = http_answer;
+
+/// GETs (or sends `method` to) `url` without a body, at most 5 s; `bearer`
+/// empty: no Authorization header.
+inline http_reply fetch(const std::string& url, const std::string& bearer = "",
+                        const std::string& method = "GET") {
+  return http_request(method, url, {}, bearer, {}, 5);
+}
+
 } // namespace caf_cluster::multiprocess

@@ -51,13 +51,10 @@ void print_runners(std::vector<caf_cluster::storage::runner_row> runners,
   std::sort(runners.begin(), runners.end(), [](const auto& x, const auto& y) {
     return x.address < y.address;
   });
-  // The driver's liveness rule: recent, and not dated ahead beyond the
-  // default clock skew (a negative age shows such a row).
+  // The driver's liveness rule with the default clock skew (a negative age
+  // shows a row dated ahead).
   auto live = [&](const auto& row) {
-    return row.last_heartbeat_ms > now_ms - lease_ms
-           && !caf_cluster::storage::dated_ahead(
-             row.last_heartbeat_ms, now_ms,
-             caf_cluster::storage::default_max_clock_skew_ms);
+    return caf_cluster::storage::is_live(row, now_ms, lease_ms);
   };
   if (!json) {
     std::cout << "address machine-id healthy weight heartbeat-age-ms state\n";

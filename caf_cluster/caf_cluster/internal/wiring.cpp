@@ -140,6 +140,9 @@ start_single(caf::actor_system& sys, sharding_config cfg,
     if (auto err = check_single_database(n.config, *drivers->runners))
       return err;
     warn_if_exposed(n);
+    // Kept for `sharding::storage_drivers` (runner storage stays empty: a
+    // single runner leases nothing).
+    rt->options.messages = drivers->messages;
     start_message_storage(*rt, std::move(drivers->messages), true, true);
     // Everything a previous process left unprocessed (a claim time of 0
     // takes what it had claimed too); rows of types registered later wait

@@ -10,6 +10,7 @@
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/gateway/api_router.hpp"
 #include "caf_cluster/gateway/http_server.hpp"
+#include "caf_cluster/gateway/internal/dashboard.hpp"
 #include "caf_cluster/metrics_exposition.hpp"
 #include "caf_cluster/prometheus_text.hpp"
 #include "caf_cluster/runner_address.hpp"
@@ -65,9 +66,11 @@ struct runner_gateway::impl {
   bool client_only = false;
   std::unique_ptr<api_router> api;
   std::unique_ptr<http_server> server;
+  std::unique_ptr<internal::dashboard> board;
 
   bool authorized(const http_request& req) const {
-    if (token.empty() || req.path.rfind("/health/", 0) == 0)
+    // The dashboard page carries no data; its fetches send the token.
+    if (token.empty() || req.path.rfind("/health/", 0) == 0 || req.path == "/")
       return true;
     auto& auth = req.header("authorization");
     constexpr std::string_view scheme = "Bearer ";
@@ -81,10 +84,17 @@ struct runner_gateway::impl {
       api->handle(req, std::move(respond));
       return;
     }
+    auto head = req.method == "HEAD";
+    auto reply = [head, respond](http_response res) {
+      if (head)
+        res.body.clear();
+      respond(std::move(res));
+    };
     auto res = handle(req);
-    if (req.method == "HEAD")
-      res.body.clear();
-    respond(std::move(res));
+    // Past the token check, the dashboard's paths answer from storage.
+    if (res.status != 401 && board->serve(req, reply))
+      return;
+    reply(std::move(res));
   }
 
   http_response handle(const http_request& req) const {
@@ -159,6 +169,8 @@ runner_gateway::start(sharding cluster, const sharding_config& cfg,
   opts.port = addr->port;
   opts.tls_certificate_file = cfg.http_tls_certificate;
   opts.tls_key_file = cfg.http_tls_key;
+  state->board = std::make_unique<internal::dashboard>(state->cluster,
+                                                       state->node);
   auto* raw = state.get();
   auto server = http_server::start(
     opts, [raw](http_request req, http_responder respond) {
@@ -177,6 +189,8 @@ uint16_t runner_gateway::port() const noexcept {
 void runner_gateway::stop() {
   if (impl_ && impl_->server)
     impl_->server->stop();
+  if (impl_ && impl_->board)
+    impl_->board->stop();
 }
 
 } // namespace caf_cluster::gateway

@@ -1,6 +1,6 @@
 // A node's HTTP gateway (`cluster.http-listen`): health endpoints for
-// orchestrators and the node's metrics in Prometheus' format, behind a bearer
-// token.
+// orchestrators, the node's metrics in Prometheus' format and the cluster
+// dashboard, behind a bearer token.
 #pragma once
 
 #include <cstdint>
@@ -21,13 +21,17 @@ class http_api;
 /// | request | answer |
 /// | --- | --- |
 /// | `GET /health/live` | 200 while the process serves HTTP (no token needed) |
-/// | `GET /health/ready` | 200 once the node can do its work: a runner serves at least one shard, a client-only node always; 503 with `Retry-After` before, and after shutdown began (no token needed) |
+/// | `GET /health/ready` | 200 once the node can do its work: a runner serves at least one shard, a client-only node sees a live runner in runner storage; 503 with `Retry-After` before, while storage cannot be read, and after shutdown began (no token needed) |
 /// | `GET /metrics` | the node's metrics (see `prometheus_exposition`), labelled with `runner` |
 /// | `/entities/...`, `/workflows/...` | the entities and workflows of the node's `http_api` (see `api_router`) |
+/// | `GET /api/cluster` | the cluster as this node sees it, as JSON: runners, shard map, entity counts, backlog, singletons, crons (README, "Dashboard"); 503 with `Retry-After` while storage cannot be read |
+/// | `GET /` | the dashboard page, which polls `/api/cluster` with the token of its URL fragment (no token needed) |
 ///
-/// Everything but `/health/*` needs `Authorization: Bearer <token>` (401
-/// without, with `WWW-Authenticate`) unless `cluster.http-anonymous` is set;
-/// unknown paths answer 404, other methods 405.
+/// Storage is read on a thread of the gateway and cached for 500 ms, never
+/// on the I/O thread. Everything but `/health/*` and `/` needs
+/// `Authorization: Bearer <token>` (401 without, with `WWW-Authenticate`)
+/// unless `cluster.http-anonymous` is set; unknown paths answer 404, other
+/// methods 405.
 class runner_gateway {
 public:
   /// Starts the gateway `cfg` configures (`cfg.http_listen` must be set and

@@ -1,5 +1,7 @@
 #include "caf_cluster/storage/runner_driver.hpp"
 
+#include "caf_cluster/storage/internal/runner_rules.hpp"
+
 namespace caf_cluster::storage {
 
 bool operator==(const runner_row& x, const runner_row& y) noexcept {
@@ -28,6 +30,18 @@ bool operator==(const lease_grant& x, const lease_grant& y) noexcept {
 
 bool operator!=(const lease_grant& x, const lease_grant& y) noexcept {
   return !(x == y);
+}
+
+bool is_live(const runner_row& runner, int64_t now_ms, int64_t lease_ms,
+             int64_t max_skew_ms) noexcept {
+  return internal::is_live(runner.last_heartbeat_ms, now_ms, lease_ms,
+                           max_skew_ms);
+}
+
+bool holds(const lease_row& lease, int64_t now_ms, int64_t lease_ms,
+           int64_t max_skew_ms) noexcept {
+  return internal::is_held(lease.expires_at_ms, now_ms, lease_ms,
+                           max_skew_ms);
 }
 
 runner_driver::~runner_driver() = default;

@@ -98,6 +98,19 @@ constexpr bool dated_ahead(int64_t at_ms, int64_t limit_ms,
   return at_ms - limit_ms > max_skew_ms;
 }
 
+/// Returns whether `runner` is live at `now_ms` by the rule of the drivers
+/// (see `runner_driver`): its heartbeat is younger than `lease_ms` and not
+/// dated ahead by more than `max_skew_ms`. For readers of `all_runners`
+/// (tools, the dashboard) that must judge rows as the runtime does.
+bool is_live(const runner_row& runner, int64_t now_ms, int64_t lease_ms,
+             int64_t max_skew_ms = default_max_clock_skew_ms) noexcept;
+
+/// Returns whether `lease` holds at `now_ms` by the rule of the drivers (see
+/// `runner_driver`): not expired, and not dated further ahead than a grant
+/// of `lease_ms` at `now_ms` by more than `max_skew_ms`.
+bool holds(const lease_row& lease, int64_t now_ms, int64_t lease_ms,
+           int64_t max_skew_ms = default_max_clock_skew_ms) noexcept;
+
 /// Storage of runners and shard leases, shared by all runners of a cluster.
 ///
 /// Time enters only through the `now_ms` parameters (milliseconds in the
