@@ -16,4 +16,8 @@ bool is_loopback_host(const std::string& host);
 /// when `tls`), or an empty string when it is on loopback or uses TLS.
 std::string socket_exposure(const runner_address& bind, bool tls);
 
+/// Returns the warning for a WebSocket runner listening on `bind` (it has no
+/// TLS), or an empty string when it is on loopback.
+std::string websocket_exposure(const runner_address& bind);
+
 } // namespace caf_cluster::internal
