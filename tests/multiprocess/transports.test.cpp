@@ -127,7 +127,30 @@ const char* hostile_ws_client = R"(
 import asyncio, socket, sys
 import websockets
 
+async def cap(url):
+    held = [await websockets.connect(url, open_timeout=5) for _ in range(2)]
+    try:
+        await websockets.connect(url, open_timeout=5)
+        print('third accepted')
+        return
+    except Exception:
+        pass
+    for ws in held:
+        await ws.close()
+    for _ in range(40):
+        try:
+            ws = await websockets.connect(url, open_timeout=5)
+            await ws.close()
+            print('capped')
+            return
+        except Exception:
+            await asyncio.sleep(0.05)
+    print('never accepted again')
+
 async def main(url, mode):
+    if mode == 'cap':
+        await cap(url)
+        return
     if mode == 'silent':
         host, port = url[5:].split("/")[0].split(":")
         s = socket.create_connection((host, int(port)))
@@ -214,5 +237,21 @@ TEST_SUITE("multiprocess.transports") {
     for (size_t i = 0; i < ids.size(); ++i)
       CHECK_MESSAGE(
         ask(urls[0], ids[i], "increment", R"({"amount": 3})") == "3", ids[i]);
+  }
+
+  TEST_CASE_FIXTURE(transport_fixture,
+                    "websocket: connections beyond cluster.max-connections "
+                    "are closed at accept, and admitted again once others "
+                    "closed") {
+    runners.push_back(start_node(procs, storage, 0,
+                                 {"--cluster.transport=websocket",
+                                  "--cluster.max-connections=2"}));
+    auto url = "ws://" + runners[0].listen_address + "/caf-cluster";
+    auto res = run("/usr/bin/python3", {"-c", hostile_ws_client, url, "cap"},
+                   30s);
+    REQUIRE_MESSAGE(res.status, "the client hung");
+    CHECK_MESSAGE(res.out == "capped\n", res.out << res.err);
+    CHECK_MESSAGE(!runners[0].proc->wait(clock_type::now()),
+                  runners[0].proc->err());
   }
 }
