@@ -254,4 +254,28 @@ TEST_SUITE("multiprocess.transports") {
     CHECK_MESSAGE(!runners[0].proc->wait(clock_type::now()),
                   runners[0].proc->err());
   }
+
+  TEST_CASE("a websocket runner on a non-loopback address warns at start") {
+    // The log of a runner that served until SIGTERM, on `host`.
+    auto log_of = [&](const std::string& host) {
+      process_group procs;
+      auto& proc = procs.spawn(programs::counter_node,
+                               {"--host", host, "--port",
+                                std::to_string(pick_free_port()), "--storage",
+                                "memory", "--cluster.transport=websocket"});
+      auto line = proc.read_line(clock_type::now() + 10s);
+      REQUIRE_MESSAGE(line, proc.err());
+      CHECK(line->rfind("ready ", 0) == 0);
+      proc.signal(SIGTERM);
+      REQUIRE(proc.wait(clock_type::now() + 20s));
+      return proc.err();
+    };
+    auto exposed = log_of("0.0.0.0");
+    CHECK_MESSAGE(exposed.find("WARN") != std::string::npos, exposed);
+    CHECK(exposed.find("security: listening on 0.0.0.0:") != std::string::npos);
+    CHECK(exposed.find("with cluster.transport=websocket, which has no TLS")
+          != std::string::npos);
+    auto local = log_of("127.0.0.1");
+    CHECK_MESSAGE(local.find("WARN") == std::string::npos, local);
+  }
 }
