@@ -187,7 +187,7 @@ many executions of one activity (no replay).
                       password from PGPASSWORD or ?password-file=) instead
                       of a fresh SQLite file: each server group creates a
                       schema bench_<pid>_<n> of its own, left behind
-  --transport NAME    socket or websocket (default socket): how the
+  --transport NAME    socket, websocket or http (default socket): how the
                       caf-cluster side's processes of the remote and
                       persisted workloads reach each other (the bare side
                       always uses CAF's BASP; the -tls workloads need socket)
@@ -317,8 +317,9 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
         return false;
       }
     } else if (value_of("--transport", value)) {
-      if (value != "socket" && value != "websocket") {
-        err = "--transport must be socket or websocket, got '" + value + "'";
+      if (value != "socket" && value != "websocket" && value != "http") {
+        err = "--transport must be socket, websocket or http, got '" + value
+              + "'";
         return false;
       }
       // The caf-cluster side's servers and clients all read it from there.

@@ -96,7 +96,7 @@ void for_each_option(F&& f) {
     &c::max_connections);
   f("handshake-timeout", "close connections without handshake after this",
     &c::handshake_timeout);
-  f("transport", "how runners reach each other: socket or websocket",
+  f("transport", "how runners reach each other: socket, websocket or http",
     &c::transport);
   f("max-clock-skew", "ignore runner heartbeats dated further ahead",
     &c::max_clock_skew);
@@ -613,12 +613,14 @@ caf::error sharding_config::validate() const {
         + quoted(tls_ca_file) + ", cert-file=" + quoted(tls_cert_file)
         + ", key-file=" + quoted(tls_key_file));
   }
-  if (transport != "socket" && transport != "websocket")
+  if (transport != "socket" && transport != "websocket"
+      && transport != "http")
     return invalid_config(option_key("transport")
-                          + " must be socket or websocket, got "
+                          + " must be socket, websocket or http, got "
                           + quoted(transport));
-  // The WebSocket transport has no TLS of its own yet: silently sending in
-  // the clear what the operator asked to protect would be worse than failing.
+  // The WebSocket and HTTP transports have no TLS of their own yet: silently
+  // sending in the clear what the operator asked to protect would be worse
+  // than failing.
   if (transport != "socket" && tls_enabled())
     return invalid_config(option_key("transport") + "=" + transport
                           + " does not support cluster.tls.*; use "

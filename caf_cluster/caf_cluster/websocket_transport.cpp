@@ -10,6 +10,7 @@
 
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/exposure_warning.hpp"
+#include "caf_cluster/internal/http_io.hpp"
 #include "caf_cluster/internal/request.hpp"
 #include "caf_cluster/internal/ws_endpoints.hpp"
 #include "caf_cluster/internal/ws_io.hpp"
@@ -30,14 +31,16 @@ constexpr auto idle_timeout = std::chrono::seconds{15};
 // Bound on the TCP connect inside ws_io, plus slack for CAF's timer.
 constexpr auto connect_slack = std::chrono::seconds{3};
 
-class websocket_transport final : public transport {
+// The WebSocket and the HTTP transport: the same actors over either I/O.
+class frame_transport final : public transport {
 public:
-  websocket_transport(caf::actor_system& sys, internal::ws_limits limits)
-    : sys_(sys), limits_(limits), io_(internal::make_ws_io(limits)) {
+  frame_transport(caf::actor_system& sys, internal::ws_limits limits,
+                  std::string name, std::shared_ptr<internal::ws_io> io)
+    : sys_(sys), limits_(limits), name_(std::move(name)), io_(std::move(io)) {
     // nop
   }
 
-  ~websocket_transport() override {
+  ~frame_transport() override {
     close();
     io_->shutdown();
   }
@@ -76,7 +79,7 @@ public:
   }
 
   std::string exposure(const runner_address& bind) const override {
-    return internal::websocket_exposure(bind);
+    return internal::frame_exposure(bind, name_);
   }
 
   void connect(caf::scheduled_actor* self, const std::string& peer,
@@ -113,33 +116,53 @@ public:
 private:
   caf::actor_system& sys_;
   internal::ws_limits limits_;
+  std::string name_;
   std::shared_ptr<internal::ws_io> io_;
   std::mutex mtx_;
   bool listening_ = false;
 };
 
-} // namespace
-
-caf::expected<std::shared_ptr<transport>>
-make_websocket_transport(caf::actor_system& sys, const sharding_config& cfg) {
+caf::expected<internal::ws_limits> limits_of(const sharding_config& cfg,
+                                             const char* name) {
   if (cfg.tls_enabled())
     return caf::make_error(errc::invalid_config,
-                           "cluster.transport=websocket does not support "
-                           "cluster.tls.*");
+                           std::string{"cluster.transport="} + name
+                             + " does not support cluster.tls.*");
   internal::ws_limits limits;
   limits.max_frame_size = static_cast<size_t>(
     cfg.max_message_size + cfg.max_entity_id_length + frame_margin);
   limits.max_connections = static_cast<size_t>(cfg.max_connections);
   limits.handshake_timeout = cfg.handshake_timeout;
   limits.idle_timeout = idle_timeout;
-  return std::shared_ptr<transport>{
-    std::make_shared<websocket_transport>(sys, limits)};
+  return limits;
+}
+
+} // namespace
+
+caf::expected<std::shared_ptr<transport>>
+make_websocket_transport(caf::actor_system& sys, const sharding_config& cfg) {
+  auto limits = limits_of(cfg, "websocket");
+  if (!limits)
+    return std::move(limits.error());
+  return std::shared_ptr<transport>{std::make_shared<frame_transport>(
+    sys, *limits, "websocket", internal::make_ws_io(*limits))};
+}
+
+caf::expected<std::shared_ptr<transport>>
+make_http_transport(caf::actor_system& sys, const sharding_config& cfg) {
+  auto limits = limits_of(cfg, "http");
+  if (!limits)
+    return std::move(limits.error());
+  return std::shared_ptr<transport>{std::make_shared<frame_transport>(
+    sys, *limits, "http", internal::make_http_io(*limits))};
 }
 
 caf::expected<std::shared_ptr<transport>>
 make_configured_transport(caf::actor_system& sys, const sharding_config& cfg) {
   if (cfg.transport == "websocket")
     return make_websocket_transport(sys, cfg);
+  if (cfg.transport == "http")
+    return make_http_transport(sys, cfg);
   return make_socket_transport(sys, cfg);
 }
 

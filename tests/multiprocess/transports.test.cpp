@@ -1,12 +1,14 @@
-// The counter cluster over the transports other than CAF's BASP: three
-// counter-node runners started with --cluster.transport=X on one SQLite file.
+// The counter cluster over the transports other than CAF's BASP (websocket,
+// http): three counter-node runners with --cluster.transport=X on one SQLite
+// file.
 // Asks through every runner (its HTTP gateway), an in-process client-only
 // node and counter-cli processes must answer with exact values while most of
 // them cross runners; after kill -9 of one runner every counter answers
 // again within the lease bound with no persisted increment lost. A
 // WebSocket client of its own (Python's websockets) then sends what a
 // runner must refuse: garbage, text and oversized frames and a silent
-// connection, and the runner must go on serving.
+// connection, curl the HTTP transport's equivalents, and the runner must go
+// on serving.
 #include <doctest/doctest.h>
 
 #include <csignal>
@@ -185,13 +187,13 @@ TEST_SUITE("multiprocess.transports") {
     auto res
       = run(programs::counter_node,
             {"--storage", storage, "--port", std::to_string(pick_free_port()),
-             "--cluster.transport=http"},
+             "--cluster.transport=pigeon"},
             10s);
     REQUIRE(res.status);
     CHECK_MESSAGE(res.status->exited_with(2), res.status->to_string());
     CHECK(is_one_line(res.err));
-    CHECK_MESSAGE(res.err.find("cluster.transport must be socket or "
-                               "websocket, got \"http\"")
+    CHECK_MESSAGE(res.err.find("cluster.transport must be socket, websocket "
+                               "or http, got \"pigeon\"")
                     != std::string::npos,
                   res.err);
     res = run(programs::counter_node,
@@ -216,6 +218,45 @@ TEST_SUITE("multiprocess.transports") {
     start_cluster("websocket");
     fill_and_read();
     kill_and_recover();
+  }
+
+  TEST_CASE_FIXTURE(transport_fixture,
+                    "http: three runners answer through every runner and "
+                    "clients, and fail over after kill -9") {
+    start_cluster("http");
+    fill_and_read();
+    kill_and_recover();
+  }
+
+  TEST_CASE_FIXTURE(transport_fixture,
+                    "http: requests that are not a session's sends or polls "
+                    "are refused, garbage ends its session, and the runner "
+                    "goes on serving") {
+    start_cluster("http");
+    auto base = "http://" + runners[0].listen_address;
+    const std::string session = "X-Caf-Cluster-Session: test-1";
+    CHECK(
+      http_request("GET", base + "/caf-cluster/poll", {}, {}, {session}).status
+      == 400);
+    CHECK(http_request("POST", base + "/caf-cluster/send", "x").status == 400);
+    CHECK(http_request("POST", base + "/elsewhere", "x", {}, {session}).status
+          == 404);
+    // Accepted as a frame, then refused by the session's actor, which ends
+    // the session (its connections are closed).
+    CHECK(http_request("POST", base + "/caf-cluster/send",
+                       "\x01garbage, not a caf message", {}, {session})
+            .status
+          == 204);
+    // Larger than a frame may be: the connection closes, no status.
+    CHECK(http_request("POST", base + "/caf-cluster/send",
+                       std::string(5 * 1024 * 1024, 'x'), {}, {session})
+            .status
+          == 0);
+    REQUIRE_MESSAGE(!runners[0].proc->wait(clock_type::now()),
+                    runners[0].proc->err());
+    for (size_t i = 0; i < ids.size(); ++i)
+      CHECK_MESSAGE(
+        ask(urls[0], ids[i], "increment", R"({"amount": 3})") == "3", ids[i]);
   }
 
   TEST_CASE_FIXTURE(transport_fixture,

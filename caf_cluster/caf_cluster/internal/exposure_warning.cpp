@@ -25,11 +25,12 @@ std::string socket_exposure(const runner_address& bind, bool tls) {
       "cluster.tls.cert-file and cluster.tls.key-file";
 }
 
-std::string websocket_exposure(const runner_address& bind) {
+std::string frame_exposure(const runner_address& bind,
+                           const std::string& name) {
   if (is_loopback_host(bind.host))
     return {};
-  return "listening on " + to_string(bind)
-    + " with cluster.transport=websocket, which has no TLS: any process that "
+  return "listening on " + to_string(bind) + " with cluster.transport=" + name
+    + ", which has no TLS: any process that "
       "reaches this address can send messages to every entity; keep it on a "
       "private network or use cluster.transport=socket with cluster.tls.*";
 }

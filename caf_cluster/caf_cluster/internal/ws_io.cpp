@@ -301,13 +301,26 @@ void accept_next(const std::shared_ptr<io_core>& core) {
     });
 }
 
+// A handler's exception (Beast throws on misuse, e.g. a bad response) must
+// cost at most its connection, not every connection of the runner.
+void run(io_core& core) {
+  for (;;) {
+    try {
+      core.ioc.run();
+      return;
+    } catch (const std::exception&) {
+      // Keep serving the other connections.
+    }
+  }
+}
+
 class ws_io_impl final : public ws_io {
 public:
   explicit ws_io_impl(ws_limits limits)
     : core_(std::make_shared<io_core>(limits)),
       work_(net::make_work_guard(core_->ioc)) {
     thread_ = std::thread{[core = core_] {
-      core->ioc.run();
+      run(*core);
     }};
   }
 
