@@ -241,10 +241,15 @@ TEST_SUITE("multiprocess.transports") {
     CHECK(http_request("POST", base + "/caf-cluster/send", "x").status == 400);
     CHECK(http_request("POST", base + "/elsewhere", "x", {}, {session}).status
           == 404);
-    // Accepted as a frame, then refused by the session's actor, which ends
-    // the session (its connections are closed).
+    // Not length-prefixed frames: refused as such.
     CHECK(http_request("POST", base + "/caf-cluster/send",
                        "\x01garbage, not a caf message", {}, {session})
+            .status
+          == 400);
+    // A well-framed frame is accepted, then refused by the session's actor,
+    // which ends the session (its connections are closed).
+    CHECK(http_request("POST", base + "/caf-cluster/send",
+                       std::string("\0\0\0\x05", 4) + "junk!", {}, {session})
             .status
           == 204);
     // Larger than a frame may be: the connection closes, no status.

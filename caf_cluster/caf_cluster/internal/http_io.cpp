@@ -41,12 +41,13 @@ constexpr auto poll_hold = std::chrono::seconds{5};
 
 constexpr auto connect_timeout = std::chrono::seconds{2};
 
-// Room for the length prefixes of a poll response's frames.
-constexpr size_t poll_margin = 64 * 1024;
+// Room for the length prefixes of a body's frames.
+constexpr size_t body_margin = 64 * 1024;
 
 using frame = std::vector<char>;
 
-// A poll response body: frames as 4-byte big-endian length plus bytes.
+// A body of sends or of a poll response: frames as 4-byte big-endian
+// length plus bytes, so that one request carries every batch queued meanwhile.
 void append_frame(std::string& body, const frame& f) {
   auto n = static_cast<uint32_t>(f.size());
   for (int shift = 24; shift >= 0; shift -= 8)
@@ -105,7 +106,7 @@ public:
 
   void attach(const std::shared_ptr<server_conn>& conn);
 
-  void deliver(std::string body);
+  bool deliver(const std::string& body);
 
   void poll(responder r);
 
@@ -210,7 +211,7 @@ public:
 
   void read_next() {
     parser_.emplace();
-    parser_->body_limit(core_->limits.max_frame_size);
+    parser_->body_limit(core_->limits.max_frame_size + body_margin);
     parser_->header_limit(8 * 1024);
     // The first request is the handshake of sorts; later ones come at least
     // every poll_hold on the poll connection, and whenever there are sends.
@@ -271,8 +272,10 @@ private:
     }
     session->attach(shared_from_this());
     if (sending) {
-      session->deliver(std::move(req.body()));
-      respond(http::status::no_content, {}, true);
+      if (session->deliver(req.body()))
+        respond(http::status::no_content, {}, true);
+      else
+        respond(http::status::bad_request, {}, false);
     } else {
       session->poll([self = shared_from_this()](std::string body) {
         // The status first: arguments are evaluated in no fixed order.
@@ -351,10 +354,15 @@ void server_session::attach(const std::shared_ptr<server_conn>& conn) {
   conns_.emplace_back(conn);
 }
 
-void server_session::deliver(std::string body) {
+bool server_session::deliver(const std::string& body) {
+  std::vector<frame> frames;
+  if (!split_frames(body, frames))
+    return false;
   if (done_ || !owner_)
-    return;
-  caf::anon_send(owner_, ws_frame_atom::value, frame{body.begin(), body.end()});
+    return true;
+  for (auto& f : frames)
+    caf::anon_send(owner_, ws_frame_atom::value, std::move(f));
+  return true;
 }
 
 void server_session::poll(responder r) {
@@ -513,9 +521,15 @@ void client_session::send_next() {
   if (!open_ || sending_ || out_.empty() || done_)
     return;
   sending_ = true;
-  send_req_ = request(send_target,
-                      std::string{out_.front().begin(), out_.front().end()});
-  out_.pop_front();
+  // Every batch queued while the last POST was out, within the frame limit.
+  std::string body;
+  do {
+    append_frame(body, out_.front());
+    out_.pop_front();
+  } while (!out_.empty()
+           && body.size() + out_.front().size() + 4
+             <= core_->limits.max_frame_size);
+  send_req_ = request(send_target, std::move(body));
   send_stream_.expires_after(core_->limits.idle_timeout);
   http::async_write(
     send_stream_, send_req_,
@@ -565,7 +579,7 @@ void client_session::poll_next() {
       }
       self->poll_res_.emplace();
       self->poll_res_->body_limit(self->core_->limits.max_frame_size
-                                  + poll_margin);
+                                  + body_margin);
       http::async_read(
         self->poll_stream_, self->poll_buf_, *self->poll_res_,
         [self](beast::error_code ec, size_t) {

@@ -4,7 +4,8 @@
 // not connection upgrades. HTTP answers only what was asked, while a router
 // answers a batch whenever its entities reply, so a client session is two
 // connections tied by a random session id: one POSTs batches of sends to
-// `/caf-cluster/send` (answered `204` at once), the other keeps a long poll
+// `/caf-cluster/send` (length-prefixed frames, every batch queued while the
+// last POST was out; answered `204` at once), the other keeps a long poll
 // on `/caf-cluster/poll` open, answered with the replies as soon as there
 // are some (`200`, length-prefixed frames) or `204` after a few seconds.
 #pragma once
