@@ -187,6 +187,10 @@ many executions of one activity (no replay).
                       password from PGPASSWORD or ?password-file=) instead
                       of a fresh SQLite file: each server group creates a
                       schema bench_<pid>_<n> of its own, left behind
+  --transport NAME    socket, websocket or http (default socket): how the
+                      caf-cluster side's processes of the remote and
+                      persisted workloads reach each other (the bare side
+                      always uses CAF's BASP; the -tls workloads need socket)
   --in-process        run every measurement in this process (for profilers;
                       servers of remote workloads still are processes); by
                       default each one runs in a fresh child process, so
@@ -312,6 +316,14 @@ bool parse_options(int argc, char** argv, options& out, std::string& err) {
         err = "--replay-steps needs a positive integer, got '" + value + "'";
         return false;
       }
+    } else if (value_of("--transport", value)) {
+      if (value != "socket" && value != "websocket" && value != "http") {
+        err = "--transport must be socket, websocket or http, got '" + value
+              + "'";
+        return false;
+      }
+      // The caf-cluster side's servers and clients all read it from there.
+      out.caf_args.push_back("--cluster.transport=" + value);
     } else if (value_of("--drivers", value)) {
       if (!parse_int(value, 1, drivers)) {
         err = "--drivers needs a positive integer, got '" + value + "'";

@@ -35,6 +35,7 @@
 #include "caf_cluster/socket_transport.hpp"
 #include "caf_cluster/storage/open_runner_driver.hpp"
 #include "caf_cluster/tls.hpp"
+#include "caf_cluster/websocket_transport.hpp"
 
 #include "caf_cluster/workflow/client.hpp"
 #include "caf_cluster/workflow/engine.hpp"
@@ -113,9 +114,11 @@ caf_cluster::sharding_config sharding_config_of(caf::actor_system& sys) {
   return std::move(*result);
 }
 
+// The transport cluster.transport names (--transport).
 std::shared_ptr<caf_cluster::transport>
-socket_transport_of(caf::actor_system& sys) {
-  auto result = caf_cluster::make_socket_transport(sys, sharding_config_of(sys));
+transport_of(caf::actor_system& sys) {
+  auto result
+    = caf_cluster::make_configured_transport(sys, sharding_config_of(sys));
   if (!result)
     die(sys.render(result.error()), 2);
   return std::move(*result);
@@ -188,7 +191,7 @@ public:
     if (s == side::cluster) {
       caf_cluster::runner_options ro;
       ro.storage = open_storage(*sys_, opt.storage);
-      ro.transport = socket_transport_of(*sys_);
+      ro.transport = transport_of(*sys_);
       ro.client_only = true;
       auto cluster = caf_cluster::sharding::make_runner(
         *sys_, sharding_config_of(*sys_), std::move(ro));
@@ -288,7 +291,7 @@ int serve(const options& opt) {
       caf_cluster::runner_options ro;
       ro.storage = storage.runners;
       ro.messages = storage.messages;
-      ro.transport = socket_transport_of(sys);
+      ro.transport = transport_of(sys);
       auto runner = caf_cluster::sharding::make_runner(sys, scfg,
                                                        std::move(ro));
       if (runner)

@@ -36,7 +36,8 @@ add_executable(multiprocess_tests
   multiprocess/hostile_peer.test.cpp
   multiprocess/storage_file.test.cpp
   multiprocess/orders_cluster.test.cpp
-  multiprocess/workflow_parked_live.test.cpp)
+  multiprocess/workflow_parked_live.test.cpp
+  multiprocess/transports.test.cpp)
 target_include_directories(multiprocess_tests PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}
   ${PROJECT_SOURCE_DIR}/samples/counter)

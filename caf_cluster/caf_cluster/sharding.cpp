@@ -15,7 +15,7 @@
 #include "caf_cluster/internal/runtime.hpp"
 #include "caf_cluster/internal/wiring.hpp"
 #include "caf_cluster/runner_address.hpp"
-#include "caf_cluster/socket_transport.hpp"
+#include "caf_cluster/websocket_transport.hpp"
 #include "caf_cluster/storage/open_runner_driver.hpp"
 
 namespace caf_cluster {
@@ -43,7 +43,7 @@ caf::expected<sharding> sharding::make(caf::actor_system& sys) {
   runner_options opts;
   opts.storage = std::move(drivers->runners);
   opts.messages = std::move(drivers->messages);
-  auto transport = make_socket_transport(sys, *cfg);
+  auto transport = make_configured_transport(sys, *cfg);
   if (!transport)
     return std::move(transport.error());
   opts.transport = std::move(*transport);

@@ -100,6 +100,8 @@ void for_each_option(F&& f) {
     &c::max_connections);
   f("handshake-timeout", "close connections without handshake after this",
     &c::handshake_timeout);
+  f("transport", "how runners reach each other: socket, websocket or http",
+    &c::transport);
   f("max-clock-skew", "ignore runner heartbeats dated further ahead",
     &c::max_clock_skew);
   f("tls.ca-file", "PEM file of the cluster CA; turns on mutual TLS",
@@ -552,6 +554,18 @@ caf::error sharding_config::validate() const {
         + quoted(tls_ca_file) + ", cert-file=" + quoted(tls_cert_file)
         + ", key-file=" + quoted(tls_key_file));
   }
+  if (transport != "socket" && transport != "websocket"
+      && transport != "http")
+    return invalid_config(option_key("transport")
+                          + " must be socket, websocket or http, got "
+                          + quoted(transport));
+  // The WebSocket and HTTP transports have no TLS of their own yet: silently
+  // sending in the clear what the operator asked to protect would be worse
+  // than failing.
+  if (transport != "socket" && tls_enabled())
+    return invalid_config(option_key("transport") + "=" + transport
+                          + " does not support cluster.tls.*; use "
+                            "cluster.transport=socket for TLS");
   if (auto err = internal::check_gateway(*this))
     return err;
   auto uri = storage::parse_storage_uri(storage);

@@ -56,6 +56,7 @@ namespace caf_cluster {
 /// | `max_entity_id_length` | `cluster.max-entity-id-length` | `1024` | bytes of an entity id, 1..1048576; a longer id fails the send with `invalid_argument`, on the sender and on a receiving runner |
 /// | `max_connections` | `cluster.max-connections` | `256` | connections accepted on this runner's port and open at once (from peers and clients; the ones it opens itself do not count), 1..65536; further ones are closed when accepted |
 /// | `handshake_timeout` | `cluster.handshake-timeout` | `5s` | a connection that has not completed its handshake (TLS and BASP) this long after it was accepted is closed, 10ms..5min |
+/// | `transport` | `cluster.transport` | `"socket"` | how runners and clients reach runners: `socket` (CAF's BASP over TCP, optionally TLS) `websocket` (binary WebSocket frames over TCP, no TLS) or `http` (the same frames in HTTP/1.1 POSTs and long polls, no TLS); every node of a cluster must use the same |
 /// | `max_clock_skew` | `cluster.max-clock-skew` | `10s` | a runner heartbeat dated further than this ahead of the local clock is ignored (the runner counts as dead), 0s..1h |
 /// | `tls_ca_file` | `cluster.tls.ca-file` | `""` | PEM file of the cluster's certificate authority; with `tls_cert_file` and `tls_key_file` it turns on mutual TLS: all three or none |
 /// | `tls_cert_file` | `cluster.tls.cert-file` | `""` | PEM certificate (chain) of this node, signed by the cluster's CA |
@@ -190,6 +191,10 @@ struct sharding_config {
 
   /// Time a new connection gets to complete its TLS and BASP handshake.
   caf::timespan handshake_timeout = std::chrono::seconds{5};
+
+  /// How runners reach each other: `socket` (CAF's BASP), `websocket` or
+  /// `http`.
+  std::string transport = "socket";
 
   /// Runner heartbeats dated further ahead of the local clock are ignored.
   caf::timespan max_clock_skew = std::chrono::seconds{10};

@@ -14,6 +14,7 @@
 #include "caf_cluster/socket_transport.hpp"
 #include "caf_cluster/storage/open_runner_driver.hpp"
 #include "caf_cluster/tls.hpp"
+#include "caf_cluster/websocket_transport.hpp"
 
 #include "counter_entity.hpp"
 
@@ -171,7 +172,7 @@ client_node::client_node(const std::string& storage,
                              + impl_->sys->render(driver.error()));
   caf_cluster::runner_options opts;
   opts.storage = std::move(*driver);
-  auto transport = caf_cluster::make_socket_transport(*impl_->sys, *scfg);
+  auto transport = caf_cluster::make_configured_transport(*impl_->sys, *scfg);
   if (!transport)
     throw std::runtime_error("client_node: "
                              + impl_->sys->render(transport.error()));

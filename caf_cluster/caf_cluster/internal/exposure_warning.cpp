@@ -25,4 +25,14 @@ std::string socket_exposure(const runner_address& bind, bool tls) {
       "cluster.tls.cert-file and cluster.tls.key-file";
 }
 
+std::string frame_exposure(const runner_address& bind,
+                           const std::string& name) {
+  if (is_loopback_host(bind.host))
+    return {};
+  return "listening on " + to_string(bind) + " with cluster.transport=" + name
+    + ", which has no TLS: any process that "
+      "reaches this address can send messages to every entity; keep it on a "
+      "private network or use cluster.transport=socket with cluster.tls.*";
+}
+
 } // namespace caf_cluster::internal

@@ -16,4 +16,9 @@ bool is_loopback_host(const std::string& host);
 /// when `tls`), or an empty string when it is on loopback or uses TLS.
 std::string socket_exposure(const runner_address& bind, bool tls);
 
+/// Returns the warning for a runner listening on `bind` with the transport
+/// `name` (`websocket` or `http`, which have no TLS), or an empty string when
+/// it is on loopback.
+std::string frame_exposure(const runner_address& bind, const std::string& name);
+
 } // namespace caf_cluster::internal

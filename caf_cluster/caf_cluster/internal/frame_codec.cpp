@@ -1,0 +1,58 @@
+#include "caf_cluster/internal/frame_codec.hpp"
+
+#include <exception>
+#include <string>
+
+#include "caf/actor_system.hpp"
+#include "caf/binary_deserializer.hpp"
+#include "caf/binary_serializer.hpp"
+
+#include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/envelope.hpp"
+#include "caf_cluster/internal/router_actor.hpp"
+
+namespace caf_cluster::internal {
+
+caf::expected<std::vector<char>> encode_frame(caf::actor_system& sys,
+                                              const caf::message& msg) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  auto copy = msg; // inspect takes a mutable reference; this shares the data
+  if (auto err = sink(copy))
+    return err;
+  return buf;
+}
+
+caf::expected<caf::message> decode_frame(caf::actor_system& sys,
+                                         const std::vector<char>& frame) {
+  caf::message result;
+  // CAF's deserializers report most malformed input as errors, but an
+  // absurd length may still end in std::bad_alloc or std::length_error.
+  try {
+    caf::binary_deserializer source{sys, frame};
+    if (auto err = source(result))
+      return caf::make_error(errc::malformed_message,
+                             "malformed frame: " + sys.render(err));
+    if (source.remaining() != 0)
+      return caf::make_error(errc::malformed_message,
+                             "malformed frame: "
+                               + std::to_string(source.remaining())
+                               + " bytes after the message");
+  } catch (const std::exception& ex) {
+    return caf::make_error(errc::malformed_message,
+                           std::string{"malformed frame: "} + ex.what());
+  }
+  return result;
+}
+
+bool is_deliver_batch(const caf::message& msg) {
+  return msg.match_elements<caf::atom_value, std::vector<envelope>>()
+    && msg.get_as<caf::atom_value>(0) == deliver_batch_atom::value;
+}
+
+bool is_reply_batch(const caf::message& msg) {
+  return msg.match_elements<caf::atom_value, std::vector<reply_envelope>>()
+    && msg.get_as<caf::atom_value>(0) == reply_batch_atom::value;
+}
+
+} // namespace caf_cluster::internal

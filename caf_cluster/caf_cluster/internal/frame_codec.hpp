@@ -1,0 +1,34 @@
+// What the WebSocket transport puts in a frame: one whole CAF message in
+// CAF's binary format, written with the actor system so that the
+// application's registered types travel as they do over BASP. Decoding also
+// checks the message's shape, because a frame comes from anyone who can open
+// a connection.
+#pragma once
+
+#include <vector>
+
+#include "caf/expected.hpp"
+#include "caf/fwd.hpp"
+#include "caf/message.hpp"
+
+namespace caf_cluster::internal {
+
+/// Returns `msg` in CAF's binary format, or why it cannot be serialized (a
+/// type not registered with `sys`).
+caf::expected<std::vector<char>> encode_frame(caf::actor_system& sys,
+                                              const caf::message& msg);
+
+/// Returns the message in `frame`, or `errc::malformed_message` when the bytes
+/// are not one complete message of registered types.
+caf::expected<caf::message> decode_frame(caf::actor_system& sys,
+                                         const std::vector<char>& frame);
+
+/// Returns whether `msg` is a batch of sends, `(deliver_batch_atom,
+/// std::vector<envelope>)`: the only message a peer may send a router.
+bool is_deliver_batch(const caf::message& msg);
+
+/// Returns whether `msg` is a batch of replies, `(reply_batch_atom,
+/// std::vector<reply_envelope>)`: the only message a router sends back.
+bool is_reply_batch(const caf::message& msg);
+
+} // namespace caf_cluster::internal

@@ -1,0 +1,422 @@
+// Everything here runs on the one I/O thread, so sessions need no strand or
+// lock: other threads reach a session only through `net::post`.
+#include "caf_cluster/internal/ws_io.hpp"
+
+#include <atomic>
+#include <deque>
+#include <list>
+#include <thread>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "caf/send.hpp"
+
+#include "caf_cluster/errc.hpp"
+
+namespace caf_cluster::internal {
+
+ws_connection::~ws_connection() {
+  // nop
+}
+
+ws_io::~ws_io() {
+  // nop
+}
+
+namespace {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+// The target path of the upgrade request; the server does not check it (a
+// frame that is not a router's message closes the connection anyway).
+constexpr const char* ws_target = "/caf-cluster";
+
+// Bound on a TCP connect; refused loopback ports fail at once, this only
+// matters for peers that accept nothing.
+constexpr auto connect_timeout = std::chrono::seconds{2};
+
+struct io_core;
+
+class session final : public ws_connection,
+                      public std::enable_shared_from_this<session> {
+public:
+  session(std::shared_ptr<io_core> core, tcp::socket sock, bool server);
+
+  ~session() override;
+
+  void write(std::vector<char> frame) override;
+
+  void close() override;
+
+  // -- on the I/O thread ------------------------------------------------------
+
+  void start_server(std::shared_ptr<ws_accept_handler> on_accept);
+
+  void start_client(std::string host, uint16_t port, caf::actor owner);
+
+  void fail(const std::string& why);
+
+private:
+  void configure();
+
+  void opened();
+
+  void read_next();
+
+  void write_next();
+
+  std::shared_ptr<io_core> core_;
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer in_;
+  std::deque<std::vector<char>> out_;
+  tcp::resolver resolver_;
+  caf::actor owner_;
+  bool server_;
+  bool open_ = false;
+  bool writing_ = false;
+  bool done_ = false;
+};
+
+// What sessions share with the thread that runs them.
+struct io_core {
+  explicit io_core(ws_limits lim) : limits(lim) {
+    // nop
+  }
+
+  ws_limits limits;
+  net::io_context ioc{1};
+  std::atomic<bool> stopped{false};
+  std::atomic<size_t> accepted{0}; // server sessions open now
+  // On the I/O thread only.
+  std::list<std::weak_ptr<session>> live; // for shutdown
+  std::shared_ptr<tcp::acceptor> acceptor;
+  std::shared_ptr<ws_accept_handler> on_accept;
+};
+
+session::session(std::shared_ptr<io_core> core, tcp::socket sock, bool server)
+  : core_(std::move(core)), ws_(std::move(sock)), resolver_(core_->ioc),
+    server_(server) {
+  if (server_)
+    ++core_->accepted;
+}
+
+session::~session() {
+  if (server_)
+    --core_->accepted;
+}
+
+void session::write(std::vector<char> frame) {
+  if (core_->stopped)
+    return;
+  net::post(core_->ioc, [self = shared_from_this(), f = std::move(frame)]() {
+    if (self->done_)
+      return;
+    self->out_.emplace_back(std::move(f));
+    self->write_next();
+  });
+}
+
+void session::close() {
+  if (core_->stopped)
+    return;
+  net::post(core_->ioc, [self = shared_from_this()] {
+    self->fail("closed locally");
+  });
+}
+
+void session::configure() {
+  websocket::stream_base::timeout opts;
+  opts.handshake_timeout = core_->limits.handshake_timeout;
+  opts.idle_timeout = core_->limits.idle_timeout;
+  opts.keep_alive_pings = true;
+  ws_.set_option(opts);
+  ws_.read_message_max(core_->limits.max_frame_size);
+  ws_.binary(true);
+  // Frames are already compact binary; no permessage-deflate.
+}
+
+void session::start_server(std::shared_ptr<ws_accept_handler> on_accept) {
+  configure();
+  ws_.async_accept(
+    [self = shared_from_this(), on_accept](beast::error_code ec) {
+      if (self->done_)
+        return;
+      if (ec) {
+        self->fail("handshake: " + ec.message());
+        return;
+      }
+      self->owner_ = (*on_accept)(self);
+      if (!self->owner_) {
+        self->fail("no owner");
+        return;
+      }
+      self->opened();
+    });
+}
+
+void session::start_client(std::string host, uint16_t port, caf::actor owner) {
+  owner_ = std::move(owner);
+  auto self = shared_from_this();
+  resolver_.async_resolve(
+    host, std::to_string(port),
+    [self, host, port](beast::error_code ec, tcp::resolver::results_type rs) {
+      if (self->done_)
+        return;
+      if (ec) {
+        self->fail("cannot resolve " + host + ": " + ec.message());
+        return;
+      }
+      auto& tcp_layer = beast::get_lowest_layer(self->ws_);
+      tcp_layer.expires_after(connect_timeout);
+      tcp_layer.async_connect(
+        rs, [self, host, port](beast::error_code ec, const tcp::endpoint&) {
+          if (self->done_)
+            return;
+          if (ec) {
+            self->fail("cannot connect: " + ec.message());
+            return;
+          }
+          // From here on the WebSocket timeouts apply.
+          beast::get_lowest_layer(self->ws_).expires_never();
+          beast::get_lowest_layer(self->ws_).socket().set_option(
+            tcp::no_delay{true});
+          self->configure();
+          self->ws_.async_handshake(
+            host + ":" + std::to_string(port), ws_target,
+            [self](beast::error_code ec) {
+              if (self->done_)
+                return;
+              if (ec) {
+                self->fail("handshake: " + ec.message());
+                return;
+              }
+              caf::anon_send(self->owner_, ws_open_atom::value);
+              self->opened();
+            });
+        });
+    });
+}
+
+void session::opened() {
+  open_ = true;
+  read_next();
+  write_next();
+}
+
+void session::read_next() {
+  ws_.async_read(
+    in_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (self->done_)
+        return;
+      if (ec) {
+        self->fail(ec == websocket::error::closed ? "closed by peer"
+                                                  : ec.message());
+        return;
+      }
+      if (!self->ws_.got_binary()) {
+        self->fail("text frame");
+        return;
+      }
+      auto data = self->in_.cdata();
+      std::vector<char> frame(static_cast<const char*>(data.data()),
+                              static_cast<const char*>(data.data())
+                                + data.size());
+      self->in_.consume(self->in_.size());
+      caf::anon_send(self->owner_, ws_frame_atom::value, std::move(frame));
+      self->read_next();
+    });
+}
+
+void session::write_next() {
+  if (!open_ || writing_ || out_.empty() || done_)
+    return;
+  writing_ = true;
+  ws_.async_write(net::buffer(out_.front()),
+                  [self = shared_from_this()](beast::error_code ec, size_t) {
+                    self->writing_ = false;
+                    if (self->done_)
+                      return;
+                    if (ec) {
+                      self->fail("write: " + ec.message());
+                      return;
+                    }
+                    self->out_.pop_front();
+                    self->write_next();
+                  });
+}
+
+void session::fail(const std::string& why) {
+  if (done_)
+    return;
+  done_ = true;
+  out_.clear();
+  beast::error_code ignored;
+  resolver_.cancel();
+  auto& sock = beast::get_lowest_layer(ws_).socket();
+  sock.shutdown(tcp::socket::shutdown_both, ignored);
+  sock.close(ignored);
+  if (owner_) {
+    caf::anon_send(owner_, ws_closed_atom::value, why);
+    // The owner holds this session; dropping the handle breaks the cycle.
+    owner_ = nullptr;
+  }
+}
+
+// The listener's side of `io_core`, on the I/O thread only.
+void close_acceptor(io_core& core) {
+  if (core.acceptor) {
+    beast::error_code ignored;
+    core.acceptor->close(ignored);
+    core.acceptor = nullptr;
+  }
+}
+
+void accept_next(const std::shared_ptr<io_core>& core) {
+  if (!core->acceptor)
+    return;
+  core->acceptor->async_accept(
+    [core, acc = core->acceptor](beast::error_code ec, tcp::socket sock) {
+      if (ec || acc != core->acceptor)
+        return; // closed
+      // Forget closed sessions, so that the list does not grow with churn.
+      core->live.remove_if([](const std::weak_ptr<session>& x) {
+        return x.expired();
+      });
+      beast::error_code ignored;
+      if (core->accepted >= core->limits.max_connections) {
+        sock.close(ignored);
+      } else {
+        sock.set_option(tcp::no_delay{true}, ignored);
+        auto s = std::make_shared<session>(core, std::move(sock), true);
+        core->live.emplace_back(s);
+        s->start_server(core->on_accept);
+      }
+      accept_next(core);
+    });
+}
+
+// A handler's exception (Beast throws on misuse, e.g. a bad response) must
+// cost at most its connection, not every connection of the runner.
+void run(io_core& core) {
+  for (;;) {
+    try {
+      core.ioc.run();
+      return;
+    } catch (const std::exception&) {
+      // Keep serving the other connections.
+    }
+  }
+}
+
+class ws_io_impl final : public ws_io {
+public:
+  explicit ws_io_impl(ws_limits limits)
+    : core_(std::make_shared<io_core>(limits)),
+      work_(net::make_work_guard(core_->ioc)) {
+    thread_ = std::thread{[core = core_] {
+      run(*core);
+    }};
+  }
+
+  ~ws_io_impl() override {
+    shutdown();
+  }
+
+  caf::expected<uint16_t> listen(const std::string& host, uint16_t port,
+                                 ws_accept_handler f) override {
+    beast::error_code ec;
+    tcp::resolver resolver{core_->ioc};
+    auto rs = resolver.resolve(host, std::to_string(port),
+                               tcp::resolver::passive, ec);
+    if (ec || rs.empty())
+      return caf::make_error(errc::runner_unavailable,
+                             "cannot resolve " + host + ": " + ec.message());
+    auto acc = std::make_shared<tcp::acceptor>(core_->ioc);
+    auto ep = rs.begin()->endpoint();
+    acc->open(ep.protocol(), ec);
+    // SO_REUSEADDR: a runner restarted after a crash must get its port back
+    // while the dead process's connections linger in TIME-WAIT.
+    if (!ec)
+      acc->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec)
+      acc->bind(ep, ec);
+    if (!ec)
+      acc->listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+      return caf::make_error(errc::runner_unavailable, ec.message());
+    auto bound = acc->local_endpoint(ec).port();
+    auto handler = std::make_shared<ws_accept_handler>(std::move(f));
+    net::post(core_->ioc, [core = core_, acc, handler] {
+      core->acceptor = acc;
+      core->on_accept = handler;
+      accept_next(core);
+    });
+    return bound;
+  }
+
+  void stop_listening() override {
+    if (core_->stopped)
+      return;
+    net::post(core_->ioc, [core = core_] {
+      close_acceptor(*core);
+      core->on_accept = nullptr;
+    });
+  }
+
+  ws_connection_ptr connect(const std::string& host, uint16_t port,
+                            caf::actor owner) override {
+    auto s = std::make_shared<session>(core_, tcp::socket{core_->ioc}, false);
+    if (core_->stopped) {
+      caf::anon_send(owner, ws_closed_atom::value,
+                     std::string{"transport stopped"});
+      return s;
+    }
+    net::post(core_->ioc, [core = core_, s, host, port, owner]() mutable {
+      core->live.emplace_back(s);
+      s->start_client(host, port, std::move(owner));
+    });
+    return s;
+  }
+
+  void shutdown() override {
+    if (core_->stopped.exchange(true))
+      return;
+    net::post(core_->ioc, [core = core_] {
+      close_acceptor(*core);
+      core->on_accept = nullptr;
+      for (auto& weak : core->live)
+        if (auto s = weak.lock())
+          s->fail("transport stopped");
+      core->live.clear();
+    });
+    // Without the guard, run() returns once the closed connections' handlers
+    // have finished.
+    work_.reset();
+    // The last owner may let go on the I/O thread itself (an actor it held
+    // was the last to hold the router, which holds this); the thread then
+    // finishes on its own, keeping `core_` alive.
+    if (std::this_thread::get_id() == thread_.get_id())
+      thread_.detach();
+    else if (thread_.joinable())
+      thread_.join();
+  }
+
+private:
+  std::shared_ptr<io_core> core_;
+  net::executor_work_guard<net::io_context::executor_type> work_;
+  std::thread thread_;
+};
+
+} // namespace
+
+std::shared_ptr<ws_io> make_ws_io(ws_limits limits) {
+  return std::make_shared<ws_io_impl>(limits);
+}
+
+} // namespace caf_cluster::internal
