@@ -68,6 +68,18 @@ include(doctest_suites.cmake)
 caf_cluster_discover_suites(multiprocess_tests
   SUITES "*" EXCLUDE "multiprocess.postgres.*"
   PROPERTIES LABELS multiprocess TIMEOUT 120)
+# The same label again for the runner-to-runner transports over WebSocket and
+# HTTP: the suites whose runners and in-process clients all take
+# `cluster.transport` from CAF_CLUSTER_TEST_TRANSPORT (tests/multiprocess/
+# cluster.cpp): zero loss under kill -9, restarts, and entities through the
+# gateways of runners that route to each other.
+foreach(transport websocket http)
+  caf_cluster_discover_suites(multiprocess_tests
+    PREFIX "${transport}:"
+    SUITES "multiprocess.persisted_cluster,multiprocess.entity_gateway"
+    ENVIRONMENT CAF_CLUSTER_TEST_TRANSPORT=${transport}
+    PROPERTIES LABELS multiprocess TIMEOUT 120)
+endforeach()
 # Label `multiprocess-pg`: the suites that matter for storage again, each
 # cluster in a schema of its own on the PostgreSQL server of the `postgres`
 # fixture (tests/CMakeLists.txt), plus the PostgreSQL-only suites (database

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <future>
 #include <sstream>
 #include <stdexcept>
@@ -28,6 +29,13 @@ const std::string programs::counter_local = CAF_CLUSTER_COUNTER_LOCAL;
 const std::string programs::hostile_peer = CAF_CLUSTER_HOSTILE_PEER;
 
 // -- runners ------------------------------------------------------------------
+
+std::vector<std::string> test_transport_args() {
+  auto value = std::getenv("CAF_CLUSTER_TEST_TRANSPORT");
+  if (value == nullptr || *value == '\0')
+    return {};
+  return {std::string{"--cluster.transport="} + value};
+}
 
 runner start_node(process_group& group, const std::string& storage,
                   uint16_t port, std::vector<std::string> extra,
@@ -56,6 +64,8 @@ runner start_node(process_group& group, const std::string& storage,
       args.push_back("--cluster.runner-address=" + opts.advertised);
       args.push_back("--cluster.runner-listen-address=" + listen);
     }
+    auto transport = test_transport_args();
+    args.insert(args.end(), transport.begin(), transport.end());
     args.insert(args.end(), opts.extra.begin(), opts.extra.end());
     auto& proc = group.spawn(opts.program, args, opts.spawn);
     auto address = opts.advertised.empty() ? listen : opts.advertised;
@@ -158,6 +168,9 @@ client_node::client_node(const std::string& storage,
   auto& cfg = impl_->cfg;
   caf_cluster::enable_socket_transport(cfg);
   cfg.add_entity(counter::counter_entity);
+  auto transport_args = test_transport_args();
+  caf_args.insert(caf_args.begin(), transport_args.begin(),
+                  transport_args.end());
   if (auto err = cfg.parse(std::move(caf_args)))
     throw std::runtime_error("client_node: " + caf::to_string(err));
   auto scfg = cfg.sharding();

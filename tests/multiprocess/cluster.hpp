@@ -60,6 +60,11 @@ struct node_options {
   spawn_options spawn;
 };
 
+/// `--cluster.transport=X` when the run asks for transport X
+/// (CAF_CLUSTER_TEST_TRANSPORT=websocket or http), else nothing; `start_node`
+/// and `client_node` add it, so a suite runs unchanged on that transport.
+std::vector<std::string> test_transport_args();
+
 /// Starts a runner as `opts` says and waits for its `ready` line; throws
 /// std::runtime_error with the node's stderr when it does not come up.
 runner start_node(process_group& group, const std::string& storage,

@@ -151,10 +151,12 @@ TEST_SUITE("multiprocess.entity_gateway") {
     REQUIRE(runners[0].proc->wait(clock_type::now() + 20s));
     runners.clear();
     auto listen = "127.0.0.1:" + std::to_string(pick_free_port());
-    auto& gateway = procs.spawn(programs::counter_node,
-                                {"--storage", storage, "--cluster.client-only",
-                                 "--cluster.http-listen=" + listen,
-                                 std::string{"--cluster.http-token="} + token});
+    std::vector<std::string> args{"--storage", storage, "--cluster.client-only",
+                                  "--cluster.http-listen=" + listen,
+                                  std::string{"--cluster.http-token="} + token};
+    auto transport = test_transport_args();
+    args.insert(args.end(), transport.begin(), transport.end());
+    auto& gateway = procs.spawn(programs::counter_node, args);
     REQUIRE(gateway.read_line(clock_type::now() + 10s)
             == std::optional<std::string>{"ready client-only"});
     auto url = "http://" + listen + "/entities/Counter/c1/get_value";

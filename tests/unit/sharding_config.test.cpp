@@ -541,7 +541,8 @@ TEST_CASE("mistyped INI values are refused by sharding(), not dropped") {
      "retention-sweep-interval, retention-batch-size, "
      "storage-synchronous-full, client-only, log-level, "
      "max-message-size, max-entity-id-length, max-connections, "
-     "handshake-timeout, max-clock-skew, tls.ca-file, tls.cert-file, "
+     "handshake-timeout, transport, max-clock-skew, tls.ca-file, "
+     "tls.cert-file, "
      "tls.key-file, http-listen, http-token, http-token-file, http-anonymous, "
      "http-tls-certificate, http-tls-key"},
   };

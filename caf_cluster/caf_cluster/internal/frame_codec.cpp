@@ -1,5 +1,6 @@
 #include "caf_cluster/internal/frame_codec.hpp"
 
+#include <cstdint>
 #include <exception>
 #include <string>
 
@@ -21,6 +22,31 @@ caf::expected<std::vector<char>> encode_frame(caf::actor_system& sys,
   if (auto err = sink(copy))
     return err;
   return buf;
+}
+
+void append_frame(std::string& body, const std::vector<char>& frame) {
+  auto n = static_cast<uint32_t>(frame.size());
+  for (int shift = 24; shift >= 0; shift -= 8)
+    body.push_back(static_cast<char>((n >> shift) & 0xFF));
+  body.append(frame.data(), frame.size());
+}
+
+bool split_frames(const std::string& body,
+                  std::vector<std::vector<char>>& out) {
+  size_t pos = 0;
+  while (pos < body.size()) {
+    if (body.size() - pos < 4)
+      return false;
+    uint32_t n = 0;
+    for (int i = 0; i < 4; ++i)
+      n = (n << 8) | static_cast<uint8_t>(body[pos + i]);
+    pos += 4;
+    if (body.size() - pos < n)
+      return false;
+    out.emplace_back(body.data() + pos, body.data() + pos + n);
+    pos += n;
+  }
+  return true;
 }
 
 caf::expected<caf::message> decode_frame(caf::actor_system& sys,

@@ -5,6 +5,7 @@
 // a connection.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "caf/expected.hpp"
@@ -22,6 +23,15 @@ caf::expected<std::vector<char>> encode_frame(caf::actor_system& sys,
 /// are not one complete message of registered types.
 caf::expected<caf::message> decode_frame(caf::actor_system& sys,
                                          const std::vector<char>& frame);
+
+/// Appends `frame` to the body of an HTTP transport request or response:
+/// its length as 4 bytes, big-endian, then its bytes, so that one body
+/// carries every frame queued meanwhile.
+void append_frame(std::string& body, const std::vector<char>& frame);
+
+/// Splits a body `append_frame` wrote into `out`; false when a length
+/// prefix is cut short or claims more bytes than follow.
+bool split_frames(const std::string& body, std::vector<std::vector<char>>& out);
 
 /// Returns whether `msg` is a batch of sends, `(deliver_batch_atom,
 /// std::vector<envelope>)`: the only message a peer may send a router.

@@ -21,6 +21,8 @@
 #include "caf/send.hpp"
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/asio_listener.hpp"
+#include "caf_cluster/internal/frame_codec.hpp"
 
 namespace caf_cluster::internal {
 
@@ -45,32 +47,6 @@ constexpr auto connect_timeout = std::chrono::seconds{2};
 constexpr size_t body_margin = 64 * 1024;
 
 using frame = std::vector<char>;
-
-// A body of sends or of a poll response: frames as 4-byte big-endian
-// length plus bytes, so that one request carries every batch queued meanwhile.
-void append_frame(std::string& body, const frame& f) {
-  auto n = static_cast<uint32_t>(f.size());
-  for (int shift = 24; shift >= 0; shift -= 8)
-    body.push_back(static_cast<char>((n >> shift) & 0xFF));
-  body.append(f.data(), f.size());
-}
-
-bool split_frames(const std::string& body, std::vector<frame>& out) {
-  size_t pos = 0;
-  while (pos < body.size()) {
-    if (body.size() - pos < 4)
-      return false;
-    uint32_t n = 0;
-    for (int i = 0; i < 4; ++i)
-      n = (n << 8) | static_cast<uint8_t>(body[pos + i]);
-    pos += 4;
-    if (body.size() - pos < n)
-      return false;
-    out.emplace_back(body.data() + pos, body.data() + pos + n);
-    pos += n;
-  }
-  return true;
-}
 
 std::string random_session_id() {
   std::random_device rd;
@@ -658,26 +634,13 @@ void accept_next(const std::shared_ptr<io_core>& core) {
     });
 }
 
-// A handler's exception (Beast throws on misuse, e.g. a bad response) must
-// cost at most its connection, not every connection of the runner.
-void run(io_core& core) {
-  for (;;) {
-    try {
-      core.ioc.run();
-      return;
-    } catch (const std::exception&) {
-      // Keep serving the other connections.
-    }
-  }
-}
-
 class http_io_impl final : public ws_io {
 public:
   explicit http_io_impl(ws_limits limits)
     : core_(std::make_shared<io_core>(limits)),
       work_(net::make_work_guard(core_->ioc)) {
     thread_ = std::thread{[core = core_] {
-      run(*core);
+      run_io(core->ioc);
     }};
   }
 
@@ -687,25 +650,11 @@ public:
 
   caf::expected<uint16_t> listen(const std::string& host, uint16_t port,
                                  ws_accept_handler f) override {
+    auto opened = open_acceptor(core_->ioc, host, port);
+    if (!opened)
+      return std::move(opened.error());
+    auto acc = std::move(*opened);
     beast::error_code ec;
-    tcp::resolver resolver{core_->ioc};
-    auto rs = resolver.resolve(host, std::to_string(port),
-                               tcp::resolver::passive, ec);
-    if (ec || rs.empty())
-      return caf::make_error(errc::runner_unavailable,
-                             "cannot resolve " + host + ": " + ec.message());
-    auto acc = std::make_shared<tcp::acceptor>(core_->ioc);
-    auto ep = rs.begin()->endpoint();
-    acc->open(ep.protocol(), ec);
-    // SO_REUSEADDR: see ws_io.cpp.
-    if (!ec)
-      acc->set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec)
-      acc->bind(ep, ec);
-    if (!ec)
-      acc->listen(net::socket_base::max_listen_connections, ec);
-    if (ec)
-      return caf::make_error(errc::runner_unavailable, ec.message());
     auto bound = acc->local_endpoint(ec).port();
     auto handler = std::make_shared<ws_accept_handler>(std::move(f));
     net::post(core_->ioc, [core = core_, acc, handler] {

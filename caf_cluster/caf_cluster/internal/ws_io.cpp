@@ -15,6 +15,7 @@
 #include "caf/send.hpp"
 
 #include "caf_cluster/errc.hpp"
+#include "caf_cluster/internal/asio_listener.hpp"
 
 namespace caf_cluster::internal {
 
@@ -301,26 +302,13 @@ void accept_next(const std::shared_ptr<io_core>& core) {
     });
 }
 
-// A handler's exception (Beast throws on misuse, e.g. a bad response) must
-// cost at most its connection, not every connection of the runner.
-void run(io_core& core) {
-  for (;;) {
-    try {
-      core.ioc.run();
-      return;
-    } catch (const std::exception&) {
-      // Keep serving the other connections.
-    }
-  }
-}
-
 class ws_io_impl final : public ws_io {
 public:
   explicit ws_io_impl(ws_limits limits)
     : core_(std::make_shared<io_core>(limits)),
       work_(net::make_work_guard(core_->ioc)) {
     thread_ = std::thread{[core = core_] {
-      run(*core);
+      run_io(core->ioc);
     }};
   }
 
@@ -330,26 +318,11 @@ public:
 
   caf::expected<uint16_t> listen(const std::string& host, uint16_t port,
                                  ws_accept_handler f) override {
+    auto opened = open_acceptor(core_->ioc, host, port);
+    if (!opened)
+      return std::move(opened.error());
+    auto acc = std::move(*opened);
     beast::error_code ec;
-    tcp::resolver resolver{core_->ioc};
-    auto rs = resolver.resolve(host, std::to_string(port),
-                               tcp::resolver::passive, ec);
-    if (ec || rs.empty())
-      return caf::make_error(errc::runner_unavailable,
-                             "cannot resolve " + host + ": " + ec.message());
-    auto acc = std::make_shared<tcp::acceptor>(core_->ioc);
-    auto ep = rs.begin()->endpoint();
-    acc->open(ep.protocol(), ec);
-    // SO_REUSEADDR: a runner restarted after a crash must get its port back
-    // while the dead process's connections linger in TIME-WAIT.
-    if (!ec)
-      acc->set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec)
-      acc->bind(ep, ec);
-    if (!ec)
-      acc->listen(net::socket_base::max_listen_connections, ec);
-    if (ec)
-      return caf::make_error(errc::runner_unavailable, ec.message());
     auto bound = acc->local_endpoint(ec).port();
     auto handler = std::make_shared<ws_accept_handler>(std::move(f));
     net::post(core_->ioc, [core = core_, acc, handler] {
