@@ -9,6 +9,7 @@ add_executable(unit_tests
   unit/errc.test.cpp
   unit/frame_filter.test.cpp
   unit/latency_histogram.test.cpp
+  unit/foreign_handles.test.cpp
   unit/frame_fuzz.test.cpp
   unit/http_fuzz.test.cpp
   unit/http_server.test.cpp

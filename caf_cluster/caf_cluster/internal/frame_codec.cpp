@@ -50,12 +50,15 @@ bool split_frames(const std::string& body,
 }
 
 caf::expected<caf::message> decode_frame(caf::actor_system& sys,
-                                         const std::vector<char>& frame) {
+                                         const std::vector<char>& frame,
+                                         caf::execution_unit* ctx) {
   caf::message result;
   // CAF's deserializers report most malformed input as errors, but an
   // absurd length may still end in std::bad_alloc or std::length_error.
   try {
-    caf::binary_deserializer source{sys, frame};
+    caf::binary_deserializer source{ctx != nullptr ? ctx
+                                                   : sys.dummy_execution_unit(),
+                                    frame};
     if (auto err = source(result))
       return caf::make_error(errc::malformed_message,
                              "malformed frame: " + sys.render(err));

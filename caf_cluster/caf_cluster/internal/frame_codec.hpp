@@ -20,9 +20,12 @@ caf::expected<std::vector<char>> encode_frame(caf::actor_system& sys,
                                               const caf::message& msg);
 
 /// Returns the message in `frame`, or `errc::malformed_message` when the bytes
-/// are not one complete message of registered types.
+/// are not one complete message of registered types. Actor handles of other
+/// nodes in it decode only with a `ctx` that has a proxy registry (see
+/// `foreign_handles`).
 caf::expected<caf::message> decode_frame(caf::actor_system& sys,
-                                         const std::vector<char>& frame);
+                                         const std::vector<char>& frame,
+                                         caf::execution_unit* ctx = nullptr);
 
 /// Appends `frame` to the body of an HTTP transport request or response:
 /// its length as 4 bytes, big-endian, then its bytes, so that one body

@@ -1,5 +1,6 @@
 #include "caf_cluster/internal/ws_endpoints.hpp"
 
+#include <memory>
 #include <vector>
 
 #include "caf/actor_cast.hpp"
@@ -11,6 +12,7 @@
 
 #include "caf_cluster/errc.hpp"
 #include "caf_cluster/internal/envelope.hpp"
+#include "caf_cluster/internal/foreign_handles.hpp"
 #include "caf_cluster/internal/frame_codec.hpp"
 #include "caf_cluster/internal/router_actor.hpp"
 
@@ -24,6 +26,7 @@ namespace {
 struct endpoint_state {
   caf::actor_addr router;
   ws_connection_ptr conn;
+  std::unique_ptr<foreign_handles> handles;
 };
 
 struct ingress_state : endpoint_state {
@@ -68,6 +71,7 @@ void write(caf::stateful_actor<State>* self, const caf::message& msg) {
 template <class State>
 void init(caf::stateful_actor<State>* self, const caf::actor& router) {
   self->state.router = router.address();
+  self->state.handles = std::make_unique<foreign_handles>(self->system());
   self->monitor(router);
   self->set_down_handler([self](caf::down_msg&) {
     self->quit();
@@ -83,7 +87,8 @@ caf::behavior ingress_fn(caf::stateful_actor<ingress_state>* self,
   });
   return {
     [=](ws_frame_atom, std::vector<char>& frame) {
-      auto msg = decode_frame(self->system(), frame);
+      auto msg = decode_frame(self->system(), frame,
+                              self->state.handles->context());
       if (!msg || !is_deliver_batch(*msg)) {
         self->state.conn->close();
         self->quit(
@@ -138,7 +143,8 @@ caf::behavior proxy_fn(caf::stateful_actor<proxy_state>* self,
         write(self, caf::make_message(atm, std::move(xs)));
     },
     [=](ws_frame_atom, std::vector<char>& frame) {
-      auto msg = decode_frame(self->system(), frame);
+      auto msg = decode_frame(self->system(), frame,
+                              self->state.handles->context());
       if (!msg || !is_reply_batch(*msg)) {
         self->state.conn->close();
         self->quit(msg ? caf::make_error(errc::malformed_message,
