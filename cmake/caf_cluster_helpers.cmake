@@ -17,6 +17,14 @@ function(caf_cluster_target_defaults target)
       # maybe-uninitialized; the optimized build stays warning-free.
       -Wno-maybe-uninitialized)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    # A position-independent executable with the sanitizers carries millions
+    # of relative relocations (UBSan's check descriptors at -O0) that the
+    # loader applies on every start: 0.8 s per start of a test executable,
+    # paid once per test case. Linked at a fixed address it starts in 0.5 s.
+    get_target_property(type ${target} TYPE)
+    if(type STREQUAL "EXECUTABLE")
+      target_link_options(${target} PRIVATE -no-pie)
+    endif()
   endif()
 endfunction()
 

@@ -80,4 +80,8 @@ for program in counter-node cluster-ctl unit_tests cluster-bench; do
     fail "the subproject defines $program"
   fi
 done
-echo "check-consumer (subproject): consumer built with add_subdirectory; ctest: only its own test ($tests) registered and passed; no sample, tool, bench or test target of caf-cluster; CMAKE_BUILD_TYPE left empty"
+# EXCLUDE_FROM_ALL: the consumer links core, so no other component is built.
+built=$(ninja -C "$consumer" -t inputs all | sed -n 's|.*/\(libcaf_cluster_[a-z_]*\.a\)$|\1|p' | sort -u | xargs)
+[[ $built == "libcaf_cluster_core.a libcaf_cluster_storage.a" ]] \
+  || fail "EXCLUDE_FROM_ALL should build core and storage only, built: $built"
+echo "check-consumer (subproject): consumer built with add_subdirectory(... EXCLUDE_FROM_ALL); built only $built; ctest: only its own test ($tests) registered and passed; no sample, tool, bench or test target of caf-cluster; CMAKE_BUILD_TYPE left empty"

@@ -9,12 +9,16 @@
 #                (CAF_CLUSTER_SANITIZE_SEEDS=n for more): under ASan a simulated day of cron costs
 #                about 7 s per seed.
 #   build/       Release: the programs, the benchmark, the counter sample's tests, the headers,
-#                docs and compile-failure checks (two at a time), then the multi-process suites
-#                one at a time (they measure failover bounds in seconds, which the sanitizers'
-#                2-3x slowdown would turn into noise). Those run twice: on SQLite files (label
-#                multiprocess) and on a throw-away PostgreSQL server (label multiprocess-pg;
-#                CTest's `postgres` fixture starts it with scripts/postgres-server.sh in
-#                <build>/postgres and stops it again).
+#                docs and compile-failure checks (two at a time), then the multi-process suites,
+#                optimized because they measure failover bounds in seconds, which the
+#                sanitizers' 2-3x slowdown would turn into noise. They run two at a time (a
+#                cluster test keeps a core busy a tenth of the time), except the suites that
+#                assert such a bound, which CTest runs alone (RUN_SERIAL, tests/multiprocess.cmake).
+#                They run on SQLite files with the socket transport (label multiprocess), again
+#                on the websocket and http transports (label multiprocess, names prefixed
+#                websocket: and http:) and on a throw-away PostgreSQL server (label
+#                multiprocess-pg; CTest's `postgres` fixture starts it with
+#                scripts/postgres-server.sh in <build>/postgres and stops it again).
 # CAF_CLUSTER_SANITIZE=0 skips the sanitizer tree; build/ then builds and runs the in-process
 # layers itself (with 100-200 seeds).
 set -euo pipefail
@@ -46,7 +50,7 @@ cmake -S . -B build -G Ninja -DCAF_CLUSTER_BUILD_IN_PROCESS_TESTS=$in_process >/
 cmake --build build
 elapsed "release build"
 (cd build && ctest -j2 --output-on-failure --timeout 600 -LE 'multiprocess')
-(cd build && ctest --output-on-failure --timeout 600 -L 'multiprocess')
+(cd build && ctest -j2 --output-on-failure --timeout 600 -L 'multiprocess')
 elapsed "release tests"
 # A user's project against the installed package, then with this tree as its subproject.
 bash scripts/check-consumer.sh --build-dir build

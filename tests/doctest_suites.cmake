@@ -1,14 +1,18 @@
 # caf_cluster_discover_suites(TARGET PREFIX <p> SUITES <csv> [EXCLUDE <csv>]
+#                             [CASE_EXCLUDE <csv>] [SERIAL <csv>]
 #                             [ENVIRONMENT <NAME=value>...]
 #                             PROPERTIES <set_tests_properties arguments>)
 # registers each test case of doctest executable TARGET in the test suites
-# matching SUITES (doctest wildcards, comma separated) and none of EXCLUDE as
-# a CTest test named "<p><case>", run with those filters. Unlike
+# matching SUITES (doctest wildcards, comma separated) and none of EXCLUDE,
+# whose name matches none of CASE_EXCLUDE, as a CTest test named
+# "<p><case>", run with those filters. The cases of the suites matching
+# SERIAL get RUN_SERIAL: they run alone even under `ctest -j`. Unlike
 # doctest_discover_tests it lists with the suite filters, so one executable
 # can be registered twice with different sets (the multi-process suite on
 # SQLite and on PostgreSQL) without registering cases that would run nothing.
 function(caf_cluster_discover_suites target)
-  cmake_parse_arguments(arg "" "PREFIX;SUITES;EXCLUDE" "PROPERTIES;ENVIRONMENT"
+  cmake_parse_arguments(arg "" "PREFIX;SUITES;EXCLUDE;CASE_EXCLUDE;SERIAL"
+                        "PROPERTIES;ENVIRONMENT"
                         ${ARGN})
   set(id "${target}_${arg_PREFIX}")
   string(MAKE_C_IDENTIFIER "${id}" id)
@@ -33,6 +37,8 @@ function(caf_cluster_discover_suites target)
             -D "PREFIX=${arg_PREFIX}"
             -D "SUITES=${arg_SUITES}"
             -D "EXCLUDE=${arg_EXCLUDE}"
+            -D "CASE_EXCLUDE=${arg_CASE_EXCLUDE}"
+            -D "SERIAL=${arg_SERIAL}"
             -D "LIST_NAME=${id}_tests"
             -D "PROPERTIES_FILE=${props_file}"
             -D "CTEST_FILE=${ctest_file}"

@@ -37,6 +37,12 @@ std::vector<std::string> test_transport_args() {
   return {std::string{"--cluster.transport="} + value};
 }
 
+std::vector<std::string> with_test_transport(std::vector<std::string> args) {
+  auto transport = test_transport_args();
+  args.insert(args.end(), transport.begin(), transport.end());
+  return args;
+}
+
 runner start_node(process_group& group, const std::string& storage,
                   uint16_t port, std::vector<std::string> extra,
                   clock_type::duration timeout, const std::string& program) {
@@ -64,8 +70,7 @@ runner start_node(process_group& group, const std::string& storage,
       args.push_back("--cluster.runner-address=" + opts.advertised);
       args.push_back("--cluster.runner-listen-address=" + listen);
     }
-    auto transport = test_transport_args();
-    args.insert(args.end(), transport.begin(), transport.end());
+    args = with_test_transport(std::move(args));
     args.insert(args.end(), opts.extra.begin(), opts.extra.end());
     auto& proc = group.spawn(opts.program, args, opts.spawn);
     auto address = opts.advertised.empty() ? listen : opts.advertised;

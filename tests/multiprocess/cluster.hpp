@@ -65,6 +65,11 @@ struct node_options {
 /// and `client_node` add it, so a suite runs unchanged on that transport.
 std::vector<std::string> test_transport_args();
 
+/// `args` followed by `test_transport_args()`: for the clients and
+/// client-only nodes a suite starts itself (counter-cli, orders-cli), so that
+/// they reach runners on the transport of the run.
+std::vector<std::string> with_test_transport(std::vector<std::string> args);
+
 /// Starts a runner as `opts` says and waits for its `ready` line; throws
 /// std::runtime_error with the node's stderr when it does not come up.
 runner start_node(process_group& group, const std::string& storage,

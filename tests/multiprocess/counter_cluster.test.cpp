@@ -104,7 +104,8 @@ TEST_SUITE("multiprocess.counter_cluster") {
     // which find each owner in runner storage themselves.
     for (size_t i = 0; i < ids.size(); ++i) {
       auto res = run(programs::counter_cli,
-                     {"--storage", storage, "get", ids[i]}, 15s);
+                     with_test_transport({"--storage", storage, "get", ids[i]}),
+                     15s);
       REQUIRE_MESSAGE(res.status, "counter-cli get " << ids[i] << " hung");
       CHECK_MESSAGE(res.status->exited_with(0),
                     ids[i] << ": " << res.status->to_string() << ", "
@@ -112,13 +113,17 @@ TEST_SUITE("multiprocess.counter_cluster") {
       CHECK(res.out == std::to_string(filled_value(i)) + "\n");
     }
     // Writes through counter-cli, read through the in-process client.
-    auto inc = run(programs::counter_cli,
-                   {"--storage", storage, "increment", ids[0], "10"}, 15s);
+    auto inc = run(
+      programs::counter_cli,
+      with_test_transport({"--storage", storage, "increment", ids[0], "10"}),
+      15s);
     REQUIRE(inc.status);
     CHECK(inc.status->exited_with(0));
     CHECK(inc.out == "11\n");
-    auto dec = run(programs::counter_cli,
-                   {"--storage", storage, "decrement", ids[1], "5"}, 15s);
+    auto dec = run(
+      programs::counter_cli,
+      with_test_transport({"--storage", storage, "decrement", ids[1], "5"}),
+      15s);
     REQUIRE(dec.status);
     CHECK(dec.status->exited_with(0));
     CHECK(dec.out == "-3\n");

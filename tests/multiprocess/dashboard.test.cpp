@@ -240,9 +240,10 @@ TEST_SUITE("multiprocess.dashboard") {
     auto url = "http://" + listen;
     auto& client_proc
       = procs.spawn(programs::counter_node,
-                    {"--cluster.client-only", "--storage", storage,
-                     "--cluster.http-listen=" + listen,
-                     "--cluster.http-token-file=" + token_file});
+                    with_test_transport(
+                      {"--cluster.client-only", "--storage", storage,
+                       "--cluster.http-listen=" + listen,
+                       "--cluster.http-token-file=" + token_file}));
     auto line = client_proc.read_line(clock_type::now() + 10s);
     REQUIRE_MESSAGE(line == std::optional<std::string>{"ready client-only"},
                     client_proc.err());

@@ -154,9 +154,8 @@ TEST_SUITE("multiprocess.entity_gateway") {
     std::vector<std::string> args{"--storage", storage, "--cluster.client-only",
                                   "--cluster.http-listen=" + listen,
                                   std::string{"--cluster.http-token="} + token};
-    auto transport = test_transport_args();
-    args.insert(args.end(), transport.begin(), transport.end());
-    auto& gateway = procs.spawn(programs::counter_node, args);
+    auto& gateway
+      = procs.spawn(programs::counter_node, with_test_transport(args));
     REQUIRE(gateway.read_line(clock_type::now() + 10s)
             == std::optional<std::string>{"ready client-only"});
     auto url = "http://" + listen + "/entities/Counter/c1/get_value";

@@ -131,6 +131,8 @@ struct live_pair {
 
 } // namespace
 
+TEST_SUITE_BEGIN("multiprocess.lease_hang_live");
+
 TEST_CASE_FIXTURE(live_pair,
                   "live: a runner whose lease refresh hangs stops "
                   "its entities before its leases can expire") {
@@ -214,3 +216,5 @@ TEST_CASE_FIXTURE(live_pair,
   CHECK_FALSE(census->overlapped());
   CHECK(storage_a->hanging()); // the refresh never returned meanwhile
 }
+
+TEST_SUITE_END();

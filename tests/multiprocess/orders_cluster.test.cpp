@@ -55,7 +55,7 @@ struct orders_fixture {
   /// Runs orders-cli with `args` to its end (at most 45 s).
   run_result cli(std::vector<std::string> args) {
     args.insert(args.begin(), {"--storage", storage});
-    return run(orders_cli, std::move(args), 45s);
+    return run(orders_cli, with_test_transport(std::move(args)), 45s);
   }
 
   /// Index of the runner whose output has `text`, waiting up to `timeout`;
@@ -98,9 +98,9 @@ TEST_SUITE("multiprocess.orders_cluster") {
                     "an order whose runner is killed with -9 after charging "
                     "completes on another runner and is charged once") {
     start_cluster(1000);
-    auto& placing = procs.spawn(orders_cli,
-                                {"--storage", storage, "place", "o-kill",
-                                 "4200", "--timeout-ms", "40000"});
+    auto& placing = procs.spawn(
+      orders_cli, with_test_transport({"--storage", storage, "place", "o-kill",
+                                       "4200", "--timeout-ms", "40000"}));
     auto started = clock_type::now();
     // The Payment entity has the charge; the workflow has not recorded it.
     auto victim = runner_printing("order o-kill: charged 4200 cents", 20s);
