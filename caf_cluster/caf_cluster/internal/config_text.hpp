@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "caf/deep_to_string.hpp"
@@ -11,6 +12,17 @@
 #include "caf_cluster/errc.hpp"
 
 namespace caf_cluster::internal {
+
+/// The group of the options of sharding_config (an INI section [cluster]).
+constexpr std::string_view option_group = "cluster";
+
+/// The full key of option `name` of the group: `cluster.<name>`.
+inline std::string option_key(std::string_view name) {
+  std::string result{option_group};
+  result += '.';
+  result.append(name.data(), name.size());
+  return result;
+}
 
 /// An `errc::invalid_config` error with `msg` as its only context.
 inline caf::error invalid_config(std::string msg) {

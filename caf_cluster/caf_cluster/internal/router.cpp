@@ -1,9 +1,7 @@
 #include "caf_cluster/internal/router.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -21,41 +19,13 @@
 #include "caf_cluster/internal/inflight.hpp"
 #include "caf_cluster/internal/local_sender.hpp"
 #include "caf_cluster/internal/request.hpp"
+#include "caf_cluster/internal/router_state.hpp"
 #include "caf_cluster/internal/send_limits.hpp"
 #include "caf_cluster/shard_id.hpp"
 
 namespace caf_cluster::internal {
 
 namespace {
-
-/// The router's own message: send the batches collected in this turn.
-using flush_atom = caf::atom_constant<caf::atom("cc_flush")>;
-
-/// Timer: re-route sends whose back-off ended, give up overdue ones.
-using retry_atom = caf::atom_constant<caf::atom("cc_retry")>;
-
-using router_impl = router_actor::extend<caf::reacts_to<flush_atom>,
-                                         caf::reacts_to<retry_atom>>;
-
-using time_point = caf::actor_clock::time_point;
-
-// A send on its way to the runner that serves its shard.
-struct job {
-  detail::entity_send send;
-  caf::response_promise promise;
-  time_point deadline;
-  uint32_t attempt = 0;
-  std::string target;                 // runner it was sent to
-  std::optional<time_point> retry_at; // set while waiting to retry
-  caf::error last_error;              // why the last attempt failed
-  bool persisted = false;             // safe to send again while in flight
-  inflight_loss loss;                 // its runner lost the shard meanwhile
-};
-
-struct peer {
-  router_actor handle;           // null while connecting
-  std::vector<uint64_t> waiting; // jobs waiting for the connection
-};
 
 // Errors after which another attempt may reach the right runner.
 bool retryable(const caf::error& err) {
@@ -66,573 +36,354 @@ bool retryable(const caf::error& err) {
     || err == caf::exit_reason::unreachable;
 }
 
-struct router_state {
-  static inline const char* name = "caf_cluster.router";
+} // namespace
 
-  router_impl::pointer self = nullptr;
-  router_config cfg;
-  std::string address; // this runner's; "" on a client-only node
-  shard_manager_actor shard_manager;
-  // By shard group: shard index - 1 -> runner address.
-  std::unordered_map<std::string, std::vector<std::string>> owners;
-  int32_t live_runners = -1;       // in storage; -1 until the first map
-  std::unordered_map<uint64_t, job> jobs;
-  std::unordered_map<std::string, peer> peers;
-  std::unordered_map<caf::actor_addr, std::string> peer_by_handle;
-  uint64_t next_job = 1;
-  // Batches collected in this turn of the mailbox, per peer router, with
-  // the bytes they carry (see add_to_batch).
-  template <class T>
-  struct batch {
-    std::vector<T> items;
-    size_t bytes = 0;
-  };
-  std::unordered_map<caf::strong_actor_ptr, batch<envelope>> outbox;
-  std::unordered_map<caf::strong_actor_ptr, batch<reply_envelope>> reply_box;
-  bool flush_pending = false;
-  bool sweep_pending = false;
-  time_point sweep_at; // when the armed retry timer is due
-  bool stopped = false;
-  // Control messages from outsiders; shared with the router's enqueue,
-  // which runs on senders' threads and may outlive this state.
-  std::shared_ptr<refusal_log> refusals = std::make_shared<refusal_log>();
-
-  const sharding_config& config() const {
-    return cfg.node->config;
+void router_state::accept(detail::entity_send& x) {
+  auto promise = self->make_response_promise();
+  if (stopped) {
+    promise.deliver(caf::make_error(errc::shutting_down, where(x)));
+    return;
   }
-
-  // The owners of the shards of `group` (none known: empty).
-  const std::vector<std::string>& owners_of(const std::string& group) const {
-    static const std::vector<std::string> none;
-    auto i = owners.find(group);
-    return i == owners.end() ? none : i->second;
-  }
-
-  bool lost_by_target(const job& j) const {
-    return lost_shard(j.target, address, owners_of(j.send.shard_group),
-                      j.send.shard_index);
-  }
-
-  static std::string where(const detail::entity_send& x) {
-    return x.entity_type + "/" + x.entity_id;
-  }
-
-  void accept(detail::entity_send& x) {
-    auto promise = self->make_response_promise();
-    if (stopped) {
-      promise.deliver(caf::make_error(errc::shutting_down, where(x)));
+  // Sends of this process were checked where they entered the cluster.
+  auto sender = self->current_sender();
+  if (!sender || sender->node() != self->node())
+    if (auto err = check_send_limits(x, config())) {
+      promise.deliver(std::move(err));
       return;
     }
-    // Sends of this process were checked where they entered the cluster.
-    auto sender = self->current_sender();
-    if (!sender || sender->node() != self->node())
-      if (auto err = check_send_limits(x, config())) {
-        promise.deliver(std::move(err));
-        return;
-      }
-    auto now = self->clock().now();
-    // A send without a timeout (a tell) is routed until the send timeout.
-    auto bound = x.timeout == caf::timespan::max() ? config().send_timeout
-                                                   : x.timeout;
-    job j;
-    j.deadline = bound < time_point::max() - now ? now + bound
-                                                 : time_point::max();
-    j.send = std::move(x);
-    j.send.may_reroute = false;
-    if (j.send.shard_group.empty())
-      j.send.shard_group = cfg.node->entity_group();
-    j.persisted = j.send.persisted;
-    j.promise = std::move(promise);
-    auto jid = next_job++;
-    jobs.emplace(jid, std::move(j));
-    arm_sweep();
-    attempt(jid);
-  }
+  auto now = self->clock().now();
+  // A send without a timeout (a tell) is routed until the send timeout.
+  auto bound = x.timeout == caf::timespan::max() ? config().send_timeout
+                                                 : x.timeout;
+  job j;
+  j.deadline = bound < time_point::max() - now ? now + bound
+                                               : time_point::max();
+  j.send = std::move(x);
+  j.send.may_reroute = false;
+  if (j.send.shard_group.empty())
+    j.send.shard_group = cfg.node->entity_group();
+  j.persisted = j.send.persisted;
+  j.promise = std::move(promise);
+  auto jid = next_job++;
+  jobs.emplace(jid, std::move(j));
+  arm_sweep();
+  attempt(jid);
+}
 
-  // Routes job `jid` once; everything after a send happens in callbacks.
-  void attempt(uint64_t jid) {
-    auto i = jobs.find(jid);
-    if (i == jobs.end())
-      return;
-    auto& j = i->second;
-    j.retry_at.reset();
-    ++j.attempt;
-    auto index = j.send.shard_index;
-    if (index < 1 || index > config().shards_per_group) {
-      auto shard = make_shard_id(j.send.entity_id, j.send.shard_group,
-                                 config().shards_per_group);
-      if (!shard) {
-        finish(jid, caf::make_message(std::move(shard.error())));
-        return;
-      }
-      index = j.send.shard_index = shard->index;
-    }
-    auto pos = static_cast<size_t>(index - 1);
-    auto& group_owners = owners_of(j.send.shard_group);
-    if (pos >= group_owners.size() || group_owners[pos].empty()) {
-      // Waiting only helps while some runner may still take the shard.
-      if (live_runners == 0) {
-        finish(jid, caf::make_message(caf::make_error(
-                      errc::runner_unavailable, where(j.send),
-                      "no live runner is registered in " + config().storage)));
-        return;
-      }
-      // Leases lost to failing storage (a full disk) must not hide why.
-      auto cause = cfg.node->storage_state->failure();
-      wait(
-        j,
-        caf::make_error(errc::runner_unavailable, where(j.send),
-                        "no runner serves shard "
-                          + to_string(shard_id{j.send.shard_group, index})
-                          + " yet"
-                          + (cause.empty() ? ""
-                                           : "; runner storage fails: " + cause)));
+// Routes job `jid` once; everything after a send happens in callbacks.
+void router_state::attempt(uint64_t jid) {
+  auto i = jobs.find(jid);
+  if (i == jobs.end())
+    return;
+  auto& j = i->second;
+  j.retry_at.reset();
+  ++j.attempt;
+  auto index = j.send.shard_index;
+  if (index < 1 || index > config().shards_per_group) {
+    auto shard = make_shard_id(j.send.entity_id, j.send.shard_group,
+                               config().shards_per_group);
+    if (!shard) {
+      finish(jid, caf::make_message(std::move(shard.error())));
       return;
     }
-    auto& owner = group_owners[pos];
-    j.target = owner;
-    if (owner == address) {
-      send_local(jid, j);
-      return;
-    }
-    auto p = peers.find(owner);
-    if (p != peers.end()) {
-      if (p->second.handle)
-        send_remote(jid, j, p->second.handle);
-      else
-        p->second.waiting.push_back(jid);
-      return;
-    }
-    peers[owner].waiting.push_back(jid);
-    connect(owner);
+    index = j.send.shard_index = shard->index;
   }
-
-  void connect(const std::string& peer_address) {
-    cfg.transport->connect(self, peer_address,
-                           [this, peer_address](caf::expected<caf::actor> hdl) {
-                             auto p = peers.find(peer_address);
-                             if (p == peers.end())
-                               return;
-                             auto waiting = std::move(p->second.waiting);
-                             if (!hdl) {
-                               peers.erase(p);
-                               for (auto jid : waiting)
-                                 if (auto i = jobs.find(jid); i != jobs.end())
-                                   wait(i->second, hdl.error());
-                               return;
-                             }
-                             auto typed = caf::actor_cast<router_actor>(*hdl);
-                             p->second.handle = typed;
-                             peer_by_handle[hdl->address()] = peer_address;
-                             self->monitor(*hdl);
-                             for (auto jid : waiting)
-                               if (auto i = jobs.find(jid); i != jobs.end()
-                                   && i->second.target == peer_address
-                                   && !i->second.retry_at)
-                                 send_remote(jid, i->second, typed);
-                           });
+  auto pos = static_cast<size_t>(index - 1);
+  auto& group_owners = owners_of(j.send.shard_group);
+  if (pos >= group_owners.size() || group_owners[pos].empty()) {
+    // Waiting only helps while some runner may still take the shard.
+    if (live_runners == 0) {
+      finish(jid, caf::make_message(caf::make_error(
+                    errc::runner_unavailable, where(j.send),
+                    "no live runner is registered in " + config().storage)));
+      return;
+    }
+    // Leases lost to failing storage (a full disk) must not hide why.
+    auto cause = cfg.node->storage_state->failure();
+    wait(
+      j,
+      caf::make_error(errc::runner_unavailable, where(j.send),
+                      "no runner serves shard "
+                        + to_string(shard_id{j.send.shard_group, index})
+                        + " yet"
+                        + (cause.empty() ? ""
+                                         : "; runner storage fails: " + cause)));
+    return;
   }
+  auto& owner = group_owners[pos];
+  j.target = owner;
+  if (owner == address) {
+    send_local(jid, j);
+    return;
+  }
+  auto p = peers.find(owner);
+  if (p != peers.end()) {
+    if (p->second.handle)
+      send_remote(jid, j, p->second.handle);
+    else
+      p->second.waiting.push_back(jid);
+    return;
+  }
+  peers[owner].waiting.push_back(jid);
+  connect(owner);
+}
 
-  bool overdue(uint64_t jid, const job& j, time_point now) {
-    if (now < j.deadline)
-      return false;
+bool router_state::overdue(uint64_t jid, const job& j, time_point now) {
+  if (now < j.deadline)
+    return false;
+  give_up(jid);
+  return true;
+}
+
+// The first stop of a send for `type` on this runner, or an error.
+caf::expected<detail::deliver_actor>
+router_state::local(const std::string& type) {
+  detail::deliver_actor result;
+  if (!cfg.node->registry->with(type, [&](const registered_type& t) {
+        result = t.deliver;
+      }))
+    return caf::make_error(errc::unknown_entity_type,
+                           "entity type '" + type
+                             + "' is not registered on runner " + address);
+  return result;
+}
+
+// Sends job `jid` to this runner's own manager of its type.
+void router_state::send_local(uint64_t jid, job& j) {
+  auto now = self->clock().now();
+  if (overdue(jid, j, now))
+    return;
+  auto dest = local(j.send.entity_type);
+  if (!dest) {
+    finish(jid,
+           caf::make_message(
+             caf::make_error(errc::unknown_entity_type,
+                             "entity type '" + j.send.entity_type
+                               + "' is not registered on this runner")));
+    return;
+  }
+  auto x = j.send;
+  x.timeout = time_left(j, now);
+  request_any(self, *dest,
+              caf::make_message(deliver_atom::value, std::move(x)),
+              [this, jid, attempt_no = j.attempt](caf::message& reply) {
+                on_reply(jid, attempt_no, reply);
+              });
+}
+
+void router_state::on_reply(uint64_t jid, uint32_t attempt_no,
+                            caf::message& reply) {
+  auto i = jobs.find(jid);
+  if (i == jobs.end())
+    return;
+  if (i->second.attempt != attempt_no || i->second.retry_at) {
+    // A late answer to an attempt already given up on; the first answer
+    // of a persisted send wins, also from the runner that lost the shard.
+    if (late_reply_counts(i->second.persisted, i->second.loss, attempt_no,
+                          reply))
+      finish(jid, std::move(reply));
+    return;
+  }
+  if (reply.match_elements<caf::error>()) {
+    auto& err = reply.get_as<caf::error>(0);
+    // A peer without the type may be one that just started and has not
+    // registered it yet (or runs an older build during a rolling update).
+    auto remote_unknown = err == errc::unknown_entity_type
+      && i->second.target != address;
+    if (retryable(err) || remote_unknown) {
+      wait(i->second, err);
+      return;
+    }
+  }
+  finish(jid, std::move(reply));
+}
+
+// Schedules another attempt after a back-off of the retry interval times
+// 1, 2, 4, 4, ... (bounded so a failover is noticed within one interval).
+void router_state::wait(job& j, caf::error err) {
+  j.last_error = std::move(err);
+  auto first = config().send_retry_interval;
+  j.retry_at = self->clock().now()
+    + detail::backoff(first, static_cast<int>(j.attempt), first * 4);
+  j.target.clear();
+  arm_sweep();
+}
+
+void router_state::finish(uint64_t jid, caf::message reply) {
+  auto i = jobs.find(jid);
+  if (i == jobs.end())
+    return;
+  i->second.promise.deliver(std::move(reply));
+  jobs.erase(i);
+}
+
+void router_state::give_up(uint64_t jid) {
+  auto i = jobs.find(jid);
+  if (i == jobs.end())
+    return;
+  auto& j = i->second;
+  caf::error err;
+  auto attempts = "gave up routing after " + std::to_string(j.attempt)
+    + " attempts: ";
+  if (j.retry_at && j.last_error
+      && j.last_error.category() == errc_category) {
+    err = caf::make_error(static_cast<errc>(j.last_error.code()),
+                          where(j.send),
+                          attempts + self->system().render(j.last_error));
+  } else if (j.retry_at && j.last_error) {
+    err = caf::make_error(errc::runner_unavailable, where(j.send),
+                          attempts + self->system().render(j.last_error));
+  } else {
+    err = caf::make_error(errc::timeout, where(j.send));
+  }
+  finish(jid, caf::make_message(std::move(err)));
+}
+
+// One timer while jobs exist: retries whose back-off ended, and deadlines
+// (a peer that froze never answers, so the router must give up itself).
+void router_state::arm_sweep() {
+  if (sweep_pending || jobs.empty())
+    return;
+  sweep_pending = true;
+  sweep_at = self->clock().now() + config().send_retry_interval;
+  self->delayed_send(self, config().send_retry_interval,
+                     router_retry_atom::value);
+}
+
+void router_state::sweep() {
+  // Only the armed timer: a peer can name the router itself as the sender
+  // of a retry_atom, and every early sweep would arm one timer more.
+  if (!sweep_pending || self->clock().now() < sweep_at)
+    return;
+  sweep_pending = false;
+  auto now = self->clock().now();
+  std::vector<uint64_t> due;
+  std::vector<uint64_t> overdue_jobs;
+  for (auto& kvp : jobs) {
+    if (now >= kvp.second.deadline)
+      overdue_jobs.push_back(kvp.first);
+    else if (kvp.second.retry_at && *kvp.second.retry_at <= now)
+      due.push_back(kvp.first);
+  }
+  for (auto jid : overdue_jobs)
     give_up(jid);
+  for (auto jid : due)
+    attempt(jid);
+  settle_losses(now);
+  arm_sweep();
+}
+
+// Notes every attempt in flight at a peer that no longer owns its shard.
+void router_state::note_losses() {
+  auto now = self->clock().now();
+  for (auto& kvp : jobs) {
+    auto& j = kvp.second;
+    if (!j.retry_at && j.loss.attempt != j.attempt
+        && lost_by_target(j))
+      j.loss = inflight_loss{j.target, j.attempt, now};
+  }
+}
+
+// Once a peer had one retry interval to answer after losing the shard:
+// a persisted send goes to the new owner, a volatile one fails.
+void router_state::settle_losses(time_point now) {
+  std::vector<uint64_t> lost;
+  for (auto& kvp : jobs) {
+    auto& j = kvp.second;
+    if (j.retry_at || !j.loss.known() || j.loss.attempt != j.attempt
+        || now < j.loss.seen + config().send_retry_interval)
+      continue;
+    if (lost_by_target(j))
+      lost.push_back(kvp.first);
+    else
+      j.loss = inflight_loss{}; // the shard came back before it mattered
+  }
+  if (lost.empty())
+    return;
+  auto& first = jobs[lost.front()];
+  auto again = std::count_if(lost.begin(), lost.end(), [this](uint64_t jid) {
+    return jobs[jid].persisted;
+  });
+  cfg.node->log->info(
+    "router", lost.size(), " sends were in flight when their runner lost "
+    "the shard (first: runner ", first.loss.runner, ", shard ",
+    to_string(shard_id{first.send.shard_group, first.send.shard_index}),
+    "): ", again, " persisted go to the new owner, the volatile ones that "
+    "left fail");
+  for (auto jid : lost) {
+    auto& j = jobs[jid];
+    if (j.persisted || !sent(j))
+      attempt(jid);
+    else
+      finish(jid, caf::make_message(lost_shard_error(
+                    where(j.send), j.loss.runner, j.send.shard_group,
+                    j.send.shard_index)));
+  }
+}
+
+void router_state::on_assignments(const std::string& group,
+                                  std::vector<std::string>& xs, int32_t live) {
+  auto& current = owners[group];
+  if (xs == current && live == live_runners)
+    return;
+  current = std::move(xs);
+  live_runners = live;
+  // A new map may name a reachable owner: no reason to sit out a back-off.
+  std::vector<uint64_t> waiting;
+  for (auto& kvp : jobs)
+    if (kvp.second.retry_at)
+      waiting.push_back(kvp.first);
+  for (auto jid : waiting)
+    attempt(jid);
+  note_losses();
+}
+
+// Whether the control message `what` in hand comes from an actor of this
+// runner; if not, it is logged and, if it was a request, refused.
+bool router_state::from_local(const char* what) {
+  auto& sender = self->current_sender();
+  if (local_sender(self, sender))
     return true;
-  }
+  refuse_control(what);
+  return false;
+}
 
-  // Queues job `jid` for the peer `dest`; the batch leaves at the end of
-  // this turn of the mailbox.
-  void send_remote(uint64_t jid, job& j, const router_actor& dest) {
-    auto now = self->clock().now();
-    if (overdue(jid, j, now))
-      return;
-    auto x = j.send;
-    x.timeout = time_left(j, now);
-    auto size = payload_size(x.payload) + x.entity_id.size()
-                + x.entity_type.size() + item_allowance;
-    add_to_batch<deliver_batch_atom>(
-      outbox, caf::actor_cast<caf::strong_actor_ptr>(dest),
-      envelope{jid, j.attempt, std::move(x)}, size);
-  }
+void router_state::refuse_control(const char* what) {
+  auto& sender = self->current_sender();
+  refusals->dropped(*cfg.node->log, what, sender);
+  // Never to the router itself (a forged sender): an error it did not ask
+  // for would reach its error handler.
+  if (self->current_message_id().is_request() && sender
+      && sender != self->ctrl())
+    self->make_response_promise().deliver(
+      caf::make_error(errc::forbidden, std::string{what}));
+}
 
-  // Bytes counted for the fields of an envelope around its payload.
-  static constexpr size_t item_allowance = 64;
+// The shard map is taken from this runner's shard manager only (it never
+// talks to the network, so no peer can pose as it).
+bool router_state::from_shard_manager() {
+  if (shard_manager
+      && self->current_sender()
+        == caf::actor_cast<caf::strong_actor_ptr>(shard_manager))
+    return true;
+  refuse_control("a shard map");
+  return false;
+}
 
-  // Queues `item` of `size` bytes for `dest`. A batch leaves as one network
-  // frame, and the peer's gate closes a connection whose frame is larger
-  // than its max-message-size (plus a margin for one item's envelope): a
-  // batch that would grow past max-message-size leaves at once instead.
-  template <class Atom, class T>
-  void add_to_batch(
-    std::unordered_map<caf::strong_actor_ptr, batch<T>>& box,
-    const caf::strong_actor_ptr& dest, T item, size_t size) {
-    auto& b = box[dest];
-    auto budget = static_cast<size_t>(config().max_message_size);
-    if (!b.items.empty() && b.bytes + size > budget) {
-      self->send(caf::actor_cast<router_actor>(dest), Atom::value,
-                 std::move(b.items));
-      b.items = std::vector<T>{};
-      b.bytes = 0;
-    }
-    b.items.push_back(std::move(item));
-    b.bytes += size;
-    schedule_flush();
-  }
+void router_state::stop() {
+  stopped = true;
+  flush(); // replies to peers collected in this turn
+  std::vector<uint64_t> all;
+  for (auto& kvp : jobs)
+    all.push_back(kvp.first);
+  for (auto jid : all)
+    finish(jid,
+           caf::make_message(
+             caf::make_error(errc::shutting_down, where(jobs[jid].send))));
+  self->quit();
+}
 
-  // Queues `reply` to job `jid` of peer `dest`; a reply too large for the
-  // peer's gate becomes the error saying so.
-  void send_reply(const caf::strong_actor_ptr& dest, uint64_t jid,
-                  uint32_t attempt, caf::message reply) {
-    auto size = payload_size(reply);
-    if (size > static_cast<size_t>(config().max_message_size)) {
-      reply = caf::make_message(caf::make_error(
-        errc::message_too_large,
-        "reply of " + std::to_string(size)
-          + " bytes exceeds cluster.max-message-size ("
-          + std::to_string(config().max_message_size) + ")"));
-      size = payload_size(reply);
-    }
-    add_to_batch<reply_batch_atom>(reply_box, dest,
-                                   reply_envelope{jid, attempt, std::move(reply)},
-                                   size + item_allowance);
-  }
-
-  static caf::timespan time_left(const job& j, time_point now) {
-    return j.deadline == time_point::max() ? caf::timespan::max()
-                                           : caf::timespan{j.deadline - now};
-  }
-
-  void schedule_flush() {
-    if (flush_pending)
-      return;
-    flush_pending = true;
-    self->send(self, flush_atom::value);
-  }
-
-  void flush() {
-    flush_pending = false;
-    for (auto& kvp : outbox)
-      if (!kvp.second.items.empty())
-        self->send(caf::actor_cast<router_actor>(kvp.first),
-                   deliver_batch_atom::value, std::move(kvp.second.items));
-    outbox.clear();
-    for (auto& kvp : reply_box)
-      if (!kvp.second.items.empty())
-        self->send(caf::actor_cast<router_actor>(kvp.first),
-                   reply_batch_atom::value, std::move(kvp.second.items));
-    reply_box.clear();
-  }
-
-  // The first stop of a send for `type` on this runner, or an error.
-  caf::expected<detail::deliver_actor> local(const std::string& type) {
-    detail::deliver_actor result;
-    if (!cfg.node->registry->with(type, [&](const registered_type& t) {
-          result = t.deliver;
-        }))
-      return caf::make_error(errc::unknown_entity_type,
-                             "entity type '" + type
-                               + "' is not registered on runner " + address);
-    return result;
-  }
-
-  // Sends job `jid` to this runner's own manager of its type.
-  void send_local(uint64_t jid, job& j) {
-    auto now = self->clock().now();
-    if (overdue(jid, j, now))
-      return;
-    auto dest = local(j.send.entity_type);
-    if (!dest) {
-      finish(jid,
-             caf::make_message(
-               caf::make_error(errc::unknown_entity_type,
-                               "entity type '" + j.send.entity_type
-                                 + "' is not registered on this runner")));
-      return;
-    }
-    auto x = j.send;
-    x.timeout = time_left(j, now);
-    request_any(self, *dest,
-                caf::make_message(deliver_atom::value, std::move(x)),
-                [this, jid, attempt_no = j.attempt](caf::message& reply) {
-                  on_reply(jid, attempt_no, reply);
-                });
-  }
-
-  void on_reply(uint64_t jid, uint32_t attempt_no, caf::message& reply) {
-    auto i = jobs.find(jid);
-    if (i == jobs.end())
-      return;
-    if (i->second.attempt != attempt_no || i->second.retry_at) {
-      // A late answer to an attempt already given up on; the first answer
-      // of a persisted send wins, also from the runner that lost the shard.
-      if (late_reply_counts(i->second.persisted, i->second.loss, attempt_no,
-                            reply))
-        finish(jid, std::move(reply));
-      return;
-    }
-    if (reply.match_elements<caf::error>()) {
-      auto& err = reply.get_as<caf::error>(0);
-      // A peer without the type may be one that just started and has not
-      // registered it yet (or runs an older build during a rolling update).
-      auto remote_unknown = err == errc::unknown_entity_type
-        && i->second.target != address;
-      if (retryable(err) || remote_unknown) {
-        wait(i->second, err);
-        return;
-      }
-    }
-    finish(jid, std::move(reply));
-  }
-
-  // Schedules another attempt after a back-off of the retry interval times
-  // 1, 2, 4, 4, ... (bounded so a failover is noticed within one interval).
-  void wait(job& j, caf::error err) {
-    j.last_error = std::move(err);
-    auto first = config().send_retry_interval;
-    j.retry_at = self->clock().now()
-      + detail::backoff(first, static_cast<int>(j.attempt), first * 4);
-    j.target.clear();
-    arm_sweep();
-  }
-
-  void finish(uint64_t jid, caf::message reply) {
-    auto i = jobs.find(jid);
-    if (i == jobs.end())
-      return;
-    i->second.promise.deliver(std::move(reply));
-    jobs.erase(i);
-  }
-
-  void give_up(uint64_t jid) {
-    auto i = jobs.find(jid);
-    if (i == jobs.end())
-      return;
-    auto& j = i->second;
-    caf::error err;
-    auto attempts = "gave up routing after " + std::to_string(j.attempt)
-      + " attempts: ";
-    if (j.retry_at && j.last_error
-        && j.last_error.category() == errc_category) {
-      err = caf::make_error(static_cast<errc>(j.last_error.code()),
-                            where(j.send),
-                            attempts + self->system().render(j.last_error));
-    } else if (j.retry_at && j.last_error) {
-      err = caf::make_error(errc::runner_unavailable, where(j.send),
-                            attempts + self->system().render(j.last_error));
-    } else {
-      err = caf::make_error(errc::timeout, where(j.send));
-    }
-    finish(jid, caf::make_message(std::move(err)));
-  }
-
-  // One timer while jobs exist: retries whose back-off ended, and deadlines
-  // (a peer that froze never answers, so the router must give up itself).
-  void arm_sweep() {
-    if (sweep_pending || jobs.empty())
-      return;
-    sweep_pending = true;
-    sweep_at = self->clock().now() + config().send_retry_interval;
-    self->delayed_send(self, config().send_retry_interval, retry_atom::value);
-  }
-
-  void sweep() {
-    // Only the armed timer: a peer can name the router itself as the sender
-    // of a retry_atom, and every early sweep would arm one timer more.
-    if (!sweep_pending || self->clock().now() < sweep_at)
-      return;
-    sweep_pending = false;
-    auto now = self->clock().now();
-    std::vector<uint64_t> due;
-    std::vector<uint64_t> overdue_jobs;
-    for (auto& kvp : jobs) {
-      if (now >= kvp.second.deadline)
-        overdue_jobs.push_back(kvp.first);
-      else if (kvp.second.retry_at && *kvp.second.retry_at <= now)
-        due.push_back(kvp.first);
-    }
-    for (auto jid : overdue_jobs)
-      give_up(jid);
-    for (auto jid : due)
-      attempt(jid);
-    settle_losses(now);
-    arm_sweep();
-  }
-
-  // Notes every attempt in flight at a peer that no longer owns its shard.
-  void note_losses() {
-    auto now = self->clock().now();
-    for (auto& kvp : jobs) {
-      auto& j = kvp.second;
-      if (!j.retry_at && j.loss.attempt != j.attempt
-          && lost_by_target(j))
-        j.loss = inflight_loss{j.target, j.attempt, now};
-    }
-  }
-
-  // Whether job `j` left for its target (it waits while a connection is
-  // being made, e.g. to a peer that froze before it accepted).
-  bool sent(const job& j) const {
-    auto p = peers.find(j.target);
-    return p == peers.end() || p->second.handle != nullptr;
-  }
-
-  // Once a peer had one retry interval to answer after losing the shard:
-  // a persisted send goes to the new owner, a volatile one fails.
-  void settle_losses(time_point now) {
-    std::vector<uint64_t> lost;
-    for (auto& kvp : jobs) {
-      auto& j = kvp.second;
-      if (j.retry_at || !j.loss.known() || j.loss.attempt != j.attempt
-          || now < j.loss.seen + config().send_retry_interval)
-        continue;
-      if (lost_by_target(j))
-        lost.push_back(kvp.first);
-      else
-        j.loss = inflight_loss{}; // the shard came back before it mattered
-    }
-    if (lost.empty())
-      return;
-    auto& first = jobs[lost.front()];
-    auto again = std::count_if(lost.begin(), lost.end(), [this](uint64_t jid) {
-      return jobs[jid].persisted;
-    });
-    cfg.node->log->info(
-      "router", lost.size(), " sends were in flight when their runner lost "
-      "the shard (first: runner ", first.loss.runner, ", shard ",
-      to_string(shard_id{first.send.shard_group, first.send.shard_index}),
-      "): ", again, " persisted go to the new owner, the volatile ones that "
-      "left fail");
-    for (auto jid : lost) {
-      auto& j = jobs[jid];
-      if (j.persisted || !sent(j))
-        attempt(jid);
-      else
-        finish(jid, caf::make_message(lost_shard_error(
-                      where(j.send), j.loss.runner, j.send.shard_group,
-                      j.send.shard_index)));
-    }
-  }
-
-  void on_assignments(const std::string& group, std::vector<std::string>& xs,
-                      int32_t live) {
-    auto& current = owners[group];
-    if (xs == current && live == live_runners)
-      return;
-    current = std::move(xs);
-    live_runners = live;
-    // A new map may name a reachable owner: no reason to sit out a back-off.
-    std::vector<uint64_t> waiting;
-    for (auto& kvp : jobs)
-      if (kvp.second.retry_at)
-        waiting.push_back(kvp.first);
-    for (auto jid : waiting)
-      attempt(jid);
-    note_losses();
-  }
-
-  void on_peer_down(const caf::actor_addr& who) {
-    auto i = peer_by_handle.find(who);
-    if (i == peer_by_handle.end())
-      return;
-    auto peer_address = std::move(i->second);
-    peer_by_handle.erase(i);
-    peers.erase(peer_address);
-    for (auto& kvp : jobs)
-      if (!kvp.second.retry_at && kvp.second.target == peer_address)
-        wait(kvp.second,
-             caf::make_error(errc::runner_unavailable, peer_address,
-                             std::string{"connection lost"}));
-    if (shard_manager)
-      self->send(shard_manager, recheck_atom::value);
-  }
-
-  // A peer's batch of sends for shards it believes this runner serves; the
-  // replies go back in batches too.
-  void serve_batch(std::vector<envelope>& batch) {
-    auto sender = self->current_sender();
-    if (!sender)
-      return;
-    auto refuse = [&](envelope& x, caf::error err) {
-      send_reply(sender, x.job, x.attempt, caf::make_message(std::move(err)));
-    };
-    for (auto& x : batch) {
-      if (stopped || cfg.node->registry->closed()) {
-        refuse(x, caf::make_error(errc::shutting_down, where(x.send)));
-        continue;
-      }
-      // A hostile peer skips the checks of the client code.
-      if (auto err = check_send_limits(x.send, config())) {
-        refuse(x, std::move(err));
-        continue;
-      }
-      auto dest = local(x.send.entity_type);
-      if (!dest) {
-        refuse(x, std::move(dest.error()));
-        continue;
-      }
-      x.send.may_reroute = false;
-      request_any(
-        self, *dest, caf::make_message(deliver_atom::value, std::move(x.send)),
-        [this, sender, job = x.job, attempt = x.attempt](caf::message& reply) {
-          send_reply(sender, job, attempt, std::move(reply));
-        });
-    }
-  }
-
-  // Whether the control message `what` in hand comes from an actor of this
-  // runner; if not, it is logged and, if it was a request, refused.
-  bool from_local(const char* what) {
-    auto& sender = self->current_sender();
-    if (local_sender(self, sender))
-      return true;
-    refuse_control(what);
-    return false;
-  }
-
-  void refuse_control(const char* what) {
-    auto& sender = self->current_sender();
-    refusals->dropped(*cfg.node->log, what, sender);
-    // Never to the router itself (a forged sender): an error it did not ask
-    // for would reach its error handler.
-    if (self->current_message_id().is_request() && sender
-        && sender != self->ctrl())
-      self->make_response_promise().deliver(
-        caf::make_error(errc::forbidden, std::string{what}));
-  }
-
-  // The shard map is taken from this runner's shard manager only (it never
-  // talks to the network, so no peer can pose as it).
-  bool from_shard_manager() {
-    if (shard_manager
-        && self->current_sender()
-          == caf::actor_cast<caf::strong_actor_ptr>(shard_manager))
-      return true;
-    refuse_control("a shard map");
-    return false;
-  }
-
-  // Replies come from the peers this router sent envelopes to.
-  bool from_peer() {
-    auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-    if (sender && peer_by_handle.count(sender) > 0)
-      return true;
-    refuse_control("a reply batch");
-    return false;
-  }
-
-  void stop() {
-    stopped = true;
-    flush(); // replies to peers collected in this turn
-    std::vector<uint64_t> all;
-    for (auto& kvp : jobs)
-      all.push_back(kvp.first);
-    for (auto jid : all)
-      finish(jid,
-             caf::make_message(
-               caf::make_error(errc::shutting_down, where(jobs[jid].send))));
-    self->quit();
-  }
-};
+namespace {
 
 using router_pointer = router_impl::stateful_pointer<router_state>;
 
@@ -676,7 +427,7 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
       for (auto& x : replies)
         self->state.on_reply(x.job, x.attempt, x.reply);
     },
-    [=](flush_atom) {
+    [=](router_flush_atom) {
       self->state.flush();
     },
     [=](assignments_atom, std::string& group,
@@ -684,7 +435,7 @@ router_impl::behavior_type router_fn(router_pointer self, router_config cfg) {
       if (self->state.from_shard_manager())
         self->state.on_assignments(group, owners, live);
     },
-    [=](retry_atom) {
+    [=](router_retry_atom) {
       self->state.sweep();
     },
     [=](address_atom, std::string& address, shard_manager_actor& mgr) {

@@ -2,10 +2,8 @@
 // lock: other threads reach a session only through `net::post`.
 #include "caf_cluster/internal/ws_io.hpp"
 
-#include <atomic>
 #include <deque>
 #include <list>
-#include <thread>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -15,7 +13,7 @@
 #include "caf/send.hpp"
 
 #include "caf_cluster/errc.hpp"
-#include "caf_cluster/internal/asio_listener.hpp"
+#include "caf_cluster/internal/io_thread.hpp"
 
 namespace caf_cluster::internal {
 
@@ -41,8 +39,6 @@ constexpr const char* ws_target = "/caf-cluster";
 // Bound on a TCP connect; refused loopback ports fail at once, this only
 // matters for peers that accept nothing.
 constexpr auto connect_timeout = std::chrono::seconds{2};
-
-struct io_core;
 
 class session final : public ws_connection,
                       public std::enable_shared_from_this<session> {
@@ -84,20 +80,17 @@ private:
   bool done_ = false;
 };
 
-// What sessions share with the thread that runs them.
-struct io_core {
-  explicit io_core(ws_limits lim) : limits(lim) {
-    // nop
-  }
+// The sessions of one I/O thread, accepted and opened alike.
+struct ws_core final : io_core {
+  using io_core::io_core;
 
-  ws_limits limits;
-  net::io_context ioc{1};
-  std::atomic<bool> stopped{false};
-  std::atomic<size_t> accepted{0}; // server sessions open now
-  // On the I/O thread only.
+  void forget_closed() override;
+
+  void admit(tcp::socket sock) override;
+
+  void stop_all() override;
+
   std::list<std::weak_ptr<session>> live; // for shutdown
-  std::shared_ptr<tcp::acceptor> acceptor;
-  std::shared_ptr<ws_accept_handler> on_accept;
 };
 
 session::session(std::shared_ptr<io_core> core, tcp::socket sock, bool server)
@@ -269,77 +262,30 @@ void session::fail(const std::string& why) {
   }
 }
 
-// The listener's side of `io_core`, on the I/O thread only.
-void close_acceptor(io_core& core) {
-  if (core.acceptor) {
-    beast::error_code ignored;
-    core.acceptor->close(ignored);
-    core.acceptor = nullptr;
-  }
+void ws_core::forget_closed() {
+  live.remove_if([](const std::weak_ptr<session>& x) {
+    return x.expired();
+  });
 }
 
-void accept_next(const std::shared_ptr<io_core>& core) {
-  if (!core->acceptor)
-    return;
-  core->acceptor->async_accept(
-    [core, acc = core->acceptor](beast::error_code ec, tcp::socket sock) {
-      if (ec || acc != core->acceptor)
-        return; // closed
-      // Forget closed sessions, so that the list does not grow with churn.
-      core->live.remove_if([](const std::weak_ptr<session>& x) {
-        return x.expired();
-      });
-      beast::error_code ignored;
-      if (core->accepted >= core->limits.max_connections) {
-        sock.close(ignored);
-      } else {
-        sock.set_option(tcp::no_delay{true}, ignored);
-        auto s = std::make_shared<session>(core, std::move(sock), true);
-        core->live.emplace_back(s);
-        s->start_server(core->on_accept);
-      }
-      accept_next(core);
-    });
+void ws_core::admit(tcp::socket sock) {
+  auto s = std::make_shared<session>(shared_from_this(), std::move(sock), true);
+  live.emplace_back(s);
+  s->start_server(on_accept);
 }
 
-class ws_io_impl final : public ws_io {
+void ws_core::stop_all() {
+  for (auto& weak : live)
+    if (auto s = weak.lock())
+      s->fail("transport stopped");
+  live.clear();
+}
+
+class ws_io_impl final : public io_thread {
 public:
-  explicit ws_io_impl(ws_limits limits)
-    : core_(std::make_shared<io_core>(limits)),
-      work_(net::make_work_guard(core_->ioc)) {
-    thread_ = std::thread{[core = core_] {
-      run_io(core->ioc);
-    }};
-  }
-
-  ~ws_io_impl() override {
-    shutdown();
-  }
-
-  caf::expected<uint16_t> listen(const std::string& host, uint16_t port,
-                                 ws_accept_handler f) override {
-    auto opened = open_acceptor(core_->ioc, host, port);
-    if (!opened)
-      return std::move(opened.error());
-    auto acc = std::move(*opened);
-    beast::error_code ec;
-    auto bound = acc->local_endpoint(ec).port();
-    auto handler = std::make_shared<ws_accept_handler>(std::move(f));
-    net::post(core_->ioc, [core = core_, acc, handler] {
-      core->acceptor = acc;
-      core->on_accept = handler;
-      accept_next(core);
-    });
-    return bound;
-  }
-
-  void stop_listening() override {
-    if (core_->stopped)
-      return;
-    net::post(core_->ioc, [core = core_] {
-      close_acceptor(*core);
-      core->on_accept = nullptr;
-    });
+  explicit ws_io_impl(std::shared_ptr<ws_core> core)
+    : io_thread(core), core_(std::move(core)) {
+    // nop
   }
 
   ws_connection_ptr connect(const std::string& host, uint16_t port,
@@ -357,39 +303,14 @@ public:
     return s;
   }
 
-  void shutdown() override {
-    if (core_->stopped.exchange(true))
-      return;
-    net::post(core_->ioc, [core = core_] {
-      close_acceptor(*core);
-      core->on_accept = nullptr;
-      for (auto& weak : core->live)
-        if (auto s = weak.lock())
-          s->fail("transport stopped");
-      core->live.clear();
-    });
-    // Without the guard, run() returns once the closed connections' handlers
-    // have finished.
-    work_.reset();
-    // The last owner may let go on the I/O thread itself (an actor it held
-    // was the last to hold the router, which holds this); the thread then
-    // finishes on its own, keeping `core_` alive.
-    if (std::this_thread::get_id() == thread_.get_id())
-      thread_.detach();
-    else if (thread_.joinable())
-      thread_.join();
-  }
-
 private:
-  std::shared_ptr<io_core> core_;
-  net::executor_work_guard<net::io_context::executor_type> work_;
-  std::thread thread_;
+  std::shared_ptr<ws_core> core_;
 };
 
 } // namespace
 
 std::shared_ptr<ws_io> make_ws_io(ws_limits limits) {
-  return std::make_shared<ws_io_impl>(limits);
+  return std::make_shared<ws_io_impl>(std::make_shared<ws_core>(limits));
 }
 
 } // namespace caf_cluster::internal

@@ -6,6 +6,9 @@
 #include <future>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 #include <pthread.h>
 
 #include "caf/actor_system.hpp"
@@ -117,10 +120,15 @@ int run_node(int argc, char** argv, const node_program& program) {
       return fail(node_exit_usage, usage_text(cfg, err));
   if (auto err = enable_tls(cfg, *scfg))
     return fail(node_exit_usage, usage_text(cfg, err));
-  // Checked before the runtime starts: a bad file is a usage error.
-  if (!scfg->http_token_file.empty())
-    if (auto token = gateway::read_token_file(scfg->http_token_file); !token)
+  // Read before the runtime starts: a bad file is a usage error. The gateway
+  // is handed this token (as cluster.http-token), so the file is read once.
+  std::optional<std::string> http_token;
+  if (!scfg->http_token_file.empty()) {
+    auto token = gateway::read_token_file(scfg->http_token_file);
+    if (!token)
       return fail(node_exit_usage, usage_text(cfg, token.error()));
+    http_token = std::move(*token);
+  }
   if (!scfg->http_tls_certificate.empty())
     if (auto err = gateway::check_http_tls_files(scfg->http_tls_certificate,
                                                  scfg->http_tls_key))
@@ -157,7 +165,12 @@ int run_node(int argc, char** argv, const node_program& program) {
     auto api = std::make_shared<gateway::http_api>(*cluster);
     if (program.http)
       program.http(*api, args);
-    auto started = gateway::runner_gateway::start(*cluster, cluster->config(),
+    auto gateway_cfg = cluster->config();
+    if (http_token) {
+      gateway_cfg.http_token = std::move(*http_token);
+      gateway_cfg.http_token_file.clear();
+    }
+    auto started = gateway::runner_gateway::start(*cluster, gateway_cfg,
                                                   std::move(name),
                                                   std::move(api));
     if (!started) {

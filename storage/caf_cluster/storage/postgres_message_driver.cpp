@@ -12,6 +12,7 @@
 #include "caf_cluster/storage/errc.hpp"
 #include "caf_cluster/storage/error_text.hpp"
 #include "caf_cluster/storage/internal/message_rules.hpp"
+#include "caf_cluster/storage/internal/postgres_message_retention.hpp"
 #include "caf_cluster/storage/internal/postgres_schema.hpp"
 #include "caf_cluster/storage/internal/postgres_storage.hpp"
 #include "caf_cluster/storage/internal/postgres_transaction.hpp"
@@ -45,14 +46,6 @@ request_row request_of(const pqxx::row& r) {
   row.primary_key = bytes_of(r[7]);
   row.deliver_at_ms = r[8].as<int64_t>();
   return row;
-}
-
-// `{1,2,3}`: a bigint[] literal.
-std::string int_array(const std::vector<int64_t>& xs) {
-  std::string result = "{";
-  for (size_t i = 0; i < xs.size(); ++i)
-    result += (i == 0 ? "" : ",") + std::to_string(xs[i]);
-  return result + "}";
 }
 
 // Fencing: see the comment on isolation in postgres_runner_driver.cpp. Each
@@ -295,31 +288,10 @@ public:
     if (auto err = internal::check_expire(limit))
       return err;
     internal::retention_table retention{now_ms, default_retention_ms, rules};
-    std::vector<std::string> types;
-    std::vector<int64_t> retentions;
-    for (const auto& [type, ms] : retention.rules()) {
-      types.push_back(type);
-      retentions.push_back(ms);
-    }
-    auto horizon = retention.horizon();
     return write("expire up to " + count_of(limit, "processed requests"),
                  [&](tx_ref tx, attempt_ref) -> caf::expected<size_t> {
-                   std::vector<int64_t> stamp;
-                   std::vector<int64_t> drop;
-                   auto res = tx.exec_prepared(
-                     "ms_expirable", hex_array(types), int_array(retentions),
-                     horizon, default_retention_ms, now_ms, clamp_limit(limit));
-                   for (const auto& r : res)
-                     (r[1].as<int64_t>() == 0 ? stamp : drop)
-                       .push_back(r[0].as<int64_t>());
-                   if (!stamp.empty())
-                     tx.exec_prepared("ms_stamp", now_ms, int_array(stamp));
-                   if (!drop.empty()) {
-                     auto ids = int_array(drop);
-                     tx.exec_prepared("ms_expire_replies", ids);
-                     tx.exec_prepared("ms_expire_requests", ids);
-                   }
-                   return stamp.size() + drop.size();
+                   return internal::expire_postgres_messages(
+                     tx, retention, now_ms, default_retention_ms, limit);
                  });
   }
 
@@ -327,19 +299,8 @@ public:
     return read("read table sizes",
                 [&](tx_ref tx,
                     attempt_ref) -> caf::expected<std::vector<table_size>> {
-                  std::vector<table_size> result;
-                  for (const char* table : {"cluster_entity_states",
-                                            "cluster_replies",
-                                            "cluster_requests"}) {
-                    auto name = pool_->schema() + "." + table;
-                    // Exact rows (COUNT), bytes with indexes and TOAST.
-                    auto r = tx.exec("SELECT (SELECT count(*) FROM " + name
-                                     + "), pg_total_relation_size("
-                                     + tx.quote(name) + "::regclass)")[0];
-                    result.push_back(table_size{table, r[0].as<int64_t>(),
-                                                r[1].as<int64_t>()});
-                  }
-                  return result;
+                  return internal::postgres_message_table_sizes(
+                    tx, pool_->schema());
                 });
   }
 

@@ -14,6 +14,7 @@
 #include "caf_cluster/storage/internal/message_rules.hpp"
 #include "caf_cluster/storage/internal/retention_rules.hpp"
 #include "caf_cluster/storage/internal/sqlite_database.hpp"
+#include "caf_cluster/storage/internal/sqlite_message_retention.hpp"
 #include "caf_cluster/storage/internal/sqlite_message_schema.hpp"
 #include "caf_cluster/storage/internal/sqlite_runner_schema.hpp"
 #include "caf_cluster/storage/internal/sqlite_transaction.hpp"
@@ -299,85 +300,19 @@ public:
     internal::retention_table retention{now_ms, default_retention_ms, rules};
     return write("expire up to " + count_of(limit, "processed requests"),
                  [&]() -> caf::expected<size_t> {
-                   return do_expire(retention, now_ms, default_retention_ms,
-                                    limit);
+                   return internal::expire_sqlite_messages(
+                     *st_, retention, now_ms, default_retention_ms, limit);
                  });
   }
 
   caf::expected<std::vector<table_size>> table_sizes() override {
     return read("read table sizes",
                 [&]() -> caf::expected<std::vector<table_size>> {
-                  std::vector<table_size> result;
-                  for (const char* table : {"cluster_entity_states",
-                                            "cluster_replies",
-                                            "cluster_requests"}) {
-                    auto rows = db_->execAndGet(std::string{"SELECT COUNT(*) "
-                                                            "FROM "}
-                                                + table)
-                                  .getInt64();
-                    result.push_back(table_size{table, rows, bytes_of(table)});
-                  }
-                  return result;
+                  return internal::sqlite_message_table_sizes(*db_);
                 });
   }
 
 private:
-  // The pages of `table` and its indexes from the dbstat virtual table, or
-  // -1 when this SQLite was built without it.
-  int64_t bytes_of(const std::string& table) {
-    try {
-      SQLite::Statement stmt{*db_,
-                             "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat"
-                             " WHERE name IN (SELECT name FROM sqlite_schema"
-                             " WHERE tbl_name = ?)"};
-      stmt.bind(1, table);
-      return stmt.executeStep() ? stmt.getColumn(0).getInt64() : -1;
-    } catch (const SQLite::Exception&) {
-      return -1;
-    }
-  }
-
-  caf::expected<size_t> do_expire(const internal::retention_table& retention,
-                                  int64_t now_ms, int64_t default_retention_ms,
-                                  size_t limit) {
-    {
-      statement_scope stmt{st_->clear_retention_rules};
-      stmt->exec();
-    }
-    for (const auto& [type, ms] : retention.rules()) {
-      statement_scope stmt{st_->insert_retention_rule};
-      stmt->bind(1, type);
-      stmt->bind(2, ms);
-      stmt->exec();
-    }
-    std::vector<std::pair<int64_t, int64_t>> rows; // request_id, at
-    {
-      statement_scope stmt{st_->select_expirable};
-      stmt->bind(1, retention.horizon());
-      stmt->bind(2, default_retention_ms);
-      stmt->bind(3, now_ms);
-      stmt->bind(4, clamp_limit(limit));
-      while (stmt->executeStep())
-        rows.emplace_back(stmt->getColumn(0).getInt64(),
-                          stmt->getColumn(1).getInt64());
-    }
-    for (auto [id, at] : rows) {
-      if (at == 0) {
-        statement_scope stmt{st_->stamp_processed};
-        stmt->bind(1, now_ms);
-        stmt->bind(2, id);
-        stmt->exec();
-        continue;
-      }
-      for (auto* st : {&st_->delete_reply, &st_->delete_request}) {
-        statement_scope stmt{*st};
-        stmt->bind(1, id);
-        stmt->exec();
-      }
-    }
-    return rows.size();
-  }
-
   // Runs the caller's work inside the open transaction. A standard
   // exception reaches `write`, which rolls back and names it; anything
   // else becomes an error here, so that it never unwinds through the
