@@ -202,6 +202,7 @@ TEST_CASE("stored messages of a group type carry the group's shard and "
     if (x.entity_type == "GroupLedger") {
       CHECK_EQ(x.shard, key);
       CHECK_EQ(x.count, 1);
+      CHECK_EQ(x.next_deliver_at_ms, due);
       found = true;
     }
   CHECK(found);

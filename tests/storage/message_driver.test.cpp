@@ -353,7 +353,7 @@ TEST_CASE_TEMPLATE("deliver_at holds a request until its time", B,
   CHECK_EQ(claimed_ids(*d, all_shards(), t0 - 1), ids{2, 4});
   CHECK_EQ(claimed_ids(*d, all_shards(), t0), ids{3});
   CHECK_EQ(claimed_ids(*d, all_shards(), t0 + 499), ids{});
-  CHECK_EQ(pending(*d), counts{{"default:1", "Counter", 4}});
+  CHECK_EQ(pending(*d), counts{{"default:1", "Counter", 4, -5}});
   CHECK(!d->reset_claims({"default:1"}));
   CHECK_EQ(claimed_ids(*d, all_shards(), t0 + 499), ids{2, 3, 4});
   CHECK_EQ(claimed(*d, all_shards(), t0 + 500),
@@ -595,7 +595,45 @@ TEST_CASE_TEMPLATE("pending counts group by shard and entity type", B,
   CHECK_EQ(pending(*d),
            counts{{"default:10", "Counter", 1},
                   {"default:2", "Counter", 2},
-                  {"default:2", "Timer", 1}});
+                  {"default:2", "Timer", 1, t0 + 1'000'000}});
+}
+
+TEST_CASE_TEMPLATE("pending counts name the earliest deliver_at of a group", B,
+                   memory_backend, sqlite_backend, postgres_backend) {
+  B backend;
+  auto d = backend.open();
+  // Ticks of a cron-like type: one processed below all others, one due at
+  // t0, two not yet due, and one in another shard.
+  auto tick = [](int64_t id, int64_t at, std::string shard = "default:1") {
+    auto row = request(id, "t-" + std::to_string(id), std::move(shard));
+    row.entity_type = "Tick";
+    row.deliver_at_ms = at;
+    return row;
+  };
+  REQUIRE_EQ(saved(*d,
+                   {tick(1, t0 + 5'000), tick(2, t0 - 900), tick(3, t0 + 300),
+                    tick(4, t0 - 200), tick(5, t0 + 700, "default:2"),
+                    request(6, "c-1")})
+               .size(),
+             6u);
+  REQUIRE_EQ(replied(*d, {reply_to(2, "")}), std::vector<std::string>{""});
+  // Request 6 is for at once: its group's earliest is 0.
+  CHECK_EQ(pending(*d), counts{{"default:1", "Counter", 1, 0},
+                               {"default:1", "Tick", 3, t0 - 200},
+                               {"default:2", "Tick", 1, t0 + 700}});
+  // Claims change nothing; the due tick's reply moves the group on to the
+  // earliest tick not yet due.
+  CHECK_EQ(claimed_ids(*d, all_shards(), t0), ids{4, 6});
+  CHECK_EQ(pending(*d), counts{{"default:1", "Counter", 1, 0},
+                               {"default:1", "Tick", 3, t0 - 200},
+                               {"default:2", "Tick", 1, t0 + 700}});
+  REQUIRE_EQ(replied(*d, {reply_to(4, ""), reply_to(6, "")}),
+             std::vector<std::string>(2, ""));
+  CHECK_EQ(pending(*d), counts{{"default:1", "Tick", 2, t0 + 300},
+                               {"default:2", "Tick", 1, t0 + 700}});
+  REQUIRE_EQ(replied(*d, {reply_to(3, ""), reply_to(1, "")}),
+             std::vector<std::string>(2, ""));
+  CHECK_EQ(pending(*d), counts{{"default:2", "Tick", 1, t0 + 700}});
 }
 
 TEST_CASE_TEMPLATE("drivers on one storage see each other's writes", B,

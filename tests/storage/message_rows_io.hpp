@@ -49,7 +49,8 @@ inline std::ostream& operator<<(std::ostream& out, const save_outcome& x) {
 }
 
 inline std::ostream& operator<<(std::ostream& out, const pending_count& x) {
-  return out << "{" << x.shard << " " << x.entity_type << " " << x.count << "}";
+  return out << "{" << x.shard << " " << x.entity_type << " " << x.count
+             << " next=" << x.next_deliver_at_ms << "}";
 }
 
 inline std::ostream& operator<<(std::ostream& out, const table_size& x) {

@@ -36,17 +36,21 @@ struct view_fixture {
     reading.leases = {{"default:1", "a:1", 7, 101'500},
                       {"default:2", "b:2", 3, 101'000},
                       {"default:3", "c:3", 5, 92'000}};
+    // The ticks of a cron lie in several shards (one entity per tick): its
+    // next tick is the earliest of them.
     reading.pending = std::vector<storage::pending_count>{
       {"default:1", "Counter", 2},
       {"default:2", "Counter", 1},
-      {"default:2", "caf_cluster.cron/nightly", 1}};
+      {"default:2", "caf_cluster.cron/nightly", 1, 160'000},
+      {"default:3", "caf_cluster.cron/nightly", 1, 130'000}};
     in.node = "a:1";
     in.groups = {"default"};
     in.shards_per_group = 4;
     in.lease_ms = 2'000;
     in.max_skew_ms = 10'000;
     in.singletons = {{"caf_cluster.cron/nightly", shard_id{"default", 2}},
-                     {"leader", shard_id{"default", 4}}};
+                     {"leader", shard_id{"default", 4}},
+                     {"caf_cluster.cron/hourly", shard_id{"default", 1}}};
     in.cron_prefix = "caf_cluster.cron/";
     entity_type_metrics counter;
     counter.entity_type = "Counter";
@@ -120,11 +124,11 @@ TEST_SUITE("gateway.cluster_view") {
     auto doc = cluster_view(reading, in);
     CHECK(doc["backlog"]
           == json{
-            {"total", 4},
-            {"shards", 2},
+            {"total", 5},
+            {"shards", 3},
             {"per_entity_type",
              {{{"entity_type", "Counter"}, {"pending", 3}},
-              {{"entity_type", "caf_cluster.cron/nightly"}, {"pending", 1}}}}});
+              {{"entity_type", "caf_cluster.cron/nightly"}, {"pending", 2}}}}});
     CHECK(doc["entity_types"][0]["entity_type"] == "Counter");
     CHECK(doc["entity_types"][0]["resident"] == 3);
     CHECK(doc["active_shards"] == 1);
@@ -133,16 +137,45 @@ TEST_SUITE("gateway.cluster_view") {
             {{"name", "caf_cluster.cron/nightly"},
              {"shard", "default:2"},
              {"holder", "b:2"}},
-            {{"name", "leader"}, {"shard", "default:4"}, {"holder", nullptr}}});
-    CHECK(
-      doc["crons"]
-      == json{{{"name", "nightly"}, {"holder", "b:2"}, {"pending_ticks", 1}}});
+            {{"name", "leader"}, {"shard", "default:4"}, {"holder", nullptr}},
+            {{"name", "caf_cluster.cron/hourly"},
+             {"shard", "default:1"},
+             {"holder", "a:1"}}});
+    // A cron without stored ticks has no next tick.
+    CHECK(doc["crons"]
+          == json{{{"name", "hourly"},
+                   {"holder", "a:1"},
+                   {"pending_ticks", 0},
+                   {"next_tick_ms", nullptr}},
+                  {{"name", "nightly"},
+                   {"holder", "b:2"},
+                   {"pending_ticks", 2},
+                   {"next_tick_ms", 130'000}}});
+  }
+
+  TEST_CASE_FIXTURE(view_fixture,
+                    "a cron known only from storage has its next tick") {
+    in.singletons.clear();
+    reading.pending->push_back({"default:4", "caf_cluster.cron/daily", 1, 0});
+    auto doc = cluster_view(reading, in);
+    CHECK(doc["crons"]
+          == json{{{"name", "daily"},
+                   {"holder", nullptr},
+                   {"pending_ticks", 1},
+                   {"next_tick_ms", 0}},
+                  {{"name", "nightly"},
+                   {"holder", nullptr},
+                   {"pending_ticks", 2},
+                   {"next_tick_ms", 130'000}}});
   }
 
   TEST_CASE_FIXTURE(view_fixture,
                     "without message storage the backlog is "
                     "null") {
     reading.pending.reset();
-    CHECK(cluster_view(reading, in)["backlog"].is_null());
+    auto doc = cluster_view(reading, in);
+    CHECK(doc["backlog"].is_null());
+    CHECK(doc["crons"][1]["pending_ticks"] == 0);
+    CHECK(doc["crons"][1]["next_tick_ms"].is_null());
   }
 }

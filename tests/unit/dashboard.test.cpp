@@ -78,6 +78,10 @@ TEST_SUITE("gateway.dashboard") {
                       row.address = "127.0.0.1:4001";
                       row.last_heartbeat_ms = 9'900;
                       r.runners.push_back(row);
+                      // Two stored ticks of a cron: the earlier is next.
+                      r.pending = std::vector<storage::pending_count>{
+                        {"default:3", "caf_cluster.cron/nightly", 1, 72'000},
+                        {"default:9", "caf_cluster.cron/nightly", 1, 12'000}};
                       return caf::expected<cluster_reading>{std::move(r)};
                     }};
     auto page = ask(board, "/");
@@ -85,6 +89,10 @@ TEST_SUITE("gateway.dashboard") {
     CHECK(page->status == 200);
     CHECK(page->content_type == "text/html; charset=utf-8");
     CHECK(page->body.find("id=\"shard-groups\"") != std::string::npos);
+    // The cron table shows the next tick next to the ticks stored.
+    CHECK(page->body.find("<th>next tick (UTC)</th>") != std::string::npos);
+    CHECK(page->body.find("ticks stored") != std::string::npos);
+    CHECK(page->body.find("c.next_tick_ms") != std::string::npos);
     auto doc = ask(board, "/api/cluster");
     REQUIRE(doc);
     CHECK(doc->status == 200);
@@ -93,6 +101,11 @@ TEST_SUITE("gateway.dashboard") {
     CHECK(json["node"] == "node-1");
     CHECK(json["runners"][0]["alive"] == true);
     CHECK(json["shard_groups"][0]["shards"].size() == 300);
+    CHECK(json["crons"]
+          == nlohmann::json{{{"name", "nightly"},
+                             {"holder", nullptr},
+                             {"pending_ticks", 2},
+                             {"next_tick_ms", 12'000}}});
     CHECK(ask(board, "/", "POST")->status == 405);
     CHECK_FALSE(ask(board, "/metrics"));
     // Only a client-only node answers readiness from storage.

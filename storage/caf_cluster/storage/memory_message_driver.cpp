@@ -164,14 +164,23 @@ public:
   caf::expected<std::vector<pending_count>> pending_counts() override {
     std::lock_guard<std::mutex> guard{store_->mtx};
     auto& tbl = store_->messages;
-    std::map<std::pair<std::string, std::string>, int64_t> counts;
+    // Keyed by (shard, type), so the result comes out sorted.
+    std::map<std::pair<std::string, std::string>, pending_count> counts;
     for (auto id : tbl.unprocessed) {
       const auto& row = tbl.requests.at(id).row;
-      ++counts[{row.shard, row.entity_type}];
+      auto [i, added] = counts.try_emplace({row.shard, row.entity_type});
+      auto& x = i->second;
+      if (added || row.deliver_at_ms < x.next_deliver_at_ms)
+        x.next_deliver_at_ms = row.deliver_at_ms;
+      ++x.count;
     }
     std::vector<pending_count> result;
-    for (const auto& [key, count] : counts)
-      result.push_back(pending_count{key.first, key.second, count});
+    result.reserve(counts.size());
+    for (auto& [key, x] : counts) {
+      x.shard = key.first;
+      x.entity_type = key.second;
+      result.push_back(std::move(x));
+    }
     return result;
   }
 

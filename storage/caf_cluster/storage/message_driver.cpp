@@ -44,7 +44,7 @@ bool operator!=(const save_outcome& x, const save_outcome& y) noexcept {
 
 bool operator==(const pending_count& x, const pending_count& y) noexcept {
   return x.shard == y.shard && x.entity_type == y.entity_type
-    && x.count == y.count;
+    && x.count == y.count && x.next_deliver_at_ms == y.next_deliver_at_ms;
 }
 
 bool operator!=(const pending_count& x, const pending_count& y) noexcept {

@@ -197,6 +197,11 @@ struct pending_count {
 
   /// How many requests wait for their reply, due or not.
   int64_t count = 0;
+
+  /// The smallest `deliver_at_ms` among these requests, due or not (0 when
+  /// one is for at once): when the earliest of them is due, e.g. a cluster
+  /// cron's next tick.
+  int64_t next_deliver_at_ms = 0;
 };
 
 /// Returns whether all fields of `x` and `y` are equal.
@@ -303,8 +308,8 @@ public:
   virtual caf::error save_state(const state_row& state, const fence& by) = 0;
 
   /// Returns the number of unprocessed requests, due or not, per shard and
-  /// entity type, sorted by shard and then entity type (as strings), without
-  /// zero counts.
+  /// entity type, with the earliest `deliver_at_ms` among them, sorted by
+  /// shard and then entity type (as strings), without zero counts.
   virtual caf::expected<std::vector<pending_count>> pending_counts() = 0;
 
   /// Stores `rows` as `save_requests` and `writes` as `save_replies` would,

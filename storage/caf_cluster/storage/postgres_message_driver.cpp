@@ -214,7 +214,8 @@ public:
                   for (const auto& r : tx.exec_prepared("ms_pending"))
                     result.push_back(pending_count{bytes_of(r[0]),
                                                    bytes_of(r[1]),
-                                                   r[2].as<int64_t>()});
+                                                   r[2].as<int64_t>(),
+                                                   r[3].as<int64_t>()});
                   return result;
                 });
   }

@@ -218,7 +218,8 @@ public:
                     result.push_back(
                       pending_count{stmt->getColumn(0).getString(),
                                     stmt->getColumn(1).getString(),
-                                    stmt->getColumn(2).getInt64()});
+                                    stmt->getColumn(2).getInt64(),
+                                    stmt->getColumn(3).getInt64()});
                   return result;
                 });
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace caf_cluster::gateway::internal {
@@ -110,23 +111,35 @@ json entity_types_json(const metrics_snapshot& metrics) {
   return result;
 }
 
-std::map<std::string, int64_t> pending_per_type(const cluster_reading& r) {
-  std::map<std::string, int64_t> result;
+// The unprocessed messages of one entity type over all shards.
+struct type_backlog {
+  int64_t count = 0;
+  // The earliest `deliver_at_ms` of any shard; none without rows.
+  std::optional<int64_t> next_ms;
+};
+
+std::map<std::string, type_backlog>
+pending_per_type(const cluster_reading& r) {
+  std::map<std::string, type_backlog> result;
   if (r.pending)
-    for (const auto& row : *r.pending)
-      result[row.entity_type] += row.count;
+    for (const auto& row : *r.pending) {
+      auto& x = result[row.entity_type];
+      x.count += row.count;
+      if (!x.next_ms || row.next_deliver_at_ms < *x.next_ms)
+        x.next_ms = row.next_deliver_at_ms;
+    }
   return result;
 }
 
 json backlog_json(const cluster_reading& reading,
-                  const std::map<std::string, int64_t>& per_type) {
+                  const std::map<std::string, type_backlog>& per_type) {
   if (!reading.pending)
     return nullptr;
   int64_t total = 0;
   auto types = json::array();
-  for (const auto& [type, count] : per_type) {
-    total += count;
-    types.push_back({{"entity_type", type}, {"pending", count}});
+  for (const auto& [type, x] : per_type) {
+    total += x.count;
+    types.push_back({{"entity_type", type}, {"pending", x.count}});
   }
   std::set<std::string> shards;
   for (const auto& row : *reading.pending)
@@ -155,10 +168,12 @@ json singletons_json(
   return result;
 }
 
-// Crons known here (their singletons) and crons with ticks in storage.
+// Crons known here (their singletons) and crons with ticks in storage. A
+// cron's ticks are requests to its entity type due at their instants, so the
+// earliest stored one is its next tick (or the one running now).
 json crons_json(const cluster_view_input& in,
                 const std::map<std::string, const storage::lease_row*>& held,
-                const std::map<std::string, int64_t>& per_type) {
+                const std::map<std::string, type_backlog>& per_type) {
   auto starts_cron = [&](const std::string& name) {
     return name.compare(0, in.cron_prefix.size(), in.cron_prefix) == 0;
   };
@@ -167,14 +182,18 @@ json crons_json(const cluster_view_input& in,
     if (starts_cron(x.name))
       crons[x.name] = {{"name", x.name.substr(in.cron_prefix.size())},
                        {"holder", holder_of(held, x.shard)}};
-  for (const auto& [type, count] : per_type)
+  for (const auto& [type, x] : per_type)
     if (starts_cron(type) && crons.count(type) == 0)
       crons[type] = {{"name", type.substr(in.cron_prefix.size())},
                      {"holder", nullptr}};
   auto result = json::array();
   for (auto& [type, entry] : crons) {
     auto i = per_type.find(type);
-    entry["pending_ticks"] = i == per_type.end() ? 0 : i->second;
+    entry["pending_ticks"] = i == per_type.end() ? 0 : i->second.count;
+    if (i != per_type.end() && i->second.next_ms)
+      entry["next_tick_ms"] = *i->second.next_ms;
+    else
+      entry["next_tick_ms"] = nullptr;
     result.push_back(std::move(entry));
   }
   return result;

@@ -104,7 +104,8 @@ td.num, th.num { text-align: right; }
     <h2>Singletons and crons</h2>
     <table><thead><tr><th>singleton</th><th>shard</th><th>holder</th></tr></thead>
       <tbody id="singleton-rows"></tbody></table>
-    <table><thead><tr><th>cron</th><th>holder</th><th class="num">ticks stored</th></tr></thead>
+    <table><thead><tr><th>cron</th><th>holder</th><th>next tick (UTC)</th>
+      <th class="num">ticks stored</th></tr></thead>
       <tbody id="cron-rows"></tbody></table>
   </section>
 </main>
@@ -152,6 +153,27 @@ function setStatus(state, text) {
   const s = document.getElementById("status");
   s.dataset.state = state;
   s.textContent = text;
+}
+// A span of ms as "3 s", "4 min", "2 h 5 min" or "3 d".
+function span(ms) {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return s + " s";
+  if (s < 3600) return Math.floor(s / 60) + " min";
+  if (s < 86400) return Math.floor(s / 3600) + " h " + Math.floor(s % 3600 / 60) + " min";
+  return Math.floor(s / 86400) + " d";
+}
+// An instant in UTC (the date only when it is not the reading's day) and
+// relative to the reading, in the cluster's clock rather than the browser's.
+function nextTick(ms, readAt) {
+  if (ms === null || ms === undefined) return "none stored";
+  const at = new Date(ms), now = new Date(readAt);
+  if (isNaN(at.getTime()) || isNaN(now.getTime())) return String(ms) + " ms";
+  const iso = at.toISOString();
+  const time = (iso.slice(0, 10) === now.toISOString().slice(0, 10) ? ""
+                : iso.slice(0, 10) + " ") + iso.slice(11, 19);
+  const d = ms - readAt;
+  return time + (d >= 1000 ? " (in " + span(d) + ")"
+                 : d <= -1000 ? " (due " + span(-d) + " ago)" : " (due now)");
 }
 function colours(data) {
   const names = new Set(data.runners.map(r => r.address));
@@ -222,7 +244,10 @@ function render(data) {
   fill("cron-rows", data.crons.map(c =>
     el("tr", {class: "cron", "data-name": c.name, "data-holder": c.holder || ""},
       el("td", {}, c.name), el("td", {}, c.holder || "unknown"),
-      el("td", {class: "num"}, c.pending_ticks))), "no cron", 3);
+      el("td", {class: "next-tick",
+                "data-next-tick-ms": c.next_tick_ms == null ? "" : String(c.next_tick_ms)},
+         nextTick(c.next_tick_ms, data.read_at_ms)),
+      el("td", {class: "num"}, c.pending_ticks))), "no cron", 4);
 }
 let timer = null;
 async function poll() {

@@ -313,7 +313,8 @@ void prepare_postgres_statements(pqxx::connection& conn,
      "UPDATE @.cluster_requests SET claimed_at_ms = NULL WHERE NOT processed"
      " AND claimed_at_ms IS NOT NULL AND shard = ANY (SHARDS($1))"},
     {"ms_pending",
-     "SELECT shard, entity_type, count(*) FROM @.cluster_requests"
+     "SELECT shard, entity_type, count(*), min(deliver_at_ms)"
+     " FROM @.cluster_requests"
      " WHERE NOT processed GROUP BY shard, entity_type"
      " ORDER BY shard, entity_type"},
     {"ms_states_between",

@@ -159,12 +159,15 @@ message_statements::message_statements(SQLite::Database& db)
                  " AND claimed_at_ms IS NOT NULL"
                  " AND shard IN (SELECT shard FROM temp.cluster_shard_list))"),
     count_pending(db,
-                  "SELECT shard, entity_type, COUNT(*) FROM ("
-                  "SELECT shard, entity_type FROM cluster_requests"
+                  "SELECT shard, entity_type, COUNT(*), MIN(deliver_at_ms)"
+                  " FROM ("
+                  "SELECT shard, entity_type, deliver_at_ms"
+                  " FROM cluster_requests"
                   " INDEXED BY cluster_requests_due"
                   " WHERE processed = 0 AND deliver_at_ms = 0"
                   " UNION ALL "
-                  "SELECT shard, entity_type FROM cluster_requests"
+                  "SELECT shard, entity_type, deliver_at_ms"
+                  " FROM cluster_requests"
                   " INDEXED BY cluster_requests_scheduled"
                   " WHERE processed = 0 AND deliver_at_ms <> 0)"
                   " GROUP BY shard, entity_type"
