@@ -307,6 +307,14 @@ TEST_SUITE("multiprocess.dashboard") {
     CHECK(doc["crons"][0]["name"] == "heartbeat");
     CHECK(doc["crons"][0]["holder"] == holders["caf_cluster.cron/heartbeat"]);
     CHECK(doc["crons"][0]["pending_ticks"].get<int64_t>() >= 1);
+    // An every-second cron: its next stored tick is a whole second, due at
+    // most a second after the reading (or a little before it, while running).
+    REQUIRE(doc["crons"][0]["next_tick_ms"].is_number_integer());
+    auto next = doc["crons"][0]["next_tick_ms"].get<int64_t>();
+    auto read_at = doc["read_at_ms"].get<int64_t>();
+    CHECK(next % 1000 == 0);
+    CHECK_MESSAGE(next <= read_at + 1000, next << " read at " << read_at);
+    CHECK_MESSAGE(next >= read_at - 5000, next << " read at " << read_at);
     CHECK(doc["backlog"]["total"].get<int64_t>() >= 1);
   }
 }
