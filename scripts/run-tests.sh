@@ -5,7 +5,9 @@
 # Two trees, each test in one of them:
 #   build-asan/  Debug with ASan + UBSan (every finding fatal): the in-process layers (labels unit,
 #                deterministic, storage) and the cluster-ctl tests, two at a time (ctest -j2:
-#                they use neither wall clock nor fixed ports). Seeded tests run 10 seeds here
+#                they use neither wall clock nor fixed ports). Each source file of doctest cases
+#                is one CTest test there (CAF_CLUSTER_CTEST_PER_FILE: a sanitizer build's
+#                executable takes about 0.4 s to start, paid per test). Seeded tests run 10 seeds here
 #                (CAF_CLUSTER_SANITIZE_SEEDS=n for more): under ASan a simulated day of cron costs
 #                about 7 s per seed.
 #   build/       Release: the programs, the benchmark, the counter sample's tests, the headers,
@@ -29,7 +31,7 @@ elapsed() { echo "run-tests: $1 after $(($(date +%s) - start)) s"; }
 
 sanitize=${CAF_CLUSTER_SANITIZE:-1}
 if [[ $sanitize == 1 ]]; then
-  cmake -S . -B build-asan -G Ninja -DCAF_CLUSTER_SANITIZE=ON \
+  cmake -S . -B build-asan -G Ninja -DCAF_CLUSTER_SANITIZE=ON -DCAF_CLUSTER_CTEST_PER_FILE=ON \
     -DCAF_CLUSTER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
   # The programs the command-line tests run; the sample's own tests and the programs the
   # multi-process suites start are built in build/ only (their tests are not selected here).

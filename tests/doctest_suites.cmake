@@ -53,3 +53,44 @@ function(caf_cluster_discover_suites target)
        "  add_test(${id}_NOT_BUILT ${id}_NOT_BUILT)\nendif()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${loader_file}")
 endfunction()
+
+# caf_cluster_discover_tests(TARGET PROPERTIES <set_tests_properties args>)
+# registers the doctest cases of TARGET with CTest: one test per case, as
+# doctest_discover_tests does, or, with CAF_CLUSTER_CTEST_PER_FILE, one test
+# per source file of cases, named "<TARGET>:<file>" and run with
+# --source-file. Each start of a sanitizer-built test executable costs about
+# 0.4 s, paid once per CTest test: the sanitizer tree of run-tests.sh runs its
+# 700 cases as 70 files.
+function(caf_cluster_discover_tests target)
+  cmake_parse_arguments(arg "" "" "PROPERTIES" ${ARGN})
+  if(NOT CAF_CLUSTER_CTEST_PER_FILE)
+    doctest_discover_tests(${target} PROPERTIES ${arg_PROPERTIES})
+    return()
+  endif()
+  set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_files.cmake")
+  set(props_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_files_properties.cmake")
+  set(props "")
+  foreach(p IN LISTS arg_PROPERTIES)
+    string(APPEND props " [==[${p}]==]")
+  endforeach()
+  file(WRITE "${props_file}"
+       "if(${target}_files)\n  set_tests_properties(\${${target}_files} PROPERTIES${props})\nendif()\n")
+  add_custom_command(
+    TARGET ${target} POST_BUILD
+    BYPRODUCTS "${ctest_file}"
+    COMMAND "${CMAKE_COMMAND}"
+            -D "TEST_EXECUTABLE=$<TARGET_FILE:${target}>"
+            -D "TARGET_NAME=${target}"
+            -D "SOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}"
+            -D "BUILD_ROOT=${CMAKE_BINARY_DIR}"
+            -D "LIST_NAME=${target}_files"
+            -D "PROPERTIES_FILE=${props_file}"
+            -D "CTEST_FILE=${ctest_file}"
+            -P "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/doctest_files_add.cmake"
+    VERBATIM)
+  set(loader_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_files_include.cmake")
+  file(WRITE "${loader_file}"
+       "if(EXISTS \"${ctest_file}\")\n  include(\"${ctest_file}\")\nelse()\n"
+       "  add_test(${target}_NOT_BUILT ${target}_NOT_BUILT)\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${loader_file}")
+endfunction()

@@ -37,7 +37,7 @@ target_link_libraries(unit_tests PRIVATE caf_cluster_doctest_main caf_cluster::c
 target_compile_definitions(unit_tests PRIVATE
   CAF_CLUSTER_MAKE_TEST_CA="${PROJECT_SOURCE_DIR}/scripts/make-test-ca.sh")
 caf_cluster_target_defaults(unit_tests)
-doctest_discover_tests(unit_tests PROPERTIES LABELS unit)
+caf_cluster_discover_tests(unit_tests PROPERTIES LABELS unit)
 
 add_executable(deterministic_tests
   deterministic/test_fixture.cpp
@@ -82,6 +82,6 @@ target_sources(deterministic_tests PRIVATE
   deterministic/workflow_transaction.test.cpp
   deterministic/workflow_http.test.cpp)
 target_link_libraries(deterministic_tests PRIVATE caf_cluster::workflow caf_cluster::gateway SQLiteCpp)
-doctest_discover_tests(deterministic_tests PROPERTIES LABELS deterministic)
+caf_cluster_discover_tests(deterministic_tests PROPERTIES LABELS deterministic)
 
 include(storage.cmake)

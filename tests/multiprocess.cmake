@@ -69,7 +69,6 @@ caf_cluster_target_defaults(multiprocess_tests)
 set(multiprocess_timed_suites "multiprocess.counter_cluster,multiprocess.services_cluster,multiprocess.transports,multiprocess.network_gate,multiprocess.hostile_peer,multiprocess.node_cli,multiprocess.bad_input,multiprocess.lease_hang_live")
 # Label `multiprocess`: every suite on SQLite files, except the suites that
 # need PostgreSQL.
-include(doctest_suites.cmake)
 caf_cluster_discover_suites(multiprocess_tests
   SUITES "*" EXCLUDE "multiprocess.postgres.*"
   SERIAL "${multiprocess_timed_suites}"

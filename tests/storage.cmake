@@ -24,7 +24,7 @@ caf_cluster_target_defaults(storage_tests)
 target_compile_definitions(storage_tests PRIVATE
   CAF_CLUSTER_POSTGRES_SCRIPT="${PROJECT_SOURCE_DIR}/scripts/postgres-server.sh")
 
-doctest_discover_tests(storage_tests PROPERTIES
+caf_cluster_discover_tests(storage_tests PROPERTIES
   LABELS storage
   FIXTURES_REQUIRED postgres
   ENVIRONMENT CAF_CLUSTER_TEST_POSTGRES_DIR=${CAF_CLUSTER_TEST_POSTGRES_DIR})

@@ -150,20 +150,12 @@ struct option_access : caf::actor_system_config {
 // was, and read_value refuses it as too large, naming the option.
 caf::expected<caf::config_value> parse_duration_flag(void* ptr,
                                                      caf::string_view str) {
-  static constexpr std::pair<const char*, int64_t> units[] = {
-    {"ns", 1},
-    {"us", 1'000},
-    {"ms", 1'000'000},
-    {"s", 1'000'000'000},
-    {"min", 60'000'000'000},
-    {"h", 3'600'000'000'000},
-  };
   std::string text{str.begin(), str.end()};
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
     ++digits;
   auto suffix = text.substr(digits);
-  for (const auto& [name, scale] : units) {
+  for (const auto& [name, scale] : internal::duration_units) {
     if (digits == 0 || suffix != name)
       continue;
     int64_t count = 0;

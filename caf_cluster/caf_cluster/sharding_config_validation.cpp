@@ -92,14 +92,6 @@ caf::error check_shard_groups(const std::vector<std::string>& xs) {
 
 // A duration in the options' syntax (an integer and a unit), or none.
 std::optional<caf::timespan> parse_duration_text(const std::string& text) {
-  static constexpr std::pair<const char*, int64_t> units[] = {
-    {"ns", 1},
-    {"us", 1'000},
-    {"ms", 1'000'000},
-    {"s", 1'000'000'000},
-    {"min", 60'000'000'000},
-    {"h", 3'600'000'000'000},
-  };
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
     ++digits;
@@ -107,7 +99,7 @@ std::optional<caf::timespan> parse_duration_text(const std::string& text) {
     return std::nullopt;
   auto count = std::stoll(text.substr(0, digits));
   auto suffix = text.substr(digits);
-  for (const auto& [name, scale] : units)
+  for (const auto& [name, scale] : internal::duration_units)
     if (suffix == name) {
       if (count > std::numeric_limits<int64_t>::max() / scale)
         return std::nullopt;

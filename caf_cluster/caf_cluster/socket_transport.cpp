@@ -21,6 +21,7 @@
 #include "caf_cluster/internal/exposure_warning.hpp"
 #include "caf_cluster/internal/gated_middleman.hpp"
 #include "caf_cluster/internal/request.hpp"
+#include "caf_cluster/internal/transport_errors.hpp"
 #include "caf_cluster/tls.hpp"
 
 namespace caf_cluster {
@@ -55,9 +56,7 @@ public:
     // refuses a second live listener on the port.
     auto port = publish(router, bind);
     if (!port)
-      return caf::make_error(errc::runner_unavailable,
-                             "cannot listen on " + to_string(bind) + ": "
-                               + sys_.render(port.error()));
+      return internal::cannot_listen(sys_, bind, port.error());
     std::lock_guard<std::mutex> guard{mtx_};
     published_ = router;
     port_ = *port;
@@ -85,14 +84,13 @@ public:
 
   void connect(caf::scheduled_actor* self, const std::string& peer,
                connect_callback done) override {
-    auto addr = parse_runner_address(peer);
+    auto addr = internal::peer_address(sys_, peer);
     if (!addr) {
-      done(caf::make_error(errc::runner_unavailable, peer,
-                           sys_.render(addr.error())));
+      done(std::move(addr.error()));
       return;
     }
     auto fail = [done, peer, this](const caf::error& err) {
-      done(caf::make_error(errc::runner_unavailable, peer, sys_.render(err)));
+      done(internal::peer_unavailable(sys_, peer, err));
     };
     auto mid = internal::request_any(
       self, caf::actor_cast<caf::actor>(middleman_),

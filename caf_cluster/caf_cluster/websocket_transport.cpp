@@ -12,6 +12,7 @@
 #include "caf_cluster/internal/exposure_warning.hpp"
 #include "caf_cluster/internal/http_io.hpp"
 #include "caf_cluster/internal/request.hpp"
+#include "caf_cluster/internal/transport_errors.hpp"
 #include "caf_cluster/internal/ws_endpoints.hpp"
 #include "caf_cluster/internal/ws_io.hpp"
 #include "caf_cluster/socket_transport.hpp"
@@ -59,9 +60,7 @@ public:
                         : caf::actor{};
                     });
     if (!port)
-      return caf::make_error(errc::runner_unavailable,
-                             "cannot listen on " + to_string(bind) + ": "
-                               + sys_.render(port.error()));
+      return internal::cannot_listen(sys_, bind, port.error());
     std::lock_guard<std::mutex> guard{mtx_};
     listening_ = true;
     auto result = advertised;
@@ -84,10 +83,9 @@ public:
 
   void connect(caf::scheduled_actor* self, const std::string& peer,
                connect_callback done) override {
-    auto addr = parse_runner_address(peer);
+    auto addr = internal::peer_address(sys_, peer);
     if (!addr) {
-      done(caf::make_error(errc::runner_unavailable, peer,
-                           sys_.render(addr.error())));
+      done(std::move(addr.error()));
       return;
     }
     auto router = caf::actor_cast<caf::actor>(self);
@@ -95,7 +93,7 @@ public:
                                           addr->port);
     auto fail = [done, peer, proxy, this](const caf::error& err) {
       caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);
-      done(caf::make_error(errc::runner_unavailable, peer, sys_.render(err)));
+      done(internal::peer_unavailable(sys_, peer, err));
     };
     auto mid = internal::request_any(
       self, proxy, caf::make_message(caf::connect_atom::value),

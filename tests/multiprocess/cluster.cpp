@@ -1,5 +1,7 @@
 #include "multiprocess/cluster.hpp"
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
@@ -41,6 +43,20 @@ std::vector<std::string> with_test_transport(std::vector<std::string> args) {
   auto transport = test_transport_args();
   args.insert(args.end(), transport.begin(), transport.end());
   return args;
+}
+
+void check_refused_starts(const std::string& storage,
+                          const std::vector<refused_start>& cases) {
+  for (auto& c : cases) {
+    std::vector<std::string> args{"--port", std::to_string(pick_free_port()),
+                                  "--storage", storage};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto res = run(programs::counter_node, args, 20s);
+    REQUIRE(res.status);
+    CHECK_MESSAGE(!res.status->exited_with(0), res.err);
+    CHECK_MESSAGE(res.err.find(c.message) != std::string::npos, res.err);
+    CHECK_MESSAGE(is_one_line(res.err), res.err);
+  }
 }
 
 runner start_node(process_group& group, const std::string& storage,

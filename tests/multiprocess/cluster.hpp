@@ -70,6 +70,19 @@ std::vector<std::string> test_transport_args();
 /// they reach runners on the transport of the run.
 std::vector<std::string> with_test_transport(std::vector<std::string> args);
 
+/// A start of counter-node that must fail: its options and a part of the one
+/// line it must print.
+struct refused_start {
+  std::vector<std::string> args;
+  std::string message;
+};
+
+/// Starts counter-node once per case with the case's options after `--port
+/// <free port> --storage <storage>`, and checks that each ends without
+/// success and prints one line holding the case's message.
+void check_refused_starts(const std::string& storage,
+                          const std::vector<refused_start>& cases);
+
 /// Starts a runner as `opts` says and waits for its `ready` line; throws
 /// std::runtime_error with the node's stderr when it does not come up.
 runner start_node(process_group& group, const std::string& storage,

@@ -160,11 +160,7 @@ TEST_SUITE("multiprocess.gateway") {
     std::ofstream{loose} << "abc\n";
     ::chmod(loose.c_str(), 0644);
     auto port = std::to_string(pick_free_port());
-    struct bad_case {
-      std::vector<std::string> args;
-      std::string message;
-    };
-    std::vector<bad_case> cases{
+    std::vector<refused_start> cases{
       {{"--cluster.http-listen=127.0.0.1:" + port},
        "needs exactly one of cluster.http-token"},
       {{"--cluster.http-listen=0.0.0.0:" + port, "--cluster.http-anonymous"},
@@ -176,15 +172,6 @@ TEST_SUITE("multiprocess.gateway") {
         "--cluster.http-token-file=" + loose},
        "is readable by group or others (mode 0644)"},
     };
-    for (auto& c : cases) {
-      std::vector<std::string> args{"--port", std::to_string(pick_free_port()),
-                                    "--storage", storage};
-      args.insert(args.end(), c.args.begin(), c.args.end());
-      auto res = run(programs::counter_node, args, 20s);
-      REQUIRE(res.status);
-      CHECK_MESSAGE(!res.status->exited_with(0), res.err);
-      CHECK_MESSAGE(res.err.find(c.message) != std::string::npos, res.err);
-      CHECK_MESSAGE(is_one_line(res.err), res.err);
-    }
+    check_refused_starts(storage, cases);
   }
 }

@@ -101,11 +101,7 @@ TEST_SUITE("multiprocess.gateway_tls") {
     auto storage = "sqlite:" + dir.file("cluster.db");
     auto listen = "--cluster.http-listen=127.0.0.1:"
                   + std::to_string(pick_free_port());
-    struct bad_case {
-      std::vector<std::string> args;
-      std::string message;
-    };
-    std::vector<bad_case> cases{
+    std::vector<refused_start> cases{
       {{listen, "--cluster.http-token=x",
         "--cluster.http-tls-certificate=" + certs + "/runner.pem"},
        "cluster.http-tls-certificate and cluster.http-tls-key must be set "
@@ -121,15 +117,6 @@ TEST_SUITE("multiprocess.gateway_tls") {
        "cluster.http-tls-key '" + certs
          + "/other.key': does not match cluster.http-tls-certificate"},
     };
-    for (auto& c : cases) {
-      std::vector<std::string> args{"--port", std::to_string(pick_free_port()),
-                                    "--storage", storage};
-      args.insert(args.end(), c.args.begin(), c.args.end());
-      auto res = run(programs::counter_node, args, 20s);
-      REQUIRE(res.status);
-      CHECK_MESSAGE(!res.status->exited_with(0), res.err);
-      CHECK_MESSAGE(res.err.find(c.message) != std::string::npos, res.err);
-      CHECK_MESSAGE(is_one_line(res.err), res.err);
-    }
+    check_refused_starts(storage, cases);
   }
 }

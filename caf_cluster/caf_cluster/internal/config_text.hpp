@@ -2,6 +2,7 @@
 // options, so that every message names its option the same way.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,16 @@ inline std::string option_key(std::string_view name) {
   result.append(name.data(), name.size());
   return result;
 }
+
+/// The units of durations in options, with their length in nanoseconds.
+inline constexpr std::pair<const char*, int64_t> duration_units[] = {
+  {"ns", 1},
+  {"us", 1'000},
+  {"ms", 1'000'000},
+  {"s", 1'000'000'000},
+  {"min", 60'000'000'000},
+  {"h", 3'600'000'000'000},
+};
 
 /// An `errc::invalid_config` error with `msg` as its only context.
 inline caf::error invalid_config(std::string msg) {

@@ -45,23 +45,18 @@ http_client_session::http_client_session(std::shared_ptr<http_core> core,
 }
 
 void http_client_session::write(frame f) {
-  if (core_->stopped)
-    return;
-  net::post(core_->ioc,
-            [self = shared_from_this(), f = std::move(f)]() mutable {
-              if (self->done_)
-                return;
-              self->out_.emplace_back(std::move(f));
-              self->send_next();
-            });
+  post_write(*core_, shared_from_this(), std::move(f));
 }
 
 void http_client_session::close() {
-  if (core_->stopped)
+  post_close(*core_, shared_from_this());
+}
+
+void http_client_session::enqueue(frame f) {
+  if (done_)
     return;
-  net::post(core_->ioc, [self = shared_from_this()] {
-    self->fail("closed locally");
-  });
+  out_.emplace_back(std::move(f));
+  send_next();
 }
 
 void http_client_session::start(caf::actor owner) {

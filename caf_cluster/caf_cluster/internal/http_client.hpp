@@ -38,6 +38,9 @@ public:
 
   void start(caf::actor owner);
 
+  /// Queues a frame for the next POST (`post_write`).
+  void enqueue(std::vector<char> f);
+
   void fail(const std::string& why);
 
 private:

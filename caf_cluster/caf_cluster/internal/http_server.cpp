@@ -1,5 +1,6 @@
 // Sessions and their connections run on the one I/O thread, so they need no
-// strand or lock: other threads reach a session only through `net::post`.
+// strand or lock: other threads reach a session only through
+// `post_write` and `post_close` (io_thread.hpp), which post to it.
 #include "caf_cluster/internal/http_server.hpp"
 
 #include <utility>
@@ -33,23 +34,18 @@ http_server_session::http_server_session(std::shared_ptr<http_core> core,
 }
 
 void http_server_session::write(frame f) {
-  if (core_->stopped)
-    return;
-  net::post(core_->ioc,
-            [self = shared_from_this(), f = std::move(f)]() mutable {
-              if (self->done_)
-                return;
-              self->replies_.emplace_back(std::move(f));
-              self->flush();
-            });
+  post_write(*core_, shared_from_this(), std::move(f));
 }
 
 void http_server_session::close() {
-  if (core_->stopped)
+  post_close(*core_, shared_from_this());
+}
+
+void http_server_session::enqueue(frame f) {
+  if (done_)
     return;
-  net::post(core_->ioc, [self = shared_from_this()] {
-    self->fail("closed locally");
-  });
+  replies_.emplace_back(std::move(f));
+  flush();
 }
 
 bool http_server_session::start(

@@ -46,6 +46,9 @@ public:
 
   void poll(responder r);
 
+  /// Queues a frame of replies for the next poll (`post_write`).
+  void enqueue(std::vector<char> f);
+
   void fail(const std::string& why);
 
 private:

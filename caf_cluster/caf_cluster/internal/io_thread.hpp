@@ -11,8 +11,10 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -46,6 +48,29 @@ struct io_core : std::enable_shared_from_this<io_core> {
   /// Closes every connection (`transport stopped`) at shutdown.
   virtual void stop_all() = 0;
 };
+
+/// `ws_connection::write` of a connection whose I/O runs on `core`'s thread:
+/// `session->enqueue(frame)` runs there, after the transport stopped never.
+template <class Session>
+void post_write(io_core& core, std::shared_ptr<Session> session,
+                std::vector<char> frame) {
+  if (core.stopped)
+    return;
+  boost::asio::post(core.ioc, [session = std::move(session),
+                               f = std::move(frame)]() mutable {
+    session->enqueue(std::move(f));
+  });
+}
+
+/// `ws_connection::close` of such a connection: it fails on its thread.
+template <class Session>
+void post_close(io_core& core, std::shared_ptr<Session> session) {
+  if (core.stopped)
+    return;
+  boost::asio::post(core.ioc, [session = std::move(session)] {
+    session->fail("closed locally");
+  });
+}
 
 /// A `ws_io` whose I/O thread runs `core`; transports add `connect`.
 class io_thread : public ws_io {

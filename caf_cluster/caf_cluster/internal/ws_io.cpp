@@ -57,6 +57,8 @@ public:
 
   void start_client(std::string host, uint16_t port, caf::actor owner);
 
+  void enqueue(std::vector<char> frame);
+
   void fail(const std::string& why);
 
 private:
@@ -106,22 +108,18 @@ session::~session() {
 }
 
 void session::write(std::vector<char> frame) {
-  if (core_->stopped)
-    return;
-  net::post(core_->ioc, [self = shared_from_this(), f = std::move(frame)]() {
-    if (self->done_)
-      return;
-    self->out_.emplace_back(std::move(f));
-    self->write_next();
-  });
+  post_write(*core_, shared_from_this(), std::move(frame));
 }
 
 void session::close() {
-  if (core_->stopped)
+  post_close(*core_, shared_from_this());
+}
+
+void session::enqueue(std::vector<char> frame) {
+  if (done_)
     return;
-  net::post(core_->ioc, [self = shared_from_this()] {
-    self->fail("closed locally");
-  });
+  out_.emplace_back(std::move(frame));
+  write_next();
 }
 
 void session::configure() {
