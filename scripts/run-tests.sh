@@ -7,7 +7,7 @@
 #                deterministic, storage) and the cluster-ctl tests, two at a time (ctest -j2:
 #                they use neither wall clock nor fixed ports). Each source file of doctest cases
 #                is one CTest test there (CAF_CLUSTER_CTEST_PER_FILE: a sanitizer build's
-#                executable takes about 0.4 s to start, paid per test). Seeded tests run 10 seeds here
+#                executable takes about 0.5 s to start, paid per test). Seeded tests run 10 seeds here
 #                (CAF_CLUSTER_SANITIZE_SEEDS=n for more): under ASan a simulated day of cron costs
 #                about 7 s per seed.
 #   build/       Release: the programs, the benchmark, the counter sample's tests, the headers,
